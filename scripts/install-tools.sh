@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Install, at pinned versions, every external tool the project's tests need:
+#   .tools/bin/   grpcurl, grpc-health-probe, protoc-gen-go, protoc-gen-go-grpc (go install)
+#                 buf (npm package, installed under .tools/npm, symlinked here)
+#   .venv/        Python gRPC/pytest/kubernetes-validate tooling, pinned in
+#                 clients/python/requirements-dev.txt
+#   system        buildah and h2load (Debian packages; installed only when missing)
+#
+# Idempotent: a tool whose pinned version is already installed is skipped, so a
+# second run takes a few seconds. Works from any cwd. Exports nothing; to use the
+# tools, `source scripts/env.sh`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$ROOT"
+
+# ---------------------------------------------------------------- pins
+GRPCURL_VERSION=v1.9.3
+GRPC_HEALTH_PROBE_VERSION=v0.4.61     # needs Go >= 1.26.0
+PROTOC_GEN_GO_VERSION=v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
+BUF_VERSION=1.75.0
+PY_REQUIREMENTS="clients/python/requirements-dev.txt"
+KUBERNETES_SCHEMA_VERSION=1.30.0      # kubernetes-validate must ship this schema
+APT_PACKAGES_FOR=(buildah:buildah h2load:nghttp2-client)   # binary:package
+
+TOOLS_DIR="$ROOT/.tools"
+BIN_DIR="$TOOLS_DIR/bin"
+VENV_DIR="$ROOT/.venv"
+
+log() { printf '%-20s %s\n' "$1" "$2"; }
+die() { printf 'install-tools: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$BIN_DIR"
+
+# The Go toolchain lives in /usr/local/go on these machines; find it even when
+# it is not on PATH (only inside this script).
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  PATH="/usr/local/go/bin:$PATH"
+fi
+
+# ---------------------------------------------------------------- Go tools
+# The module version a Go binary was built from ("" if absent / not Go).
+go_built_version() {
+  [ -x "$1" ] || return 0
+  go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'
+}
+
+# go_tool NAME PACKAGE VERSION VERSION-FLAG
+go_tool() {
+  local name=$1 pkg=$2 version=$3 flag=$4 bin="$BIN_DIR/$1" state
+  command -v go >/dev/null 2>&1 || die "go is required to install $name"
+  if [ "$(go_built_version "$bin")" = "$version" ]; then
+    state="already installed"
+  else
+    GOBIN="$BIN_DIR" go install "$pkg@$version" || die "go install $pkg@$version failed"
+    [ "$(go_built_version "$bin")" = "$version" ] || die "$name: installed binary is not $version"
+    state="installed"
+  fi
+  "$bin" "$flag" >/dev/null 2>&1 || die "$name does not run: $bin $flag"
+  log "$name" "$version ($state)"
+}
+
+go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION" -version
+go_tool grpc-health-probe github.com/grpc-ecosystem/grpc-health-probe "$GRPC_HEALTH_PROBE_VERSION" -version
+go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go "$PROTOC_GEN_GO_VERSION" --version
+go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_VERSION" --version
+
+# ---------------------------------------------------------------- buf (npm)
+buf_version() {
+  [ -x "$BIN_DIR/buf" ] || return 0
+  "$BIN_DIR/buf" --version 2>/dev/null || true
+}
+if [ "$(buf_version)" = "$BUF_VERSION" ]; then
+  state="already installed"
+else
+  command -v npm >/dev/null 2>&1 || die "npm is required to install buf"
+  npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --save-exact \
+    --loglevel=error "@bufbuild/buf@$BUF_VERSION" >/dev/null \
+    || die "npm install @bufbuild/buf@$BUF_VERSION failed"
+  ln -sfn ../npm/node_modules/.bin/buf "$BIN_DIR/buf"
+  [ "$(buf_version)" = "$BUF_VERSION" ] || die "buf --version is not $BUF_VERSION"
+  state="installed"
+fi
+log buf "$BUF_VERSION ($state)"
+
+# ---------------------------------------------------------------- Python venv
+# Exit 0 when every "name==version" line of the requirements file is installed
+# in the venv at exactly that version.
+py_pins_ok() {
+  [ -x "$VENV_DIR/bin/python" ] || return 1
+  "$VENV_DIR/bin/python" - "$PY_REQUIREMENTS" <<'PY' 2>/dev/null
+import re, sys
+from importlib import metadata
+for line in open(sys.argv[1]):
+    line = line.split("#", 1)[0].strip()
+    if not line:
+        continue
+    name, _, want = line.partition("==")
+    if metadata.version(name.strip()) != want.strip():
+        sys.exit(1)
+PY
+}
+[ -f "$PY_REQUIREMENTS" ] || die "missing $PY_REQUIREMENTS"
+if py_pins_ok; then
+  state="already installed"
+else
+  command -v python3 >/dev/null 2>&1 || die "python3 is required"
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || die "python3 >= 3.10 is required (grpcio 1.85 needs it)"
+  # (Re)create the venv when it is missing or its interpreter is broken.
+  if ! "$VENV_DIR/bin/python" -c '' >/dev/null 2>&1; then
+    python3 -m venv --clear "$VENV_DIR"
+  fi
+  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --no-input --only-binary=:all: -r "$PY_REQUIREMENTS" \
+    || die "pip install -r $PY_REQUIREMENTS failed"
+  py_pins_ok || die "venv does not match $PY_REQUIREMENTS after install"
+  state="installed"
+fi
+"$VENV_DIR/bin/kubernetes-validate" --help >/dev/null 2>&1 \
+  || die "kubernetes-validate --help failed"
+"$VENV_DIR/bin/python" - "$KUBERNETES_SCHEMA_VERSION" <<'PY' \
+  || die "kubernetes-validate ships no schema for Kubernetes $KUBERNETES_SCHEMA_VERSION"
+import sys
+import kubernetes_validate.utils as u
+sys.exit(sys.argv[1] not in u.all_versions())
+PY
+log python-venv "grpcio 1.85.1, kubernetes-validate 1.37.0 ... per $PY_REQUIREMENTS ($state)"
+
+# ---------------------------------------------------------------- Debian packages
+# Installed only when the binary is missing (Debian serves only the current
+# point release, so exact apt versions are not pinned).
+missing=()
+for pair in "${APT_PACKAGES_FOR[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+  "${SUDO[@]}" apt-get update -qq >/dev/null || die "apt-get update failed"
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+fi
+for pair in "${APT_PACKAGES_FOR[@]}"; do
+  bin=${pair%%:*} pkg=${pair#*:}
+  case " ${missing[*]-} " in *" $pkg "*) state="installed" ;; *) state="already installed" ;; esac
+  version="$("$bin" --version 2>/dev/null | head -n1)" || die "$bin --version failed"
+  [ -n "$version" ] || die "$bin --version printed nothing"
+  log "$bin" "$version ($pkg, $state)"
+done

@@ -1,0 +1,118 @@
+//! Command-line flags and environment variables.
+//!
+//! | flag | env | default | what |
+//! | --- | --- | --- | --- |
+//! | `--listen-addr` | `VEI_LISTEN_ADDR` | `0.0.0.0:50051` | gRPC address; all interfaces, since kubelet probes dial the Pod IP |
+//! | `--default-app-name` | `VEI_DEFAULT_APP_NAME` | `the app` | replaces `<app name>` when a request names no app |
+//! | `--log-format` | `VEI_LOG_FORMAT` | `text` | `text` or `json` |
+//! | `--log-filter` | `VEI_LOG` | `info` | tracing filter directives, such as `info,h2=warn` |
+//! | `--max-body-bytes` | `VEI_MAX_BODY_BYTES` | `16384` | largest `body`; larger is `INVALID_ARGUMENT` |
+//! | `--max-message-bytes` | `VEI_MAX_MESSAGE_BYTES` | `262144` | largest request message the codec decodes |
+//! | `--max-batch-size` | `VEI_MAX_BATCH_SIZE` | `100` | most items in one `BatchInterpret` |
+//! | `--max-concurrent-streams` | `VEI_MAX_CONCURRENT_STREAMS` | `256` | HTTP/2 streams per connection |
+//! | `--request-timeout` | `VEI_REQUEST_TIMEOUT` | `5s` | server-side bound on every call |
+//! | `--keepalive-interval` | `VEI_KEEPALIVE_INTERVAL` | `30s` | HTTP/2 PING interval to detect dead peers |
+//! | `--keepalive-timeout` | `VEI_KEEPALIVE_TIMEOUT` | `10s` | how long a PING may go unanswered |
+//! | `--max-connection-age` | `VEI_MAX_CONNECTION_AGE` | `5m` | GOAWAY after this (±10% per process) so clients re-resolve and rebalance |
+//! | `--shutdown-delay` | `VEI_SHUTDOWN_DELAY` | `0s` | after SIGTERM, keep serving this long while health says NOT_SERVING |
+//! | `--drain-timeout` | `VEI_DRAIN_TIMEOUT` | `20s` | the most time in-flight calls get after SIGTERM |
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Parser, ValueEnum};
+
+use crate::server::ServerConfig;
+use crate::service::ServiceSettings;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// The server's configuration; see the module docs for the table.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "vehicle-error-interpreter", version, about)]
+pub struct Config {
+    /// Address to serve gRPC on.
+    #[arg(long, env = "VEI_LISTEN_ADDR", default_value = "0.0.0.0:50051")]
+    pub listen_addr: SocketAddr,
+    /// App name for `<app name>` when a request gives none.
+    #[arg(long, env = "VEI_DEFAULT_APP_NAME", default_value = "the app")]
+    pub default_app_name: String,
+    /// Log line format.
+    #[arg(long, env = "VEI_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Tracing filter directives.
+    #[arg(long, env = "VEI_LOG", default_value = "info")]
+    pub log_filter: String,
+    /// Largest `body` accepted, in bytes.
+    #[arg(long, env = "VEI_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
+    pub max_body_bytes: usize,
+    /// Largest request message decoded, in bytes.
+    #[arg(long, env = "VEI_MAX_MESSAGE_BYTES", default_value_t = 256 * 1024)]
+    pub max_message_bytes: usize,
+    /// Most items in one batch.
+    #[arg(long, env = "VEI_MAX_BATCH_SIZE", default_value_t = 100)]
+    pub max_batch_size: usize,
+    /// HTTP/2 concurrent streams per connection.
+    #[arg(long, env = "VEI_MAX_CONCURRENT_STREAMS", default_value_t = 256)]
+    pub max_concurrent_streams: u32,
+    /// Server-side bound on every call.
+    #[arg(long, env = "VEI_REQUEST_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+    /// HTTP/2 keepalive PING interval.
+    #[arg(long, env = "VEI_KEEPALIVE_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub keepalive_interval: Duration,
+    /// HTTP/2 keepalive PING timeout.
+    #[arg(long, env = "VEI_KEEPALIVE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub keepalive_timeout: Duration,
+    /// Connection age before GOAWAY.
+    #[arg(long, env = "VEI_MAX_CONNECTION_AGE", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub max_connection_age: Duration,
+    /// Lame-duck time after SIGTERM.
+    #[arg(long, env = "VEI_SHUTDOWN_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub shutdown_delay: Duration,
+    /// Bound on draining in-flight calls.
+    #[arg(long, env = "VEI_DRAIN_TIMEOUT", default_value = "20s", value_parser = humantime::parse_duration)]
+    pub drain_timeout: Duration,
+}
+
+impl Config {
+    /// The server settings these flags describe.
+    pub fn server_config(&self) -> ServerConfig {
+        ServerConfig {
+            service: ServiceSettings {
+                default_app_name: self.default_app_name.clone(),
+                max_body_bytes: self.max_body_bytes,
+                max_batch_size: self.max_batch_size,
+            },
+            max_message_bytes: self.max_message_bytes,
+            max_concurrent_streams: self.max_concurrent_streams,
+            request_timeout: self.request_timeout,
+            keepalive_interval: self.keepalive_interval,
+            keepalive_timeout: self.keepalive_timeout,
+            max_connection_age: self.max_connection_age,
+            shutdown_delay: self.shutdown_delay,
+            drain_timeout: self.drain_timeout,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults are the documented ones and agree with `ServerConfig`'s.
+    #[test]
+    fn defaults_match_server_defaults() {
+        let config = Config::try_parse_from(["vehicle-error-interpreter"]).unwrap();
+        assert_eq!(config.listen_addr, "0.0.0.0:50051".parse().unwrap());
+        let from_flags = config.server_config();
+        let defaults = ServerConfig::default();
+        assert_eq!(format!("{from_flags:?}"), format!("{defaults:?}"));
+    }
+}

@@ -1,0 +1,413 @@
+//! Reads error bodies of every format the API has shipped (v1, v2, v3 and
+//! minimal objects) into one borrowed shape, `RawError`.
+//!
+//! Liberal on purpose: every field may be missing, null or of the wrong
+//! JSON type without failing the parse; the wrong type just reads as
+//! absent. Strings are borrowed from the body unless they hold escapes, so
+//! a typical body is read without allocating.
+
+use std::{borrow::Cow, fmt};
+
+use serde::{
+    Deserialize, Deserializer,
+    de::{IgnoredAny, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer},
+};
+
+use super::RequestError;
+
+/// The fields of one error, whichever format it came in.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RawError<'a> {
+    /// `type` (v2, v3) or `error` (v1).
+    pub error_type: Option<Cow<'a, str>>,
+    /// `code`; `None` when absent or null.
+    pub code: Option<Cow<'a, str>>,
+    /// The HTTP status the body states: `statusCode` (v1, v2) or `status` (v3).
+    pub status: Option<u16>,
+    /// `requestId`.
+    pub request_id: Option<Cow<'a, str>>,
+    /// `resolution` as a type name, from a string or from `{type}`.
+    pub resolution: Option<Cow<'a, str>>,
+    /// `description` (v2), `detail` (v3) or `message` (v1).
+    pub description: Option<Cow<'a, str>>,
+    /// `suggestedUserMessage`.
+    pub suggested_user_message: Option<Cow<'a, str>>,
+    /// For v3, how many other errors the body held.
+    pub other_errors: u32,
+    /// True for a v1 body (`error` instead of `type`).
+    pub legacy_format: bool,
+}
+
+/// Parses a body into the error it describes.
+///
+/// # Errors
+/// `EmptyBody`, `BodyNotJson`, `BodyNotObject` or `BodyNotAnError`; the
+/// size limit is the caller's to check first.
+pub fn parse_body(body: &str) -> Result<RawError<'_>, RequestError> {
+    let trimmed = body.trim_start();
+    if trimmed.is_empty() {
+        return Err(RequestError::EmptyBody);
+    }
+    if !trimmed.starts_with('{') {
+        // Only the error path pays for a second parse, to tell "valid JSON,
+        // wrong kind" from "not JSON".
+        return Err(match serde_json::from_str::<IgnoredAny>(body) {
+            Ok(_) => RequestError::BodyNotObject,
+            Err(e) => not_json(&e),
+        });
+    }
+    let top: TopLevel<'_> = serde_json::from_str(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => RequestError::BodyNotAnError {
+            detail: e.to_string(),
+        },
+        _ => not_json(&e),
+    })?;
+    top.into_raw()
+}
+
+fn not_json(e: &serde_json::Error) -> RequestError {
+    RequestError::BodyNotJson {
+        detail: e.to_string(),
+    }
+}
+
+/// The union of the top-level fields of v1, v2 and v3 bodies.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TopLevel<'a> {
+    #[serde(borrow, default, rename = "type")]
+    error_type: Scalar<'a>,
+    #[serde(borrow, default)]
+    code: Scalar<'a>,
+    #[serde(borrow, default)]
+    description: Scalar<'a>,
+    #[serde(default)]
+    status_code: Scalar<'a>,
+    #[serde(borrow, default)]
+    request_id: Scalar<'a>,
+    #[serde(borrow, default)]
+    resolution: Resolution<'a>,
+    #[serde(borrow, default)]
+    suggested_user_message: Scalar<'a>,
+    /// v1's type.
+    #[serde(borrow, default)]
+    error: Scalar<'a>,
+    /// v1's description.
+    #[serde(borrow, default)]
+    message: Scalar<'a>,
+    /// v3's list.
+    #[serde(borrow, default)]
+    errors: Option<V3Errors<'a>>,
+}
+
+/// One entry of a v3 `errors` list.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V3Item<'a> {
+    #[serde(borrow, default, rename = "type")]
+    error_type: Scalar<'a>,
+    #[serde(borrow, default)]
+    code: Scalar<'a>,
+    #[serde(borrow, default)]
+    detail: Scalar<'a>,
+    #[serde(borrow, default)]
+    title: Scalar<'a>,
+    #[serde(borrow, default)]
+    description: Scalar<'a>,
+    #[serde(default)]
+    status: Scalar<'a>,
+    #[serde(borrow, default)]
+    resolution: Resolution<'a>,
+    #[serde(borrow, default)]
+    suggested_user_message: Scalar<'a>,
+}
+
+impl<'a> TopLevel<'a> {
+    fn into_raw(self) -> Result<RawError<'a>, RequestError> {
+        let listed = self.errors.unwrap_or_default();
+        if let Some(item) = listed.vehicle_state.or(listed.first) {
+            return Ok(RawError {
+                error_type: item.error_type.text(),
+                code: item.code.text(),
+                status: item.status.status(),
+                request_id: self.request_id.text(),
+                resolution: item.resolution.0,
+                description: item
+                    .detail
+                    .text()
+                    .or(item.description.text())
+                    .or(item.title.text()),
+                suggested_user_message: item.suggested_user_message.text(),
+                other_errors: listed.objects.saturating_sub(1),
+                legacy_format: false,
+            });
+        }
+        let (error_type, legacy_format) = match (self.error_type.text(), self.error.text()) {
+            (Some(t), _) => (t, false),
+            (None, Some(e)) => (e, true),
+            (None, None) => {
+                return Err(RequestError::BodyNotAnError {
+                    detail: "no type, error, or errors list holding an error object".into(),
+                });
+            }
+        };
+        Ok(RawError {
+            error_type: Some(error_type),
+            code: self.code.text(),
+            status: self.status_code.status(),
+            request_id: self.request_id.text(),
+            resolution: self.resolution.0,
+            description: self.description.text().or(self.message.text()),
+            suggested_user_message: self.suggested_user_message.text(),
+            other_errors: 0,
+            legacy_format,
+        })
+    }
+}
+
+/// Any JSON value, kept only when it is a string or an integer.
+#[derive(Debug, Default)]
+enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    #[default]
+    Other,
+}
+
+impl<'a> Scalar<'a> {
+    /// The value as text: a non-empty string, or an integer's digits.
+    fn text(self) -> Option<Cow<'a, str>> {
+        match self {
+            Scalar::Str(s) if !s.trim().is_empty() => Some(s),
+            Scalar::Int(i) => Some(Cow::Owned(i.to_string())),
+            _ => None,
+        }
+    }
+
+    /// The value as an HTTP status: an integer or a numeric string (v3 sends
+    /// `"409"`) in 100..=599.
+    fn status(&self) -> Option<u16> {
+        let n = match self {
+            Scalar::Int(i) => *i,
+            Scalar::Str(s) => s.trim().parse().ok()?,
+            Scalar::Other => return None,
+        };
+        u16::try_from(n).ok().filter(|n| (100..=599).contains(n))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Scalar<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// `resolution` in any of its shapes: null, `"RETRY_LATER"`, `{type: null}`,
+/// `{type}`, `{type, url, ...}`; only the type is kept.
+#[derive(Debug, Default)]
+struct Resolution<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Resolution<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Object<'a> {
+            #[serde(borrow, default, rename = "type")]
+            kind: Scalar<'a>,
+        }
+        Ok(match Scalar::deserialize_or_object::<D, Object<'a>>(d)? {
+            Either::Scalar(s) => Resolution(s.text()),
+            Either::Object(o) => Resolution(o.kind.text()),
+        })
+    }
+}
+
+/// A v3 `errors` list, reduced while it is read: the first vehicle-state
+/// error, the first error of any type, and how many objects there were. It
+/// never holds the whole list. Anything but a list (null, a string, an
+/// object) reads as an empty list, so the body is judged on its other
+/// fields.
+#[derive(Default)]
+struct V3Errors<'a> {
+    vehicle_state: Option<V3Item<'a>>,
+    first: Option<V3Item<'a>>,
+    objects: u32,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for V3Errors<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = V3Errors<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of errors")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = V3Errors::default();
+                while let Some(item) = seq.next_element::<MaybeItem<'a>>()? {
+                    let Some(item) = item.0 else { continue };
+                    out.objects = out.objects.saturating_add(1);
+                    let is_vehicle_state = matches!(
+                        &item.error_type,
+                        Scalar::Str(t) if super::is_vehicle_state_type(t)
+                    );
+                    if out.vehicle_state.is_none() && is_vehicle_state {
+                        out.vehicle_state = Some(item);
+                    } else if out.first.is_none() {
+                        out.first = Some(item);
+                    }
+                }
+                Ok(out)
+            }
+        }
+        Ok(Scalar::deserialize_or_seq(d, V(std::marker::PhantomData))?.unwrap_or_default())
+    }
+}
+
+/// A list element: an error object, or anything else (skipped).
+struct MaybeItem<'a>(Option<V3Item<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeItem<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Scalar::deserialize_or_object::<D, V3Item<'a>>(d)? {
+            Either::Scalar(_) => MaybeItem(None),
+            Either::Object(item) => MaybeItem(Some(item)),
+        })
+    }
+}
+
+enum Either<'a, T> {
+    Scalar(Scalar<'a>),
+    Object(T),
+}
+
+impl<'a> Scalar<'a> {
+    /// Reads an object as `T`, or any other value as a `Scalar`.
+    fn deserialize_or_object<'de: 'a, D, T>(d: D) -> Result<Either<'a, T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        struct V<'a, T>(std::marker::PhantomData<(&'a (), T)>);
+        impl<'de: 'a, 'a, T: Deserialize<'de>> Visitor<'de> for V<'a, T> {
+            type Value = Either<'a, T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Either::Object)
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Either::Scalar(Scalar::Str(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Either::Scalar(Scalar::Str(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Either::Scalar(Scalar::Int(v)))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Either::Scalar(Scalar::Other))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Either::Scalar(Scalar::Other))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Either::Scalar(Scalar::Other))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Either::Scalar(Scalar::Other))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Either::Scalar(Scalar::Other))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+
+    /// Hands a list to `seq_visitor`; any other value reads as `None`.
+    fn deserialize_or_seq<'de, D, V>(d: D, seq_visitor: V) -> Result<Option<V::Value>, D::Error>
+    where
+        D: Deserializer<'de>,
+        V: Visitor<'de>,
+    {
+        struct W<V>(V);
+        impl<'de, V: Visitor<'de>> Visitor<'de> for W<V> {
+            type Value = Option<V::Value>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                self.0.visit_seq(seq).map(Some)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+        }
+        d.deserialize_any(W(seq_visitor))
+    }
+}
+
+#[cfg(test)]
+mod tests;

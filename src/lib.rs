@@ -1,0 +1,32 @@
+//! `vehicle-error-interpreter`: a gRPC service that turns a connected-car
+//! API's vehicle-state errors into a classification, retry advice and
+//! user-facing messages rendered with the calling app's name.
+//!
+//! # Layout
+//! - [`catalog`]: the 17 documented errors, loaded and validated once.
+//! - [`interpret`]: parsing bodies, matching, classifying, retry advice.
+//! - [`render`]: `<app name>` templates.
+//! - [`service`]: the gRPC adapter over the domain; [`convert`] its
+//!   domain-to-proto conversions; [`status`] the only place errors become
+//!   gRPC statuses.
+//! - [`server`]: health, reflection, limits and graceful shutdown.
+//! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
+//! - [`pb`]: generated code.
+//!
+//! `catalog`, `interpret` and `render` never see gRPC types.
+
+pub mod catalog;
+pub mod config;
+pub mod convert;
+pub mod interpret;
+pub mod pb;
+pub mod render;
+pub mod server;
+pub mod service;
+pub mod shutdown;
+pub mod status;
+pub mod telemetry;
+
+pub use catalog::Catalog;
+pub use config::Config;
+pub use server::{ServerConfig, serve};

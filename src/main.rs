@@ -1,0 +1,39 @@
+//! Entry point: parse flags, set up logs, load the catalog, bind, serve.
+
+use std::{process::ExitCode, sync::Arc};
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use vehicle_error_interpreter::{Catalog, Config, serve, shutdown, telemetry};
+
+fn main() -> ExitCode {
+    let config = Config::parse();
+    if let Err(err) = telemetry::init(config.log_format, &config.log_filter) {
+        eprintln!("invalid --log-filter: {err}");
+        return ExitCode::FAILURE;
+    }
+    match run(&config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[tokio::main]
+async fn run(config: &Config) -> anyhow::Result<()> {
+    let catalog = Arc::new(Catalog::embedded().context("loading the embedded catalog")?);
+    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .with_context(|| format!("binding {}", config.listen_addr))?;
+    tracing::info!(addr = %listener.local_addr()?, entries = catalog.list().len(), "serving");
+    serve(
+        listener,
+        catalog,
+        config.server_config(),
+        shutdown::signal(),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! Serving: the interpreter, health and reflection services on one
+//! listener, with deliberate limits and a bounded graceful shutdown.
+
+use std::{
+    future::Future,
+    hash::{BuildHasher, RandomState},
+    sync::Arc,
+    time::Duration,
+};
+
+use thiserror::Error;
+use tokio::{net::TcpListener, sync::oneshot};
+use tonic::transport::{Server, server::TcpIncoming};
+use tonic_health::ServingStatus;
+
+use crate::catalog::Catalog;
+use crate::pb::{self, interpreter_service_server::InterpreterServiceServer};
+use crate::service::{Interpreter, ServiceSettings};
+
+/// Transport limits and shutdown timing, plus the service's own settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Settings of the interpreter service itself.
+    pub service: ServiceSettings,
+    /// Largest request message the codec decodes. Kept well above
+    /// `service.max_body_bytes`, so an oversized body gets our
+    /// `INVALID_ARGUMENT` with a `BadRequest` rather than the codec's bare
+    /// `OUT_OF_RANGE`.
+    pub max_message_bytes: usize,
+    /// HTTP/2 concurrent streams per connection; tonic's default is none.
+    pub max_concurrent_streams: u32,
+    /// Server-side bound on every call (expires as `CANCELLED`).
+    pub request_timeout: Duration,
+    /// HTTP/2 keepalive PING interval.
+    pub keepalive_interval: Duration,
+    /// HTTP/2 keepalive PING timeout.
+    pub keepalive_timeout: Duration,
+    /// Connection age before GOAWAY, jittered ±10% per process. No grace
+    /// is set on purpose: with a grace tonic sends no GOAWAY and cuts
+    /// in-flight calls at age + grace.
+    pub max_connection_age: Duration,
+    /// After the shutdown signal, how long to keep serving while health
+    /// reports NOT_SERVING (lame duck).
+    pub shutdown_delay: Duration,
+    /// After the shutdown delay, the most time in-flight calls and open
+    /// streams (health `Watch`) get before the server stops anyway.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            service: ServiceSettings::default(),
+            max_message_bytes: 256 * 1024,
+            max_concurrent_streams: 256,
+            request_timeout: Duration::from_secs(5),
+            keepalive_interval: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(10),
+            max_connection_age: Duration::from_secs(300),
+            shutdown_delay: Duration::ZERO,
+            drain_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Why serving failed.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    /// The reflection service could not be built from the descriptors.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// The health service names this server registers: `""` (the whole
+/// server) and the interpreter service. Kubernetes probes and clients'
+/// health checks must ask for one of these.
+pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", "vehicle_errors.v1.InterpreterService"];
+
+/// Serves on `listener` until `shutdown` resolves, then drains: health
+/// turns NOT_SERVING at once, the server keeps answering for
+/// `shutdown_delay`, stops accepting, and gives in-flight calls up to
+/// `drain_timeout` before returning.
+///
+/// The catalog is already loaded and validated when this is called, which
+/// is why health can report SERVING from the first connection.
+///
+/// # Errors
+/// When reflection cannot be built or the transport fails.
+pub async fn serve(
+    listener: TcpListener,
+    catalog: Arc<Catalog>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    // `health_reporter()` marks "" SERVING as soon as it is built, so it is
+    // built only here, after the catalog loaded.
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<InterpreterServiceServer<Interpreter>>()
+        .await;
+
+    let interpreter = Interpreter::new(catalog, config.service.clone())
+        .into_server()
+        .max_decoding_message_size(config.max_message_bytes);
+    let health_service = health_service.max_decoding_message_size(4 * 1024);
+
+    let (draining_tx, draining_rx) = oneshot::channel::<()>();
+    let shutdown_delay = config.shutdown_delay;
+    let signal = async move {
+        shutdown.await;
+        for name in HEALTH_SERVICE_NAMES {
+            health
+                .set_service_status(name, ServingStatus::NotServing)
+                .await;
+        }
+        tracing::info!(delay = ?shutdown_delay, "health NOT_SERVING; draining");
+        let _ = draining_tx.send(());
+        tokio::time::sleep(shutdown_delay).await;
+    };
+
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let server = Server::builder()
+        .timeout(config.request_timeout)
+        .max_concurrent_streams(config.max_concurrent_streams)
+        .http2_keepalive_interval(Some(config.keepalive_interval))
+        .http2_keepalive_timeout(Some(config.keepalive_timeout))
+        .max_connection_age(jittered(config.max_connection_age))
+        .add_service(health_service)
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?)
+        .add_service(interpreter)
+        .serve_with_incoming_shutdown(incoming, signal);
+
+    // tonic's graceful shutdown waits for every connection, and an open
+    // health Watch never ends by itself: bound the drain from outside.
+    let drain_budget = config.shutdown_delay + config.drain_timeout;
+    let deadline = async move {
+        match draining_rx.await {
+            Ok(()) => tokio::time::sleep(drain_budget).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = server => result?,
+        () = deadline => tracing::warn!(?drain_budget, "drain timeout; closing the remaining connections"),
+    }
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Reflection over our descriptors and health's, so `grpcurl list` shows
+/// and can call both. Built twice (v1 and v1alpha) because `build_*`
+/// consumes the builder: grpcurl asks v1 first, Python's grpcio-reflection
+/// and older tools speak only v1alpha.
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// `age` ±10%, different per process, so pods started together do not send
+/// GOAWAY to all their clients at the same moment.
+fn jittered(age: Duration) -> Duration {
+    let random = RandomState::new().hash_one(std::process::id());
+    // random % 2001 is in 0..=2000: a factor of 0.9 to 1.1 in steps of 0.0001.
+    let factor = 0.9 + (random % 2001) as f64 / 10_000.0;
+    age.mul_f64(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Jitter stays within ±10% of the configured age.
+    #[test]
+    fn jitter_is_bounded() {
+        let age = Duration::from_secs(300);
+        for _ in 0..100 {
+            let j = jittered(age);
+            assert!(
+                j >= Duration::from_secs(270) && j <= Duration::from_secs(330),
+                "{j:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The gRPC adapter: `Interpreter` implements the generated
+//! `InterpreterService`. Each handler parses the request into domain
+//! values, calls the domain, and converts the result (`convert.rs`).
+
+use std::{sync::Arc, time::SystemTime};
+
+use tonic::{Request, Response, Status};
+
+use crate::catalog::Catalog;
+use crate::convert::{ProtoCatalog, interpretation_to_proto};
+use crate::interpret::{
+    self, AppName, Context, Input, Locale, LookupError, RequestError, parse_http_status,
+    parse_request_id, parse_retry_after,
+};
+use crate::pb::{
+    self, BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
+    GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretRequest, InterpretResponse,
+    ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
+    interpreter_service_server::InterpreterServiceServer,
+};
+use crate::status;
+
+/// Request limits and defaults the service enforces.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// Substituted for `<app name>` when a request names no app.
+    pub default_app_name: String,
+    /// The largest `body` accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// The most items in one `BatchInterpret`.
+    pub max_batch_size: usize,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            default_app_name: "the app".to_owned(),
+            max_body_bytes: 16 * 1024,
+            max_batch_size: 100,
+        }
+    }
+}
+
+/// The `InterpreterService` implementation over one catalog.
+#[derive(Debug, Clone)]
+pub struct Interpreter {
+    catalog: Arc<Catalog>,
+    protos: Arc<ProtoCatalog>,
+    settings: Arc<ServiceSettings>,
+}
+
+/// A validated `InterpretRequest`, borrowing from it.
+#[derive(Debug)]
+struct Parsed<'a> {
+    input: Input<'a>,
+    ctx: Context<'a>,
+    app_name: Option<AppName<'a>>,
+    locale: Option<Locale<'a>>,
+}
+
+impl Interpreter {
+    /// Builds the service; converts the catalog to proto form once, here.
+    pub fn new(catalog: Arc<Catalog>, settings: ServiceSettings) -> Self {
+        Self {
+            protos: Arc::new(ProtoCatalog::new(&catalog)),
+            catalog,
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// Wraps the service in its generated tonic server.
+    pub fn into_server(self) -> InterpreterServiceServer<Self> {
+        InterpreterServiceServer::new(self)
+    }
+
+    fn interpret_one(&self, req: &InterpretRequest) -> Result<InterpretResponse, RequestError> {
+        let parsed = self.parse_interpret(req)?;
+        let interpretation = interpret::interpret(&self.catalog, parsed.input, &parsed.ctx)?;
+        let app_name = parsed
+            .app_name
+            .map_or(self.settings.default_app_name.as_str(), |a| a.as_str());
+        Ok(interpretation_to_proto(
+            &interpretation,
+            &self.protos,
+            &self.catalog,
+            app_name,
+            parsed.locale,
+        ))
+    }
+
+    fn parse_interpret<'a>(&self, req: &'a InterpretRequest) -> Result<Parsed<'a>, RequestError> {
+        use pb::interpret_request::Input as PbInput;
+        let input = match &req.input {
+            None => return Err(RequestError::MissingInput),
+            Some(PbInput::Body(body)) => {
+                if body.len() > self.settings.max_body_bytes {
+                    return Err(RequestError::BodyTooLarge {
+                        len: body.len(),
+                        limit: self.settings.max_body_bytes,
+                    });
+                }
+                Input::Body(body)
+            }
+            Some(PbInput::Structured(s)) => {
+                interpret::check_type_or_code("structured.type", &s.r#type)?;
+                interpret::check_type_or_code("structured.code", &s.code)?;
+                if s.r#type.trim().is_empty() {
+                    return Err(RequestError::EmptyField {
+                        field: "structured.type",
+                    });
+                }
+                Input::Structured {
+                    error_type: &s.r#type,
+                    code: &s.code,
+                }
+            }
+        };
+        Ok(Parsed {
+            input,
+            ctx: Context {
+                http_status: parse_http_status(req.http_status)?,
+                retry_after: parse_retry_after(&req.retry_after, SystemTime::now())?,
+                request_id: parse_request_id(&req.request_id)?,
+            },
+            app_name: AppName::parse(&req.app_name)?,
+            locale: Locale::parse(&req.locale)?,
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl pb::interpreter_service_server::InterpreterService for Interpreter {
+    async fn interpret(
+        &self,
+        request: Request<InterpretRequest>,
+    ) -> Result<Response<InterpretResponse>, Status> {
+        Ok(Response::new(self.interpret_one(request.get_ref())?))
+    }
+
+    async fn batch_interpret(
+        &self,
+        request: Request<BatchInterpretRequest>,
+    ) -> Result<Response<BatchInterpretResponse>, Status> {
+        let requests = &request.get_ref().requests;
+        let limit = self.settings.max_batch_size;
+        if requests.is_empty() {
+            return Err(RequestError::EmptyBatch.into());
+        }
+        if requests.len() > limit {
+            return Err(RequestError::BatchTooLarge {
+                len: requests.len(),
+                limit,
+            }
+            .into());
+        }
+        let results = requests
+            .iter()
+            .enumerate()
+            .map(|(index, item)| match self.interpret_one(item) {
+                Ok(response) => BatchInterpretResult {
+                    status: Some(status::ok_status()),
+                    response: Some(response),
+                },
+                Err(err) => BatchInterpretResult {
+                    status: Some(status::batch_item_status(index, &err)),
+                    response: None,
+                },
+            })
+            .collect();
+        Ok(Response::new(BatchInterpretResponse { results }))
+    }
+
+    async fn get_vehicle_state_error(
+        &self,
+        request: Request<GetVehicleStateErrorRequest>,
+    ) -> Result<Response<GetVehicleStateErrorResponse>, Status> {
+        let code = request.get_ref().code.trim();
+        if code.is_empty() {
+            return Err(RequestError::EmptyField { field: "code" }.into());
+        }
+        interpret::check_type_or_code("code", code)?;
+        let Some((entry, _)) = self.catalog.get(code) else {
+            return Err(LookupError::UnknownCode {
+                code: code.to_owned(),
+            }
+            .into());
+        };
+        Ok(Response::new(GetVehicleStateErrorResponse {
+            vehicle_state_error: Some(self.protos.entry(&self.catalog, entry).clone()),
+        }))
+    }
+
+    async fn list_vehicle_state_errors(
+        &self,
+        request: Request<ListVehicleStateErrorsRequest>,
+    ) -> Result<Response<ListVehicleStateErrorsResponse>, Status> {
+        let req = request.get_ref();
+        let page = crate::convert::list_page(&self.protos, req)?;
+        Ok(Response::new(page))
+    }
+}
