@@ -1,0 +1,144 @@
+//! `TestServer`: the real `serve` on an ephemeral port, with typed clients;
+//! `BinaryServer`: the release or debug binary as a child process.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::Duration,
+};
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::transport::Channel;
+use tonic_health::pb::health_client::HealthClient;
+use vehicle_error_interpreter::{
+    Catalog, ServerConfig, pb::interpreter_service_client::InterpreterServiceClient, serve,
+};
+
+/// The server running in this process.
+pub(crate) struct TestServer {
+    pub(crate) client: InterpreterServiceClient<Channel>,
+    pub(crate) health: HealthClient<Channel>,
+    pub(crate) channel: Channel,
+    pub(crate) stop: oneshot::Sender<()>,
+    pub(crate) handle: JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Serves the embedded catalog with default settings.
+    pub(crate) async fn spawn() -> Self {
+        Self::spawn_with(ServerConfig::default()).await
+    }
+
+    /// Serves the embedded catalog with `config`. The listener is bound
+    /// before the server task starts, so clients connect at once.
+    pub(crate) async fn spawn_with(config: ServerConfig) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let catalog = Arc::new(Catalog::embedded().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            serve(listener, catalog, config, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server failed");
+        });
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        Self {
+            client: InterpreterServiceClient::new(channel.clone()),
+            health: HealthClient::new(channel.clone()),
+            channel,
+            stop,
+            handle,
+        }
+    }
+
+    /// Stops the server and waits for it, failing the test if it failed.
+    pub(crate) async fn stop(self) {
+        drop((self.client, self.health, self.channel));
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), self.handle)
+            .await
+            .expect("server did not stop")
+            .expect("server task panicked");
+    }
+}
+
+/// The seed bodies of the catalog: each entry's documented JSON body.
+pub(crate) fn seed_bodies() -> Vec<(String, String)> {
+    let raw: serde_json::Value =
+        serde_json::from_str(vehicle_error_interpreter::catalog::EMBEDDED_JSON).unwrap();
+    raw["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap().to_owned(),
+                e["body"].to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The server binary as a child process on an ephemeral port.
+pub(crate) struct BinaryServer {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
+}
+
+impl BinaryServer {
+    /// Starts the binary with JSON logs and `args`, and reads its address
+    /// from its "serving" log line.
+    pub(crate) fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vehicle-error-interpreter"))
+            .args(["--listen-addr", "127.0.0.1:0", "--log-format", "json"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the server binary");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let addr = loop {
+            let mut line = String::new();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "server exited before serving"
+            );
+            let log: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if log["message"] == "serving" {
+                break log["addr"].as_str().unwrap().parse().unwrap();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe;
+        // its lines show up in the test's output.
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                eprintln!("server: {line}");
+            }
+        });
+        Self { child, addr }
+    }
+
+    /// Sends SIGTERM, as the kubelet does.
+    pub(crate) fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for BinaryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on 127.0.0.1:0 with real tonic
+//! clients (in-process), and the real binary for signal handling.
+
+mod catalog;
+mod errors;
+mod health;
+mod helpers;
+mod interpret;
+mod reflection;
+mod shutdown;
