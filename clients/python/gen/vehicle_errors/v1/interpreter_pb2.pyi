@@ -1,0 +1,258 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.rpc import status_pb2 as _status_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MATCH_KIND_UNSPECIFIED: _ClassVar[MatchKind]
+    MATCH_KIND_EXACT: _ClassVar[MatchKind]
+    MATCH_KIND_LEGACY_CODE: _ClassVar[MatchKind]
+    MATCH_KIND_FALLBACK: _ClassVar[MatchKind]
+    MATCH_KIND_NOT_VEHICLE_STATE: _ClassVar[MatchKind]
+
+class Category(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CATEGORY_UNSPECIFIED: _ClassVar[Category]
+    CATEGORY_CONNECTIVITY: _ClassVar[Category]
+    CATEGORY_CHARGING: _ClassVar[Category]
+    CATEGORY_CLOSURE: _ClassVar[Category]
+    CATEGORY_VEHICLE_IN_USE: _ClassVar[Category]
+    CATEGORY_POWER: _ClassVar[Category]
+    CATEGORY_UNKNOWN: _ClassVar[Category]
+    CATEGORY_OTHER: _ClassVar[Category]
+
+class RetryStrategy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RETRY_STRATEGY_UNSPECIFIED: _ClassVar[RetryStrategy]
+    RETRY_STRATEGY_RETRY_LATER: _ClassVar[RetryStrategy]
+    RETRY_STRATEGY_RETRY_AFTER_USER_ACTION: _ClassVar[RetryStrategy]
+    RETRY_STRATEGY_NO_RETRY_NEEDED: _ClassVar[RetryStrategy]
+    RETRY_STRATEGY_DO_NOT_RETRY: _ClassVar[RetryStrategy]
+
+class ResolutionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RESOLUTION_TYPE_UNSPECIFIED: _ClassVar[ResolutionType]
+    RESOLUTION_TYPE_NONE: _ClassVar[ResolutionType]
+    RESOLUTION_TYPE_RETRY_LATER: _ClassVar[ResolutionType]
+    RESOLUTION_TYPE_REAUTHENTICATE: _ClassVar[ResolutionType]
+    RESOLUTION_TYPE_CONTACT_SUPPORT: _ClassVar[ResolutionType]
+MATCH_KIND_UNSPECIFIED: MatchKind
+MATCH_KIND_EXACT: MatchKind
+MATCH_KIND_LEGACY_CODE: MatchKind
+MATCH_KIND_FALLBACK: MatchKind
+MATCH_KIND_NOT_VEHICLE_STATE: MatchKind
+CATEGORY_UNSPECIFIED: Category
+CATEGORY_CONNECTIVITY: Category
+CATEGORY_CHARGING: Category
+CATEGORY_CLOSURE: Category
+CATEGORY_VEHICLE_IN_USE: Category
+CATEGORY_POWER: Category
+CATEGORY_UNKNOWN: Category
+CATEGORY_OTHER: Category
+RETRY_STRATEGY_UNSPECIFIED: RetryStrategy
+RETRY_STRATEGY_RETRY_LATER: RetryStrategy
+RETRY_STRATEGY_RETRY_AFTER_USER_ACTION: RetryStrategy
+RETRY_STRATEGY_NO_RETRY_NEEDED: RetryStrategy
+RETRY_STRATEGY_DO_NOT_RETRY: RetryStrategy
+RESOLUTION_TYPE_UNSPECIFIED: ResolutionType
+RESOLUTION_TYPE_NONE: ResolutionType
+RESOLUTION_TYPE_RETRY_LATER: ResolutionType
+RESOLUTION_TYPE_REAUTHENTICATE: ResolutionType
+RESOLUTION_TYPE_CONTACT_SUPPORT: ResolutionType
+
+class InterpretRequest(_message.Message):
+    __slots__ = ("body", "structured", "app_name", "http_status", "retry_after", "request_id", "locale")
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    STRUCTURED_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
+    RETRY_AFTER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    body: str
+    structured: StructuredError
+    app_name: str
+    http_status: int
+    retry_after: str
+    request_id: str
+    locale: str
+    def __init__(self, body: _Optional[str] = ..., structured: _Optional[_Union[StructuredError, _Mapping]] = ..., app_name: _Optional[str] = ..., http_status: _Optional[int] = ..., retry_after: _Optional[str] = ..., request_id: _Optional[str] = ..., locale: _Optional[str] = ...) -> None: ...
+
+class StructuredError(_message.Message):
+    __slots__ = ("type", "code")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    code: str
+    def __init__(self, type: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class InterpretResponse(_message.Message):
+    __slots__ = ("match", "vehicle_state_error", "error_type", "error_code", "category", "retry_advice", "messages", "request_id", "http_status", "http_status_mismatch", "other_error_count", "propagation_code", "status")
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    VEHICLE_STATE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    ERROR_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    RETRY_ADVICE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
+    HTTP_STATUS_MISMATCH_FIELD_NUMBER: _ClassVar[int]
+    OTHER_ERROR_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PROPAGATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    match: MatchKind
+    vehicle_state_error: VehicleStateError
+    error_type: str
+    error_code: str
+    category: Category
+    retry_advice: RetryAdvice
+    messages: RenderedMessages
+    request_id: str
+    http_status: int
+    http_status_mismatch: bool
+    other_error_count: int
+    propagation_code: int
+    status: _status_pb2.Status
+    def __init__(self, match: _Optional[_Union[MatchKind, str]] = ..., vehicle_state_error: _Optional[_Union[VehicleStateError, _Mapping]] = ..., error_type: _Optional[str] = ..., error_code: _Optional[str] = ..., category: _Optional[_Union[Category, str]] = ..., retry_advice: _Optional[_Union[RetryAdvice, _Mapping]] = ..., messages: _Optional[_Union[RenderedMessages, _Mapping]] = ..., request_id: _Optional[str] = ..., http_status: _Optional[int] = ..., http_status_mismatch: _Optional[bool] = ..., other_error_count: _Optional[int] = ..., propagation_code: _Optional[int] = ..., status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class BatchInterpretRequest(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[InterpretRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[InterpretRequest, _Mapping]]] = ...) -> None: ...
+
+class BatchInterpretResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BatchInterpretResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BatchInterpretResult, _Mapping]]] = ...) -> None: ...
+
+class BatchInterpretResult(_message.Message):
+    __slots__ = ("status", "response")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    status: _status_pb2.Status
+    response: InterpretResponse
+    def __init__(self, status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., response: _Optional[_Union[InterpretResponse, _Mapping]] = ...) -> None: ...
+
+class GetVehicleStateErrorRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class GetVehicleStateErrorResponse(_message.Message):
+    __slots__ = ("vehicle_state_error",)
+    VEHICLE_STATE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    vehicle_state_error: VehicleStateError
+    def __init__(self, vehicle_state_error: _Optional[_Union[VehicleStateError, _Mapping]] = ...) -> None: ...
+
+class ListVehicleStateErrorsRequest(_message.Message):
+    __slots__ = ("category", "strategy", "page_size", "page_token")
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    category: Category
+    strategy: RetryStrategy
+    page_size: int
+    page_token: str
+    def __init__(self, category: _Optional[_Union[Category, str]] = ..., strategy: _Optional[_Union[RetryStrategy, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListVehicleStateErrorsResponse(_message.Message):
+    __slots__ = ("vehicle_state_errors", "next_page_token")
+    VEHICLE_STATE_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    vehicle_state_errors: _containers.RepeatedCompositeFieldContainer[VehicleStateError]
+    next_page_token: str
+    def __init__(self, vehicle_state_errors: _Optional[_Iterable[_Union[VehicleStateError, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class VehicleStateError(_message.Message):
+    __slots__ = ("type", "code", "description", "doc_url", "status_code", "resolution_type", "suggested_user_message", "overview", "suggested_resolution", "troubleshooting_steps", "user_message_template", "category", "retry_policy", "legacy_codes")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DOC_URL_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    OVERVIEW_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    TROUBLESHOOTING_STEPS_FIELD_NUMBER: _ClassVar[int]
+    USER_MESSAGE_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
+    LEGACY_CODES_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    code: str
+    description: str
+    doc_url: str
+    status_code: int
+    resolution_type: ResolutionType
+    suggested_user_message: str
+    overview: TextBlock
+    suggested_resolution: TextBlock
+    troubleshooting_steps: _containers.RepeatedScalarFieldContainer[str]
+    user_message_template: TextBlock
+    category: Category
+    retry_policy: RetryPolicy
+    legacy_codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, type: _Optional[str] = ..., code: _Optional[str] = ..., description: _Optional[str] = ..., doc_url: _Optional[str] = ..., status_code: _Optional[int] = ..., resolution_type: _Optional[_Union[ResolutionType, str]] = ..., suggested_user_message: _Optional[str] = ..., overview: _Optional[_Union[TextBlock, _Mapping]] = ..., suggested_resolution: _Optional[_Union[TextBlock, _Mapping]] = ..., troubleshooting_steps: _Optional[_Iterable[str]] = ..., user_message_template: _Optional[_Union[TextBlock, _Mapping]] = ..., category: _Optional[_Union[Category, str]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., legacy_codes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TextBlock(_message.Message):
+    __slots__ = ("text", "bullets")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    BULLETS_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    bullets: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, text: _Optional[str] = ..., bullets: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RetryPolicy(_message.Message):
+    __slots__ = ("strategy", "suggested_delay", "delay_reason")
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_DELAY_FIELD_NUMBER: _ClassVar[int]
+    DELAY_REASON_FIELD_NUMBER: _ClassVar[int]
+    strategy: RetryStrategy
+    suggested_delay: _duration_pb2.Duration
+    delay_reason: str
+    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ...) -> None: ...
+
+class RetryAdvice(_message.Message):
+    __slots__ = ("strategy", "retryable", "user_action_required", "suggested_delay", "delay_reason")
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    RETRYABLE_FIELD_NUMBER: _ClassVar[int]
+    USER_ACTION_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_DELAY_FIELD_NUMBER: _ClassVar[int]
+    DELAY_REASON_FIELD_NUMBER: _ClassVar[int]
+    strategy: RetryStrategy
+    retryable: bool
+    user_action_required: bool
+    suggested_delay: _duration_pb2.Duration
+    delay_reason: str
+    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., retryable: _Optional[bool] = ..., user_action_required: _Optional[bool] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ...) -> None: ...
+
+class RenderedMessages(_message.Message):
+    __slots__ = ("user_message", "suggested_user_message", "description", "suggested_resolution", "troubleshooting_steps", "locale")
+    USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    TROUBLESHOOTING_STEPS_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    user_message: str
+    suggested_user_message: str
+    description: str
+    suggested_resolution: str
+    troubleshooting_steps: _containers.RepeatedScalarFieldContainer[str]
+    locale: str
+    def __init__(self, user_message: _Optional[str] = ..., suggested_user_message: _Optional[str] = ..., description: _Optional[str] = ..., suggested_resolution: _Optional[str] = ..., troubleshooting_steps: _Optional[_Iterable[str]] = ..., locale: _Optional[str] = ...) -> None: ...
