@@ -1,0 +1,130 @@
+// Package testserver runs the real vehicle-error-interpreter binary for
+// tests: on 127.0.0.1:0, with the port read from its "serving" log line, so
+// tests need no fixed ports and no sleeps.
+package testserver
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startTimeout bounds the wait for the "serving" line; the server is ready
+// within milliseconds, the rest is headroom for a loaded CI machine.
+const startTimeout = 15 * time.Second
+
+// Server is one server process.
+type Server struct {
+	// Addr is the host:port the server listens on.
+	Addr string
+
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+	err  error         // cmd.Wait's result, set before done closes
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// Binary returns the server binary: $VEI_SERVER_BIN (set by the test
+// stages), else what scripts/lib/server.sh builds.
+func Binary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if binPath = os.Getenv("VEI_SERVER_BIN"); binPath != "" {
+			return
+		}
+		_, file, _, _ := runtime.Caller(0)
+		script := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "scripts", "lib", "server.sh")
+		out, err := exec.Command("bash", script).Output()
+		binPath, binErr = strings.TrimSpace(string(out)), err
+	})
+	if binErr != nil || binPath == "" {
+		t.Fatalf("no server binary (set VEI_SERVER_BIN or make scripts/lib/server.sh work): %v", binErr)
+	}
+	return binPath
+}
+
+// Start starts a server with JSON logs and extra args, and stops it (SIGKILL)
+// when the test ends if the test did not.
+func Start(t testing.TB, args ...string) *Server {
+	t.Helper()
+	cmd := exec.Command(Binary(t), append([]string{"--listen-addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	s := &Server{cmd: cmd, done: make(chan struct{})}
+	addrs := make(chan string, 1)
+	go func() {
+		// Read the whole log (so the server never blocks on a full pipe),
+		// then reap the process: Wait must follow the last read.
+		scanner := bufio.NewScanner(stderr)
+		for scanner.Scan() {
+			var line struct {
+				Message string `json:"message"`
+				Addr    string `json:"addr"`
+			}
+			if json.Unmarshal(scanner.Bytes(), &line) == nil && line.Message == "serving" {
+				addrs <- line.Addr
+			}
+			if testing.Verbose() {
+				os.Stderr.Write(append([]byte("server: "), append(scanner.Bytes(), '\n')...))
+			}
+		}
+		s.err = cmd.Wait()
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-s.done
+	})
+	select {
+	case s.Addr = <-addrs:
+		return s
+	case <-s.done:
+		t.Fatalf("server exited before serving: %v", s.err)
+	case <-time.After(startTimeout):
+		t.Fatalf("server did not report serving within %v", startTimeout)
+	}
+	return nil
+}
+
+// Terminate sends SIGTERM, as the kubelet does.
+func (s *Server) Terminate(t testing.TB) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("SIGTERM: %v", err)
+	}
+}
+
+// Wait waits up to timeout for the process to exit and fails the test unless
+// it exited 0.
+func (s *Server) Wait(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	select {
+	case <-s.done:
+		if s.err != nil {
+			t.Fatalf("server exited with %v", s.err)
+		}
+	case <-time.After(timeout):
+		t.Fatalf("server did not exit within %v", timeout)
+	}
+}
+
+// Exited is closed when the process has exited.
+func (s *Server) Exited() <-chan struct{} { return s.done }
