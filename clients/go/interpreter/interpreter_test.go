@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -300,4 +301,37 @@ func TestHealthWatchSeesNotServingOnSigterm(t *testing.T) {
 	// a client that saw NOT_SERVING lets go, and the server exits at once.
 	cancel()
 	srv.Wait(t, 10*time.Second)
+}
+
+// A call whose context has no deadline still ends: the client's default
+// deadline fails it with DEADLINE_EXCEEDED when the server hangs (SIGSTOP:
+// the connection stays open and nothing answers).
+func TestDefaultDeadlineBoundsACallToAHungServer(t *testing.T) {
+	srv := testserver.Start(t)
+	c, err := interpreter.Dial(srv.Addr, interpreter.WithTimeout(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Health.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err) // connected before the server hangs
+	}
+	srv.Signal(t, syscall.SIGSTOP)
+	defer srv.Signal(t, syscall.SIGCONT)
+
+	errs := make(chan error, 1)
+	go func() {
+		_, err := c.Interpret(context.Background(), &pb.InterpretRequest{
+			Input: &pb.InterpretRequest_Structured{Structured: &pb.StructuredError{Type: "VEHICLE_STATE", Code: "ASLEEP"}},
+		})
+		errs <- err
+	}()
+	select {
+	case err := <-errs:
+		if status.Code(err) != codes.DeadlineExceeded {
+			t.Fatalf("got %v, want DEADLINE_EXCEEDED", err)
+		}
+	case <-time.After(10 * time.Second): // bounded, so a missing deadline fails instead of hanging
+		t.Fatal("call without a deadline did not end")
+	}
 }

@@ -112,6 +112,14 @@ func (s *Server) Terminate(t testing.TB) {
 	}
 }
 
+// Signal sends sig to the process (SIGSTOP makes a server that hangs).
+func (s *Server) Signal(t testing.TB, sig os.Signal) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
 // Wait waits up to timeout for the process to exit and fails the test unless
 // it exited 0.
 func (s *Server) Wait(t testing.TB, timeout time.Duration) {
