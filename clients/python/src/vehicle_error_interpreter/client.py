@@ -1,0 +1,248 @@
+"""A thin client over the generated stubs, with the defaults a production
+caller needs so that every service does not rediscover them:
+
+* a deadline on every call (`DEFAULT_TIMEOUT` unless given), because a call
+  without one can hang forever;
+* round_robin over every address the target resolves to, because one HTTP/2
+  connection otherwise pins all calls to one pod behind a headless Service;
+* retries of UNAVAILABLE only (every RPC of the service is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+
+from vehicle_errors.v1 import interpreter_pb2 as pb
+from vehicle_errors.v1 import interpreter_pb2_grpc as pb_grpc
+
+#: Seconds a call may take when the caller gives no timeout. The server
+#: answers in well under a millisecond; five seconds (the server's own
+#: request timeout) leaves room for retries and a slow network.
+DEFAULT_TIMEOUT = 5.0
+
+#: The channel's service config: round_robin, and up to 4 attempts of any
+#: InterpreterService call that fails with UNAVAILABLE (a pod going away, a
+#: connection refused), with jittered exponential backoff.
+SERVICE_CONFIG = json.dumps(
+    {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "methodConfig": [
+            {
+                "name": [{"service": "vehicle_errors.v1.InterpreterService"}],
+                "retryPolicy": {
+                    "maxAttempts": 4,
+                    "initialBackoff": "0.05s",
+                    "maxBackoff": "1s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ],
+    }
+)
+
+
+class Client:
+    """A channel to the service with its stub and the health stub.
+
+    `target` is any gRPC target: `localhost:50051`, or in Kubernetes
+    `dns:///vehicle-error-interpreter-headless.<ns>.svc.cluster.local:50051`.
+    The channel is plaintext unless `credentials` are given. Use it as a
+    context manager, or call `close()`.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        credentials: grpc.ChannelCredentials | None = None,
+        options: Sequence[tuple[str, Any]] = (),
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        opts = [
+            ("grpc.service_config", SERVICE_CONFIG),
+            ("grpc.enable_retries", 1),
+            *options,
+        ]
+        if credentials is None:
+            self.channel = grpc.insecure_channel(target, options=opts)
+        else:
+            self.channel = grpc.secure_channel(target, credentials, options=opts)
+        self.timeout = timeout
+        #: The generated stub, for calls the helpers below do not cover.
+        self.stub = pb_grpc.InterpreterServiceStub(self.channel)
+        #: The server's grpc.health.v1 service.
+        self.health = health_pb2_grpc.HealthStub(self.channel)
+
+    def interpret(
+        self,
+        body: str | None = None,
+        *,
+        error_type: str = "VEHICLE_STATE",
+        code: str | None = None,
+        app_name: str = "",
+        http_status: int = 0,
+        retry_after: str = "",
+        request_id: str = "",
+        timeout: float | None = None,
+    ) -> pb.InterpretResponse:
+        """Interprets one error: its `body` as received, or its `code`."""
+        return self.stub.Interpret(
+            interpret_request(
+                body,
+                error_type=error_type,
+                code=code,
+                app_name=app_name,
+                http_status=http_status,
+                retry_after=retry_after,
+                request_id=request_id,
+            ),
+            timeout=timeout or self.timeout,
+        )
+
+    def batch_interpret(
+        self, requests: Iterable[pb.InterpretRequest], *, timeout: float | None = None
+    ) -> pb.BatchInterpretResponse:
+        """Interprets many errors; each result has its own status."""
+        return self.stub.BatchInterpret(
+            pb.BatchInterpretRequest(requests=requests), timeout=timeout or self.timeout
+        )
+
+    def get_vehicle_state_error(
+        self, code: str, *, timeout: float | None = None
+    ) -> pb.VehicleStateError:
+        """Returns one catalog entry; NOT_FOUND for an unknown code."""
+        resp = self.stub.GetVehicleStateError(
+            pb.GetVehicleStateErrorRequest(code=code), timeout=timeout or self.timeout
+        )
+        return resp.vehicle_state_error
+
+    def list_vehicle_state_errors(
+        self,
+        *,
+        category: pb.Category = pb.CATEGORY_UNSPECIFIED,
+        strategy: pb.RetryStrategy = pb.RETRY_STRATEGY_UNSPECIFIED,
+        timeout: float | None = None,
+    ) -> list[pb.VehicleStateError]:
+        """Returns the catalog (filtered), following every page."""
+        entries: list[pb.VehicleStateError] = []
+        req = pb.ListVehicleStateErrorsRequest(category=category, strategy=strategy)
+        while True:
+            page = self.stub.ListVehicleStateErrors(req, timeout=timeout or self.timeout)
+            entries.extend(page.vehicle_state_errors)
+            if not page.next_page_token:
+                return entries
+            req.page_token = page.next_page_token
+
+    def check_health(
+        self, service: str = "", *, timeout: float | None = None
+    ) -> health_pb2.HealthCheckResponse.ServingStatus.ValueType:
+        """Returns the health status of `service` ("" is the whole server)."""
+        resp = self.health.Check(
+            health_pb2.HealthCheckRequest(service=service), timeout=timeout or self.timeout
+        )
+        return resp.status
+
+    def close(self) -> None:
+        """Closes the channel; calls in flight are cancelled."""
+        self.channel.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def interpret_request(
+    body: str | None = None,
+    *,
+    error_type: str = "VEHICLE_STATE",
+    code: str | None = None,
+    app_name: str = "",
+    http_status: int = 0,
+    retry_after: str = "",
+    request_id: str = "",
+) -> pb.InterpretRequest:
+    """Builds an InterpretRequest from a body or a code (exactly one)."""
+    if (body is None) == (code is None):
+        raise ValueError("give exactly one of body and code")
+    req = pb.InterpretRequest(
+        app_name=app_name,
+        http_status=http_status,
+        retry_after=retry_after,
+        request_id=request_id,
+    )
+    if body is not None:
+        req.body = body
+    else:
+        req.structured.type = error_type
+        req.structured.code = code or ""
+    return req
+
+
+@dataclass(frozen=True)
+class Details:
+    """The rich details of a `google.rpc.Status`; absent ones are None."""
+
+    code: grpc.StatusCode
+    message: str
+    error_info: error_details_pb2.ErrorInfo | None = None
+    bad_request: error_details_pb2.BadRequest | None = None
+    retry_info: error_details_pb2.RetryInfo | None = None
+    localized_message: error_details_pb2.LocalizedMessage | None = None
+    help: error_details_pb2.Help | None = None
+    #: Details of other types, still packed.
+    others: list[Any] = field(default_factory=list)
+
+
+_DETAIL_TYPES = {
+    "error_info": error_details_pb2.ErrorInfo,
+    "bad_request": error_details_pb2.BadRequest,
+    "retry_info": error_details_pb2.RetryInfo,
+    "localized_message": error_details_pb2.LocalizedMessage,
+    "help": error_details_pb2.Help,
+}
+
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
+def status_details(status: status_pb2.Status) -> Details:
+    """Unpacks a `google.rpc.Status`: a batch item's, an interpretation's
+    ready `status`, or an RPC error's (see `error_details`)."""
+    found: dict[str, Any] = {}
+    others = []
+    for any_detail in status.details:
+        for name, cls in _DETAIL_TYPES.items():
+            if any_detail.Is(cls.DESCRIPTOR):
+                msg = cls()
+                any_detail.Unpack(msg)
+                found[name] = msg
+                break
+        else:
+            others.append(any_detail)
+    return Details(
+        code=_CODES.get(status.code, grpc.StatusCode.UNKNOWN),
+        message=status.message,
+        others=others,
+        **found,
+    )
+
+
+def error_details(err: grpc.RpcError) -> Details:
+    """The rich details of a failed call (via grpcio-status). Branch on
+    `error_info.reason`, never on the message text."""
+    status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    if status is None:  # the server sent no details
+        return Details(code=err.code(), message=err.details() or "")  # type: ignore[attr-defined]
+    return status_details(status)

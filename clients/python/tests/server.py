@@ -1,0 +1,86 @@
+"""The real server binary on a free port, for the tests.
+
+The port comes from the binary's "serving" log line (it binds 127.0.0.1:0),
+so there are no fixed ports and no sleeps; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+from functools import cache
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+
+#: Seconds to wait for "serving"; the server is ready within milliseconds,
+#: the rest is headroom for a loaded CI machine.
+START_TIMEOUT = 15.0
+
+
+@cache
+def binary() -> str:
+    """$VEI_SERVER_BIN (set by the test stages), else what
+    scripts/lib/server.sh builds."""
+    path = os.environ.get("VEI_SERVER_BIN") or subprocess.run(
+        ["bash", str(REPO / "scripts/lib/server.sh")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not path:
+        raise RuntimeError("no server binary: set VEI_SERVER_BIN")
+    return path
+
+
+class Server:
+    """One server process; use as a context manager (kills it on exit)."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [binary(), "--listen-addr", "127.0.0.1:0", "--log-format", "json", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.addr = ""
+        self._serving = threading.Event()
+        # Read the whole log, so the server never blocks on a full pipe.
+        threading.Thread(target=self._read_log, daemon=True).start()
+        if not self._serving.wait(START_TIMEOUT) or not self.addr:
+            self.kill()
+            raise RuntimeError(f"server did not report serving within {START_TIMEOUT}s")
+
+    def _read_log(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            try:
+                log = json.loads(line)
+            except ValueError:
+                continue
+            if log.get("message") == "serving":
+                self.addr = log["addr"]
+                self._serving.set()
+        self._serving.set()  # exited: stop waiting
+
+    def terminate(self) -> None:
+        """Sends SIGTERM, as the kubelet does."""
+        self.proc.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int:
+        """Waits (bounded) for the process to exit; returns its status."""
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
