@@ -27,13 +27,9 @@ async fn run(config: &Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .with_context(|| format!("binding {}", config.listen_addr))?;
+    // Listen for SIGTERM before announcing readiness (see shutdown::signal).
+    let shutdown = shutdown::signal();
     tracing::info!(addr = %listener.local_addr()?, entries = catalog.list().len(), "serving");
-    serve(
-        listener,
-        catalog,
-        config.server_config(),
-        shutdown::signal(),
-    )
-    .await?;
+    serve(listener, catalog, config.server_config(), shutdown).await?;
     Ok(())
 }

@@ -1,31 +1,49 @@
 //! The process's shutdown signal: SIGTERM (what Kubernetes sends) or
 //! SIGINT (Ctrl-C).
 
-/// Resolves when the process receives SIGINT or SIGTERM.
-pub async fn signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(%err, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
-        }
-    };
+use std::future::Future;
+
+/// Listens for SIGINT and SIGTERM from the moment it is called, and returns
+/// a future that resolves when one arrives.
+///
+/// The listeners are registered here, not on the future's first poll: the
+/// server logs "serving" and answers calls before its accept loop first
+/// polls the shutdown future, and a SIGTERM in between would otherwise hit
+/// the default action and kill the process without a drain (seen as exit
+/// by signal 15 in the client test suites). Call it inside the runtime,
+/// before announcing readiness.
+pub fn signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
+    let listeners = {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(%err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
+        (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let (terminate, interrupt) = listeners;
+            let (mut terminate, mut interrupt) = match (terminate, interrupt) {
+                (Ok(t), Ok(i)) => (t, i),
+                (Err(err), _) | (_, Err(err)) => {
+                    tracing::error!(%err, "cannot listen for SIGTERM/SIGINT");
+                    return std::future::pending().await;
+                }
+            };
+            tokio::select! {
+                _ = terminate.recv() => tracing::info!("SIGTERM received"),
+                _ = interrupt.recv() => tracing::info!("SIGINT received"),
             }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received"),
-        () = terminate => tracing::info!("SIGTERM received"),
+        #[cfg(not(unix))]
+        {
+            if let Err(err) = tokio::signal::ctrl_c().await {
+                tracing::error!(%err, "cannot listen for Ctrl-C");
+                return std::future::pending().await;
+            }
+            tracing::info!("Ctrl-C received");
+        }
     }
 }
