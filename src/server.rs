@@ -14,7 +14,7 @@ use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::ServingStatus;
 
 use crate::catalog::Catalog;
-use crate::pb::{self, interpreter_service_server::InterpreterServiceServer};
+use crate::pb::{self, wire::interpreter_service_server::InterpreterServiceServer};
 use crate::service::{Interpreter, ServiceSettings};
 
 /// Transport limits and shutdown timing, plus the service's own settings.
