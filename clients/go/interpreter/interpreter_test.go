@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -316,8 +315,8 @@ func TestDefaultDeadlineBoundsACallToAHungServer(t *testing.T) {
 	if _, err := c.Health.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
 		t.Fatal(err) // connected before the server hangs
 	}
-	srv.Signal(t, syscall.SIGSTOP)
-	defer srv.Signal(t, syscall.SIGCONT)
+	srv.Pause(t)
+	defer srv.Resume(t)
 
 	errs := make(chan error, 1)
 	go func() {

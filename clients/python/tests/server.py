@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from functools import cache
 from pathlib import Path
 
@@ -70,6 +71,21 @@ class Server:
         """Sends SIGTERM, as the kubelet does."""
         self.proc.send_signal(signal.SIGTERM)
 
+    def pause(self) -> None:
+        """Stops the process (SIGSTOP) and waits (bounded) until every
+        thread is stopped: kill(2) returns before that, and a thread still
+        running could answer a call. Linux only (/proc). `resume()` undoes
+        it."""
+        self.proc.send_signal(signal.SIGSTOP)
+        deadline = time.monotonic() + 5
+        while not _all_threads_stopped(self.proc.pid):
+            if time.monotonic() > deadline:
+                raise RuntimeError("server threads did not stop within 5s of SIGSTOP")
+            time.sleep(0.001)  # poll interval; the loop checks /proc
+
+    def resume(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
+
     def wait(self, timeout: float) -> int:
         """Waits (bounded) for the process to exit; returns its status."""
         return self.proc.wait(timeout)
@@ -84,3 +100,14 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.kill()
+
+
+def _all_threads_stopped(pid: int) -> bool:
+    """Whether every thread of pid is in state T ("pid (comm) T ...")."""
+    stats = list(Path(f"/proc/{pid}/task").glob("*/stat"))
+    try:
+        return bool(stats) and all(
+            p.read_text().rpartition(")")[2].split()[0] == "T" for p in stats
+        )
+    except (OSError, IndexError):
+        return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -115,7 +114,7 @@ def test_default_deadline_bounds_a_call_to_a_hung_server() -> None:
     SIGSTOP, so the connection stays open and nothing answers)."""
     with Server() as srv, Client(srv.addr, timeout=0.5) as client:
         client.check_health()  # connected before the server hangs
-        srv.proc.send_signal(signal.SIGSTOP)
+        srv.pause()
         try:
             with ThreadPoolExecutor(1) as pool:
                 call = pool.submit(client.interpret, code="ASLEEP")
@@ -123,6 +122,6 @@ def test_default_deadline_bounds_a_call_to_a_hung_server() -> None:
                 # hanging it.
                 err = call.exception(timeout=10)
         finally:
-            srv.proc.send_signal(signal.SIGCONT)
+            srv.resume()
         assert isinstance(err, grpc.RpcError)
         assert err.code() == grpc.StatusCode.DEADLINE_EXCEEDED

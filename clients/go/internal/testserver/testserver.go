@@ -5,7 +5,9 @@ package testserver
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,12 +114,47 @@ func (s *Server) Terminate(t testing.TB) {
 	}
 }
 
-// Signal sends sig to the process (SIGSTOP makes a server that hangs).
-func (s *Server) Signal(t testing.TB, sig os.Signal) {
+// Pause stops the process (SIGSTOP) and waits (bounded) until every one of
+// its threads is stopped: kill(2) returns before that, and a thread still
+// running could answer a call. The connection stays open and nothing
+// answers: a hung server. Linux only (/proc). Resume with Resume.
+func (s *Server) Pause(t testing.TB) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(sig); err != nil {
-		t.Fatalf("signal %v: %v", sig, err)
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("SIGSTOP: %v", err)
 	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !allThreadsStopped(s.cmd.Process.Pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("server threads did not stop within 5s of SIGSTOP")
+		}
+		time.Sleep(time.Millisecond) // poll interval; the loop checks /proc
+	}
+}
+
+// Resume continues a paused process (SIGCONT).
+func (s *Server) Resume(t testing.TB) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatalf("SIGCONT: %v", err)
+	}
+}
+
+// allThreadsStopped reports whether every thread of pid is in state T.
+func allThreadsStopped(pid int) bool {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if len(stats) == 0 {
+		return false
+	}
+	for _, stat := range stats {
+		b, err := os.ReadFile(stat)
+		// The state follows the parenthesised command name: "pid (comm) T ...".
+		i := bytes.LastIndexByte(b, ')')
+		if err != nil || i < 0 || i+2 >= len(b) || b[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
 }
 
 // Wait waits up to timeout for the process to exit and fails the test unless
