@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -23,13 +24,15 @@ def client(server: Server) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="session")
-def catalog() -> list[dict]:
+def catalog() -> list[dict[str, Any]]:
     """The repository's catalog file, the source the server embeds."""
-    return json.loads((REPO / "catalog/vehicle_state_errors.json").read_text())["errors"]
+    text = (REPO / "catalog/vehicle_state_errors.json").read_text()
+    errors: list[dict[str, Any]] = json.loads(text)["errors"]
+    return errors
 
 
 @pytest.fixture(scope="session")
-def seed_body(catalog: list[dict]):
+def seed_body(catalog: list[dict[str, Any]]) -> Callable[[str], str]:
     """The documented JSON body of one catalog entry, as text."""
 
     def body(code: str) -> str:

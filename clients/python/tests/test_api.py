@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -13,7 +16,9 @@ from vehicle_error_interpreter import Client, error_details, interpret_request, 
 from vehicle_errors.v1 import interpreter_pb2 as pb
 
 
-def test_seed_body_is_matched_classified_and_rendered(client: Client, seed_body) -> None:
+def test_seed_body_is_matched_classified_and_rendered(
+    client: Client, seed_body: Callable[[str], str]
+) -> None:
     resp = client.interpret(seed_body("DOOR_OPEN"), app_name="My App")
     assert resp.match == pb.MATCH_KIND_EXACT
     assert resp.vehicle_state_error.code == "DOOR_OPEN"
@@ -39,7 +44,9 @@ def test_structured_code_renders_app_name_and_retry_advice(client: Client) -> No
     assert ready.retry_info is not None and ready.retry_info.retry_delay.ToSeconds() == 600
 
 
-def test_batch_item_fails_alone_with_its_details(client: Client, seed_body) -> None:
+def test_batch_item_fails_alone_with_its_details(
+    client: Client, seed_body: Callable[[str], str]
+) -> None:
     resp = client.batch_interpret(
         [interpret_request(seed_body("ASLEEP")), interpret_request("not json")]
     )
@@ -69,7 +76,9 @@ def test_unknown_code_is_not_found_with_error_info(client: Client) -> None:
     assert details.error_info.metadata["code"] == "NOPE"
 
 
-def test_list_is_the_catalog_in_order_filtered_and_paged(client: Client, catalog) -> None:
+def test_list_is_the_catalog_in_order_filtered_and_paged(
+    client: Client, catalog: list[dict[str, Any]]
+) -> None:
     want = [e["code"] for e in catalog]
     assert [e.code for e in client.list_vehicle_state_errors()] == want
     closures = client.list_vehicle_state_errors(category=pb.CATEGORY_CLOSURE)

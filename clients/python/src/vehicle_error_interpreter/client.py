@@ -242,7 +242,7 @@ def status_details(status: status_pb2.Status) -> Details:
 def error_details(err: grpc.RpcError) -> Details:
     """The rich details of a failed call (via grpcio-status). Branch on
     `error_info.reason`, never on the message text."""
-    status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    status = rpc_status.from_call(err)
     if status is None:  # the server sent no details
-        return Details(code=err.code(), message=err.details() or "")  # type: ignore[attr-defined]
+        return Details(code=err.code(), message=err.details() or "")
     return status_details(status)
