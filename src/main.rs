@@ -12,7 +12,11 @@ fn main() -> ExitCode {
         eprintln!("invalid --log-filter: {err}");
         return ExitCode::FAILURE;
     }
-    match run(&config) {
+    let result = config
+        .runtime()
+        .context("starting the tokio runtime")
+        .and_then(|runtime| runtime.block_on(run(&config)));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");
@@ -21,7 +25,6 @@ fn main() -> ExitCode {
     }
 }
 
-#[tokio::main]
 async fn run(config: &Config) -> anyhow::Result<()> {
     let catalog = Arc::new(Catalog::embedded().context("loading the embedded catalog")?);
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
@@ -30,6 +33,7 @@ async fn run(config: &Config) -> anyhow::Result<()> {
     // Listen for SIGTERM before announcing readiness (see shutdown::signal).
     let shutdown = shutdown::signal();
     tracing::info!(addr = %listener.local_addr()?, entries = catalog.list().len(), "serving");
-    serve(listener, catalog, config.server_config(), shutdown).await?;
+    let settings = config.server_config();
+    serve(listener, catalog, settings, shutdown).await?;
     Ok(())
 }

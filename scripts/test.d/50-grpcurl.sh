@@ -28,14 +28,14 @@ while IFS= read -r cmd; do commands+=("$cmd"); done < <(
     awk '{ line = line $0 } /\\$/ { sub(/\\$/, "", line); next }
          { if (line ~ /^grpcurl /) print line; line = "" }')
 
-server_start SRV
-trap 'server_stop SRV >/dev/null 2>&1 || true' EXIT
+start_server "$(server_bin)"
+trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
 
 fail() { printf 'FAILED: %s\n  %s\n' "$1" "$2"; printf '%s\n' "$out" | head -n 40; exit 1; }
 has() { grep -qF -- "$1" <<<"$out" || fail "$cmd" "output lacks: $1"; }
 declare -A seen=()
 for cmd in "${commands[@]}"; do
-  run=${cmd//localhost:50051/$SRV_ADDR}
+  run=${cmd//localhost:50051/$SERVER_ADDR}
   [ "$run" != "$cmd" ] || fail "$cmd" "the command does not name localhost:50051"
   rc=0
   out=$(timeout 30 bash -c "$run" 2>&1) || rc=$?
@@ -81,5 +81,5 @@ done
 for kind in list describe interpret notfound health; do
   [ -n "${seen[$kind]:-}" ] || { echo "the walk-through lacks its '$kind' command"; exit 1; }
 done
-server_stop SRV
+stop_server
 echo "grpcurl walk-through: ${#commands[@]} commands as in README.md"

@@ -8,10 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/server.sh
 
-server_start SRV --shutdown-delay 2s
-trap 'server_stop SRV >/dev/null 2>&1 || true' EXIT
+start_server "$(server_bin)" --shutdown-delay 2s
+trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
 
-probe() { grpc-health-probe -addr "$SRV_ADDR" -connect-timeout 5s -rpc-timeout 5s "$@"; }
+probe() { grpc-health-probe -addr "$SERVER_ADDR" -connect-timeout 5s -rpc-timeout 5s "$@"; }
 expect() { # WANT-EXIT DESCRIPTION PROBE-ARGS...
   local want=$1 what=$2 rc=0 out; shift 2
   out=$(probe "$@" 2>&1) || rc=$?
@@ -25,7 +25,7 @@ expect 0 "serving, whole server"
 expect 0 "serving, interpreter service" -service vehicle_errors.v1.InterpreterService
 expect 3 "unregistered name" -service no.such.Service
 
-kill -TERM "$SRV_PID"
+kill -TERM "$SERVER_PID"
 # NOT_SERVING is set the moment SIGTERM is handled; poll for it (bounded
 # by the 2 s lame-duck window, during which the server still answers).
 deadline=$((SECONDS + 2))
@@ -33,5 +33,5 @@ while probe >/dev/null 2>&1 && [ "$SECONDS" -lt "$deadline" ]; do :; done
 expect 4 "after SIGTERM, whole server"
 expect 4 "after SIGTERM, interpreter service" -service vehicle_errors.v1.InterpreterService
 
-server_stop SRV   # and it still exits 0
+stop_server   # and it still exits 0
 echo "grpc-health-probe: SERVING before SIGTERM, NOT_SERVING after"
