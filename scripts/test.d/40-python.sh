@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Python client: build the package's wheel, install it (no dependencies: the
+# Python client: type-check it (mypy), build the package's wheel, install it (no dependencies: the
 # venv has them) into a throwaway directory, and run pytest against that
 # install, not the source tree, so a packaging mistake fails here. The tests
 # start the real server binary; they cover every RPC, rich errors
@@ -29,4 +29,5 @@ while IFS= read -r pin; do
 done < <(grep -E '^[A-Za-z]' clients/python/requirements.txt)
 
 cd clients/python
+python -m mypy --cache-dir=/dev/null src examples tests   # config: pyproject.toml
 PYTHONPATH="$work/site" python -m pytest -q -p no:cacheprovider tests
