@@ -16,7 +16,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 # shellcheck source=env.sh
-[ -f scripts/env.sh ] && source scripts/env.sh
+source scripts/env.sh
 
 die() { printf 'gen-clients: %s\n' "$*" >&2; exit 1; }
 # The value of NAME=... at the top of install-tools.sh.

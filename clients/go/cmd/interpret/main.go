@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -127,7 +127,7 @@ func printError(w io.Writer, err error) {
 	for _, v := range interpreter.BadRequest(err).GetFieldViolations() {
 		fmt.Fprintf(w, "  field %s: %s\n", v.GetField(), v.GetDescription())
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if st.Code() == codes.DeadlineExceeded {
 		fmt.Fprintln(w, "  (the call timed out; see -timeout)")
 	}
 }
