@@ -4,11 +4,11 @@
 # tool, not the speed (figures come from scripts/bench, never from tests).
 set -euo pipefail
 source scripts/lib/server.sh
-cargo build --locked --quiet --bin vehicle-error-interpreter --example loadgen
-start_server target/debug/vehicle-error-interpreter
+cargo build --locked --quiet --example loadgen
+start_server "$(server_bin)"
 trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
 # Exits non-zero if any answer had the wrong status or content.
-target/debug/examples/loadgen --addr "$SERVER_ADDR" --rpc interpret --rpc interpret-structured \
+"${CARGO_TARGET_DIR:-target}/debug/examples/loadgen" --addr "$SERVER_ADDR" --rpc interpret --rpc interpret-structured \
   --rpc health --concurrency 8 --connections 2 --duration 3s --warmup 0s --rounds 1 \
   --server-pid "$SERVER_PID"
 stop_server
