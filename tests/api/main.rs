@@ -6,5 +6,6 @@ mod errors;
 mod health;
 mod helpers;
 mod interpret;
+mod metrics;
 mod reflection;
 mod shutdown;
