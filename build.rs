@@ -14,10 +14,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("interpreter_descriptor.bin"),
         fds.encode_to_vec(),
     )?;
+    // `pb`: plain structs, with the client, for callers and tests.
     tonic_prost_build::configure()
         .build_client(true)
-        .build_server(true)
+        .build_server(false)
         .extern_path(".google.rpc", "::tonic_types::pb")
+        .compile_fds(fds.clone())?;
+    // `pb::wire`: the server's view of the same messages, where a catalog
+    // entry is a shared, pre-encoded message rather than a struct, so a
+    // response carries ~2.5 KB of entry without cloning or re-encoding it.
+    let wire_dir = out_dir.join("wire");
+    fs::create_dir_all(&wire_dir)?;
+    tonic_prost_build::configure()
+        .build_client(false)
+        .build_server(true)
+        .out_dir(&wire_dir)
+        .extern_path(".google.rpc", "::tonic_types::pb")
+        .extern_path(
+            ".vehicle_errors.v1.VehicleStateError",
+            "crate::pb::SharedEntry",
+        )
         .compile_fds(fds)?;
     println!("cargo:rerun-if-changed=proto");
     Ok(())

@@ -33,6 +33,19 @@ die() { printf 'install-tools: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$BIN_DIR"
 
+# Installer output goes to .tools/install.log (one line per tool on stdout);
+# on failure its tail is shown.
+INSTALL_LOG="$TOOLS_DIR/install.log"
+: >"$INSTALL_LOG"
+quietly() {
+  printf '+ %s\n' "$*" >>"$INSTALL_LOG"
+  "$@" >>"$INSTALL_LOG" 2>&1 || {
+    local rc=$?
+    tail -n 40 "$INSTALL_LOG" >&2
+    return "$rc"
+  }
+}
+
 # The Go toolchain lives in /usr/local/go on these machines; find it even when
 # it is not on PATH (only inside this script).
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
@@ -46,23 +59,34 @@ go_built_version() {
   go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'
 }
 
-# go_tool NAME PACKAGE VERSION VERSION-FLAG
+# go_installed BIN VERSION VERSION-FLAG: built from VERSION, runs, and says so.
+go_installed() {
+  [ "$(go_built_version "$1")" = "$2" ] || return 1
+  "$1" "$3" 2>&1 | grep -F -- "${2#v}" >/dev/null
+}
+
+# go_tool NAME PACKAGE VERSION VERSION-FLAG [LDFLAGS]
 go_tool() {
-  local name=$1 pkg=$2 version=$3 flag=$4 bin="$BIN_DIR/$1" state
+  local name=$1 pkg=$2 version=$3 flag=$4 ldflags=${5:-} bin="$BIN_DIR/$1" state
   command -v go >/dev/null 2>&1 || die "go is required to install $name"
-  if [ "$(go_built_version "$bin")" = "$version" ]; then
+  if go_installed "$bin" "$version" "$flag"; then
     state="already installed"
   else
-    GOBIN="$BIN_DIR" go install "$pkg@$version" || die "go install $pkg@$version failed"
-    [ "$(go_built_version "$bin")" = "$version" ] || die "$name: installed binary is not $version"
+    quietly env GOBIN="$BIN_DIR" go install -ldflags="$ldflags" "$pkg@$version" \
+      || die "go install $pkg@$version failed"
+    go_installed "$bin" "$version" "$flag" \
+      || die "$name: '$bin $flag' does not run or does not report $version"
     state="installed"
   fi
-  "$bin" "$flag" >/dev/null 2>&1 || die "$name does not run: $bin $flag"
   log "$name" "$version ($state)"
 }
 
-go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION" -version
-go_tool grpc-health-probe github.com/grpc-ecosystem/grpc-health-probe "$GRPC_HEALTH_PROBE_VERSION" -version
+# grpcurl and grpc-health-probe get their -version string from ldflags in
+# release builds; set it the same way (else "dev build <no version set>").
+go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION" -version \
+  "-X main.version=$GRPCURL_VERSION"
+go_tool grpc-health-probe github.com/grpc-ecosystem/grpc-health-probe "$GRPC_HEALTH_PROBE_VERSION" -version \
+  "-X main.versionTag=$GRPC_HEALTH_PROBE_VERSION"
 go_tool protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go "$PROTOC_GEN_GO_VERSION" --version
 go_tool protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_VERSION" --version
 
@@ -71,14 +95,26 @@ buf_version() {
   [ -x "$BIN_DIR/buf" ] || return 0
   "$BIN_DIR/buf" --version 2>/dev/null || true
 }
+# Point .tools/bin/buf at the native binary of the platform package npm picked
+# (@bufbuild/buf-linux-x64 here): no node start-up on each call. Falls back to
+# the package's node wrapper if there is none.
+link_buf() {
+  local target=../npm/node_modules/.bin/buf native
+  [ -d "$TOOLS_DIR/npm/node_modules/@bufbuild" ] || return 0
+  for native in "$TOOLS_DIR"/npm/node_modules/@bufbuild/buf-*/bin/buf; do
+    if [ -x "$native" ]; then target="../${native#"$TOOLS_DIR"/}"; break; fi
+  done
+  [ "$(readlink "$BIN_DIR/buf" 2>/dev/null)" = "$target" ] || ln -sfn "$target" "$BIN_DIR/buf"
+}
+link_buf
 if [ "$(buf_version)" = "$BUF_VERSION" ]; then
   state="already installed"
 else
   command -v npm >/dev/null 2>&1 || die "npm is required to install buf"
-  npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --save-exact \
-    --loglevel=error "@bufbuild/buf@$BUF_VERSION" >/dev/null \
+  quietly npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --save-exact \
+    --loglevel=error "@bufbuild/buf@$BUF_VERSION" \
     || die "npm install @bufbuild/buf@$BUF_VERSION failed"
-  ln -sfn ../npm/node_modules/.bin/buf "$BIN_DIR/buf"
+  link_buf
   [ "$(buf_version)" = "$BUF_VERSION" ] || die "buf --version is not $BUF_VERSION"
   state="installed"
 fi
@@ -110,9 +146,9 @@ else
     || die "python3 >= 3.10 is required (grpcio 1.85 needs it)"
   # (Re)create the venv when it is missing or its interpreter is broken.
   if ! "$VENV_DIR/bin/python" -c '' >/dev/null 2>&1; then
-    python3 -m venv --clear "$VENV_DIR"
+    quietly python3 -m venv --clear "$VENV_DIR" || die "python3 -m venv failed"
   fi
-  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check \
+  quietly "$VENV_DIR/bin/python" -m pip install --disable-pip-version-check \
     --no-input --only-binary=:all: -r "$PY_REQUIREMENTS" \
     || die "pip install -r $PY_REQUIREMENTS failed"
   py_pins_ok || die "venv does not match $PY_REQUIREMENTS after install"
@@ -126,7 +162,7 @@ import sys
 import kubernetes_validate.utils as u
 sys.exit(sys.argv[1] not in u.all_versions())
 PY
-log python-venv "grpcio 1.85.1, kubernetes-validate 1.37.0 ... per $PY_REQUIREMENTS ($state)"
+log python-venv "$(grep -Eo '^(grpcio|protobuf|pytest|kubernetes-validate)==[^ ]+' "$PY_REQUIREMENTS" | tr '\n' ' ')($(grep -c '==' "$PY_REQUIREMENTS") pins in $PY_REQUIREMENTS) ($state)"
 
 # ---------------------------------------------------------------- Debian packages
 # Installed only when the binary is missing (Debian serves only the current
@@ -138,9 +174,9 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=()
   [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
-  "${SUDO[@]}" apt-get update -qq >/dev/null || die "apt-get update failed"
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null \
+  quietly "${SUDO[@]}" apt-get update -qq || die "apt-get update failed"
+  quietly "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" \
     || die "apt-get install ${missing[*]} failed"
 fi
 for pair in "${APT_PACKAGES_FOR[@]}"; do

@@ -277,6 +277,15 @@ impl Catalog {
         &self.entries
     }
 
+    /// The position of `entry`, which must be one of this catalog's, in
+    /// `list()`: a key for data derived from the catalog at start-up.
+    pub fn position(&self, entry: &VehicleStateError) -> usize {
+        self.entries
+            .iter()
+            .position(|e| std::ptr::eq(e, entry))
+            .expect("entry from this catalog")
+    }
+
     /// The `UNKNOWN` entry, whose guidance answers codes the catalog lacks.
     pub fn fallback(&self) -> &VehicleStateError {
         &self.entries[self.fallback]

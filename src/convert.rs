@@ -7,35 +7,44 @@ use crate::catalog::{
     Catalog, Category, ResolutionType, RetryStrategy, TextBlock, VehicleStateError,
 };
 use crate::interpret::{Interpretation, Locale, MatchKind, RequestError};
-use crate::pb;
-use crate::status::{interpretation_status, propagation_code};
+use crate::pb::{self, wire};
+use crate::status::{EntryStatus, interpretation_status, propagation_code};
 
 /// The language of the documentation, and so of every catalog text.
 pub const DOCUMENTATION_LOCALE: &str = "en";
 
-/// The catalog's entries converted to proto once, at start-up, so a
-/// response clones ready messages instead of converting per call.
+/// What responses need from each catalog entry, converted and encoded once
+/// at start-up: the entry as a shared, pre-encoded message and its fixed
+/// status details.
 #[derive(Debug)]
 pub struct ProtoCatalog {
-    entries: Vec<pb::VehicleStateError>,
+    entries: Vec<EntryProto>,
+}
+
+#[derive(Debug)]
+struct EntryProto {
+    shared: pb::SharedEntry,
+    status: EntryStatus,
 }
 
 impl ProtoCatalog {
     /// Converts every entry of `catalog`.
     pub fn new(catalog: &Catalog) -> Self {
         Self {
-            entries: catalog.list().iter().map(entry_to_proto).collect(),
+            entries: catalog
+                .list()
+                .iter()
+                .map(|e| EntryProto {
+                    shared: pb::SharedEntry::new(&entry_to_proto(e)),
+                    status: EntryStatus::new(e),
+                })
+                .collect(),
         }
     }
 
-    /// The proto form of `entry`, which must come from `catalog`.
-    pub fn entry(&self, catalog: &Catalog, entry: &VehicleStateError) -> &pb::VehicleStateError {
-        let index = catalog
-            .list()
-            .iter()
-            .position(|e| std::ptr::eq(e, entry))
-            .unwrap_or_default();
-        &self.entries[index]
+    /// The shared message of `catalog`'s entry at `position`.
+    pub fn entry(&self, position: usize) -> &pb::SharedEntry {
+        &self.entries[position].shared
     }
 }
 
@@ -46,33 +55,31 @@ pub fn interpretation_to_proto(
     catalog: &Catalog,
     app_name: &str,
     _locale: Option<Locale<'_>>,
-) -> pb::InterpretResponse {
+) -> wire::InterpretResponse {
+    let entry = interp.entry.map(|e| &protos.entries[catalog.position(e)]);
     let messages = interp.messages(app_name);
     let locale = DOCUMENTATION_LOCALE;
     let status = interpretation_status(
         interp,
+        entry.map(|e| &e.status),
         &messages.description,
         &messages.user_message,
         locale,
     );
-    pb::InterpretResponse {
+    wire::InterpretResponse {
         r#match: match_kind(interp.match_kind) as i32,
-        vehicle_state_error: interp.entry.map(|e| protos.entry(catalog, e).clone()),
-        error_type: interp.error_type.to_ascii_uppercase(),
-        error_code: interp
-            .error_code
-            .as_deref()
-            .unwrap_or_default()
-            .to_ascii_uppercase(),
+        vehicle_state_error: entry.map(|e| e.shared.clone()),
+        error_type: upper(&interp.error_type),
+        error_code: upper(interp.error_code.as_deref().unwrap_or_default()),
         category: category(interp.category) as i32,
-        retry_advice: Some(pb::RetryAdvice {
+        retry_advice: Some(wire::RetryAdvice {
             strategy: strategy(interp.advice.strategy) as i32,
             retryable: interp.advice.retryable(),
             user_action_required: interp.advice.user_action_required(),
             suggested_delay: Some(duration(interp.advice.delay)),
             delay_reason: interp.advice.delay_reason.as_str().to_owned(),
         }),
-        messages: Some(pb::RenderedMessages {
+        messages: Some(wire::RenderedMessages {
             user_message: messages.user_message,
             suggested_user_message: messages.suggested_user_message.into_owned(),
             description: messages.description.into_owned(),
@@ -89,6 +96,16 @@ pub fn interpretation_to_proto(
     }
 }
 
+/// Upper-cases without the per-character work when the text already is,
+/// as codes and types almost always are.
+fn upper(s: &str) -> String {
+    if s.bytes().any(|b| b.is_ascii_lowercase()) {
+        s.to_ascii_uppercase()
+    } else {
+        s.to_owned()
+    }
+}
+
 /// One page of the filtered catalog.
 ///
 /// Page tokens are the offset into the filtered list, prefixed so a stray
@@ -99,9 +116,10 @@ pub fn interpretation_to_proto(
 /// `Malformed` for a negative `page_size` or a token this server did not
 /// issue.
 pub fn list_page(
+    catalog: &Catalog,
     protos: &ProtoCatalog,
-    req: &pb::ListVehicleStateErrorsRequest,
-) -> Result<pb::ListVehicleStateErrorsResponse, RequestError> {
+    req: &wire::ListVehicleStateErrorsRequest,
+) -> Result<wire::ListVehicleStateErrorsResponse, RequestError> {
     let page_size = usize::try_from(req.page_size).map_err(|_| RequestError::Malformed {
         field: "page_size",
         detail: "must not be negative".into(),
@@ -117,16 +135,13 @@ pub fn list_page(
                 detail: "not a token this server issued".into(),
             })?
     };
-    let matching: Vec<&pb::VehicleStateError> = protos
-        .entries
+    let matching: Vec<usize> = catalog
+        .list()
         .iter()
-        .filter(|e| req.category == 0 || e.category == req.category)
-        .filter(|e| {
-            req.strategy == 0
-                || e.retry_policy
-                    .as_ref()
-                    .is_some_and(|p| p.strategy == req.strategy)
-        })
+        .enumerate()
+        .filter(|(_, e)| req.category == 0 || category(e.category) as i32 == req.category)
+        .filter(|(_, e)| req.strategy == 0 || strategy(e.retry.strategy) as i32 == req.strategy)
+        .map(|(position, _)| position)
         .collect();
     let page_size = if page_size == 0 {
         matching.len()
@@ -135,8 +150,8 @@ pub fn list_page(
     };
     let end = offset.saturating_add(page_size).min(matching.len());
     let page = matching.get(offset..end).unwrap_or_default();
-    Ok(pb::ListVehicleStateErrorsResponse {
-        vehicle_state_errors: page.iter().map(|e| (*e).clone()).collect(),
+    Ok(wire::ListVehicleStateErrorsResponse {
+        vehicle_state_errors: page.iter().map(|&p| protos.entry(p).clone()).collect(),
         next_page_token: if end < matching.len() {
             format!("{PAGE_TOKEN_PREFIX}{end}")
         } else {

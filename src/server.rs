@@ -15,7 +15,7 @@ use tonic_health::ServingStatus;
 
 use crate::catalog::Catalog;
 use crate::metrics::Metrics;
-use crate::pb::{self, interpreter_service_server::InterpreterServiceServer};
+use crate::pb::{self, wire::interpreter_service_server::InterpreterServiceServer};
 use crate::service::{Interpreter, ServiceSettings};
 
 /// Transport limits and shutdown timing, plus the service's own settings.

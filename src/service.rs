@@ -13,7 +13,7 @@ use crate::interpret::{
     parse_request_id, parse_retry_after,
 };
 use crate::metrics::Metrics;
-use crate::pb::{
+use crate::pb::wire::{
     self, BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
     GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretRequest, InterpretResponse,
     ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
@@ -102,7 +102,7 @@ impl Interpreter {
     }
 
     fn parse_interpret<'a>(&self, req: &'a InterpretRequest) -> Result<Parsed<'a>, RequestError> {
-        use pb::interpret_request::Input as PbInput;
+        use wire::interpret_request::Input as PbInput;
         let input = match &req.input {
             None => return Err(RequestError::MissingInput),
             Some(PbInput::Body(body)) => {
@@ -142,7 +142,7 @@ impl Interpreter {
 }
 
 #[tonic::async_trait]
-impl pb::interpreter_service_server::InterpreterService for Interpreter {
+impl wire::interpreter_service_server::InterpreterService for Interpreter {
     async fn interpret(
         &self,
         request: Request<InterpretRequest>,
@@ -199,7 +199,7 @@ impl pb::interpreter_service_server::InterpreterService for Interpreter {
             .into());
         };
         Ok(Response::new(GetVehicleStateErrorResponse {
-            vehicle_state_error: Some(self.protos.entry(&self.catalog, entry).clone()),
+            vehicle_state_error: Some(self.protos.entry(self.catalog.position(entry)).clone()),
         }))
     }
 
@@ -208,7 +208,7 @@ impl pb::interpreter_service_server::InterpreterService for Interpreter {
         request: Request<ListVehicleStateErrorsRequest>,
     ) -> Result<Response<ListVehicleStateErrorsResponse>, Status> {
         let req = request.get_ref();
-        let page = crate::convert::list_page(&self.protos, req)?;
+        let page = crate::convert::list_page(&self.catalog, &self.protos, req)?;
         Ok(Response::new(page))
     }
 }

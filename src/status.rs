@@ -10,8 +10,8 @@ use prost_types::Any;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt, pb};
 
-use crate::catalog::RetryStrategy;
-use crate::interpret::{Interpretation, LookupError, MatchKind, RequestError};
+use crate::catalog::{RetryStrategy, VehicleStateError};
+use crate::interpret::{DelayReason, Interpretation, LookupError, MatchKind, RequestError};
 
 /// The `ErrorInfo.domain` of every error this service produces.
 pub const DOMAIN: &str = "vehicle-error-interpreter";
@@ -84,42 +84,98 @@ pub fn propagation_code(strategy: RetryStrategy) -> Code {
     }
 }
 
-/// The ready `google.rpc.Status` for an interpretation: its propagation
-/// code, the description as message, and `ErrorInfo`, `RetryInfo` (retry
-/// later only), `LocalizedMessage` and `Help` (catalog entries only).
-pub fn interpretation_status(
-    interp: &Interpretation<'_, '_>,
-    description: &str,
-    user_message: &str,
-    locale: &str,
-) -> pb::Status {
-    let mut details = Vec::with_capacity(4);
-    details.push(any("ErrorInfo", &error_info(interp)));
-    if interp.advice.strategy == RetryStrategy::RetryLater {
-        let delay = interp.advice.delay;
-        let retry = pb::RetryInfo {
-            retry_delay: Some(prost_types::Duration {
-                seconds: i64::try_from(delay.as_secs()).unwrap_or(i64::MAX),
-                nanos: 0,
-            }),
+/// The parts of an interpretation's status that depend only on its catalog
+/// entry, encoded once at start-up so the request path only clones them.
+#[derive(Debug, Clone)]
+pub struct EntryStatus {
+    /// `ErrorInfo` for an exact match, without the per-call `requestId`.
+    exact_error_info: Vec<u8>,
+    /// `RetryInfo` with the catalog's delay; retry-later entries only.
+    retry_info: Option<Any>,
+    /// `Help` linking the entry's documentation.
+    help: Any,
+}
+
+impl EntryStatus {
+    /// Encodes the entry's fixed status details.
+    pub fn new(entry: &VehicleStateError) -> Self {
+        let exact = [
+            ("type", entry.error_type.as_str()),
+            ("code", &entry.code),
+            ("matchKind", match_kind_name(MatchKind::Exact)),
+            ("catalogCode", &entry.code),
+        ];
+        let error_info = pb::ErrorInfo {
+            reason: error_reason(&entry.error_type, &entry.code),
+            domain: DOMAIN.to_owned(),
+            metadata: exact
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
-        details.push(any("RetryInfo", &retry));
-    }
-    details.push(any(
-        "LocalizedMessage",
-        &pb::LocalizedMessage {
-            locale: locale.to_owned(),
-            message: user_message.to_owned(),
-        },
-    ));
-    if let Some(entry) = interp.entry {
         let help = pb::Help {
             links: vec![pb::help::Link {
                 description: format!("{} {}", entry.error_type, entry.code),
                 url: entry.doc_url.clone(),
             }],
         };
-        details.push(any("Help", &help));
+        Self {
+            exact_error_info: error_info.encode_to_vec(),
+            retry_info: (entry.retry.strategy == RetryStrategy::RetryLater)
+                .then(|| retry_info(entry.retry.delay)),
+            help: any(HELP, &help),
+        }
+    }
+}
+
+/// The ready `google.rpc.Status` for an interpretation: its propagation
+/// code, the description as message, and `ErrorInfo`, `RetryInfo` (retry
+/// later only), `LocalizedMessage` and `Help` (catalog entries only).
+/// `entry_status` holds the entry's precomputed parts when there is an
+/// entry.
+pub fn interpretation_status(
+    interp: &Interpretation<'_, '_>,
+    entry_status: Option<&EntryStatus>,
+    description: &str,
+    user_message: &str,
+    locale: &str,
+) -> pb::Status {
+    let mut details = Vec::with_capacity(4);
+    details.push(match (interp.match_kind, entry_status) {
+        (MatchKind::Exact, Some(parts)) => {
+            let mut value = parts.exact_error_info.clone();
+            if let Some(id) = &interp.request_id {
+                // Two encoded messages concatenated decode as their merge, so
+                // appending a map entry adds it to the precomputed metadata.
+                let extra = pb::ErrorInfo {
+                    metadata: HashMap::from([("requestId".to_owned(), id.to_string())]),
+                    ..Default::default()
+                };
+                extra.encode(&mut value).expect("a Vec grows as needed");
+            }
+            Any {
+                type_url: ERROR_INFO.to_owned(),
+                value,
+            }
+        }
+        _ => any(ERROR_INFO, &error_info(interp)),
+    });
+    if interp.advice.strategy == RetryStrategy::RetryLater {
+        let catalog_delay = matches!(interp.advice.delay_reason, DelayReason::Catalog(_));
+        match entry_status.and_then(|p| p.retry_info.as_ref()) {
+            Some(precomputed) if catalog_delay => details.push(precomputed.clone()),
+            _ => details.push(retry_info(interp.advice.delay)),
+        }
+    }
+    details.push(any(
+        LOCALIZED_MESSAGE,
+        &pb::LocalizedMessage {
+            locale: locale.to_owned(),
+            message: user_message.to_owned(),
+        },
+    ));
+    if let Some(parts) = entry_status {
+        details.push(parts.help.clone());
     }
     pb::Status {
         code: propagation_code(interp.advice.strategy) as i32,
@@ -128,11 +184,32 @@ pub fn interpretation_status(
     }
 }
 
+const ERROR_INFO: &str = "type.googleapis.com/google.rpc.ErrorInfo";
+const RETRY_INFO: &str = "type.googleapis.com/google.rpc.RetryInfo";
+const LOCALIZED_MESSAGE: &str = "type.googleapis.com/google.rpc.LocalizedMessage";
+const HELP: &str = "type.googleapis.com/google.rpc.Help";
+
+fn retry_info(delay: std::time::Duration) -> Any {
+    let retry = pb::RetryInfo {
+        retry_delay: Some(prost_types::Duration {
+            seconds: i64::try_from(delay.as_secs()).unwrap_or(i64::MAX),
+            nanos: 0,
+        }),
+    };
+    any(RETRY_INFO, &retry)
+}
+
 fn error_info(interp: &Interpretation<'_, '_>) -> pb::ErrorInfo {
-    let code = interp.error_code.as_deref().unwrap_or_default();
+    // A legacy code is reported under its catalog name; any other code as
+    // received, so an unknown code still has a reason of its own.
+    let received = interp.error_code.as_deref().unwrap_or_default();
+    let reason_code = match (interp.match_kind, interp.entry) {
+        (MatchKind::LegacyCode, Some(entry)) => entry.code.as_str(),
+        _ => received,
+    };
     let mut metadata = HashMap::with_capacity(5);
     metadata.insert("type".to_owned(), interp.error_type.to_ascii_uppercase());
-    metadata.insert("code".to_owned(), code.to_ascii_uppercase());
+    metadata.insert("code".to_owned(), received.to_ascii_uppercase());
     metadata.insert(
         "matchKind".to_owned(),
         match_kind_name(interp.match_kind).to_owned(),
@@ -144,7 +221,7 @@ fn error_info(interp: &Interpretation<'_, '_>) -> pb::ErrorInfo {
         metadata.insert("requestId".to_owned(), id.to_string());
     }
     pb::ErrorInfo {
-        reason: error_reason(&interp.error_type, code),
+        reason: error_reason(&interp.error_type, reason_code),
         domain: DOMAIN.to_owned(),
         metadata,
     }
@@ -179,9 +256,9 @@ fn match_kind_name(kind: MatchKind) -> &'static str {
     }
 }
 
-fn any<M: Message>(name: &str, message: &M) -> Any {
+fn any<M: Message>(type_url: &str, message: &M) -> Any {
     Any {
-        type_url: format!("type.googleapis.com/google.rpc.{name}"),
+        type_url: type_url.to_owned(),
         value: message.encode_to_vec(),
     }
 }

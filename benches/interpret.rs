@@ -1,0 +1,98 @@
+//! In-process costs of the hot path (design.md §6 targets: a raw v2 body
+//! interpreted in <= 1 µs median, a structured type+code in <= 200 ns).
+//!
+//! `interpret/*` is the domain decision alone (parse + match + advice);
+//! `respond/*` is the whole handler plus encoding its response, what the
+//! server does per call besides HTTP/2; `render/*` is the template alone.
+//! Run: `cargo bench --bench interpret`.
+
+use std::{hint::black_box, sync::Arc};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use prost::Message as _;
+use tonic::Request;
+use vehicle_error_interpreter::{
+    Catalog,
+    interpret::{Context, Input, interpret},
+    pb::wire::{
+        BatchInterpretRequest, InterpretRequest, StructuredError, interpret_request,
+        interpreter_service_server::InterpreterService as _,
+    },
+    service::{Interpreter, ServiceSettings},
+};
+
+const V2: &str = r#"{"type":"VEHICLE_STATE","code":"ASLEEP","description":"The vehicle is in a sleep state and temporarily unable to perform your request.","docURL":"https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#asleep","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b","resolution":{"type":null},"suggestedUserMessage":"Your vehicle is in a sleep state. This request was not sent to preserve battery life. "}"#;
+const V1: &str = r#"{"error":"vehicle_state_error","message":"The vehicle could not perform your request because one or more of its doors are open.","code":"VS_001","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b"}"#;
+const V3: &str = r#"{"errors":[{"status":"409","type":"VEHICLE_STATE","code":"IN_MOTION","title":"Vehicle in motion","detail":"The vehicle is currently in motion and unable to perform your request.","links":{"about":"https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#in-motion"},"resolution":{"type":null},"suggestedUserMessage":"Your vehicle is unable to perform the request while in motion."}]}"#;
+
+fn body_request(body: &str) -> InterpretRequest {
+    InterpretRequest {
+        input: Some(interpret_request::Input::Body(body.to_owned())),
+        app_name: "Fleet Manager".into(),
+        ..Default::default()
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let catalog = Arc::new(Catalog::embedded().unwrap());
+    let ctx = Context::default();
+    let structured = Input::Structured {
+        error_type: "VEHICLE_STATE",
+        code: "DOOR_OPEN",
+    };
+
+    let mut g = c.benchmark_group("interpret");
+    for (name, body) in [("v2_body", V2), ("v1_body", V1), ("v3_body", V3)] {
+        g.bench_function(name, |b| {
+            b.iter(|| interpret(&catalog, Input::Body(black_box(body)), &ctx).unwrap())
+        });
+    }
+    g.bench_function("structured", |b| {
+        b.iter(|| interpret(&catalog, black_box(structured), &ctx).unwrap())
+    });
+    g.finish();
+
+    let asleep = interpret(&catalog, Input::Body(V2), &ctx).unwrap();
+    c.bench_function("render/user_message_with_app_name", |b| {
+        b.iter(|| asleep.messages(black_box("Fleet Manager")))
+    });
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let service = Interpreter::new(Arc::clone(&catalog), ServiceSettings::default());
+    let mut g = c.benchmark_group("respond");
+    let v2 = body_request(V2);
+    g.bench_function("v2_body", |b| {
+        b.iter(|| {
+            rt.block_on(service.interpret(Request::new(black_box(v2.clone()))))
+                .unwrap()
+        })
+    });
+    let s = InterpretRequest {
+        input: Some(interpret_request::Input::Structured(StructuredError {
+            r#type: "VEHICLE_STATE".into(),
+            code: "DOOR_OPEN".into(),
+        })),
+        ..Default::default()
+    };
+    g.bench_function("structured", |b| {
+        b.iter(|| {
+            rt.block_on(service.interpret(Request::new(black_box(s.clone()))))
+                .unwrap()
+        })
+    });
+    let batch = BatchInterpretRequest {
+        requests: vec![body_request(V2); 100],
+    };
+    g.bench_function("batch_of_100_v2", |b| {
+        b.iter(|| {
+            rt.block_on(service.batch_interpret(Request::new(black_box(batch.clone()))))
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches_group, benches);
+criterion_main!(benches_group);

@@ -1,0 +1,362 @@
+//! Load generator for `vehicle-error-interpreter`.
+//!
+//! Drives `Interpret` and/or `grpc.health.v1.Health/Check` at a fixed
+//! concurrency over N connections for a fixed duration, checks every answer
+//! (status and content), and reports requests/s, p50/p99/p99.9 latency,
+//! errors, and the server's CPU time per request (from `/proc/<pid>/stat`).
+//!
+//! With both RPCs it alternates them in rounds on the same connections, so
+//! their ratio is measured in one run under the same conditions (design.md
+//! §6: `Interpret` throughput >= 0.9x `Health/Check`).
+//!
+//! ```text
+//! cargo run --release --example loadgen -- --addr 127.0.0.1:50051 \
+//!     --rpc interpret --rpc health --concurrency 64 --connections 4 \
+//!     --duration 10s --server-pid "$(pgrep -f 'target/release/vehicle-error-interpreter')"
+//! ```
+//!
+//! `--rate R` switches to an open loop at R requests/s in total (for latency
+//! at a fixed offered load). Exits non-zero if any call failed.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    process::ExitCode,
+    time::{Duration, Instant},
+};
+
+use clap::{Parser, ValueEnum};
+use hdrhistogram::Histogram;
+use tokio::task::JoinSet;
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+use vehicle_error_interpreter::pb::{
+    InterpretRequest, MatchKind, StructuredError, interpret_request::Input,
+    interpreter_service_client::InterpreterServiceClient,
+};
+
+/// The DOOR_OPEN body exactly as the API documents it.
+const DOOR_OPEN_BODY: &str = r#"{"type":"VEHICLE_STATE","code":"DOOR_OPEN","description":"The vehicle could not perform your request because one or more of its doors are open.","docURL":"https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#door-open","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b","resolution":{"type":null},"suggestedUserMessage":"Your vehicle was unable to lock. Please ensure that all doors and the trunk are fully closed."}"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Rpc {
+    /// `vehicle_errors.v1.InterpreterService/Interpret` with a v2 body.
+    Interpret,
+    /// `Interpret` with a structured type and code.
+    InterpretStructured,
+    /// `grpc.health.v1.Health/Check` for `""`.
+    Health,
+}
+
+impl fmt::Display for Rpc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rpc::Interpret => "Interpret",
+            Rpc::InterpretStructured => "Interpret(structured)",
+            Rpc::Health => "Health.Check",
+        })
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Load generator for vehicle-error-interpreter")]
+struct Args {
+    /// Server address.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    addr: SocketAddr,
+    /// RPCs to drive; several alternate in rounds.
+    #[arg(long, value_enum, default_values_t = [Rpc::Interpret])]
+    rpc: Vec<Rpc>,
+    /// Calls in flight at once, in total.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// HTTP/2 connections the calls are spread over.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Measured time per RPC, split over the rounds.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    duration: Duration,
+    /// Unmeasured time per RPC before the first round.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    warmup: Duration,
+    /// Rounds each RPC's duration is split into, alternating RPCs.
+    #[arg(long, default_value_t = 4)]
+    rounds: u32,
+    /// Open loop at this many requests/s in total, instead of a closed loop.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// The server's pid, to report its CPU time per request.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Print one JSON object per RPC instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What one phase (or the sum of phases) of one RPC measured.
+struct Tally {
+    latency: Histogram<u64>,
+    ok: u64,
+    errors: u64,
+    first_error: Option<String>,
+    wall: Duration,
+    server_cpu: Option<Duration>,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Self {
+            latency: Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds"),
+            ok: 0,
+            errors: 0,
+            first_error: None,
+            wall: Duration::ZERO,
+            server_cpu: None,
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.latency.add(&other.latency).expect("same bounds");
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.first_error = self.first_error.take().or(other.first_error);
+        self.wall += other.wall;
+        self.server_cpu = match (self.server_cpu, other.server_cpu) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+    }
+
+    fn rate(&self) -> f64 {
+        (self.ok + self.errors) as f64 / self.wall.as_secs_f64()
+    }
+
+    fn cpu_per_request_us(&self) -> Option<f64> {
+        let calls = self.ok + self.errors;
+        self.server_cpu
+            .filter(|_| calls > 0)
+            .map(|cpu| cpu.as_secs_f64() * 1e6 / calls as f64)
+    }
+}
+
+#[derive(Clone)]
+struct Clients {
+    interpreter: InterpreterServiceClient<Channel>,
+    health: HealthClient<Channel>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(&args)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("loadgen: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
+    let mut clients = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections.max(1) {
+        let channel = Endpoint::from_shared(format!("http://{}", args.addr))?
+            .tcp_nodelay(true)
+            .connect()
+            .await?;
+        clients.push(Clients {
+            interpreter: InterpreterServiceClient::new(channel.clone()),
+            health: HealthClient::new(channel),
+        });
+    }
+    for &rpc in &args.rpc {
+        phase(args, &clients, rpc, args.warmup).await;
+    }
+    let mut totals: Vec<(Rpc, Tally)> = args.rpc.iter().map(|&r| (r, Tally::new())).collect();
+    let slice = args.duration / args.rounds.max(1);
+    for _ in 0..args.rounds.max(1) {
+        for (rpc, total) in &mut totals {
+            let cpu_before = args.server_pid.and_then(server_cpu);
+            let mut tally = phase(args, &clients, *rpc, slice).await;
+            let cpu_after = args.server_pid.and_then(server_cpu);
+            tally.server_cpu = cpu_before.zip(cpu_after).map(|(a, b)| b.saturating_sub(a));
+            total.merge(tally);
+        }
+    }
+    report(args, &totals);
+    Ok(totals.iter().all(|(_, t)| t.errors == 0 && t.ok > 0))
+}
+
+/// Runs `rpc` with `args.concurrency` workers for `length`.
+async fn phase(args: &Args, clients: &[Clients], rpc: Rpc, length: Duration) -> Tally {
+    let start = Instant::now();
+    let deadline = start + length;
+    let interval = args
+        .rate
+        .map(|rate| Duration::from_secs_f64(args.concurrency as f64 / rate));
+    let mut workers = JoinSet::new();
+    for worker in 0..args.concurrency {
+        let clients = clients[worker % clients.len()].clone();
+        workers.spawn(worker_loop(clients, rpc, deadline, interval));
+    }
+    let mut tally = Tally::new();
+    while let Some(result) = workers.join_next().await {
+        tally.merge(result.expect("worker panicked"));
+    }
+    tally.wall = start.elapsed();
+    tally
+}
+
+async fn worker_loop(
+    mut clients: Clients,
+    rpc: Rpc,
+    deadline: Instant,
+    interval: Option<Duration>,
+) -> Tally {
+    let mut tally = Tally::new();
+    let mut ticker = interval.map(|i| {
+        let mut t = tokio::time::interval(i);
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        t
+    });
+    while Instant::now() < deadline {
+        if let Some(ticker) = &mut ticker {
+            ticker.tick().await;
+        }
+        let sent = Instant::now();
+        let outcome = call(&mut clients, rpc).await;
+        let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+        tally.latency.saturating_record(micros.max(1));
+        match outcome {
+            Ok(()) => tally.ok += 1,
+            Err(err) => {
+                tally.errors += 1;
+                tally.first_error.get_or_insert(err);
+            }
+        }
+    }
+    tally
+}
+
+/// One call, with its answer checked.
+async fn call(clients: &mut Clients, rpc: Rpc) -> Result<(), String> {
+    match rpc {
+        Rpc::Interpret | Rpc::InterpretStructured => {
+            let input = if rpc == Rpc::Interpret {
+                Input::Body(DOOR_OPEN_BODY.to_owned())
+            } else {
+                Input::Structured(StructuredError {
+                    r#type: "VEHICLE_STATE".into(),
+                    code: "DOOR_OPEN".into(),
+                })
+            };
+            let request = InterpretRequest {
+                input: Some(input),
+                app_name: "Load Test".into(),
+                ..Default::default()
+            };
+            let response = clients
+                .interpreter
+                .interpret(request)
+                .await
+                .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
+                .into_inner();
+            let code = response
+                .vehicle_state_error
+                .as_ref()
+                .map(|e| e.code.as_str());
+            if response.r#match() != MatchKind::Exact || code != Some("DOOR_OPEN") {
+                return Err(format!(
+                    "unexpected answer: {:?} {code:?}",
+                    response.r#match()
+                ));
+            }
+            Ok(())
+        }
+        Rpc::Health => {
+            let response = clients
+                .health
+                .check(HealthCheckRequest::default())
+                .await
+                .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
+                .into_inner();
+            if response.status() != ServingStatus::Serving {
+                return Err(format!("health {:?}", response.status()));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// User plus system CPU time of `pid`, from `/proc/<pid>/stat` (fields 14
+/// and 15, in clock ticks; 100 per second on Linux).
+fn server_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; count from after its ')'.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 2..].split(' ').collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+fn report(args: &Args, totals: &[(Rpc, Tally)]) {
+    let pct = |t: &Tally, q: f64| t.latency.value_at_quantile(q);
+    for (rpc, t) in totals {
+        let cpu = t.cpu_per_request_us();
+        if args.json {
+            println!(
+                "{{\"rpc\":\"{rpc}\",\"requests\":{},\"errors\":{},\"rps\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"server_cpu_us_per_request\":{}}}",
+                t.ok + t.errors,
+                t.errors,
+                t.rate(),
+                pct(t, 0.5),
+                pct(t, 0.99),
+                pct(t, 0.999),
+                cpu.map_or("null".to_owned(), |c| format!("{c:.2}")),
+            );
+        } else {
+            println!(
+                "{rpc:<22} {:>9} req {:>9.0} req/s  p50 {:>6} us  p99 {:>6} us  p99.9 {:>6} us  errors {}  server cpu {}",
+                t.ok + t.errors,
+                t.rate(),
+                pct(t, 0.5),
+                pct(t, 0.99),
+                pct(t, 0.999),
+                t.errors,
+                cpu.map_or("n/a".to_owned(), |c| format!("{c:.2} us/req")),
+            );
+        }
+        if let Some(err) = &t.first_error {
+            eprintln!("{rpc}: first error: {err}");
+        }
+    }
+    let find = |r: Rpc| totals.iter().find(|(x, _)| *x == r).map(|(_, t)| t);
+    if let (Some(i), Some(h)) = (
+        find(Rpc::Interpret).or(find(Rpc::InterpretStructured)),
+        find(Rpc::Health),
+    ) {
+        let cpu_ratio = i
+            .cpu_per_request_us()
+            .zip(h.cpu_per_request_us())
+            .map(|(i, h)| h / i);
+        if args.json {
+            println!(
+                "{{\"ratio_throughput\":{:.3},\"ratio_cpu\":{}}}",
+                i.rate() / h.rate(),
+                cpu_ratio.map_or("null".to_owned(), |r| format!("{r:.3}"))
+            );
+        } else {
+            println!(
+                "ratio Interpret/Health.Check: throughput {:.3}, server cpu per request (health/interpret) {}",
+                i.rate() / h.rate(),
+                cpu_ratio.map_or("n/a".to_owned(), |r| format!("{r:.3}"))
+            );
+        }
+    }
+}
