@@ -99,7 +99,14 @@ impl BinaryServer {
     /// Starts the binary with JSON logs and `args`, and reads its
     /// addresses from its "serving metrics" and "serving" log lines.
     pub(crate) fn start(args: &[&str]) -> Self {
+        Self::start_with_env(&[], args)
+    }
+
+    /// Like `start`, with environment variables (such as a manifest's
+    /// `VEI_*` settings); the address flags override any in `env`.
+    pub(crate) fn start_with_env(env: &[(String, String)], args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vehicle-error-interpreter"))
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .args(["--listen-addr", "127.0.0.1:0", "--log-format", "json"])
             .args(["--metrics-addr", "127.0.0.1:0"])
             .args(args)

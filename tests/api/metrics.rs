@@ -15,7 +15,7 @@ use vehicle_error_interpreter::pb::{
 use crate::helpers::BinaryServer;
 
 /// One HTTP/1.1 GET on a fresh connection: (status line, headers+body).
-async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
+pub(crate) async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
     let exchange = async {
         let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
         let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
