@@ -67,6 +67,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(service.interpret(Request::new(black_box(v2.clone()))))
                 .unwrap()
+                .into_inner()
+                .encode_to_vec()
         })
     });
     let s = InterpretRequest {
@@ -80,6 +82,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(service.interpret(Request::new(black_box(s.clone()))))
                 .unwrap()
+                .into_inner()
+                .encode_to_vec()
         })
     });
     let batch = BatchInterpretRequest {
@@ -89,6 +93,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(service.batch_interpret(Request::new(black_box(batch.clone()))))
                 .unwrap()
+                .into_inner()
+                .encode_to_vec()
         })
     });
     g.finish();

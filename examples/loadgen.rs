@@ -27,6 +27,7 @@ use std::{
 
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
+use prost::Message as _;
 use tokio::task::JoinSet;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::{
@@ -93,6 +94,10 @@ struct Args {
     /// Print one JSON object per RPC instead of a table.
     #[arg(long)]
     json: bool,
+    /// Write the first `--rpc`'s request as a gRPC length-prefixed message
+    /// to this file and exit: the body for h2load's `--data`.
+    #[arg(long)]
+    dump_request: Option<std::path::PathBuf>,
 }
 
 /// What one phase (or the sum of phases) of one RPC measured.
@@ -149,6 +154,17 @@ struct Clients {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(path) = &args.dump_request {
+        let payload = match args.rpc[0] {
+            Rpc::Health => HealthCheckRequest::default().encode_to_vec(),
+            rpc => interpret_request(rpc).encode_to_vec(),
+        };
+        let mut framed = vec![0];
+        framed.extend_from_slice(&u32::try_from(payload.len()).expect("small").to_be_bytes());
+        framed.extend_from_slice(&payload);
+        std::fs::write(path, framed).expect("write the request file");
+        return ExitCode::SUCCESS;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -249,22 +265,9 @@ async fn worker_loop(
 async fn call(clients: &mut Clients, rpc: Rpc) -> Result<(), String> {
     match rpc {
         Rpc::Interpret | Rpc::InterpretStructured => {
-            let input = if rpc == Rpc::Interpret {
-                Input::Body(DOOR_OPEN_BODY.to_owned())
-            } else {
-                Input::Structured(StructuredError {
-                    r#type: "VEHICLE_STATE".into(),
-                    code: "DOOR_OPEN".into(),
-                })
-            };
-            let request = InterpretRequest {
-                input: Some(input),
-                app_name: "Load Test".into(),
-                ..Default::default()
-            };
             let response = clients
                 .interpreter
-                .interpret(request)
+                .interpret(interpret_request(rpc))
                 .await
                 .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
                 .into_inner();
@@ -292,6 +295,24 @@ async fn call(clients: &mut Clients, rpc: Rpc) -> Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+/// The `Interpret` request the load uses: the documented DOOR_OPEN body,
+/// or the same error as a structured type and code.
+fn interpret_request(rpc: Rpc) -> InterpretRequest {
+    let input = if rpc == Rpc::InterpretStructured {
+        Input::Structured(StructuredError {
+            r#type: "VEHICLE_STATE".into(),
+            code: "DOOR_OPEN".into(),
+        })
+    } else {
+        Input::Body(DOOR_OPEN_BODY.to_owned())
+    };
+    InterpretRequest {
+        input: Some(input),
+        app_name: "Load Test".into(),
+        ..Default::default()
     }
 }
 

@@ -17,6 +17,8 @@
 //! | `--shutdown-delay` | `VEI_SHUTDOWN_DELAY` | `0s` | after SIGTERM, keep serving this long while health says NOT_SERVING |
 //! | `--drain-timeout` | `VEI_DRAIN_TIMEOUT` | `20s` | the most time in-flight calls get after SIGTERM |
 //! | `--metrics-addr` | `VEI_METRICS_ADDR` | `0.0.0.0:9090` | Prometheus `GET /metrics` (HTTP/1.1), off the gRPC port |
+//! | `--runtime` | `VEI_RUNTIME` | `multi-thread` | tokio flavour: `multi-thread` or `current-thread` (one core, no work stealing) |
+//! | `--worker-threads` | `VEI_WORKER_THREADS` | `0` | multi-thread workers; 0 means one per CPU the process may use. tokio does not see Kubernetes CPU limits: set this to the limit |
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -32,6 +34,15 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line, for log shippers.
     Json,
+}
+
+/// Which tokio runtime serves requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuntimeFlavor {
+    /// Work-stealing workers, `--worker-threads` of them.
+    MultiThread,
+    /// One thread: cheapest per call for tiny handlers, one core at most.
+    CurrentThread,
 }
 
 /// The server's configuration; see the module docs for the table.
@@ -83,9 +94,33 @@ pub struct Config {
     /// Address to serve Prometheus metrics on.
     #[arg(long, env = "VEI_METRICS_ADDR", default_value = "0.0.0.0:9090")]
     pub metrics_addr: SocketAddr,
+    /// Tokio runtime flavour.
+    #[arg(long, env = "VEI_RUNTIME", value_enum, default_value = "multi-thread")]
+    pub runtime: RuntimeFlavor,
+    /// Multi-thread worker count; 0 means one per available CPU.
+    #[arg(long, env = "VEI_WORKER_THREADS", default_value_t = 0)]
+    pub worker_threads: usize,
 }
 
 impl Config {
+    /// Builds the tokio runtime these flags ask for.
+    ///
+    /// # Errors
+    /// When the runtime cannot start its threads or I/O driver.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        let mut builder = match self.runtime {
+            RuntimeFlavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+            RuntimeFlavor::MultiThread => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                if self.worker_threads > 0 {
+                    builder.worker_threads(self.worker_threads);
+                }
+                builder
+            }
+        };
+        builder.enable_all().build()
+    }
+
     /// The server settings these flags describe.
     pub fn server_config(&self) -> ServerConfig {
         ServerConfig {

@@ -5,7 +5,6 @@ use std::{process::ExitCode, sync::Arc};
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use tokio::net::TcpListener;
 use vehicle_error_interpreter::{
     Catalog, Config, Metrics, ServerConfig, metrics, serve, shutdown, telemetry,
 };
@@ -16,7 +15,11 @@ fn main() -> ExitCode {
         eprintln!("invalid --log-filter: {err}");
         return ExitCode::FAILURE;
     }
-    match run(&config) {
+    let result = config
+        .runtime()
+        .context("starting the tokio runtime")
+        .and_then(|runtime| runtime.block_on(run(&config)));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");
@@ -25,28 +28,21 @@ fn main() -> ExitCode {
     }
 }
 
-#[tokio::main]
 async fn run(config: &Config) -> anyhow::Result<()> {
     let catalog = Arc::new(Catalog::embedded().context("loading the embedded catalog")?);
     let metrics = Metrics::new(&catalog);
-    let metrics_listener = bind(config.metrics_addr).await?;
-    tracing::info!(addr = %metrics_listener.local_addr()?, "serving metrics");
-    tokio::spawn(metrics::http::serve_metrics(
-        metrics_listener,
-        metrics.clone(),
-    ));
-    let listener = bind(config.listen_addr).await?;
+    let metrics_addr = metrics::http::spawn(config.metrics_addr, metrics.clone())
+        .await
+        .with_context(|| format!("binding {}", config.metrics_addr))?;
+    tracing::info!(addr = %metrics_addr, "serving metrics");
+    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .with_context(|| format!("binding {}", config.listen_addr))?;
     tracing::info!(addr = %listener.local_addr()?, entries = catalog.list().len(), "serving");
-    let server_config = ServerConfig {
+    let settings = ServerConfig {
         metrics: Some(metrics),
         ..config.server_config()
     };
-    serve(listener, catalog, server_config, shutdown::signal()).await?;
+    serve(listener, catalog, settings, shutdown::signal()).await?;
     Ok(())
-}
-
-async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))
 }

@@ -165,14 +165,18 @@ pub async fn serve(
     Ok(())
 }
 
-/// Reflection over our descriptors and health's, so `grpcurl list` shows
-/// and can call both. Built twice (v1 and v1alpha) because `build_*`
-/// consumes the builder: grpcurl asks v1 first, Python's grpcio-reflection
-/// and older tools speak only v1alpha.
+/// Reflection over our descriptors, health's, and the `google.rpc` error
+/// details, so `grpcurl list` shows and can call both services and decodes
+/// the details inside `InterpretResponse.status`. Built twice (v1 and
+/// v1alpha) because `build_*` consumes the builder: grpcurl asks v1 first,
+/// Python's grpcio-reflection and older tools speak only v1alpha.
 fn reflection() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // Also holds google/rpc/status.proto; the first registration of a
+        // file wins, which keeps ours (the same file).
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
 }
 
 /// `age` ±10%, different per process, so pods started together do not send

@@ -143,15 +143,13 @@ pub fn interpretation_status(
     let mut details = Vec::with_capacity(4);
     details.push(match (interp.match_kind, entry_status) {
         (MatchKind::Exact, Some(parts)) => {
-            let mut value = parts.exact_error_info.clone();
-            if let Some(id) = &interp.request_id {
+            let id = interp.request_id.as_deref().unwrap_or_default();
+            let mut value = Vec::with_capacity(parts.exact_error_info.len() + id.len() + 16);
+            value.extend_from_slice(&parts.exact_error_info);
+            if !id.is_empty() {
                 // Two encoded messages concatenated decode as their merge, so
                 // appending a map entry adds it to the precomputed metadata.
-                let extra = pb::ErrorInfo {
-                    metadata: HashMap::from([("requestId".to_owned(), id.to_string())]),
-                    ..Default::default()
-                };
-                extra.encode(&mut value).expect("a Vec grows as needed");
+                append_metadata_entry(&mut value, "requestId", id);
             }
             Any {
                 type_url: ERROR_INFO.to_owned(),
@@ -182,6 +180,22 @@ pub fn interpretation_status(
         message: description.to_owned(),
         details,
     }
+}
+
+/// Appends one `ErrorInfo.metadata` entry (field 3, a map entry message
+/// of key = 1, value = 2) in wire format.
+fn append_metadata_entry(buf: &mut Vec<u8>, key: &str, value: &str) {
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
+    let field = |buf: &mut Vec<u8>, tag, text: &str| {
+        encode_key(tag, WireType::LengthDelimited, buf);
+        encode_varint(text.len() as u64, buf);
+        buf.extend_from_slice(text.as_bytes());
+    };
+    let entry_len = |text: &str| 1 + encoded_len_varint(text.len() as u64) + text.len();
+    encode_key(3, WireType::LengthDelimited, buf);
+    encode_varint((entry_len(key) + entry_len(value)) as u64, buf);
+    field(buf, 1, key);
+    field(buf, 2, value);
 }
 
 const ERROR_INFO: &str = "type.googleapis.com/google.rpc.ErrorInfo";
@@ -291,6 +305,20 @@ mod tests {
             "body"
         );
         assert_eq!(details.error_info().unwrap().reason, "EMPTY_BODY");
+    }
+
+    /// A metadata entry appended in wire format decodes as part of the map.
+    #[test]
+    fn appended_metadata_entry_merges_into_the_map() {
+        let base = pb::ErrorInfo {
+            reason: "R".into(),
+            ..Default::default()
+        };
+        let mut bytes = base.encode_to_vec();
+        append_metadata_entry(&mut bytes, "requestId", "abc-123");
+        let decoded = pb::ErrorInfo::decode(&*bytes).unwrap();
+        assert_eq!(decoded.reason, "R");
+        assert_eq!(decoded.metadata["requestId"], "abc-123");
     }
 
     /// Batch items name their index in the field path.

@@ -4,7 +4,7 @@
 //! address is bound by `main` (which logs it, and may be `127.0.0.1:0` in
 //! tests) and the endpoint keeps answering while the gRPC server drains.
 
-use std::{convert::Infallible, time::Duration};
+use std::{convert::Infallible, io, net::SocketAddr, time::Duration};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
@@ -19,8 +19,20 @@ use super::Metrics;
 /// writes (and Prometheus negotiates).
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// Binds `addr` and serves `metrics` there from a task of its own, until
+/// the runtime stops; returns the bound address (for `127.0.0.1:0`).
+///
+/// # Errors
+/// When `addr` cannot be bound.
+pub async fn spawn(addr: SocketAddr, metrics: Metrics) -> io::Result<SocketAddr> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(serve_metrics(listener, metrics));
+    Ok(bound)
+}
+
 /// Serves `metrics` on `listener` forever; stops when the runtime does.
-pub async fn serve_metrics(listener: TcpListener, metrics: Metrics) {
+async fn serve_metrics(listener: TcpListener, metrics: Metrics) {
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,

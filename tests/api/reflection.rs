@@ -11,7 +11,8 @@ const EXPECTED: [&str; 2] = [
     "grpc.health.v1.Health",
 ];
 
-/// v1 lists our service and health, and serves the file that defines ours.
+/// v1 lists our service and health, and serves the files that define ours
+/// and the `google.rpc` error details.
 #[tokio::test]
 async fn v1_lists_services_and_describes_ours() {
     use v1::{
@@ -23,6 +24,7 @@ async fn v1_lists_services_and_describes_ours() {
     let requests = [
         MessageRequest::ListServices(String::new()),
         MessageRequest::FileContainingSymbol("vehicle_errors.v1.InterpreterService".into()),
+        MessageRequest::FileContainingSymbol("google.rpc.ErrorInfo".into()),
     ]
     .map(|m| ServerReflectionRequest {
         host: String::new(),
@@ -47,6 +49,14 @@ async fn v1_lists_services_and_describes_ours() {
         responses.next().await.unwrap().unwrap().message_response
     else {
         panic!("expected file descriptors");
+    };
+    assert!(!files.file_descriptor_proto.is_empty());
+    // The error details inside InterpretResponse.status resolve too, so
+    // grpcurl prints them decoded.
+    let Some(MessageResponse::FileDescriptorResponse(files)) =
+        responses.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected the error details' file");
     };
     assert!(!files.file_descriptor_proto.is_empty());
     server.stop().await;
