@@ -71,8 +71,8 @@ impl Interpreter {
         }
     }
 
-    /// Counts every interpretation in `metrics`, which must have been
-    /// built from this service's catalog.
+    /// Counts every interpretation in `metrics` (labelled with the codes
+    /// of the catalog `metrics` was built from).
     pub fn with_metrics(mut self, metrics: Metrics) -> Self {
         self.metrics = Some(metrics);
         self

@@ -153,7 +153,8 @@ struct Inner {
     rpcs: Box<[RpcHandles]>,
     /// The catalog's codes, in catalog order.
     codes: Box<[String]>,
-    /// Indexed by `interpretation_index`.
+    /// One per (match kind, category, code or `other`), in that order of
+    /// nesting; see `record_interpretation`.
     interpretation_handles: Box<[OnceLock<Counter>]>,
 }
 
@@ -233,8 +234,9 @@ impl Metrics {
         out
     }
 
-    /// Counts one interpretation. `catalog` must be the catalog this was
-    /// built from; an entry it does not hold is labelled `other`.
+    /// Counts one interpretation of `catalog`. Only the codes of the
+    /// catalog these metrics were built from become labels; any other is
+    /// `other`.
     pub(crate) fn record_interpretation(
         &self,
         catalog: &Catalog,
@@ -246,11 +248,15 @@ impl Metrics {
         // A fallback's entry is UNKNOWN, but the caller's code was one the
         // catalog lacks: that is `other`, never the caller's text.
         let code_index = match (interpretation.match_kind, interpretation.entry) {
-            (MatchKind::Exact | MatchKind::LegacyCode, Some(entry)) => catalog
-                .list()
-                .iter()
-                .position(|e| std::ptr::eq(e, entry))
-                .filter(|&i| i < inner.codes.len()),
+            (MatchKind::Exact | MatchKind::LegacyCode, Some(entry)) => {
+                // The entry's position, found by address; confirmed by code,
+                // else searched by code, in case `catalog` is not the one
+                // these metrics were built from (a reloaded one, say).
+                let by_address = catalog.list().iter().position(|e| std::ptr::eq(e, entry));
+                by_address
+                    .filter(|&i| inner.codes.get(i) == Some(&entry.code))
+                    .or_else(|| inner.codes.iter().position(|c| *c == entry.code))
+            }
             _ => None,
         }
         .unwrap_or(inner.codes.len());
@@ -293,5 +299,46 @@ fn category_index(category: Category) -> usize {
         Category::Power => 4,
         Category::Unknown => 5,
         Category::Other => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interpret::{Context, Input, interpret};
+
+    fn structured(code: &str) -> Input<'_> {
+        Input::Structured {
+            error_type: "VEHICLE_STATE",
+            code,
+        }
+    }
+
+    /// An entry that is not at its address in the catalog given (another
+    /// catalog instance, as after a reload) is still labelled with its
+    /// code, and a code the catalog lacks is `other`.
+    #[test]
+    fn labels_come_from_codes_not_addresses() {
+        let built_from = Catalog::embedded().unwrap();
+        let reloaded = Catalog::embedded().unwrap();
+        let metrics = Metrics::new(&built_from);
+        for code in ["DOOR_OPEN", "MADE_UP_BY_A_CALLER"] {
+            let interpretation = interpret(&reloaded, structured(code), &Context::default());
+            metrics.record_interpretation(&built_from, &interpretation.unwrap());
+        }
+        let text = metrics.encode();
+        assert!(
+            text.contains(
+                r#"vei_interpretations_total{match="EXACT",category="CLOSURE",code="DOOR_OPEN"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"vei_interpretations_total{match="FALLBACK",category="UNKNOWN",code="other"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("MADE_UP"), "{text}");
     }
 }
