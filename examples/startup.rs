@@ -43,6 +43,7 @@ async fn time_to_serving(binary: &str) -> Duration {
     let started = Instant::now();
     let mut child = Command::new(binary)
         .args(["--listen-addr", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--metrics-addr", "127.0.0.1:0"])
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the server");

@@ -16,6 +16,7 @@
 //! | `--max-connection-age` | `VEI_MAX_CONNECTION_AGE` | `5m` | GOAWAY after this (±10% per process) so clients re-resolve and rebalance |
 //! | `--shutdown-delay` | `VEI_SHUTDOWN_DELAY` | `0s` | after SIGTERM, keep serving this long while health says NOT_SERVING |
 //! | `--drain-timeout` | `VEI_DRAIN_TIMEOUT` | `20s` | the most time in-flight calls get after SIGTERM |
+//! | `--metrics-addr` | `VEI_METRICS_ADDR` | `0.0.0.0:9090` | Prometheus `GET /metrics` (HTTP/1.1), off the gRPC port |
 //! | `--runtime` | `VEI_RUNTIME` | `multi-thread` | tokio flavour: `multi-thread` or `current-thread` (one core, no work stealing) |
 //! | `--worker-threads` | `VEI_WORKER_THREADS` | `0` | multi-thread workers; 0 means one per CPU the process may use. tokio does not see Kubernetes CPU limits: set this to the limit |
 
@@ -90,6 +91,9 @@ pub struct Config {
     /// Bound on draining in-flight calls.
     #[arg(long, env = "VEI_DRAIN_TIMEOUT", default_value = "20s", value_parser = humantime::parse_duration)]
     pub drain_timeout: Duration,
+    /// Address to serve Prometheus metrics on.
+    #[arg(long, env = "VEI_METRICS_ADDR", default_value = "0.0.0.0:9090")]
+    pub metrics_addr: SocketAddr,
     /// Tokio runtime flavour.
     #[arg(long, env = "VEI_RUNTIME", value_enum, default_value = "multi-thread")]
     pub runtime: RuntimeFlavor,
@@ -133,6 +137,7 @@ impl Config {
             max_connection_age: self.max_connection_age,
             shutdown_delay: self.shutdown_delay,
             drain_timeout: self.drain_timeout,
+            metrics: None,
         }
     }
 }

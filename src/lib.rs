@@ -10,6 +10,7 @@
 //!   domain-to-proto conversions; [`status`] the only place errors become
 //!   gRPC statuses.
 //! - [`server`]: health, reflection, limits and graceful shutdown.
+//! - [`metrics`]: Prometheus metrics and their scrape endpoint.
 //! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
 //! - [`pb`]: generated code.
 //!
@@ -19,6 +20,7 @@ pub mod catalog;
 pub mod config;
 pub mod convert;
 pub mod interpret;
+pub mod metrics;
 pub mod pb;
 pub mod render;
 pub mod server;
@@ -29,4 +31,5 @@ pub mod telemetry;
 
 pub use catalog::Catalog;
 pub use config::Config;
+pub use metrics::Metrics;
 pub use server::{ServerConfig, serve};

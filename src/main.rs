@@ -1,10 +1,13 @@
-//! Entry point: parse flags, set up logs, load the catalog, bind, serve.
+//! Entry point: parse flags, set up logs, load the catalog, bind, serve
+//! gRPC and (on its own port) metrics.
 
 use std::{process::ExitCode, sync::Arc};
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use vehicle_error_interpreter::{Catalog, Config, serve, shutdown, telemetry};
+use vehicle_error_interpreter::{
+    Catalog, Config, Metrics, ServerConfig, metrics, serve, shutdown, telemetry,
+};
 
 fn main() -> ExitCode {
     let config = Config::parse();
@@ -27,13 +30,21 @@ fn main() -> ExitCode {
 
 async fn run(config: &Config) -> anyhow::Result<()> {
     let catalog = Arc::new(Catalog::embedded().context("loading the embedded catalog")?);
+    let metrics = Metrics::new(&catalog);
+    let metrics_addr = metrics::http::spawn(config.metrics_addr, metrics.clone())
+        .await
+        .with_context(|| format!("binding {}", config.metrics_addr))?;
+    tracing::info!(addr = %metrics_addr, "serving metrics");
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .with_context(|| format!("binding {}", config.listen_addr))?;
     // Listen for SIGTERM before announcing readiness (see shutdown::signal).
     let shutdown = shutdown::signal();
     tracing::info!(addr = %listener.local_addr()?, entries = catalog.list().len(), "serving");
-    let settings = config.server_config();
+    let settings = ServerConfig {
+        metrics: Some(metrics),
+        ..config.server_config()
+    };
     serve(listener, catalog, settings, shutdown).await?;
     Ok(())
 }

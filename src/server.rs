@@ -14,6 +14,7 @@ use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::ServingStatus;
 
 use crate::catalog::Catalog;
+use crate::metrics::Metrics;
 use crate::pb::{self, wire::interpreter_service_server::InterpreterServiceServer};
 use crate::service::{Interpreter, ServiceSettings};
 
@@ -45,6 +46,9 @@ pub struct ServerConfig {
     /// After the shutdown delay, the most time in-flight calls and open
     /// streams (health `Watch`) get before the server stops anyway.
     pub drain_timeout: Duration,
+    /// Where calls and interpretations are counted; `None` counts into a
+    /// registry nobody reads, so every server runs the same code path.
+    pub metrics: Option<Metrics>,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +63,7 @@ impl Default for ServerConfig {
             max_connection_age: Duration::from_secs(300),
             shutdown_delay: Duration::ZERO,
             drain_timeout: Duration::from_secs(20),
+            metrics: None,
         }
     }
 }
@@ -102,7 +107,12 @@ pub async fn serve(
         .set_serving::<InterpreterServiceServer<Interpreter>>()
         .await;
 
+    let metrics = config
+        .metrics
+        .clone()
+        .unwrap_or_else(|| Metrics::new(&catalog));
     let interpreter = Interpreter::new(catalog, config.service.clone())
+        .with_metrics(metrics.clone())
         .into_server()
         .max_decoding_message_size(config.max_message_bytes);
     let health_service = health_service.max_decoding_message_size(4 * 1024);
@@ -123,6 +133,10 @@ pub async fn serve(
 
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let server = Server::builder()
+        // Outermost of our layers, so it also counts what later layers
+        // reject; tonic's own timeout sits outside every layer, and a
+        // timed-out call counts as CANCELLED, which is what clients see.
+        .layer(metrics.grpc_layer())
         .timeout(config.request_timeout)
         .max_concurrent_streams(config.max_concurrent_streams)
         .http2_keepalive_interval(Some(config.keepalive_interval))

@@ -12,6 +12,7 @@ use crate::interpret::{
     self, AppName, Context, Input, Locale, LookupError, RequestError, parse_http_status,
     parse_request_id, parse_retry_after,
 };
+use crate::metrics::Metrics;
 use crate::pb::wire::{
     self, BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
     GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretRequest, InterpretResponse,
@@ -47,6 +48,7 @@ pub struct Interpreter {
     catalog: Arc<Catalog>,
     protos: Arc<ProtoCatalog>,
     settings: Arc<ServiceSettings>,
+    metrics: Option<Metrics>,
 }
 
 /// A validated `InterpretRequest`, borrowing from it.
@@ -65,7 +67,15 @@ impl Interpreter {
             protos: Arc::new(ProtoCatalog::new(&catalog)),
             catalog,
             settings: Arc::new(settings),
+            metrics: None,
         }
+    }
+
+    /// Counts every interpretation in `metrics` (labelled with the codes
+    /// of the catalog `metrics` was built from).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Wraps the service in its generated tonic server.
@@ -76,6 +86,9 @@ impl Interpreter {
     fn interpret_one(&self, req: &InterpretRequest) -> Result<InterpretResponse, RequestError> {
         let parsed = self.parse_interpret(req)?;
         let interpretation = interpret::interpret(&self.catalog, parsed.input, &parsed.ctx)?;
+        if let Some(metrics) = &self.metrics {
+            metrics.record_interpretation(&self.catalog, &interpretation);
+        }
         let app_name = parsed
             .app_name
             .map_or(self.settings.default_app_name.as_str(), |a| a.as_str());

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# start_server BINARY [ARGS...]: starts the server on 127.0.0.1:0 with JSON
+# start_server BINARY [ARGS...]: starts the server on 127.0.0.1:0 (metrics too) with JSON
 # logs and sets SERVER_PID and SERVER_ADDR once it logs "serving". Blocks
 # on the log line itself (no polling), for at most 30 s. The log keeps
 # draining to $SERVER_LOG so the server never blocks on a full pipe.
@@ -9,7 +9,7 @@ start_server() {
   fifo="$(mktemp -u)"
   mkfifo "$fifo"
   SERVER_LOG="$(mktemp)"
-  "$binary" --listen-addr 127.0.0.1:0 --log-format json "$@" 2>"$fifo" &
+  "$binary" --listen-addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 --log-format json "$@" 2>"$fifo" &
   SERVER_PID=$!
   exec {SERVER_LOG_FD}<"$fifo"
   rm -f "$fifo"

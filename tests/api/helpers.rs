@@ -91,20 +91,31 @@ pub(crate) fn seed_bodies() -> Vec<(String, String)> {
 pub(crate) struct BinaryServer {
     pub(crate) child: Child,
     pub(crate) addr: SocketAddr,
+    /// Where it serves Prometheus metrics.
+    pub(crate) metrics_addr: SocketAddr,
 }
 
 impl BinaryServer {
-    /// Starts the binary with JSON logs and `args`, and reads its address
-    /// from its "serving" log line.
+    /// Starts the binary with JSON logs and `args`, and reads its
+    /// addresses from its "serving metrics" and "serving" log lines.
     pub(crate) fn start(args: &[&str]) -> Self {
+        Self::start_with_env(&[], args)
+    }
+
+    /// Like `start`, with environment variables (such as a manifest's
+    /// `VEI_*` settings); the address flags override any in `env`.
+    pub(crate) fn start_with_env(env: &[(String, String)], args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vehicle-error-interpreter"))
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .args(["--listen-addr", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--metrics-addr", "127.0.0.1:0"])
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start the server binary");
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut metrics_addr = None;
         let addr = loop {
             let mut line = String::new();
             assert!(
@@ -112,10 +123,15 @@ impl BinaryServer {
                 "server exited before serving"
             );
             let log: serde_json::Value = serde_json::from_str(&line).unwrap();
+            let addr = || log["addr"].as_str().unwrap().parse().unwrap();
+            if log["message"] == "serving metrics" {
+                metrics_addr = Some(addr());
+            }
             if log["message"] == "serving" {
-                break log["addr"].as_str().unwrap().parse().unwrap();
+                break addr();
             }
         };
+        let metrics_addr = metrics_addr.expect("metrics served before gRPC");
         // Keep draining the log so the server never blocks on a full pipe;
         // its lines show up in the test's output.
         std::thread::spawn(move || {
@@ -123,7 +139,11 @@ impl BinaryServer {
                 eprintln!("server: {line}");
             }
         });
-        Self { child, addr }
+        Self {
+            child,
+            addr,
+            metrics_addr,
+        }
     }
 
     /// Sends SIGTERM, as the kubelet does.

@@ -6,5 +6,8 @@ mod errors;
 mod health;
 mod helpers;
 mod interpret;
+mod k8s;
+mod lifecycle;
+mod metrics;
 mod reflection;
 mod shutdown;

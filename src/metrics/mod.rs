@@ -1,0 +1,344 @@
+//! Prometheus metrics, served on their own port (`--metrics-addr`, see
+//! [`http`]): calls per RPC and gRPC status, latency and in-flight calls
+//! (recorded by the tower layer in [`grpc`]), interpretations by match
+//! kind, category and code (recorded by the service adapter), and build
+//! info.
+//!
+//! Built on `prometheus-client` rather than `metrics` +
+//! `metrics-exporter-prometheus`: its registry is an owned value (no global
+//! recorder, so every server in a test process counts on its own), its
+//! histograms have fixed memory (the exporter's buffer every sample until
+//! an upkeep task drains them), and its metric handles can be resolved
+//! once and kept.
+//!
+//! Cost per call: every label value is a `&'static str` or a catalog code,
+//! and each label combination's handle is looked up once, at its first
+//! use, and cached in a `OnceLock`; after that, recording is a few atomic
+//! operations and a short histogram lock, with no allocation. Cardinality
+//! is bounded: unknown RPC paths and codes the catalog lacks are labelled
+//! `other`, so nothing a caller sends becomes a label value.
+
+pub mod grpc;
+pub mod http;
+
+use std::{fmt, sync::Arc, sync::OnceLock};
+
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram, info::Info},
+    registry::Registry,
+};
+
+use crate::catalog::{Catalog, Category};
+use crate::interpret::{Interpretation, MatchKind};
+
+/// The RPCs this server serves, by HTTP/2 path, with their labels. Any
+/// other path (an UNIMPLEMENTED call) counts as `other`.
+const RPCS: [(&str, &str, &str); 8] = [
+    (
+        "/vehicle_errors.v1.InterpreterService/Interpret",
+        "vehicle_errors.v1.InterpreterService",
+        "Interpret",
+    ),
+    (
+        "/vehicle_errors.v1.InterpreterService/BatchInterpret",
+        "vehicle_errors.v1.InterpreterService",
+        "BatchInterpret",
+    ),
+    (
+        "/vehicle_errors.v1.InterpreterService/GetVehicleStateError",
+        "vehicle_errors.v1.InterpreterService",
+        "GetVehicleStateError",
+    ),
+    (
+        "/vehicle_errors.v1.InterpreterService/ListVehicleStateErrors",
+        "vehicle_errors.v1.InterpreterService",
+        "ListVehicleStateErrors",
+    ),
+    (
+        "/grpc.health.v1.Health/Check",
+        "grpc.health.v1.Health",
+        "Check",
+    ),
+    (
+        "/grpc.health.v1.Health/Watch",
+        "grpc.health.v1.Health",
+        "Watch",
+    ),
+    (
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        "grpc.reflection.v1.ServerReflection",
+        "ServerReflectionInfo",
+    ),
+    (
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        "grpc.reflection.v1alpha.ServerReflection",
+        "ServerReflectionInfo",
+    ),
+];
+
+/// The label of whatever has no label of its own.
+const OTHER: &str = "other";
+
+/// The gRPC status code UNKNOWN, for a status that cannot be read.
+const UNKNOWN: usize = 2;
+
+/// gRPC status codes by number, as the gRPC spec names them.
+const GRPC_CODES: [&str; 17] = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
+/// `vei_interpretations_total`'s `match` values, by `match_index`.
+const MATCH_LABELS: [&str; 4] = ["EXACT", "LEGACY_CODE", "FALLBACK", "NOT_VEHICLE_STATE"];
+
+/// `vei_interpretations_total`'s `category` values, by `category_index`.
+const CATEGORY_LABELS: [&str; 7] = [
+    "CONNECTIVITY",
+    "CHARGING",
+    "CLOSURE",
+    "VEHICLE_IN_USE",
+    "POWER",
+    "UNKNOWN",
+    "OTHER",
+];
+
+/// Latency buckets in seconds: loopback calls take ~100 µs end to end and
+/// the handlers a few µs, so the resolution is below a millisecond; the top
+/// buckets reach the 5 s request timeout.
+const LATENCY_BUCKETS: [f64; 15] = [
+    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0,
+];
+
+type RpcLabels = [(&'static str, &'static str); 2];
+type HandledLabels = [(&'static str, &'static str); 3];
+
+/// Labels of `vei_interpretations_total`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InterpretationLabels {
+    r#match: &'static str,
+    category: &'static str,
+    code: String,
+}
+
+/// The server's metrics; cheap to clone (one registry, shared).
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    handled: Family<HandledLabels, Counter>,
+    latency: Family<RpcLabels, Histogram, fn() -> Histogram>,
+    in_flight: Family<RpcLabels, Gauge>,
+    interpretations: Family<InterpretationLabels, Counter>,
+    /// Per entry of `RPCS`, then one for `other`.
+    rpcs: Box<[RpcHandles]>,
+    /// The catalog's codes, in catalog order.
+    codes: Box<[String]>,
+    /// One per (match kind, category, code or `other`), in that order of
+    /// nesting; see `record_interpretation`.
+    interpretation_handles: Box<[OnceLock<Counter>]>,
+}
+
+/// One RPC's handles, resolved at first use.
+#[derive(Default)]
+struct RpcHandles {
+    in_flight: OnceLock<Gauge>,
+    latency: OnceLock<Histogram>,
+    handled: [OnceLock<Counter>; GRPC_CODES.len()],
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric; `catalog`'s codes are the only code labels
+    /// `vei_interpretations_total` will use.
+    pub fn new(catalog: &Catalog) -> Self {
+        let mut registry = Registry::default();
+        let handled = Family::<HandledLabels, Counter>::default();
+        registry.register(
+            "grpc_server_handled",
+            "Completed gRPC calls by service, method and status code.",
+            handled.clone(),
+        );
+        let latency: Family<RpcLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
+        registry.register(
+            "grpc_server_handling_seconds",
+            "Time from a call's arrival to its status, by service and method.",
+            latency.clone(),
+        );
+        let in_flight = Family::<RpcLabels, Gauge>::default();
+        registry.register(
+            "grpc_server_in_flight_requests",
+            "gRPC calls started and not yet completed, by service and method.",
+            in_flight.clone(),
+        );
+        let interpretations = Family::<InterpretationLabels, Counter>::default();
+        registry.register(
+            "vei_interpretations",
+            "Interpreted errors (Interpret and each BatchInterpret item) by match kind, category and catalog code.",
+            interpretations.clone(),
+        );
+        registry.register(
+            "vei_build",
+            "The running build.",
+            Info::new([("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        let codes: Box<[String]> = catalog.list().iter().map(|e| e.code.clone()).collect();
+        let interpretation_handles =
+            (0..MATCH_LABELS.len() * CATEGORY_LABELS.len() * (codes.len() + 1))
+                .map(|_| OnceLock::new())
+                .collect();
+        Self {
+            inner: Arc::new(Inner {
+                registry,
+                handled,
+                latency,
+                in_flight,
+                interpretations,
+                rpcs: (0..=RPCS.len()).map(|_| RpcHandles::default()).collect(),
+                codes,
+                interpretation_handles,
+            }),
+        }
+    }
+
+    /// The metrics in the OpenMetrics text format.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(8 * 1024);
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.inner.registry);
+        out
+    }
+
+    /// Counts one interpretation of `catalog`. Only the codes of the
+    /// catalog these metrics were built from become labels; any other is
+    /// `other`.
+    pub(crate) fn record_interpretation(
+        &self,
+        catalog: &Catalog,
+        interpretation: &Interpretation<'_, '_>,
+    ) {
+        let inner = &*self.inner;
+        let match_index = match_index(interpretation.match_kind);
+        let category_index = category_index(interpretation.category);
+        // A fallback's entry is UNKNOWN, but the caller's code was one the
+        // catalog lacks: that is `other`, never the caller's text.
+        let code_index = match (interpretation.match_kind, interpretation.entry) {
+            (MatchKind::Exact | MatchKind::LegacyCode, Some(entry)) => {
+                // The entry's position, found by address; confirmed by code,
+                // else searched by code, in case `catalog` is not the one
+                // these metrics were built from (a reloaded one, say).
+                let by_address = catalog.list().iter().position(|e| std::ptr::eq(e, entry));
+                by_address
+                    .filter(|&i| inner.codes.get(i) == Some(&entry.code))
+                    .or_else(|| inner.codes.iter().position(|c| *c == entry.code))
+            }
+            _ => None,
+        }
+        .unwrap_or(inner.codes.len());
+        let index = (match_index * CATEGORY_LABELS.len() + category_index)
+            * (inner.codes.len() + 1)
+            + code_index;
+        let Some(cell) = inner.interpretation_handles.get(index) else {
+            return;
+        };
+        cell.get_or_init(|| {
+            let labels = InterpretationLabels {
+                r#match: MATCH_LABELS[match_index],
+                category: CATEGORY_LABELS[category_index],
+                code: inner
+                    .codes
+                    .get(code_index)
+                    .map_or_else(|| OTHER.to_owned(), Clone::clone),
+            };
+            inner.interpretations.get_or_create(&labels).clone()
+        })
+        .inc();
+    }
+}
+
+fn match_index(kind: MatchKind) -> usize {
+    match kind {
+        MatchKind::Exact => 0,
+        MatchKind::LegacyCode => 1,
+        MatchKind::Fallback => 2,
+        MatchKind::NotVehicleState => 3,
+    }
+}
+
+fn category_index(category: Category) -> usize {
+    match category {
+        Category::Connectivity => 0,
+        Category::Charging => 1,
+        Category::Closure => 2,
+        Category::VehicleInUse => 3,
+        Category::Power => 4,
+        Category::Unknown => 5,
+        Category::Other => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interpret::{Context, Input, interpret};
+
+    fn structured(code: &str) -> Input<'_> {
+        Input::Structured {
+            error_type: "VEHICLE_STATE",
+            code,
+        }
+    }
+
+    /// An entry that is not at its address in the catalog given (another
+    /// catalog instance, as after a reload) is still labelled with its
+    /// code, and a code the catalog lacks is `other`.
+    #[test]
+    fn labels_come_from_codes_not_addresses() {
+        let built_from = Catalog::embedded().unwrap();
+        let reloaded = Catalog::embedded().unwrap();
+        let metrics = Metrics::new(&built_from);
+        for code in ["DOOR_OPEN", "MADE_UP_BY_A_CALLER"] {
+            let interpretation = interpret(&reloaded, structured(code), &Context::default());
+            metrics.record_interpretation(&built_from, &interpretation.unwrap());
+        }
+        let text = metrics.encode();
+        assert!(
+            text.contains(
+                r#"vei_interpretations_total{match="EXACT",category="CLOSURE",code="DOOR_OPEN"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"vei_interpretations_total{match="FALLBACK",category="UNKNOWN",code="other"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("MADE_UP"), "{text}");
+    }
+}

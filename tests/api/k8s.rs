@@ -1,0 +1,244 @@
+//! The rendered Kubernetes manifests (`kubectl kustomize k8s/overlays/<env>`)
+//! against the real binary: the probes dial the port the server listens on
+//! and ask for names it registers, scraping finds the metrics, and the
+//! shutdown budget fits the grace period.
+
+use std::{net::SocketAddr, process::Command, time::Duration};
+
+use serde::Deserialize as _;
+use serde_json::Value;
+use tonic::transport::Channel;
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+use vehicle_error_interpreter::server::HEALTH_SERVICE_NAMES;
+
+use crate::helpers::BinaryServer;
+
+/// The overlays a test checks.
+pub(crate) const OVERLAYS: [&str; 2] = ["dev", "prod"];
+
+/// One overlay's rendered objects.
+pub(crate) struct Manifest {
+    objects: Vec<Value>,
+}
+
+/// A native gRPC probe.
+#[derive(Debug)]
+pub(crate) struct GrpcProbe {
+    pub(crate) port: u16,
+    pub(crate) service: String,
+    pub(crate) period: Duration,
+    pub(crate) failure_threshold: u32,
+}
+
+impl Manifest {
+    /// Renders `k8s/overlays/<overlay>` with kubectl's built-in kustomize.
+    pub(crate) fn render(overlay: &str) -> Self {
+        let dir = format!("{}/k8s/overlays/{overlay}", env!("CARGO_MANIFEST_DIR"));
+        let output = Command::new("kubectl")
+            .args(["kustomize", &dir])
+            .output()
+            .expect("run kubectl (see k8s/README.md); it renders the manifests under test");
+        assert!(
+            output.status.success(),
+            "kubectl kustomize {dir}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let yaml = String::from_utf8(output.stdout).unwrap();
+        let objects = serde_yaml_ng::Deserializer::from_str(&yaml)
+            .map(|doc| Value::deserialize(doc).unwrap())
+            .collect();
+        Self { objects }
+    }
+
+    /// The object of `kind` named `name`.
+    pub(crate) fn object(&self, kind: &str, name: &str) -> &Value {
+        self.objects
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    }
+
+    fn pod_spec(&self) -> &Value {
+        &self.object("Deployment", "vehicle-error-interpreter")["spec"]["template"]["spec"]
+    }
+
+    /// The server container.
+    pub(crate) fn container(&self) -> &Value {
+        let containers = self.pod_spec()["containers"].as_array().unwrap();
+        containers.iter().find(|c| c["name"] == "server").unwrap()
+    }
+
+    /// The container port called `name`.
+    pub(crate) fn container_port(&self, name: &str) -> u16 {
+        let ports = self.container()["ports"].as_array().unwrap();
+        let port = ports.iter().find(|p| p["name"] == name).unwrap();
+        u16::try_from(port["containerPort"].as_u64().unwrap()).unwrap()
+    }
+
+    /// The environment the container gets from its ConfigMap.
+    pub(crate) fn config_env(&self) -> Vec<(String, String)> {
+        let name = self.container()["envFrom"][0]["configMapRef"]["name"]
+            .as_str()
+            .unwrap();
+        let data = self.object("ConfigMap", name)["data"].as_object().unwrap();
+        data.iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect()
+    }
+
+    /// The ConfigMap's value for `var`.
+    pub(crate) fn env(&self, var: &str) -> String {
+        let env = self.config_env();
+        let found = env.into_iter().find(|(k, _)| k == var);
+        found
+            .unwrap_or_else(|| panic!("{var} not in the ConfigMap"))
+            .1
+    }
+
+    /// The ConfigMap's duration `var`, such as `VEI_SHUTDOWN_DELAY`.
+    pub(crate) fn env_duration(&self, var: &str) -> Duration {
+        humantime::parse_duration(&self.env(var)).unwrap()
+    }
+
+    /// The `startupProbe`, `readinessProbe` or `livenessProbe`.
+    pub(crate) fn probe(&self, which: &str) -> GrpcProbe {
+        let probe = &self.container()[which];
+        let grpc = &probe["grpc"];
+        GrpcProbe {
+            port: u16::try_from(grpc["port"].as_u64().expect("numeric gRPC probe port")).unwrap(),
+            // Kubernetes' default service name is "".
+            service: grpc["service"].as_str().unwrap_or_default().to_owned(),
+            period: seconds(&probe["periodSeconds"]),
+            failure_threshold: u32::try_from(probe["failureThreshold"].as_u64().unwrap()).unwrap(),
+        }
+    }
+
+    /// `terminationGracePeriodSeconds`.
+    pub(crate) fn grace_period(&self) -> Duration {
+        seconds(&self.pod_spec()["terminationGracePeriodSeconds"])
+    }
+
+    /// `lifecycle.preStop.sleep.seconds`.
+    pub(crate) fn pre_stop_sleep(&self) -> Duration {
+        seconds(&self.container()["lifecycle"]["preStop"]["sleep"]["seconds"])
+    }
+}
+
+fn seconds(value: &Value) -> Duration {
+    Duration::from_secs(
+        value
+            .as_u64()
+            .unwrap_or_else(|| panic!("{value} is not seconds")),
+    )
+}
+
+/// A health client on `addr`.
+pub(crate) async fn health_client(addr: SocketAddr) -> HealthClient<Channel> {
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    HealthClient::new(channel)
+}
+
+/// What the kubelet's gRPC probe does: one `Check` bounded by the probe's
+/// 1 s timeout. `None` when the call fails.
+pub(crate) async fn probe_once(
+    health: &mut HealthClient<Channel>,
+    service: &str,
+) -> Option<ServingStatus> {
+    let request = HealthCheckRequest {
+        service: service.to_owned(),
+    };
+    let call = health.check(request);
+    match tokio::time::timeout(Duration::from_secs(1), call).await {
+        Ok(Ok(response)) => Some(response.into_inner().status()),
+        _ => None,
+    }
+}
+
+/// Every overlay's probes dial the port the server is configured to listen
+/// on (the ConfigMap's `VEI_LISTEN_ADDR`, all interfaces, since probes dial
+/// the Pod IP), and each asks for a name the running binary answers
+/// SERVING; liveness and startup ask for "", which no catalog state
+/// changes. The scrape annotations point at the metrics the binary serves.
+#[tokio::test]
+async fn probes_and_scraping_match_what_the_server_serves() {
+    for overlay in OVERLAYS {
+        let manifest = Manifest::render(overlay);
+        let listen: SocketAddr = manifest.env("VEI_LISTEN_ADDR").parse().unwrap();
+        let metrics: SocketAddr = manifest.env("VEI_METRICS_ADDR").parse().unwrap();
+        assert!(listen.ip().is_unspecified() && metrics.ip().is_unspecified());
+        assert_eq!(manifest.container_port("grpc"), listen.port(), "{overlay}");
+        assert_eq!(
+            manifest.container_port("metrics"),
+            metrics.port(),
+            "{overlay}"
+        );
+
+        // The manifest's own settings; only the addresses are moved to
+        // ephemeral loopback ports (flags win over the environment).
+        let server = BinaryServer::start_with_env(&manifest.config_env(), &[]);
+        let mut health = health_client(server.addr).await;
+        for which in ["startupProbe", "readinessProbe", "livenessProbe"] {
+            let probe = manifest.probe(which);
+            assert_eq!(probe.port, listen.port(), "{overlay} {which} port");
+            assert!(
+                HEALTH_SERVICE_NAMES.contains(&probe.service.as_str()),
+                "{overlay} {which} asks for {:?}",
+                probe.service
+            );
+            assert_eq!(
+                probe_once(&mut health, &probe.service).await,
+                Some(ServingStatus::Serving),
+                "{overlay} {which}"
+            );
+        }
+        assert_eq!(manifest.probe("livenessProbe").service, "");
+        assert_eq!(manifest.probe("startupProbe").service, "");
+
+        let annotations = &manifest.object("Deployment", "vehicle-error-interpreter")["spec"]["template"]
+            ["metadata"]["annotations"];
+        assert_eq!(
+            annotations["prometheus.io/port"],
+            metrics.port().to_string()
+        );
+        let path = annotations["prometheus.io/path"].as_str().unwrap();
+        let (status, _) = crate::metrics::http_get(server.metrics_addr, path).await;
+        assert_eq!(status, "HTTP/1.1 200 OK", "{overlay} scrape of {path}");
+
+        let headless = &manifest.object("Service", "vehicle-error-interpreter-headless")["spec"];
+        assert_eq!(headless["clusterIP"], "None");
+        assert_eq!(headless["ports"][0]["targetPort"], "grpc");
+        assert_eq!(headless["ports"][0]["appProtocol"], "kubernetes.io/h2c");
+    }
+}
+
+/// The kubelet, not SIGKILL, sees the end of every drain: preStop sleep,
+/// then the server's lame duck and drain budget, fit in the grace period;
+/// and the readiness period is shorter than the lame duck, so the kubelet
+/// probes at least once while health says NOT_SERVING and the server
+/// still answers.
+#[test]
+fn shutdown_budget_fits_the_grace_period() {
+    for overlay in OVERLAYS {
+        let manifest = Manifest::render(overlay);
+        let delay = manifest.env_duration("VEI_SHUTDOWN_DELAY");
+        let drain = manifest.env_duration("VEI_DRAIN_TIMEOUT");
+        let budget = manifest.pre_stop_sleep() + delay + drain;
+        assert!(
+            budget < manifest.grace_period(),
+            "{overlay}: preStop + shutdown delay + drain timeout = {budget:?}, grace {:?}",
+            manifest.grace_period()
+        );
+        let readiness = manifest.probe("readinessProbe");
+        assert!(
+            readiness.period * readiness.failure_threshold < delay,
+            "{overlay}: readiness fails after {:?}, lame duck lasts {delay:?}",
+            readiness.period * readiness.failure_threshold
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! A pod's life as the prod manifest sets it up, played against the real
+//! binary: startup probe, readiness, load, SIGTERM, readiness failing
+//! within one probe period while calls still succeed, and a clean exit
+//! within the grace period.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use tokio::{
+    task::JoinSet,
+    time::{Instant, MissedTickBehavior},
+};
+use tonic::transport::Channel;
+use tonic_health::pb::health_check_response::ServingStatus;
+use vehicle_error_interpreter::pb::{
+    InterpretRequest, StructuredError, interpret_request::Input,
+    interpreter_service_client::InterpreterServiceClient,
+};
+
+use crate::helpers::BinaryServer;
+use crate::k8s::{Manifest, health_client, probe_once};
+
+/// Concurrent callers during the shutdown.
+const CALLERS: usize = 16;
+
+fn door_open() -> InterpretRequest {
+    InterpretRequest {
+        input: Some(Input::Structured(StructuredError {
+            r#type: "VEHICLE_STATE".into(),
+            code: "DOOR_OPEN".into(),
+        })),
+        ..Default::default()
+    }
+}
+
+/// Callers that interpret in a loop until `stop` is set. Each returns how
+/// many calls it started after `terminated` was set, and fails the test on
+/// any failed call.
+fn start_load(
+    channel: &Channel,
+    stop: &Arc<AtomicBool>,
+    terminated: &Arc<AtomicBool>,
+) -> JoinSet<u64> {
+    let mut callers = JoinSet::new();
+    for _ in 0..CALLERS {
+        let mut client = InterpreterServiceClient::new(channel.clone());
+        let (stop, terminated) = (Arc::clone(stop), Arc::clone(terminated));
+        callers.spawn(async move {
+            let mut after_sigterm = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let late = terminated.load(Ordering::Relaxed);
+                let mut request = tonic::Request::new(door_open());
+                request.set_timeout(Duration::from_secs(5));
+                if let Err(status) = client.interpret(request).await {
+                    panic!("a call failed during shutdown: {status:?}");
+                }
+                after_sigterm += u64::from(late);
+            }
+            after_sigterm
+        });
+    }
+    callers
+}
+
+/// Under load, SIGTERM turns readiness NOT_SERVING within one readiness
+/// period, while every call, including those in flight at the signal and
+/// those started during the lame duck, succeeds; the process then exits 0
+/// within the grace period that is left after the preStop sleep.
+#[tokio::test]
+async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
+    let manifest = Manifest::render("prod");
+    let startup = manifest.probe("startupProbe");
+    let readiness = manifest.probe("readinessProbe");
+    let exit_budget = manifest.grace_period() - manifest.pre_stop_sleep();
+    let server = BinaryServer::start_with_env(&manifest.config_env(), &[]);
+    let mut health = health_client(server.addr).await;
+
+    // The startup probe, at its period, within its failure budget.
+    let mut ticks = tokio::time::interval(startup.period);
+    let mut started = false;
+    for _ in 0..startup.failure_threshold {
+        ticks.tick().await;
+        if probe_once(&mut health, &startup.service).await == Some(ServingStatus::Serving) {
+            started = true;
+            break;
+        }
+    }
+    assert!(started, "startup probe never succeeded");
+    assert_eq!(
+        probe_once(&mut health, &readiness.service).await,
+        Some(ServingStatus::Serving)
+    );
+
+    let channel = Channel::from_shared(format!("http://{}", server.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let (stop, terminated) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let mut callers = start_load(&channel, &stop, &terminated);
+    // Calls are flowing before the signal: wait for one to complete.
+    let warm = InterpreterServiceClient::new(channel.clone())
+        .interpret(door_open())
+        .await;
+    assert!(warm.is_ok());
+
+    server.terminate();
+    let sigterm = Instant::now();
+    terminated.store(true, Ordering::Relaxed);
+
+    // The kubelet's readiness probe, first right away, then every period.
+    // The first may still see SERVING (the signal is in flight); the next,
+    // one period later, must see NOT_SERVING, and the server must still
+    // answer it (the lame duck outlasts the period).
+    let mut ticks = tokio::time::interval(readiness.period);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    for probe in 1.. {
+        ticks.tick().await;
+        let status = probe_once(&mut health, &readiness.service).await;
+        let at = sigterm.elapsed();
+        assert!(
+            status.is_some(),
+            "readiness probe {probe} failed {at:?} after SIGTERM"
+        );
+        if status == Some(ServingStatus::NotServing) {
+            break;
+        }
+        assert!(
+            probe < 2,
+            "readiness still SERVING one period ({:?}) after SIGTERM",
+            readiness.period
+        );
+    }
+
+    // Clients have now seen NOT_SERVING and move away; every call they
+    // had started must have succeeded.
+    stop.store(true, Ordering::Relaxed);
+    let mut after_sigterm = 0;
+    let drained = tokio::time::timeout(exit_budget, async {
+        while let Some(result) = callers.join_next().await {
+            after_sigterm += result.expect("a caller failed");
+        }
+    });
+    drained.await.expect("callers did not finish");
+    assert!(after_sigterm > 0, "no call overlapped the shutdown");
+
+    drop((health, channel));
+    let remaining = exit_budget.saturating_sub(sigterm.elapsed());
+    let exit = tokio::task::spawn_blocking(move || {
+        let mut server = server;
+        let status = server.child.wait().unwrap();
+        (server, status)
+    });
+    let (_server, status) = tokio::time::timeout(remaining, exit)
+        .await
+        .unwrap_or_else(|_| panic!("no exit within {exit_budget:?} of SIGTERM"))
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}
