@@ -18,6 +18,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .build_server(true)
         .extern_path(".google.rpc", "::tonic_types::pb")
+        // prost, but undecodable requests are INVALID_ARGUMENT, not
+        // INTERNAL: see src/codec.rs.
+        .codec_path("crate::codec::CallerFaultCodec")
         .compile_fds(fds)?;
     println!("cargo:rerun-if-changed=proto");
     Ok(())

@@ -9,13 +9,15 @@
 //! - [`service`]: the gRPC adapter over the domain; [`convert`] its
 //!   domain-to-proto conversions; [`status`] the only place errors become
 //!   gRPC statuses.
-//! - [`server`]: health, reflection, limits and graceful shutdown.
+//! - [`server`]: health, reflection, limits, load shedding, TLS and
+//!   graceful shutdown; [`codec`] the interpreter's wire codec.
 //! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
 //! - [`pb`]: generated code.
 //!
 //! `catalog`, `interpret` and `render` never see gRPC types.
 
 pub mod catalog;
+pub mod codec;
 pub mod config;
 pub mod convert;
 pub mod interpret;
@@ -29,4 +31,4 @@ pub mod telemetry;
 
 pub use catalog::Catalog;
 pub use config::Config;
-pub use server::{ServerConfig, serve};
+pub use server::{ServerConfig, serve, serve_with_health_listener};

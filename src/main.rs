@@ -1,10 +1,11 @@
 //! Entry point: parse flags, set up logs, load the catalog, bind, serve.
 
-use std::{process::ExitCode, sync::Arc};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use vehicle_error_interpreter::{Catalog, Config, serve, shutdown, telemetry};
+use tokio::net::TcpListener;
+use vehicle_error_interpreter::{Catalog, Config, serve_with_health_listener, shutdown, telemetry};
 
 fn main() -> ExitCode {
     let config = Config::parse();
@@ -24,16 +25,26 @@ fn main() -> ExitCode {
 #[tokio::main]
 async fn run(config: &Config) -> anyhow::Result<()> {
     let catalog = Arc::new(Catalog::embedded().context("loading the embedded catalog")?);
-    let listener = tokio::net::TcpListener::bind(config.listen_addr)
-        .await
-        .with_context(|| format!("binding {}", config.listen_addr))?;
-    tracing::info!(addr = %listener.local_addr()?, entries = catalog.list().len(), "serving");
-    serve(
-        listener,
-        catalog,
-        config.server_config(),
-        shutdown::signal(),
+    let listener = bind(config.listen_addr).await?;
+    let health_listener = match config.health_addr {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let health_addr = health_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
+    let (addr, tls) = (listener.local_addr()?, config.tls_cert.is_some());
+    tracing::info!(%addr, ?health_addr, tls, entries = catalog.list().len(), "serving");
+    let (server_config, signal) = (config.server_config(), shutdown::signal());
+    Ok(
+        serve_with_health_listener(listener, health_listener, catalog, server_config, signal)
+            .await?,
     )
-    .await?;
-    Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))
 }
