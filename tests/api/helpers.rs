@@ -18,6 +18,7 @@ use vehicle_error_interpreter::{
 
 /// The server running in this process.
 pub(crate) struct TestServer {
+    pub(crate) addr: SocketAddr,
     pub(crate) client: InterpreterServiceClient<Channel>,
     pub(crate) health: HealthClient<Channel>,
     pub(crate) channel: Channel,
@@ -51,6 +52,7 @@ impl TestServer {
             .await
             .unwrap();
         Self {
+            addr,
             client: InterpreterServiceClient::new(channel.clone()),
             health: HealthClient::new(channel.clone()),
             channel,

@@ -5,6 +5,8 @@ mod catalog;
 mod errors;
 mod health;
 mod helpers;
+mod hostile;
 mod interpret;
+mod raw;
 mod reflection;
 mod shutdown;
