@@ -7,6 +7,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod interpret;
+mod overload;
 mod raw;
 mod reflection;
 mod shutdown;
