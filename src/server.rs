@@ -178,7 +178,7 @@ pub async fn serve_with_health_listener(
 
     let mut main = builder(&config);
     if let Some(files) = &config.tls {
-        main = main.tls_config(tls::server_tls_config(files)?)?;
+        main = tls::configure(main, files)?;
     }
     let router = main
         .add_service(health_service)

@@ -11,7 +11,7 @@ use std::{
 };
 
 use thiserror::Error;
-use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 
 /// The longest a client may take to finish its TLS handshake. tonic runs
 /// each handshake in its own task, so a slow or silent client (or a
@@ -61,8 +61,9 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Reads the files into tonic's TLS configuration.
-pub(super) fn server_tls_config(files: &TlsFiles) -> Result<ServerTlsConfig, TlsError> {
+/// Turns TLS on for `server` with the certificates in `files`.
+pub(super) fn configure(server: Server, files: &TlsFiles) -> Result<Server, TlsError> {
+    // tonic builds the rustls config (and so picks the provider) right here.
     install_crypto_provider();
     let identity = Identity::from_pem(read(&files.cert)?, read(&files.key)?);
     let mut config = ServerTlsConfig::new()
@@ -71,7 +72,7 @@ pub(super) fn server_tls_config(files: &TlsFiles) -> Result<ServerTlsConfig, Tls
     if let Some(ca) = &files.client_ca {
         config = config.client_ca_root(Certificate::from_pem(read(ca)?));
     }
-    Ok(config)
+    Ok(server.tls_config(config)?)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {

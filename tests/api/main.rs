@@ -11,3 +11,4 @@ mod overload;
 mod raw;
 mod reflection;
 mod shutdown;
+mod tls;
