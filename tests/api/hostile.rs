@@ -587,7 +587,8 @@ fn check(name: &str, outcome: Outcome, expect: Expect) {
 
 /// With limits raised past them, inputs that the default limits stop early
 /// reach the parser and the field checks: a v3 envelope of 10,000 errors is
-/// read in one pass, and a 1 MB `app_name` is refused by its own limit.
+/// read in one pass, 10,000-deep JSON is skipped without a stack overflow,
+/// and a 1 MB `app_name` is refused by its own limit.
 #[tokio::test]
 async fn hostile_inputs_past_the_size_limits() {
     let config = ServerConfig {
@@ -621,6 +622,36 @@ async fn hostile_inputs_past_the_size_limits() {
         err.get_error_details().error_info().unwrap().reason,
         "BODY_NOT_OBJECT"
     );
+
+    // Valid JSON, deep where a field's value goes: skipped without
+    // recursion, so the value just reads as absent (no code: a fallback).
+    let deep_code = format!(
+        r#"{{"type":"VEHICLE_STATE","code":{}{}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let response = server
+        .client
+        .interpret(body_request(deep_code))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.r#match(), MatchKind::Fallback);
+    // Deep objects inside a v3 error's `type`.
+    let deep_type = format!(
+        r#"{{"errors":[{{"type":{}1{}}}]}}"#,
+        r#"{"type":"#.repeat(10_000),
+        "}".repeat(10_000)
+    );
+    // An error object whose type is unusable is still an error object: it is
+    // answered as another type, with no catalog entry.
+    let response = server
+        .client
+        .interpret(body_request(deep_type))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.r#match(), MatchKind::NotVehicleState);
 
     let request = InterpretRequest {
         app_name: "a".repeat(1024 * 1024),
