@@ -35,7 +35,8 @@ async fn run(config: &Config) -> anyhow::Result<()> {
         .map(TcpListener::local_addr)
         .transpose()?;
     let (addr, tls) = (listener.local_addr()?, config.tls_cert.is_some());
-    tracing::info!(%addr, ?health_addr, tls, entries = catalog.list().len(), "serving");
+    let health_addr = health_addr.map(tracing::field::display);
+    tracing::info!(%addr, health_addr, tls, entries = catalog.list().len(), "serving");
     let (server_config, signal) = (config.server_config(), shutdown::signal());
     Ok(
         serve_with_health_listener(listener, health_listener, catalog, server_config, signal)

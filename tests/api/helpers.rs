@@ -93,6 +93,8 @@ pub(crate) fn seed_bodies() -> Vec<(String, String)> {
 pub(crate) struct BinaryServer {
     pub(crate) child: Child,
     pub(crate) addr: SocketAddr,
+    /// The "serving" log line.
+    pub(crate) serving: serde_json::Value,
 }
 
 impl BinaryServer {
@@ -107,7 +109,7 @@ impl BinaryServer {
             .spawn()
             .expect("start the server binary");
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let addr = loop {
+        let serving = loop {
             let mut line = String::new();
             assert!(
                 stderr.read_line(&mut line).unwrap() > 0,
@@ -115,9 +117,10 @@ impl BinaryServer {
             );
             let log: serde_json::Value = serde_json::from_str(&line).unwrap();
             if log["message"] == "serving" {
-                break log["addr"].as_str().unwrap().parse().unwrap();
+                break log;
             }
         };
+        let addr = serving["addr"].as_str().unwrap().parse().unwrap();
         // Keep draining the log so the server never blocks on a full pipe;
         // its lines show up in the test's output.
         std::thread::spawn(move || {
@@ -125,7 +128,11 @@ impl BinaryServer {
                 eprintln!("server: {line}");
             }
         });
-        Self { child, addr }
+        Self {
+            child,
+            addr,
+            serving,
+        }
     }
 
     /// Sends SIGTERM, as the kubelet does.

@@ -34,6 +34,8 @@ use vehicle_error_interpreter::{
     server::{ServeError, TlsError, TlsFiles},
 };
 
+use crate::helpers::BinaryServer;
+
 fn door() -> InterpretRequest {
     InterpretRequest {
         input: Some(Input::Structured(StructuredError {
@@ -360,4 +362,42 @@ async fn bad_tls_files_fail_serve_cleanly() {
             ));
         }
     }
+}
+
+/// The binary wires the flags: `--tls-cert`/`--tls-key`/`--tls-client-ca`
+/// make the main port mTLS, `--health-addr` adds the plaintext health port,
+/// and the "serving" log line names both addresses.
+#[tokio::test]
+async fn binary_serves_mtls_and_plaintext_health_from_flags() {
+    let pki = Pki::new();
+    let files = pki.files(true);
+    let path = |p: &PathBuf| p.to_str().unwrap().to_owned();
+    let server = BinaryServer::start(&[
+        "--tls-cert",
+        &path(&files.cert),
+        "--tls-key",
+        &path(&files.key),
+        "--tls-client-ca",
+        &path(files.client_ca.as_ref().unwrap()),
+        "--health-addr",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(server.serving["tls"], true);
+    let health_addr: SocketAddr = server.serving["health_addr"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    interpret(tls_channel(server.addr, &pki.ca, Some(&pki.client)).await)
+        .await
+        .expect("mTLS client served");
+    let anonymous = interpret(tls_channel(server.addr, &pki.ca, None).await).await;
+    assert!(anonymous.is_err(), "client without certificate served");
+    let mut health = HealthClient::new(plaintext_channel(health_addr).await.unwrap());
+    let request = HealthCheckRequest {
+        service: String::new(),
+    };
+    let status = health.check(request).await.unwrap().into_inner().status();
+    assert_eq!(status, ServingStatus::Serving);
 }
