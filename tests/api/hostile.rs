@@ -112,7 +112,8 @@ const fn bad(field: &'static str, reason: &'static str) -> Expect {
     Expect::Bad(field, reason)
 }
 
-/// The table: a name, the request, the answer.
+/// The table: a name, the request, the answer. One case per line.
+#[rustfmt::skip]
 fn cases() -> Vec<(&'static str, Send, Expect)> {
     use MatchKind::{Exact, Fallback, NotVehicleState};
     let not_json = bad("body", "BODY_NOT_JSON");
@@ -126,335 +127,82 @@ fn cases() -> Vec<(&'static str, Send, Expect)> {
     vec![
         // Bodies that are not JSON, or not an object.
         ("empty body", body(""), bad("body", "EMPTY_BODY")),
-        (
-            "whitespace body",
-            body(" \t\r\n "),
-            bad("body", "EMPTY_BODY"),
-        ),
+        ("whitespace body", body(" \t\r\n "), bad("body", "EMPTY_BODY")),
         ("byte order mark only", body("\u{feff}"), not_json),
-        (
-            "truncated JSON",
-            body(r#"{"type":"VEHICLE_STATE","code":"DOOR_"#),
-            not_json,
-        ),
+        ("truncated JSON", body(r#"{"type":"VEHICLE_STATE","code":"DOOR_"#), not_json),
         ("lone brace", body("{"), not_json),
-        (
-            "trailing garbage",
-            body(r#"{"type":"VEHICLE_STATE"}}"#),
-            not_json,
-        ),
-        (
-            "HTML error page",
-            body("<html><body>502 Bad Gateway</body></html>"),
-            not_json,
-        ),
-        (
-            "lone surrogate escape",
-            body(r#"{"type":"VEHICLE_STATE","code":"\ud800"}"#),
-            not_json,
-        ),
+        ("trailing garbage", body(r#"{"type":"VEHICLE_STATE"}}"#), not_json),
+        ("HTML error page", body("<html><body>502 Bad Gateway</body></html>"), not_json),
+        ("lone surrogate escape", body(r#"{"type":"VEHICLE_STATE","code":"\ud800"}"#), not_json),
         ("JSON array", body("[]"), not_object),
-        (
-            "array holding an error",
-            body(r#"[{"type":"VEHICLE_STATE","code":"DOOR_OPEN"}]"#),
-            not_object,
-        ),
+        ("array holding an error", body(r#"[{"type":"VEHICLE_STATE","code":"DOOR_OPEN"}]"#), not_object),
         ("JSON string", body(r#""DOOR_OPEN""#), not_object),
         ("JSON number", body("409"), not_object),
         ("JSON number out of range", body("1e999999"), not_object),
         ("JSON true", body("true"), not_object),
         ("10,000 open brackets", body("[".repeat(10_000)), not_json),
-        (
-            "8,000 nested brackets",
-            body(format!("{}{}", "[".repeat(8_000), "]".repeat(8_000))),
-            not_object,
-        ),
-        (
-            "10,000 brackets inside errors",
-            body(format!(r#"{{"errors":{}"#, "[".repeat(10_000))),
-            not_json,
-        ),
-        (
-            "2,000 nested objects in code",
-            body(format!(
-                r#"{{"type":"VEHICLE_STATE","code":{}"#,
-                r#"{"a":"#.repeat(2_000)
-            )),
-            not_json,
-        ),
+        ("8,000 nested brackets", body(format!("{}{}", "[".repeat(8_000), "]".repeat(8_000))), not_object),
+        ("10,000 brackets inside errors", body(format!(r#"{{"errors":{}"#, "[".repeat(10_000))), not_json),
+        ("2,000 nested objects in code", body(format!(r#"{{"type":"VEHICLE_STATE","code":{}"#, r#"{"a":"#.repeat(2_000))), not_json),
         // JSON objects that are not (quite) errors.
         ("empty object", body("{}"), not_error),
-        (
-            "null type and code",
-            body(r#"{"type":null,"code":null}"#),
-            not_error,
-        ),
+        ("null type and code", body(r#"{"type":null,"code":null}"#), not_error),
         ("empty errors list", body(r#"{"errors":[]}"#), not_error),
-        (
-            "errors list of scalars",
-            body(r#"{"errors":[1,"x",null,true]}"#),
-            not_error,
-        ),
-        (
-            "duplicate type key",
-            body(r#"{"type":"VEHICLE_STATE","type":"X","code":"DOOR_OPEN"}"#),
-            not_error,
-        ),
-        (
-            "numeric type",
-            body(r#"{"type":42,"code":"DOOR_OPEN"}"#),
-            ok(NotVehicleState),
-        ),
-        (
-            "NUL inside the code",
-            body(r#"{"type":"VEHICLE_STATE","code":"DOOR\u0000OPEN"}"#),
-            ok(Fallback),
-        ),
-        (
-            "code of 10,000 characters",
-            body(format!(
-                r#"{{"type":"VEHICLE_STATE","code":"{}"}}"#,
-                "C".repeat(10_000)
-            )),
-            ok(Fallback),
-        ),
+        ("errors list of scalars", body(r#"{"errors":[1,"x",null,true]}"#), not_error),
+        ("duplicate type key", body(r#"{"type":"VEHICLE_STATE","type":"X","code":"DOOR_OPEN"}"#), not_error),
+        ("numeric type", body(r#"{"type":42,"code":"DOOR_OPEN"}"#), ok(NotVehicleState)),
+        ("NUL inside the code", body(r#"{"type":"VEHICLE_STATE","code":"DOOR\u0000OPEN"}"#), ok(Fallback)),
+        ("code of 10,000 characters", body(format!(r#"{{"type":"VEHICLE_STATE","code":"{}"}}"#, "C".repeat(10_000))), ok(Fallback)),
         // Sizes.
-        (
-            "body just under the limit",
-            body(padded_body(BODY_LIMIT)),
-            ok(Exact),
-        ),
-        (
-            "body just over the limit",
-            body(padded_body(BODY_LIMIT + 1)),
-            too_large,
-        ),
-        (
-            "multi-byte body over the limit in bytes",
-            body(format!(
-                r#"{{"type":"VEHICLE_STATE","code":"{}"}}"#,
-                "é".repeat(BODY_LIMIT / 2)
-            )),
-            too_large,
-        ),
-        (
-            "v3 envelope with 10,000 errors",
-            body(v3_envelope(10_000)),
-            over_transport,
-        ),
-        (
-            "10 MB message",
-            body("x".repeat(10 * 1024 * 1024)),
-            over_transport,
-        ),
-        (
-            "1 MB app_name",
-            app_name("a".repeat(1024 * 1024)),
-            over_transport,
-        ),
+        ("body just under the limit", body(padded_body(BODY_LIMIT)), ok(Exact)),
+        ("body just over the limit", body(padded_body(BODY_LIMIT + 1)), too_large),
+        ("multi-byte body over the limit in bytes", body(format!(r#"{{"type":"VEHICLE_STATE","code":"{}"}}"#, "é".repeat(BODY_LIMIT / 2))), too_large),
+        ("v3 envelope with 10,000 errors", body(v3_envelope(10_000)), over_transport),
+        ("10 MB message", body("x".repeat(10 * 1024 * 1024)), over_transport),
+        ("1 MB app_name", app_name("a".repeat(1024 * 1024)), over_transport),
         // app_name.
         ("NUL in app_name", app_name("My\0App"), control("app_name")),
-        (
-            "ANSI escape in app_name",
-            app_name("\u{1b}[31mred"),
-            control("app_name"),
-        ),
-        (
-            "header injection in app_name",
-            app_name("App\r\nX-Evil: 1"),
-            control("app_name"),
-        ),
-        (
-            "DEL in app_name",
-            app_name("App\u{7f}"),
-            control("app_name"),
-        ),
-        (
-            "C1 control in app_name",
-            app_name("App\u{85}"),
-            control("app_name"),
-        ),
-        (
-            "65 characters of app_name",
-            app_name("n".repeat(65)),
-            bad("app_name", "FIELD_TOO_LONG"),
-        ),
-        (
-            "64 four-byte characters of app_name",
-            app_name("🚗".repeat(64)),
-            ok(Exact),
-        ),
-        (
-            "bidi override in app_name",
-            app_name("\u{202e}ppA"),
-            ok(Exact),
-        ),
+        ("ANSI escape in app_name", app_name("\u{1b}[31mred"), control("app_name")),
+        ("header injection in app_name", app_name("App\r\nX-Evil: 1"), control("app_name")),
+        ("DEL in app_name", app_name("App\u{7f}"), control("app_name")),
+        ("C1 control in app_name", app_name("App\u{85}"), control("app_name")),
+        ("65 characters of app_name", app_name("n".repeat(65)), bad("app_name", "FIELD_TOO_LONG")),
+        ("64 four-byte characters of app_name", app_name("🚗".repeat(64)), ok(Exact)),
+        ("bidi override in app_name", app_name("\u{202e}ppA"), ok(Exact)),
         // Retry-After.
-        (
-            "negative Retry-After",
-            retry_after("-1"),
-            malformed("retry_after"),
-        ),
-        (
-            "fractional Retry-After",
-            retry_after("1.5"),
-            malformed("retry_after"),
-        ),
-        (
-            "huge Retry-After",
-            retry_after("99999999999999999999999999"),
-            ok(Exact),
-        ),
-        (
-            "millisecond timestamp Retry-After",
-            retry_after("1764000000000"),
-            ok(Exact),
-        ),
-        (
-            "HTTP-date Retry-After in the past",
-            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            ok(Exact),
-        ),
-        (
-            "HTTP-date Retry-After in year 9999",
-            retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
-            ok(Exact),
-        ),
-        (
-            "RFC 850 date Retry-After",
-            retry_after("Sunday, 06-Nov-94 08:49:37 GMT"),
-            ok(Exact),
-        ),
+        ("negative Retry-After", retry_after("-1"), malformed("retry_after")),
+        ("fractional Retry-After", retry_after("1.5"), malformed("retry_after")),
+        ("huge Retry-After", retry_after("99999999999999999999999999"), ok(Exact)),
+        ("millisecond timestamp Retry-After", retry_after("1764000000000"), ok(Exact)),
+        ("HTTP-date Retry-After in the past", retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), ok(Exact)),
+        ("HTTP-date Retry-After in year 9999", retry_after("Fri, 31 Dec 9999 23:59:59 GMT"), ok(Exact)),
+        ("RFC 850 date Retry-After", retry_after("Sunday, 06-Nov-94 08:49:37 GMT"), ok(Exact)),
         ("NUL Retry-After", retry_after("\0"), control("retry_after")),
-        (
-            "1,000-character Retry-After",
-            retry_after("9".repeat(1_000)),
-            bad("retry_after", "FIELD_TOO_LONG"),
-        ),
+        ("1,000-character Retry-After", retry_after("9".repeat(1_000)), bad("retry_after", "FIELD_TOO_LONG")),
         // Other fields.
-        (
-            "http_status u32::MAX",
-            Send::Interpret(InterpretRequest {
-                http_status: u32::MAX,
-                ..structured("DOOR_OPEN")
-            }),
-            malformed("http_status"),
-        ),
-        (
-            "path in locale",
-            Send::Interpret(InterpretRequest {
-                locale: "../../etc/passwd".into(),
-                ..structured("DOOR_OPEN")
-            }),
-            malformed("locale"),
-        ),
-        (
-            "NUL in structured code",
-            Send::Interpret(structured("DOOR\0OPEN")),
-            control("structured.code"),
-        ),
-        (
-            "empty structured code",
-            Send::Interpret(structured("")),
-            ok(Fallback),
-        ),
+        ("http_status u32::MAX", Send::Interpret(InterpretRequest { http_status: u32::MAX, ..structured("DOOR_OPEN") }), malformed("http_status")),
+        ("path in locale", Send::Interpret(InterpretRequest { locale: "../../etc/passwd".into(), ..structured("DOOR_OPEN") }), malformed("locale")),
+        ("NUL in structured code", Send::Interpret(structured("DOOR\0OPEN")), control("structured.code")),
+        ("empty structured code", Send::Interpret(structured("")), ok(Fallback)),
         // Batches.
-        (
-            "empty batch",
-            Send::Batch(BatchInterpretRequest { requests: vec![] }),
-            bad("requests", "EMPTY_BATCH"),
-        ),
-        (
-            "batch over the limit",
-            Send::Batch(BatchInterpretRequest {
-                requests: vec![structured("DOOR_OPEN"); 101],
-            }),
-            bad("requests", "BATCH_TOO_LARGE"),
-        ),
-        (
-            "batch of 100 bad items",
-            Send::Batch(BatchInterpretRequest {
-                requests: vec![body_request("{"); 100],
-            }),
-            Expect::Ok(None),
-        ),
+        ("empty batch", Send::Batch(BatchInterpretRequest { requests: vec![] }), bad("requests", "EMPTY_BATCH")),
+        ("batch over the limit", Send::Batch(BatchInterpretRequest { requests: vec![structured("DOOR_OPEN"); 101]}), bad("requests", "BATCH_TOO_LARGE")),
+        ("batch of 100 bad items", Send::Batch(BatchInterpretRequest { requests: vec![body_request("{"); 100]}), Expect::Ok(None)),
         // Lookups and listing.
-        (
-            "unknown legacy code",
-            Send::Get("VS_999"),
-            Expect::Code(Code::NotFound, Some("UNKNOWN_CODE")),
-        ),
-        (
-            "10 KB code",
-            Send::GetOwned("C".repeat(10_000)),
-            bad("code", "FIELD_TOO_LONG"),
-        ),
-        (
-            "unknown category enum number",
-            Send::List(ListVehicleStateErrorsRequest {
-                category: 99,
-                strategy: -7,
-                ..Default::default()
-            }),
-            Expect::Ok(None),
-        ),
-        (
-            "page_size i32::MAX",
-            Send::List(ListVehicleStateErrorsRequest {
-                page_size: i32::MAX,
-                ..Default::default()
-            }),
-            Expect::Ok(None),
-        ),
-        (
-            "page token far past the end",
-            Send::List(ListVehicleStateErrorsRequest {
-                page_token: "offset:18446744073709551615".into(),
-                ..Default::default()
-            }),
-            Expect::Ok(None),
-        ),
+        ("unknown legacy code", Send::Get("VS_999"), Expect::Code(Code::NotFound, Some("UNKNOWN_CODE"))),
+        ("10 KB code", Send::GetOwned("C".repeat(10_000)), bad("code", "FIELD_TOO_LONG")),
+        ("unknown category enum number", Send::List(ListVehicleStateErrorsRequest { category: 99, strategy: -7, ..Default::default() }), Expect::Ok(None)),
+        ("page_size i32::MAX", Send::List(ListVehicleStateErrorsRequest { page_size: i32::MAX, ..Default::default() }), Expect::Ok(None)),
+        ("page token far past the end", Send::List(ListVehicleStateErrorsRequest { page_token: "offset:18446744073709551615".into(), ..Default::default() }), Expect::Ok(None)),
         // Hand-built protobuf.
-        (
-            "invalid UTF-8 in body",
-            Send::RawInterpret(len_field(1, b"{\"type\":\"\xff\xfe\"}")),
-            undecodable,
-        ),
-        (
-            "invalid UTF-8 in app_name",
-            Send::RawInterpret([len_field(1, DOOR_BODY), len_field(3, b"App\xc3")].concat()),
-            undecodable,
-        ),
-        (
-            "truncated length-delimited field",
-            Send::RawInterpret(vec![0x0a, 100, b'{']),
-            undecodable,
-        ),
-        (
-            "wrong wire type for body",
-            Send::RawInterpret(vec![0x08, 0x01]),
-            undecodable,
-        ),
-        (
-            "garbage bytes",
-            Send::RawInterpret(vec![0xff; 16]),
-            undecodable,
-        ),
-        (
-            "empty message",
-            Send::RawInterpret(vec![]),
-            bad("body", "MISSING_INPUT"),
-        ),
-        (
-            "unknown field beside a body",
-            Send::RawInterpret([len_field(1, DOOR_BODY), vec![0xf8, 0x06, 0x2a]].concat()),
-            ok(Exact),
-        ),
-        (
-            "unknown length-delimited field only",
-            Send::RawInterpret(len_field(15, b"whatever")),
-            bad("body", "MISSING_INPUT"),
-        ),
+        ("invalid UTF-8 in body", Send::RawInterpret(len_field(1, b"{\"type\":\"\xff\xfe\"}")), undecodable),
+        ("invalid UTF-8 in app_name", Send::RawInterpret([len_field(1, DOOR_BODY), len_field(3, b"App\xc3")].concat()), undecodable),
+        ("truncated length-delimited field", Send::RawInterpret(vec![0x0a, 100, b'{']), undecodable),
+        ("wrong wire type for body", Send::RawInterpret(vec![0x08, 0x01]), undecodable),
+        ("garbage bytes", Send::RawInterpret(vec![0xff; 16]), undecodable),
+        ("empty message", Send::RawInterpret(vec![]), bad("body", "MISSING_INPUT")),
+        ("unknown field beside a body", Send::RawInterpret([len_field(1, DOOR_BODY), vec![0xf8, 0x06, 0x2a]].concat()), ok(Exact)),
+        ("unknown length-delimited field only", Send::RawInterpret(len_field(15, b"whatever")), bad("body", "MISSING_INPUT")),
     ]
 }
 
