@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");
-        (Interpreter::new(catalog, ServiceSettings::default()), runtime)
+        (
+            Interpreter::new(catalog, ServiceSettings::default()),
+            runtime,
+        )
     });
     let Ok(request) = InterpretRequest::decode(data) else {
         return;
