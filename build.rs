@@ -34,6 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ".vehicle_errors.v1.VehicleStateError",
             "crate::pb::SharedEntry",
         )
+        // prost, but undecodable requests are INVALID_ARGUMENT, not
+        // INTERNAL: see src/codec.rs.
+        .codec_path("crate::codec::CallerFaultCodec")
         .compile_fds(fds)?;
     println!("cargo:rerun-if-changed=proto");
     Ok(())

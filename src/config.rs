@@ -19,12 +19,17 @@
 //! | `--metrics-addr` | `VEI_METRICS_ADDR` | `0.0.0.0:9090` | Prometheus `GET /metrics` (HTTP/1.1), off the gRPC port |
 //! | `--runtime` | `VEI_RUNTIME` | `multi-thread` | tokio flavour: `multi-thread` or `current-thread` (one core, no work stealing) |
 //! | `--worker-threads` | `VEI_WORKER_THREADS` | `0` | multi-thread workers; 0 means one per CPU the process may use. tokio does not see Kubernetes CPU limits: set this to the limit |
+//! | `--max-concurrent-requests` | `VEI_MAX_CONCURRENT_REQUESTS` | `256` | interpreter calls in flight across all connections; more get `RESOURCE_EXHAUSTED` at once; `0` = no limit. Health is never limited |
+//! | `--tls-cert` | `VEI_TLS_CERT` | none | PEM certificate chain; with `--tls-key`, serve TLS only |
+//! | `--tls-key` | `VEI_TLS_KEY` | none | PEM private key (PKCS#8, PKCS#1 or SEC1) |
+//! | `--tls-client-ca` | `VEI_TLS_CLIENT_CA` | none | PEM CA bundle; clients must present a certificate it signed (mutual TLS) |
+//! | `--health-addr` | `VEI_HEALTH_ADDR` | none | extra plaintext listener serving only `grpc.health.v1`, for kubelet gRPC probes when TLS is on |
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, ValueEnum};
 
-use crate::server::ServerConfig;
+use crate::server::{ServerConfig, TlsFiles};
 use crate::service::ServiceSettings;
 
 /// How log lines are written.
@@ -100,6 +105,21 @@ pub struct Config {
     /// Multi-thread worker count; 0 means one per available CPU.
     #[arg(long, env = "VEI_WORKER_THREADS", default_value_t = 0)]
     pub worker_threads: usize,
+    /// Interpreter calls in flight at once, across connections; 0 = no limit.
+    #[arg(long, env = "VEI_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
+    pub max_concurrent_requests: usize,
+    /// PEM certificate chain for TLS.
+    #[arg(long, env = "VEI_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long, env = "VEI_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA bundle that client certificates must chain to (mutual TLS).
+    #[arg(long, env = "VEI_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Plaintext health-only listener, for probes that cannot speak TLS.
+    #[arg(long, env = "VEI_HEALTH_ADDR")]
+    pub health_addr: Option<SocketAddr>,
 }
 
 impl Config {
@@ -137,7 +157,21 @@ impl Config {
             max_connection_age: self.max_connection_age,
             shutdown_delay: self.shutdown_delay,
             drain_timeout: self.drain_timeout,
+            max_concurrent_requests: self.max_concurrent_requests,
+            tls: self.tls_files(),
             metrics: None,
+        }
+    }
+
+    fn tls_files(&self) -> Option<TlsFiles> {
+        // clap's `requires` guarantees the pair; a lone half cannot get here.
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca.clone(),
+            }),
+            _ => None,
         }
     }
 }
@@ -154,5 +188,32 @@ mod tests {
         let from_flags = config.server_config();
         let defaults = ServerConfig::default();
         assert_eq!(format!("{from_flags:?}"), format!("{defaults:?}"));
+        assert_eq!(config.health_addr, None);
+    }
+
+    /// TLS needs both a certificate and a key; a client CA turns on mTLS.
+    #[test]
+    fn tls_flags_come_in_pairs() {
+        let parse = |args: &[&str]| {
+            Config::try_parse_from(
+                std::iter::once("vehicle-error-interpreter").chain(args.iter().copied()),
+            )
+        };
+        assert!(parse(&["--tls-cert", "c.pem"]).is_err());
+        assert!(parse(&["--tls-key", "k.pem"]).is_err());
+        assert!(parse(&["--tls-client-ca", "ca.pem"]).is_err());
+        let config = parse(&[
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-client-ca",
+            "ca.pem",
+        ])
+        .unwrap();
+        let tls = config.server_config().tls.unwrap();
+        assert_eq!(tls.cert, PathBuf::from("c.pem"));
+        assert_eq!(tls.key, PathBuf::from("k.pem"));
+        assert_eq!(tls.client_ca, Some(PathBuf::from("ca.pem")));
     }
 }

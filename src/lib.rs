@@ -9,7 +9,8 @@
 //! - [`service`]: the gRPC adapter over the domain; [`convert`] its
 //!   domain-to-proto conversions; [`status`] the only place errors become
 //!   gRPC statuses.
-//! - [`server`]: health, reflection, limits and graceful shutdown.
+//! - [`server`]: health, reflection, limits, load shedding, TLS and
+//!   graceful shutdown; [`codec`] the interpreter's wire codec.
 //! - [`metrics`]: Prometheus metrics and their scrape endpoint.
 //! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
 //! - [`pb`]: generated code.
@@ -17,6 +18,7 @@
 //! `catalog`, `interpret` and `render` never see gRPC types.
 
 pub mod catalog;
+pub mod codec;
 pub mod config;
 pub mod convert;
 pub mod interpret;
@@ -32,4 +34,4 @@ pub mod telemetry;
 pub use catalog::Catalog;
 pub use config::Config;
 pub use metrics::Metrics;
-pub use server::{ServerConfig, serve};
+pub use server::{ServerConfig, serve, serve_with_health_listener};

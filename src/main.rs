@@ -1,12 +1,14 @@
 //! Entry point: parse flags, set up logs, load the catalog, bind, serve
 //! gRPC and (on its own port) metrics.
 
-use std::{process::ExitCode, sync::Arc};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 
 use anyhow::Context as _;
 use clap::Parser as _;
+use tokio::net::TcpListener;
 use vehicle_error_interpreter::{
-    Catalog, Config, Metrics, ServerConfig, metrics, serve, shutdown, telemetry,
+    Catalog, Config, Metrics, ServerConfig, metrics, serve_with_health_listener, shutdown,
+    telemetry,
 };
 
 fn main() -> ExitCode {
@@ -35,16 +37,32 @@ async fn run(config: &Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.metrics_addr))?;
     tracing::info!(addr = %metrics_addr, "serving metrics");
-    let listener = tokio::net::TcpListener::bind(config.listen_addr)
-        .await
-        .with_context(|| format!("binding {}", config.listen_addr))?;
+    let listener = bind(config.listen_addr).await?;
+    let health_listener = match config.health_addr {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let health_addr = health_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
     // Listen for SIGTERM before announcing readiness (see shutdown::signal).
-    let shutdown = shutdown::signal();
-    tracing::info!(addr = %listener.local_addr()?, entries = catalog.list().len(), "serving");
-    let settings = ServerConfig {
+    let signal = shutdown::signal();
+    let (addr, tls) = (listener.local_addr()?, config.tls_cert.is_some());
+    let health_addr = health_addr.map(tracing::field::display);
+    tracing::info!(%addr, health_addr, tls, entries = catalog.list().len(), "serving");
+    let server_config = ServerConfig {
         metrics: Some(metrics),
         ..config.server_config()
     };
-    serve(listener, catalog, settings, shutdown).await?;
-    Ok(())
+    Ok(
+        serve_with_health_listener(listener, health_listener, catalog, server_config, signal)
+            .await?,
+    )
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))
 }

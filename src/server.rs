@@ -1,9 +1,17 @@
 //! Serving: the interpreter, health and reflection services on one
-//! listener, with deliberate limits and a bounded graceful shutdown.
+//! listener, with deliberate limits, load shedding, optional TLS, an
+//! optional plaintext health-only listener, and a bounded graceful shutdown.
+
+mod overload;
+mod tls;
+
+pub use overload::{Shed, ShedFuture};
+pub use tls::{HANDSHAKE_TIMEOUT, TlsError, TlsFiles, install_crypto_provider};
 
 use std::{
     future::Future,
     hash::{BuildHasher, RandomState},
+    num::NonZeroUsize,
     sync::Arc,
     time::Duration,
 };
@@ -46,6 +54,14 @@ pub struct ServerConfig {
     /// After the shutdown delay, the most time in-flight calls and open
     /// streams (health `Watch`) get before the server stops anyway.
     pub drain_timeout: Duration,
+    /// Interpreter calls in flight at once across all connections; beyond
+    /// it calls get `RESOURCE_EXHAUSTED` at once. 0 turns the limit off.
+    /// Health and reflection are never limited. 256 matches
+    /// `max_concurrent_streams`: one busy connection can fill it, and it
+    /// bounds decoded request memory to 256 x `max_message_bytes`.
+    pub max_concurrent_requests: usize,
+    /// TLS for the main listener; `None` serves plaintext (h2c).
+    pub tls: Option<TlsFiles>,
     /// Where calls and interpretations are counted; `None` counts into a
     /// registry nobody reads, so every server runs the same code path.
     pub metrics: Option<Metrics>,
@@ -63,6 +79,8 @@ impl Default for ServerConfig {
             max_connection_age: Duration::from_secs(300),
             shutdown_delay: Duration::ZERO,
             drain_timeout: Duration::from_secs(20),
+            max_concurrent_requests: 256,
+            tls: None,
             metrics: None,
         }
     }
@@ -77,6 +95,9 @@ pub enum ServeError {
     /// The transport failed.
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The TLS files could not be read or used.
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// The health service names this server registers: `""` (the whole
@@ -93,9 +114,31 @@ pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", "vehicle_errors.v1.InterpreterS
 /// is why health can report SERVING from the first connection.
 ///
 /// # Errors
-/// When reflection cannot be built or the transport fails.
+/// When reflection cannot be built, TLS cannot be set up, or the transport
+/// fails.
 pub async fn serve(
     listener: TcpListener,
+    catalog: Arc<Catalog>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    serve_with_health_listener(listener, None, catalog, config, shutdown).await
+}
+
+/// [`serve`], plus `grpc.health.v1` alone, in plaintext, on
+/// `health_listener` when given.
+///
+/// Kubelet's native gRPC probes cannot speak TLS, so with TLS on they need
+/// a plaintext port; it serves nothing but health (no interpreter, no
+/// reflection), reports the same statuses as the main listener, is never
+/// load-shed, and stays up until the main server has drained, so readiness
+/// probes see NOT_SERVING during the drain.
+///
+/// # Errors
+/// As [`serve`]; also when the health listener fails.
+pub async fn serve_with_health_listener(
+    listener: TcpListener,
+    health_listener: Option<TcpListener>,
     catalog: Arc<Catalog>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -131,22 +174,37 @@ pub async fn serve(
         tokio::time::sleep(shutdown_delay).await;
     };
 
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let server = Server::builder()
-        // Outermost of our layers, so it also counts what later layers
-        // reject; tonic's own timeout sits outside every layer, and a
-        // timed-out call counts as CANCELLED, which is what clients see.
-        .layer(metrics.grpc_layer())
-        .timeout(config.request_timeout)
-        .max_concurrent_streams(config.max_concurrent_streams)
-        .http2_keepalive_interval(Some(config.keepalive_interval))
-        .http2_keepalive_timeout(Some(config.keepalive_timeout))
-        .max_connection_age(jittered(config.max_connection_age))
+    let health_only = health_listener.map(|listener| {
+        builder(&config)
+            .add_service(health_service.clone())
+            .serve_with_incoming(TcpIncoming::from(listener).with_nodelay(Some(true)))
+    });
+    let health_only = async move {
+        match health_only {
+            Some(server) => server.await,
+            None => std::future::pending().await,
+        }
+    };
+
+    // Outermost of our layers, so it also counts what later layers (load
+    // shedding) reject; tonic's own timeout sits outside every layer, and a
+    // timed-out call counts as CANCELLED, which is what clients see.
+    let mut main = builder(&config).layer(metrics.grpc_layer());
+    if let Some(files) = &config.tls {
+        main = tls::configure(main, files)?;
+    }
+    let router = main
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
-        .add_service(reflection().build_v1alpha()?)
-        .add_service(interpreter)
-        .serve_with_incoming_shutdown(incoming, signal);
+        .add_service(reflection().build_v1alpha()?);
+    // Only the interpreter is limited: health and reflection are added
+    // unwrapped, so kubelet probes keep answering while calls are shed.
+    let router = match NonZeroUsize::new(config.max_concurrent_requests) {
+        Some(limit) => router.add_service(Shed::new(interpreter, limit)),
+        None => router.add_service(interpreter),
+    };
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let server = router.serve_with_incoming_shutdown(incoming, signal);
 
     // tonic's graceful shutdown waits for every connection, and an open
     // health Watch never ends by itself: bound the drain from outside.
@@ -160,9 +218,23 @@ pub async fn serve(
     tokio::select! {
         result = server => result?,
         () = deadline => tracing::warn!(?drain_budget, "drain timeout; closing the remaining connections"),
+        // The health-only server runs until the main one is done (it is
+        // dropped with this select); it ends early only by failing.
+        result = health_only => result?,
     }
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// A server builder with this config's transport limits, shared by the
+/// main and the health-only listener.
+fn builder(config: &ServerConfig) -> Server {
+    Server::builder()
+        .timeout(config.request_timeout)
+        .max_concurrent_streams(config.max_concurrent_streams)
+        .http2_keepalive_interval(Some(config.keepalive_interval))
+        .http2_keepalive_timeout(Some(config.keepalive_timeout))
+        .max_connection_age(jittered(config.max_connection_age))
 }
 
 /// Reflection over our descriptors, health's, and the `google.rpc` error

@@ -22,6 +22,41 @@ pub const DOMAIN: &str = "vehicle-error-interpreter";
 pub mod reason {
     /// `GetVehicleStateError` found no entry.
     pub const UNKNOWN_CODE: &str = "UNKNOWN_CODE";
+    /// The call was shed: the server is at its concurrency limit.
+    pub const OVERLOADED: &str = "OVERLOADED";
+    /// The request message is not valid protobuf.
+    pub const MALFORMED_MESSAGE: &str = "MALFORMED_MESSAGE";
+}
+
+/// A shed call: `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`,
+/// the limit in metadata). Callers should back off and retry, ideally on
+/// another replica.
+pub fn overloaded(limit: usize) -> Status {
+    Status::with_error_details(
+        Code::ResourceExhausted,
+        format!("server is at its limit of {limit} concurrent requests; retry with backoff"),
+        ErrorDetails::with_error_info(
+            reason::OVERLOADED,
+            DOMAIN,
+            HashMap::from([("limit".to_owned(), limit.to_string())]),
+        ),
+    )
+}
+
+/// A request message that failed to decode: `INVALID_ARGUMENT` with
+/// `ErrorInfo` (reason `MALFORMED_MESSAGE`, the decoder's complaint in
+/// metadata). No `BadRequest`: the decoder's complaint names a field path
+/// only sometimes, and guessing one would mislead.
+pub fn undecodable_message(detail: &str) -> Status {
+    Status::with_error_details(
+        Code::InvalidArgument,
+        format!("request is not a valid protobuf message: {detail}"),
+        ErrorDetails::with_error_info(
+            reason::MALFORMED_MESSAGE,
+            DOMAIN,
+            HashMap::from([("detail".to_owned(), detail.to_owned())]),
+        ),
+    )
 }
 
 impl From<RequestError> for Status {

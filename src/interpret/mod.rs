@@ -310,4 +310,6 @@ fn advice_from_resolution(resolution: Option<&str>) -> RetryAdvice<'static> {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -18,6 +18,7 @@ use vehicle_error_interpreter::{
 
 /// The server running in this process.
 pub(crate) struct TestServer {
+    pub(crate) addr: SocketAddr,
     pub(crate) client: InterpreterServiceClient<Channel>,
     pub(crate) health: HealthClient<Channel>,
     pub(crate) channel: Channel,
@@ -51,6 +52,7 @@ impl TestServer {
             .await
             .unwrap();
         Self {
+            addr,
             client: InterpreterServiceClient::new(channel.clone()),
             health: HealthClient::new(channel.clone()),
             channel,
@@ -93,6 +95,8 @@ pub(crate) struct BinaryServer {
     pub(crate) addr: SocketAddr,
     /// Where it serves Prometheus metrics.
     pub(crate) metrics_addr: SocketAddr,
+    /// The "serving" log line.
+    pub(crate) serving: serde_json::Value,
 }
 
 impl BinaryServer {
@@ -116,7 +120,7 @@ impl BinaryServer {
             .expect("start the server binary");
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
         let mut metrics_addr = None;
-        let addr = loop {
+        let serving = loop {
             let mut line = String::new();
             assert!(
                 stderr.read_line(&mut line).unwrap() > 0,
@@ -128,10 +132,11 @@ impl BinaryServer {
                 metrics_addr = Some(addr());
             }
             if log["message"] == "serving" {
-                break addr();
+                break log;
             }
         };
         let metrics_addr = metrics_addr.expect("metrics served before gRPC");
+        let addr = serving["addr"].as_str().unwrap().parse().unwrap();
         // Keep draining the log so the server never blocks on a full pipe;
         // its lines show up in the test's output.
         std::thread::spawn(move || {
@@ -143,6 +148,7 @@ impl BinaryServer {
             child,
             addr,
             metrics_addr,
+            serving,
         }
     }
 

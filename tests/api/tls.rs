@@ -1,0 +1,403 @@
+//! TLS and mutual TLS with certificates made for each test run, and the
+//! plaintext health-only listener that kubelet probes use when TLS is on.
+
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio_stream::StreamExt;
+use tonic::{
+    Code,
+    transport::{Certificate, Channel, ClientTlsConfig, Identity},
+};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+use vehicle_error_interpreter::{
+    Catalog, ServerConfig,
+    pb::{
+        InterpretRequest, StructuredError, interpret_request::Input,
+        interpreter_service_client::InterpreterServiceClient,
+    },
+    serve_with_health_listener,
+    server::{ServeError, TlsError, TlsFiles},
+};
+
+use crate::helpers::BinaryServer;
+
+fn door() -> InterpretRequest {
+    InterpretRequest {
+        input: Some(Input::Structured(StructuredError {
+            r#type: "VEHICLE_STATE".into(),
+            code: "DOOR_OPEN".into(),
+        })),
+        ..Default::default()
+    }
+}
+
+/// A client certificate and its key, PEM.
+struct ClientPem {
+    cert: String,
+    key: String,
+}
+
+/// A throwaway CA, a server certificate for `localhost` it signed (written
+/// to a temporary directory, since the server reads files), a client
+/// certificate it signed, and one from a CA nobody trusts.
+struct Pki {
+    dir: PathBuf,
+    ca: String,
+    client: ClientPem,
+    stranger: ClientPem,
+}
+
+impl Pki {
+    fn new() -> Self {
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        let (ca, ca_issuer) = new_ca();
+        let (_, stranger_issuer) = new_ca();
+        let (server_cert, server_key) = leaf(&ca_issuer, ExtendedKeyUsagePurpose::ServerAuth);
+        let (cert, key) = leaf(&ca_issuer, ExtendedKeyUsagePurpose::ClientAuth);
+        let client = ClientPem { cert, key };
+        let (cert, key) = leaf(&stranger_issuer, ExtendedKeyUsagePurpose::ClientAuth);
+        let stranger = ClientPem { cert, key };
+        let dir = std::env::temp_dir().join(format!(
+            "vei-tls-{}-{}",
+            std::process::id(),
+            RUNS.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ca.pem"), &ca).unwrap();
+        std::fs::write(dir.join("server.pem"), server_cert).unwrap();
+        std::fs::write(dir.join("server.key"), server_key).unwrap();
+        Self {
+            dir,
+            ca,
+            client,
+            stranger,
+        }
+    }
+
+    /// TLS files for the server; with `mutual`, clients need a certificate.
+    fn files(&self, mutual: bool) -> TlsFiles {
+        TlsFiles {
+            cert: self.dir.join("server.pem"),
+            key: self.dir.join("server.key"),
+            client_ca: mutual.then(|| self.dir.join("ca.pem")),
+        }
+    }
+}
+
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn new_ca() -> (String, Issuer<'static, KeyPair>) {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let key = KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), Issuer::new(params, key))
+}
+
+fn leaf(issuer: &Issuer<'_, KeyPair>, usage: ExtendedKeyUsagePurpose) -> (String, String) {
+    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params.extended_key_usages = vec![usage];
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, issuer).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+/// The real server with TLS on `addr`, and plaintext health on
+/// `health_addr` when asked for.
+struct TlsServer {
+    addr: SocketAddr,
+    health_addr: Option<SocketAddr>,
+    stop: oneshot::Sender<()>,
+    handle: JoinHandle<Result<(), ServeError>>,
+}
+
+impl TlsServer {
+    async fn spawn(tls: TlsFiles, health_listener: bool) -> Self {
+        let config = ServerConfig {
+            tls: Some(tls),
+            drain_timeout: Duration::from_secs(30),
+            ..Default::default()
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let health = match health_listener {
+            true => Some(TcpListener::bind("127.0.0.1:0").await.unwrap()),
+            false => None,
+        };
+        let health_addr = health.as_ref().map(|l| l.local_addr().unwrap());
+        let catalog = Arc::new(Catalog::embedded().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(serve_with_health_listener(
+            listener,
+            health,
+            catalog,
+            config,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Self {
+            addr,
+            health_addr,
+            stop,
+            handle,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(20), self.handle)
+            .await
+            .expect("server did not stop")
+            .expect("server task panicked")
+            .expect("server failed");
+    }
+}
+
+/// A channel to `addr` over TLS trusting `ca`, presenting `identity`.
+async fn tls_channel(
+    addr: SocketAddr,
+    ca: &str,
+    identity: Option<&ClientPem>,
+) -> Result<Channel, tonic::transport::Error> {
+    let mut tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca))
+        .domain_name("localhost");
+    if let Some(id) = identity {
+        tls = tls.identity(Identity::from_pem(&id.cert, &id.key));
+    }
+    Channel::from_shared(format!("https://{addr}"))
+        .unwrap()
+        .tls_config(tls)?
+        .connect()
+        .await
+}
+
+async fn plaintext_channel(addr: SocketAddr) -> Result<Channel, tonic::transport::Error> {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+}
+
+/// Calls `Interpret` over `channel`, or reports why the connection failed.
+async fn interpret(channel: Result<Channel, tonic::transport::Error>) -> Result<(), String> {
+    let channel = channel.map_err(|e| format!("connect: {e:?}"))?;
+    let mut client = InterpreterServiceClient::new(channel);
+    let call = client.interpret(door());
+    match tokio::time::timeout(Duration::from_secs(20), call).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(status)) => Err(format!("call: {status:?}")),
+        Err(_) => panic!("call hung"),
+    }
+}
+
+/// With TLS on, a client trusting the CA is served, and a plaintext client
+/// is refused (and the server keeps serving TLS clients afterwards).
+#[tokio::test]
+async fn tls_serves_trusting_clients_and_refuses_plaintext() {
+    let pki = Pki::new();
+    let server = TlsServer::spawn(pki.files(false), false).await;
+
+    interpret(tls_channel(server.addr, &pki.ca, None).await)
+        .await
+        .expect("TLS client served");
+    let plaintext = interpret(plaintext_channel(server.addr).await).await;
+    assert!(plaintext.is_err(), "plaintext served: {plaintext:?}");
+    interpret(tls_channel(server.addr, &pki.ca, None).await)
+        .await
+        .expect("TLS client still served");
+    server.stop().await;
+}
+
+/// Under mutual TLS a client without a certificate, or with one from an
+/// unknown CA, is refused; a client with a certificate the CA signed is
+/// served.
+#[tokio::test]
+async fn mutual_tls_requires_a_client_certificate_from_the_ca() {
+    let pki = Pki::new();
+    let server = TlsServer::spawn(pki.files(true), false).await;
+
+    let anonymous = interpret(tls_channel(server.addr, &pki.ca, None).await).await;
+    assert!(anonymous.is_err(), "client without certificate served");
+    let stranger = interpret(tls_channel(server.addr, &pki.ca, Some(&pki.stranger)).await).await;
+    assert!(
+        stranger.is_err(),
+        "client with untrusted certificate served"
+    );
+    interpret(tls_channel(server.addr, &pki.ca, Some(&pki.client)).await)
+        .await
+        .expect("client with a good certificate served");
+    server.stop().await;
+}
+
+/// The health-only listener answers plaintext `grpc.health.v1` (what a
+/// kubelet gRPC probe sends) while the main port is mTLS, serves nothing
+/// else, and reports NOT_SERVING once shutdown begins.
+#[tokio::test]
+async fn health_listener_serves_plaintext_health_only() {
+    let pki = Pki::new();
+    let server = TlsServer::spawn(pki.files(true), true).await;
+    let health_channel = plaintext_channel(server.health_addr.unwrap())
+        .await
+        .unwrap();
+    let mut health = HealthClient::new(health_channel.clone());
+
+    for name in vehicle_error_interpreter::server::HEALTH_SERVICE_NAMES {
+        let request = HealthCheckRequest {
+            service: name.into(),
+        };
+        let status = health.check(request).await.unwrap().into_inner().status();
+        assert_eq!(status, ServingStatus::Serving, "{name:?}");
+    }
+    let err = InterpreterServiceClient::new(health_channel)
+        .interpret(door())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unimplemented, "{err:?}");
+
+    // A Watch on the main port keeps the main server draining, so the
+    // health listener is still up when shutdown begins.
+    let main = tls_channel(server.addr, &pki.ca, Some(&pki.client))
+        .await
+        .unwrap();
+    let watched = HealthCheckRequest {
+        service: "vehicle_errors.v1.InterpreterService".into(),
+    };
+    let mut main_watch = HealthClient::new(main)
+        .watch(watched.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut watch = health.watch(watched).await.unwrap().into_inner();
+    assert_eq!(
+        watch.next().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
+    assert_eq!(
+        main_watch.next().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
+
+    let TlsServer { stop, handle, .. } = server;
+    stop.send(()).unwrap();
+    assert_eq!(
+        watch.next().await.unwrap().unwrap().status(),
+        ServingStatus::NotServing
+    );
+    drop((main_watch, watch, health));
+    tokio::time::timeout(Duration::from_secs(20), handle)
+        .await
+        .expect("server did not stop")
+        .unwrap()
+        .unwrap();
+}
+
+/// Unreadable or unusable TLS files fail `serve` with a TLS error naming
+/// the problem, before it serves anything; nothing panics.
+#[tokio::test]
+async fn bad_tls_files_fail_serve_cleanly() {
+    let pki = Pki::new();
+    let missing = TlsFiles {
+        cert: pki.dir.join("nope.pem"),
+        ..pki.files(false)
+    };
+    std::fs::write(pki.dir.join("junk.pem"), "not a certificate").unwrap();
+    let junk = TlsFiles {
+        cert: pki.dir.join("junk.pem"),
+        ..pki.files(false)
+    };
+    let mismatched = TlsFiles {
+        key: pki.dir.join("ca.pem"),
+        ..pki.files(false)
+    };
+    for (name, files) in [
+        ("missing", missing),
+        ("junk", junk),
+        ("mismatched", mismatched),
+    ] {
+        let config = ServerConfig {
+            tls: Some(files),
+            ..Default::default()
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let catalog = Arc::new(Catalog::embedded().unwrap());
+        let result = tokio::time::timeout(
+            Duration::from_secs(20),
+            vehicle_error_interpreter::serve(listener, catalog, config, std::future::pending()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{name}: served with bad TLS files"));
+        assert!(
+            matches!(result, Err(ServeError::Tls(_))),
+            "{name}: {result:?}"
+        );
+        if name == "missing" {
+            assert!(matches!(
+                result,
+                Err(ServeError::Tls(TlsError::Read { .. }))
+            ));
+        }
+    }
+}
+
+/// The binary wires the flags: `--tls-cert`/`--tls-key`/`--tls-client-ca`
+/// make the main port mTLS, `--health-addr` adds the plaintext health port,
+/// and the "serving" log line names both addresses.
+#[tokio::test]
+async fn binary_serves_mtls_and_plaintext_health_from_flags() {
+    let pki = Pki::new();
+    let files = pki.files(true);
+    let path = |p: &PathBuf| p.to_str().unwrap().to_owned();
+    let server = BinaryServer::start(&[
+        "--tls-cert",
+        &path(&files.cert),
+        "--tls-key",
+        &path(&files.key),
+        "--tls-client-ca",
+        &path(files.client_ca.as_ref().unwrap()),
+        "--health-addr",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(server.serving["tls"], true);
+    let health_addr: SocketAddr = server.serving["health_addr"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    interpret(tls_channel(server.addr, &pki.ca, Some(&pki.client)).await)
+        .await
+        .expect("mTLS client served");
+    let anonymous = interpret(tls_channel(server.addr, &pki.ca, None).await).await;
+    assert!(anonymous.is_err(), "client without certificate served");
+    let mut health = HealthClient::new(plaintext_channel(health_addr).await.unwrap());
+    let request = HealthCheckRequest {
+        service: String::new(),
+    };
+    let status = health.check(request).await.unwrap().into_inner().status();
+    assert_eq!(status, ServingStatus::Serving);
+}
