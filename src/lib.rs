@@ -3,13 +3,16 @@
 //! user-facing messages rendered with the calling app's name.
 //!
 //! # Layout
-//! - [`catalog`]: the 17 documented errors, loaded and validated once.
+//! - [`catalog`]: the 17 documented errors, loaded and validated once;
+//!   `catalog::overlay` patches them with an operator's overlay file.
 //! - [`interpret`]: parsing bodies, matching, classifying, retry advice.
 //! - [`render`]: `<app name>` templates.
 //! - [`service`]: the gRPC adapter over the domain; [`convert`] its
 //!   domain-to-proto conversions; [`status`] the only place errors become
 //!   gRPC statuses.
 //! - [`server`]: health, reflection, limits and graceful shutdown.
+//! - [`reload`]: catalog snapshots swapped atomically, and the overlay
+//!   file's watcher.
 //! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
 //! - [`pb`]: generated code.
 //!
@@ -20,6 +23,7 @@ pub mod config;
 pub mod convert;
 pub mod interpret;
 pub mod pb;
+pub mod reload;
 pub mod render;
 pub mod server;
 pub mod service;

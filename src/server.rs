@@ -4,6 +4,7 @@
 use std::{
     future::Future,
     hash::{BuildHasher, RandomState},
+    path::PathBuf,
     sync::Arc,
     time::Duration,
 };
@@ -15,6 +16,7 @@ use tonic_health::ServingStatus;
 
 use crate::catalog::Catalog;
 use crate::pb::{self, wire::interpreter_service_server::InterpreterServiceServer};
+use crate::reload::{CatalogStore, OverlayWatcher, ReloadError};
 use crate::service::{Interpreter, ServiceSettings};
 
 /// Transport limits and shutdown timing, plus the service's own settings.
@@ -22,6 +24,9 @@ use crate::service::{Interpreter, ServiceSettings};
 pub struct ServerConfig {
     /// Settings of the interpreter service itself.
     pub service: ServiceSettings,
+    /// The catalog overlay file, watched for changes through its directory
+    /// (docs/catalog-overlay.md); `None` serves the embedded catalog only.
+    pub catalog_overlay: Option<PathBuf>,
     /// Largest request message the codec decodes. Kept well above
     /// `service.max_body_bytes`, so an oversized body gets our
     /// `INVALID_ARGUMENT` with a `BadRequest` rather than the codec's bare
@@ -51,6 +56,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             service: ServiceSettings::default(),
+            catalog_overlay: None,
             max_message_bytes: 256 * 1024,
             max_concurrent_streams: 256,
             request_timeout: Duration::from_secs(5),
@@ -72,6 +78,9 @@ pub enum ServeError {
     /// The transport failed.
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The catalog overlay is invalid or cannot be watched.
+    #[error(transparent)]
+    Overlay(#[from] ReloadError),
 }
 
 /// The health service names this server registers: `""` (the whole
@@ -88,21 +97,43 @@ pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", "vehicle_errors.v1.InterpreterS
 /// is why health can report SERVING from the first connection.
 ///
 /// # Errors
-/// When reflection cannot be built or the transport fails.
+/// When the catalog overlay is invalid, reflection cannot be built or the
+/// transport fails.
 pub async fn serve(
     listener: TcpListener,
     catalog: Arc<Catalog>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let catalogs = CatalogStore::new(catalog, config.service.default_app_name.clone());
+    serve_with_store(listener, catalogs, config, shutdown).await
+}
+
+/// [`serve`] over a catalog store the caller holds, to observe reloads
+/// (`CatalogStore::subscribe`). With `config.catalog_overlay` set, the
+/// overlay is loaded before health reports SERVING (an invalid one fails
+/// here) and watched until the server stops.
+///
+/// # Errors
+/// As [`serve`].
+pub async fn serve_with_store(
+    listener: TcpListener,
+    catalogs: Arc<CatalogStore>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let _watcher = match &config.catalog_overlay {
+        Some(path) => Some(OverlayWatcher::start(Arc::clone(&catalogs), path)?),
+        None => None,
+    };
     // `health_reporter()` marks "" SERVING as soon as it is built, so it is
-    // built only here, after the catalog loaded.
+    // built only here, after the catalog (and its overlay) loaded.
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<InterpreterServiceServer<Interpreter>>()
         .await;
 
-    let interpreter = Interpreter::new(catalog, config.service.clone())
+    let interpreter = Interpreter::with_store(catalogs, config.service.clone())
         .into_server()
         .max_decoding_message_size(config.max_message_bytes);
     let health_service = health_service.max_decoding_message_size(4 * 1024);
