@@ -6,5 +6,6 @@ mod errors;
 mod health;
 mod helpers;
 mod interpret;
+mod overlay;
 mod reflection;
 mod shutdown;
