@@ -274,3 +274,29 @@ fn default_app_name_is_exposed() {
     let none = Overlay::from_bytes(b"{}").unwrap();
     assert_eq!(none.default_app_name(), None);
 }
+
+/// The examples in docs/catalog-overlay.md (the JSON block and the
+/// ConfigMap's data) are valid overlays.
+#[test]
+fn documented_examples_apply() {
+    const DOC: &str = include_str!("../../../docs/catalog-overlay.md");
+    let json_block = DOC
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    let configmap: String = DOC
+        .split("catalog-overlay.json: |\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|line| line.starts_with("    "))
+        .map(|line| format!("{}\n", &line[4..]))
+        .collect();
+    for example in [json_block, configmap.as_str()] {
+        let overlay = Overlay::from_bytes(example.as_bytes()).unwrap();
+        let catalog = overlay.apply(&base()).unwrap();
+        assert!(catalog.list().iter().any(|e| !e.localized.is_empty()));
+        assert_eq!(overlay.default_app_name(), Some("Fleet Manager"));
+    }
+}
