@@ -9,7 +9,6 @@
 use std::{hint::black_box, sync::Arc};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use prost::Message as _;
 use tonic::Request;
 use vehicle_error_interpreter::{
     Catalog,
