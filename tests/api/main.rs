@@ -3,6 +3,7 @@
 
 mod catalog;
 mod errors;
+mod faults;
 mod health;
 mod helpers;
 mod interpret;
