@@ -3,7 +3,8 @@
 //! The JSON shape lives in private DTOs (`dto` below) so the file format,
 //! the domain types here and the proto can change independently.
 //! A catalog never changes once built, so it is shared as `Arc<Catalog>`
-//! without a lock.
+//! without a lock; an operator's overlay (`overlay`) builds a new catalog
+//! from this one rather than changing it.
 
 use std::time::Duration;
 
@@ -22,6 +23,12 @@ pub const FALLBACK_CODE: &str = "UNKNOWN";
 
 /// The longest code a lookup considers; longer input cannot be a code.
 pub const MAX_CODE_LEN: usize = 64;
+
+/// The language of the documentation, and so of every catalog text that no
+/// overlay locale variant replaces.
+pub const DOCUMENTATION_LOCALE: &str = "en";
+
+pub mod overlay;
 
 /// Which kind of vehicle state blocked a request (design.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
@@ -163,6 +170,78 @@ pub struct VehicleStateError {
     pub user_message: Template,
     /// `suggested_resolution` joined once, since it has no placeholder.
     pub suggested_resolution_text: String,
+    /// Translations of the user-facing messages, from an overlay; empty for
+    /// the embedded catalog.
+    pub localized: Vec<LocalizedMessages>,
+}
+
+/// A translation of an entry's user-facing messages (an overlay's
+/// `locales`).
+#[derive(Debug, Clone)]
+pub struct LocalizedMessages {
+    /// The BCP 47 tag as the overlay spells it, such as `fr-CA`.
+    pub locale: String,
+    /// The long user message, with `<app name>`.
+    pub user_message_template: TextBlock,
+    /// `user_message_template` split at the placeholder.
+    pub user_message: Template,
+    /// The short message, the counterpart of `suggested_user_message`.
+    pub suggested_user_message: String,
+}
+
+/// An entry's user-facing messages in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct UserMessages<'c> {
+    /// The BCP 47 tag of the language these are in.
+    pub locale: &'c str,
+    /// The long user message template.
+    pub user_message: &'c Template,
+    /// The short message.
+    pub suggested_user_message: &'c str,
+}
+
+impl VehicleStateError {
+    /// The user-facing messages for the requested `locale`: the variant
+    /// with exactly that tag, else the one for its base language (`fr` for
+    /// `fr-CA`), else the documentation's English. Tags compare in any
+    /// letter case, with `_` read as `-`.
+    ///
+    /// Only the request is shortened (RFC 4647 lookup): a request for `fr`
+    /// does not pick a `fr-CA` variant, which may not suit every French
+    /// reader.
+    pub fn user_messages(&self, locale: Option<&str>) -> UserMessages<'_> {
+        let variant = locale
+            .filter(|_| !self.localized.is_empty())
+            .and_then(|tag| {
+                let base = tag.split(['-', '_']).next().unwrap_or_default();
+                let find = |want: &str| self.localized.iter().find(|v| same_tag(&v.locale, want));
+                find(tag).or_else(|| find(base))
+            });
+        match variant {
+            Some(v) => UserMessages {
+                locale: &v.locale,
+                user_message: &v.user_message,
+                suggested_user_message: &v.suggested_user_message,
+            },
+            None => UserMessages {
+                locale: DOCUMENTATION_LOCALE,
+                user_message: &self.user_message,
+                suggested_user_message: &self.suggested_user_message,
+            },
+        }
+    }
+}
+
+/// BCP 47 tags are case-insensitive; some callers write `fr_CA`.
+fn same_tag(a: &str, b: &str) -> bool {
+    let norm = |c: u8| {
+        if c == b'_' {
+            b'-'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| norm(x) == norm(y))
 }
 
 /// Why a catalog could not be loaded. Load time only; never on the wire.
@@ -482,6 +561,7 @@ mod dto {
                 },
                 legacy_codes,
                 user_message,
+                localized: Vec::new(),
             })
         }
     }

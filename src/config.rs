@@ -3,7 +3,8 @@
 //! | flag | env | default | what |
 //! | --- | --- | --- | --- |
 //! | `--listen-addr` | `VEI_LISTEN_ADDR` | `0.0.0.0:50051` | gRPC address; all interfaces, since kubelet probes dial the Pod IP |
-//! | `--default-app-name` | `VEI_DEFAULT_APP_NAME` | `the app` | replaces `<app name>` when a request names no app |
+//! | `--default-app-name` | `VEI_DEFAULT_APP_NAME` | `the app` | replaces `<app name>` when a request names no app (a catalog overlay's `defaultAppName` wins) |
+//! | `--catalog-overlay` | `VEI_CATALOG_OVERLAY` | none | overlay file patching the embedded catalog, reloaded on change through its directory (docs/catalog-overlay.md) |
 //! | `--log-format` | `VEI_LOG_FORMAT` | `text` | `text` or `json` |
 //! | `--log-filter` | `VEI_LOG` | `info` | tracing filter directives, such as `info,h2=warn` |
 //! | `--max-body-bytes` | `VEI_MAX_BODY_BYTES` | `16384` | largest `body`; larger is `INVALID_ARGUMENT` |
@@ -60,6 +61,9 @@ pub struct Config {
     /// App name for `<app name>` when a request gives none.
     #[arg(long, env = "VEI_DEFAULT_APP_NAME", default_value = "the app")]
     pub default_app_name: String,
+    /// Catalog overlay file; its directory is watched for changes.
+    #[arg(long, env = "VEI_CATALOG_OVERLAY")]
+    pub catalog_overlay: Option<PathBuf>,
     /// Log line format.
     #[arg(long, env = "VEI_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -149,6 +153,7 @@ impl Config {
                 max_body_bytes: self.max_body_bytes,
                 max_batch_size: self.max_batch_size,
             },
+            catalog_overlay: self.catalog_overlay.clone(),
             max_message_bytes: self.max_message_bytes,
             max_concurrent_streams: self.max_concurrent_streams,
             request_timeout: self.request_timeout,

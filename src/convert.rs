@@ -10,8 +10,7 @@ use crate::interpret::{Interpretation, Locale, MatchKind, RequestError};
 use crate::pb::{self, wire};
 use crate::status::{EntryStatus, interpretation_status, propagation_code};
 
-/// The language of the documentation, and so of every catalog text.
-pub const DOCUMENTATION_LOCALE: &str = "en";
+pub use crate::catalog::DOCUMENTATION_LOCALE;
 
 /// What responses need from each catalog entry, converted and encoded once
 /// at start-up: the entry as a shared, pre-encoded message and its fixed
@@ -54,11 +53,11 @@ pub fn interpretation_to_proto(
     protos: &ProtoCatalog,
     catalog: &Catalog,
     app_name: &str,
-    _locale: Option<Locale<'_>>,
+    locale: Option<Locale<'_>>,
 ) -> wire::InterpretResponse {
     let entry = interp.entry.map(|e| &protos.entries[catalog.position(e)]);
-    let messages = interp.messages(app_name);
-    let locale = DOCUMENTATION_LOCALE;
+    let messages = interp.messages_in(app_name, locale.map(|l| l.as_str()));
+    let locale = messages.locale;
     let status = interpretation_status(
         interp,
         entry.map(|e| &e.status),

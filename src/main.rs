@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use clap::Parser as _;
 use tokio::net::TcpListener;
 use vehicle_error_interpreter::{
-    Catalog, Config, Metrics, ServerConfig, metrics, serve_with_health_listener, shutdown,
-    telemetry,
+    Catalog, Config, Metrics, ServerConfig, metrics, reload::CatalogStore, serve_with_store,
+    shutdown, telemetry,
 };
 
 fn main() -> ExitCode {
@@ -51,14 +51,12 @@ async fn run(config: &Config) -> anyhow::Result<()> {
     let (addr, tls) = (listener.local_addr()?, config.tls_cert.is_some());
     let health_addr = health_addr.map(tracing::field::display);
     tracing::info!(%addr, health_addr, tls, entries = catalog.list().len(), "serving");
+    let catalogs = CatalogStore::new(catalog, config.default_app_name.clone());
     let server_config = ServerConfig {
         metrics: Some(metrics),
         ..config.server_config()
     };
-    Ok(
-        serve_with_health_listener(listener, health_listener, catalog, server_config, signal)
-            .await?,
-    )
+    Ok(serve_with_store(listener, health_listener, catalogs, server_config, signal).await?)
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -12,6 +12,7 @@ use std::{
     future::Future,
     hash::{BuildHasher, RandomState},
     num::NonZeroUsize,
+    path::PathBuf,
     sync::Arc,
     time::Duration,
 };
@@ -24,6 +25,7 @@ use tonic_health::ServingStatus;
 use crate::catalog::Catalog;
 use crate::metrics::Metrics;
 use crate::pb::{self, wire::interpreter_service_server::InterpreterServiceServer};
+use crate::reload::{CatalogStore, OverlayWatcher, ReloadError};
 use crate::service::{Interpreter, ServiceSettings};
 
 /// Transport limits and shutdown timing, plus the service's own settings.
@@ -31,6 +33,9 @@ use crate::service::{Interpreter, ServiceSettings};
 pub struct ServerConfig {
     /// Settings of the interpreter service itself.
     pub service: ServiceSettings,
+    /// The catalog overlay file, watched for changes through its directory
+    /// (docs/catalog-overlay.md); `None` serves the embedded catalog only.
+    pub catalog_overlay: Option<PathBuf>,
     /// Largest request message the codec decodes. Kept well above
     /// `service.max_body_bytes`, so an oversized body gets our
     /// `INVALID_ARGUMENT` with a `BadRequest` rather than the codec's bare
@@ -71,6 +76,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             service: ServiceSettings::default(),
+            catalog_overlay: None,
             max_message_bytes: 256 * 1024,
             max_concurrent_streams: 256,
             request_timeout: Duration::from_secs(5),
@@ -98,6 +104,9 @@ pub enum ServeError {
     /// The TLS files could not be read or used.
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
+    /// The catalog overlay is invalid or cannot be watched.
+    #[error(transparent)]
+    Overlay(#[from] ReloadError),
 }
 
 /// The health service names this server registers: `""` (the whole
@@ -114,19 +123,25 @@ pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", "vehicle_errors.v1.InterpreterS
 /// is why health can report SERVING from the first connection.
 ///
 /// # Errors
-/// When reflection cannot be built, TLS cannot be set up, or the transport
-/// fails.
+/// When the catalog overlay is invalid, reflection cannot be built, TLS
+/// cannot be set up, or the transport fails.
 pub async fn serve(
     listener: TcpListener,
     catalog: Arc<Catalog>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    serve_with_health_listener(listener, None, catalog, config, shutdown).await
+    let catalogs = CatalogStore::new(catalog, config.service.default_app_name.clone());
+    serve_with_store(listener, None, catalogs, config, shutdown).await
 }
 
-/// [`serve`], plus `grpc.health.v1` alone, in plaintext, on
-/// `health_listener` when given.
+/// [`serve`] over a catalog store the caller holds (to observe reloads
+/// through `CatalogStore::subscribe`), plus `grpc.health.v1` alone, in
+/// plaintext, on `health_listener` when given.
+///
+/// With `config.catalog_overlay` set, the overlay is loaded before health
+/// reports SERVING (an invalid one fails here) and watched until the
+/// server stops; every reload outcome is counted in the metrics.
 ///
 /// Kubelet's native gRPC probes cannot speak TLS, so with TLS on they need
 /// a plaintext port; it serves nothing but health (no interpreter, no
@@ -136,15 +151,19 @@ pub async fn serve(
 ///
 /// # Errors
 /// As [`serve`]; also when the health listener fails.
-pub async fn serve_with_health_listener(
+pub async fn serve_with_store(
     listener: TcpListener,
     health_listener: Option<TcpListener>,
-    catalog: Arc<Catalog>,
+    catalogs: Arc<CatalogStore>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let _watcher = match &config.catalog_overlay {
+        Some(path) => Some(OverlayWatcher::start(Arc::clone(&catalogs), path)?),
+        None => None,
+    };
     // `health_reporter()` marks "" SERVING as soon as it is built, so it is
-    // built only here, after the catalog loaded.
+    // built only here, after the catalog (and its overlay) loaded.
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<InterpreterServiceServer<Interpreter>>()
@@ -153,8 +172,9 @@ pub async fn serve_with_health_listener(
     let metrics = config
         .metrics
         .clone()
-        .unwrap_or_else(|| Metrics::new(&catalog));
-    let interpreter = Interpreter::new(catalog, config.service.clone())
+        .unwrap_or_else(|| Metrics::new(&catalogs.load().catalog));
+    let reloads = metrics.observe_reloads(catalogs.subscribe());
+    let interpreter = Interpreter::with_store(catalogs, config.service.clone())
         .with_metrics(metrics.clone())
         .into_server()
         .max_decoding_message_size(config.max_message_bytes);
@@ -221,6 +241,8 @@ pub async fn serve_with_health_listener(
         // The health-only server runs until the main one is done (it is
         // dropped with this select); it ends early only by failing.
         result = health_only => result?,
+        // Runs as long as the server; it never ends by itself.
+        () = reloads => {}
     }
     tracing::info!("server stopped");
     Ok(())

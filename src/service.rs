@@ -7,7 +7,7 @@ use std::{sync::Arc, time::SystemTime};
 use tonic::{Request, Response, Status};
 
 use crate::catalog::Catalog;
-use crate::convert::{ProtoCatalog, interpretation_to_proto};
+use crate::convert::interpretation_to_proto;
 use crate::interpret::{
     self, AppName, Context, Input, Locale, LookupError, RequestError, parse_http_status,
     parse_request_id, parse_retry_after,
@@ -19,12 +19,14 @@ use crate::pb::wire::{
     ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
     interpreter_service_server::InterpreterServiceServer,
 };
+use crate::reload::{CatalogStore, Snapshot};
 use crate::status;
 
 /// Request limits and defaults the service enforces.
 #[derive(Debug, Clone)]
 pub struct ServiceSettings {
-    /// Substituted for `<app name>` when a request names no app.
+    /// Substituted for `<app name>` when a request names no app (unless a
+    /// catalog overlay sets another).
     pub default_app_name: String,
     /// The largest `body` accepted, in bytes.
     pub max_body_bytes: usize,
@@ -42,11 +44,12 @@ impl Default for ServiceSettings {
     }
 }
 
-/// The `InterpreterService` implementation over one catalog.
+/// The `InterpreterService` implementation over a catalog store. Each call
+/// loads the current snapshot once and answers from it alone, so a catalog
+/// reload never mixes two catalogs in one answer.
 #[derive(Debug, Clone)]
 pub struct Interpreter {
-    catalog: Arc<Catalog>,
-    protos: Arc<ProtoCatalog>,
+    catalogs: Arc<CatalogStore>,
     settings: Arc<ServiceSettings>,
     metrics: Option<Metrics>,
 }
@@ -61,11 +64,17 @@ struct Parsed<'a> {
 }
 
 impl Interpreter {
-    /// Builds the service; converts the catalog to proto form once, here.
+    /// Builds the service over one fixed catalog.
     pub fn new(catalog: Arc<Catalog>, settings: ServiceSettings) -> Self {
+        let catalogs = CatalogStore::new(catalog, settings.default_app_name.clone());
+        Self::with_store(catalogs, settings)
+    }
+
+    /// Builds the service over a store whose catalog may be swapped while
+    /// serving (the catalog overlay).
+    pub fn with_store(catalogs: Arc<CatalogStore>, settings: ServiceSettings) -> Self {
         Self {
-            protos: Arc::new(ProtoCatalog::new(&catalog)),
-            catalog,
+            catalogs,
             settings: Arc::new(settings),
             metrics: None,
         }
@@ -83,19 +92,23 @@ impl Interpreter {
         InterpreterServiceServer::new(self)
     }
 
-    fn interpret_one(&self, req: &InterpretRequest) -> Result<InterpretResponse, RequestError> {
+    fn interpret_one(
+        &self,
+        snap: &Snapshot,
+        req: &InterpretRequest,
+    ) -> Result<InterpretResponse, RequestError> {
         let parsed = self.parse_interpret(req)?;
-        let interpretation = interpret::interpret(&self.catalog, parsed.input, &parsed.ctx)?;
+        let interpretation = interpret::interpret(&snap.catalog, parsed.input, &parsed.ctx)?;
         if let Some(metrics) = &self.metrics {
-            metrics.record_interpretation(&self.catalog, &interpretation);
+            metrics.record_interpretation(&snap.catalog, &interpretation);
         }
         let app_name = parsed
             .app_name
-            .map_or(self.settings.default_app_name.as_str(), |a| a.as_str());
+            .map_or(snap.default_app_name.as_str(), |a| a.as_str());
         Ok(interpretation_to_proto(
             &interpretation,
-            &self.protos,
-            &self.catalog,
+            &snap.protos,
+            &snap.catalog,
             app_name,
             parsed.locale,
         ))
@@ -147,7 +160,8 @@ impl wire::interpreter_service_server::InterpreterService for Interpreter {
         &self,
         request: Request<InterpretRequest>,
     ) -> Result<Response<InterpretResponse>, Status> {
-        Ok(Response::new(self.interpret_one(request.get_ref())?))
+        let snap = self.catalogs.load();
+        Ok(Response::new(self.interpret_one(&snap, request.get_ref())?))
     }
 
     async fn batch_interpret(
@@ -166,10 +180,12 @@ impl wire::interpreter_service_server::InterpreterService for Interpreter {
             }
             .into());
         }
+        // One snapshot for the whole batch: its items agree with each other.
+        let snap = self.catalogs.load();
         let results = requests
             .iter()
             .enumerate()
-            .map(|(index, item)| match self.interpret_one(item) {
+            .map(|(index, item)| match self.interpret_one(&snap, item) {
                 Ok(response) => BatchInterpretResult {
                     status: Some(status::ok_status()),
                     response: Some(response),
@@ -192,14 +208,15 @@ impl wire::interpreter_service_server::InterpreterService for Interpreter {
             return Err(RequestError::EmptyField { field: "code" }.into());
         }
         interpret::check_type_or_code("code", code)?;
-        let Some((entry, _)) = self.catalog.get(code) else {
+        let snap = self.catalogs.load();
+        let Some((entry, _)) = snap.catalog.get(code) else {
             return Err(LookupError::UnknownCode {
                 code: code.to_owned(),
             }
             .into());
         };
         Ok(Response::new(GetVehicleStateErrorResponse {
-            vehicle_state_error: Some(self.protos.entry(self.catalog.position(entry)).clone()),
+            vehicle_state_error: Some(snap.protos.entry(snap.catalog.position(entry)).clone()),
         }))
     }
 
@@ -208,7 +225,8 @@ impl wire::interpreter_service_server::InterpreterService for Interpreter {
         request: Request<ListVehicleStateErrorsRequest>,
     ) -> Result<Response<ListVehicleStateErrorsResponse>, Status> {
         let req = request.get_ref();
-        let page = crate::convert::list_page(&self.catalog, &self.protos, req)?;
+        let snap = self.catalogs.load();
+        let page = crate::convert::list_page(&snap.catalog, &snap.protos, req)?;
         Ok(Response::new(page))
     }
 }

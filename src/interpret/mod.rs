@@ -19,8 +19,8 @@ pub use request::{
 };
 
 use crate::catalog::{
-    Catalog, Category, Found, MAX_CODE_LEN, ResolutionType, RetryStrategy, VEHICLE_STATE,
-    VehicleStateError,
+    Catalog, Category, DOCUMENTATION_LOCALE, Found, MAX_CODE_LEN, ResolutionType, RetryStrategy,
+    VEHICLE_STATE, VehicleStateError,
 };
 use crate::render::replace_placeholder;
 
@@ -146,19 +146,35 @@ pub struct Messages<'c> {
     pub suggested_resolution: &'c str,
     /// The troubleshooting steps.
     pub troubleshooting_steps: &'c [String],
+    /// The BCP 47 tag of the user-facing messages (`user_message`,
+    /// `suggested_user_message`); the other texts are the documentation's
+    /// English.
+    pub locale: &'c str,
 }
 
 impl<'c> Interpretation<'c, '_> {
-    /// Renders the messages with `app_name` in place of `<app name>`.
+    /// Renders the messages with `app_name` in place of `<app name>`, in
+    /// the documentation's English.
     pub fn messages(&self, app_name: &str) -> Messages<'c> {
+        self.messages_in(app_name, None)
+    }
+
+    /// Renders the messages with `app_name`, the user-facing ones in the
+    /// catalog's best variant for `locale`
+    /// (`VehicleStateError::user_messages`).
+    pub fn messages_in(&self, app_name: &str, locale: Option<&str>) -> Messages<'c> {
         match self.entry {
-            Some(entry) => Messages {
-                user_message: entry.user_message.render(app_name),
-                suggested_user_message: Cow::Borrowed(&entry.suggested_user_message),
-                description: Cow::Borrowed(&entry.description),
-                suggested_resolution: &entry.suggested_resolution_text,
-                troubleshooting_steps: &entry.troubleshooting_steps,
-            },
+            Some(entry) => {
+                let user = entry.user_messages(locale);
+                Messages {
+                    user_message: user.user_message.render(app_name),
+                    suggested_user_message: Cow::Borrowed(user.suggested_user_message),
+                    description: Cow::Borrowed(&entry.description),
+                    suggested_resolution: &entry.suggested_resolution_text,
+                    troubleshooting_steps: &entry.troubleshooting_steps,
+                    locale: user.locale,
+                }
+            }
             None => {
                 let short = self.foreign_user_message.as_deref().unwrap_or_default();
                 let short = replace_placeholder(short, app_name);
@@ -171,6 +187,8 @@ impl<'c> Interpretation<'c, '_> {
                     )),
                     suggested_resolution: "",
                     troubleshooting_steps: &[],
+                    // An error of another type carries the API's own text.
+                    locale: DOCUMENTATION_LOCALE,
                 }
             }
         }

@@ -1,8 +1,9 @@
 //! Prometheus metrics, served on their own port (`--metrics-addr`, see
 //! [`http`]): calls per RPC and gRPC status, latency and in-flight calls
 //! (recorded by the tower layer in [`grpc`]), interpretations by match
-//! kind, category and code (recorded by the service adapter), and build
-//! info.
+//! kind, category and code (recorded by the service adapter), catalog
+//! overlay reloads by outcome (from the catalog store's status channel,
+//! see [`Metrics::observe_reloads`]), and build info.
 //!
 //! Built on `prometheus-client` rather than `metrics` +
 //! `metrics-exporter-prometheus`: its registry is an owned value (no global
@@ -21,7 +22,7 @@
 pub mod grpc;
 pub mod http;
 
-use std::{fmt, sync::Arc, sync::OnceLock};
+use std::{fmt, future::Future, sync::Arc, sync::OnceLock};
 
 use prometheus_client::{
     encoding::EncodeLabelSet,
@@ -31,6 +32,7 @@ use prometheus_client::{
 
 use crate::catalog::{Catalog, Category};
 use crate::interpret::{Interpretation, MatchKind};
+use crate::reload::ReloadStatus;
 
 /// The RPCs this server serves, by HTTP/2 path, with their labels. Any
 /// other path (an UNIMPLEMENTED call) counts as `other`.
@@ -149,6 +151,8 @@ struct Inner {
     latency: Family<RpcLabels, Histogram, fn() -> Histogram>,
     in_flight: Family<RpcLabels, Gauge>,
     interpretations: Family<InterpretationLabels, Counter>,
+    catalog_reloads: Family<[(&'static str, &'static str); 1], Counter>,
+    catalog_last_reload_ok: Gauge,
     /// Per entry of `RPCS`, then one for `other`.
     rpcs: Box<[RpcHandles]>,
     /// The catalog's codes, in catalog order.
@@ -202,6 +206,19 @@ impl Metrics {
             "Interpreted errors (Interpret and each BatchInterpret item) by match kind, category and catalog code.",
             interpretations.clone(),
         );
+        let catalog_reloads = Family::<[(&'static str, &'static str); 1], Counter>::default();
+        registry.register(
+            "vei_catalog_reloads",
+            "Catalog overlay reloads by outcome: applied, rejected (the last good catalog keeps serving) or removed (the embedded catalog serves again).",
+            catalog_reloads.clone(),
+        );
+        let catalog_last_reload_ok = Gauge::default();
+        catalog_last_reload_ok.set(1);
+        registry.register(
+            "vei_catalog_last_reload_ok",
+            "0 while the overlay file on disk is one that was rejected, so the catalog serving is older than the file; else 1.",
+            catalog_last_reload_ok.clone(),
+        );
         registry.register(
             "vei_build",
             "The running build.",
@@ -219,6 +236,8 @@ impl Metrics {
                 latency,
                 in_flight,
                 interpretations,
+                catalog_reloads,
+                catalog_last_reload_ok,
                 rpcs: (0..=RPCS.len()).map(|_| RpcHandles::default()).collect(),
                 codes,
                 interpretation_handles,
@@ -232,6 +251,42 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.inner.registry);
         out
+    }
+
+    /// Follows the catalog store's reload status into
+    /// `vei_catalog_reloads_total` and `vei_catalog_last_reload_ok`. The
+    /// future runs until dropped: the server polls it alongside itself.
+    pub fn observe_reloads(
+        &self,
+        mut status: tokio::sync::watch::Receiver<ReloadStatus>,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let inner = Arc::clone(&self.inner);
+        async move {
+            // The store's totals, as counted so far.
+            let mut counted = [0_u64; 3];
+            loop {
+                let now = status.borrow_and_update().clone();
+                let totals = [now.applied, now.rejected, now.removed];
+                for ((outcome, total), seen) in ["applied", "rejected", "removed"]
+                    .into_iter()
+                    .zip(totals)
+                    .zip(&mut counted)
+                {
+                    if total > *seen {
+                        inner
+                            .catalog_reloads
+                            .get_or_create(&[("outcome", outcome)])
+                            .inc_by(total - *seen);
+                        *seen = total;
+                    }
+                }
+                inner.catalog_last_reload_ok.set(i64::from(now.last_ok()));
+                if status.changed().await.is_err() {
+                    // The store is gone; nothing more will change.
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
     }
 
     /// Counts one interpretation of `catalog`. Only the codes of the
@@ -312,6 +367,56 @@ mod tests {
             error_type: "VEHICLE_STATE",
             code,
         }
+    }
+
+    /// Reload outcomes so far become counters by outcome, and a rejected
+    /// latest overlay turns the "last reload ok" gauge to 0 until a good
+    /// one is applied.
+    #[tokio::test]
+    async fn reload_outcomes_are_counted() {
+        let catalog = Arc::new(Catalog::embedded().unwrap());
+        let store = crate::reload::CatalogStore::new(Arc::clone(&catalog), "the app");
+        let metrics = Metrics::new(&catalog);
+        let observer = metrics.observe_reloads(store.subscribe());
+        tokio::pin!(observer);
+        // Polls the observer until it waits for the next change, having
+        // recorded the status as it is now.
+        let mut catch_up = async || {
+            tokio::select! {
+                biased;
+                () = &mut observer => unreachable!("the observer never ends"),
+                () = std::future::ready(()) => {}
+            }
+        };
+        let good = br#"{"defaultAppName": "Fleet"}"#;
+        store.apply_overlay(good).unwrap();
+        store
+            .apply_overlay(br#"{"entries": {"NOT_A_CODE": {}}}"#)
+            .unwrap_err();
+        catch_up().await;
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"vei_catalog_reloads_total{outcome="applied"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"vei_catalog_reloads_total{outcome="rejected"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains("vei_catalog_last_reload_ok 0"), "{text}");
+        store.apply_overlay(good).unwrap();
+        store.remove_overlay();
+        catch_up().await;
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"vei_catalog_reloads_total{outcome="applied"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"vei_catalog_reloads_total{outcome="removed"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains("vei_catalog_last_reload_ok 1"), "{text}");
     }
 
     /// An entry that is not at its address in the catalog given (another

@@ -13,7 +13,8 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::Channel;
 use tonic_health::pb::health_client::HealthClient;
 use vehicle_error_interpreter::{
-    Catalog, ServerConfig, pb::interpreter_service_client::InterpreterServiceClient, serve,
+    Catalog, ServerConfig, pb::interpreter_service_client::InterpreterServiceClient,
+    reload::CatalogStore, server::serve_with_store,
 };
 
 /// The server running in this process.
@@ -35,12 +36,24 @@ impl TestServer {
     /// Serves the embedded catalog with `config`. The listener is bound
     /// before the server task starts, so clients connect at once.
     pub(crate) async fn spawn_with(config: ServerConfig) -> Self {
+        let catalogs = CatalogStore::new(
+            Arc::new(Catalog::embedded().unwrap()),
+            config.service.default_app_name.clone(),
+        );
+        Self::spawn_with_store(config, catalogs).await
+    }
+
+    /// Serves `catalogs` with `config` (watching `config.catalog_overlay`,
+    /// if set); the caller keeps the store to follow its reloads.
+    pub(crate) async fn spawn_with_store(
+        config: ServerConfig,
+        catalogs: Arc<CatalogStore>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let catalog = Arc::new(Catalog::embedded().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
-            serve(listener, catalog, config, async {
+            serve_with_store(listener, None, catalogs, config, async {
                 let _ = stopped.await;
             })
             .await

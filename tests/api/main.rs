@@ -3,6 +3,7 @@
 
 mod catalog;
 mod errors;
+mod faults;
 mod health;
 mod helpers;
 mod hostile;
@@ -10,6 +11,7 @@ mod interpret;
 mod k8s;
 mod lifecycle;
 mod metrics;
+mod overlay;
 mod overload;
 mod raw;
 mod reflection;

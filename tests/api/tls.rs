@@ -30,7 +30,8 @@ use vehicle_error_interpreter::{
         InterpretRequest, StructuredError, interpret_request::Input,
         interpreter_service_client::InterpreterServiceClient,
     },
-    serve_with_health_listener,
+    reload::CatalogStore,
+    serve_with_store,
     server::{ServeError, TlsError, TlsFiles},
 };
 
@@ -149,11 +150,12 @@ impl TlsServer {
         };
         let health_addr = health.as_ref().map(|l| l.local_addr().unwrap());
         let catalog = Arc::new(Catalog::embedded().unwrap());
+        let catalogs = CatalogStore::new(catalog, config.service.default_app_name.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(serve_with_health_listener(
+        let handle = tokio::spawn(serve_with_store(
             listener,
             health,
-            catalog,
+            catalogs,
             config,
             async {
                 let _ = stopped.await;

@@ -1,0 +1,455 @@
+//! Operator overlays: a sparse JSON patch over the embedded catalog that
+//! changes text, retry delays and the default app name, and adds locale
+//! variants of the user-facing messages. The format is documented in
+//! `docs/catalog-overlay.md`.
+//!
+//! An overlay is checked completely against the catalog it patches before
+//! anything uses it, and one bad field rejects the whole file: a
+//! half-applied overlay never serves. Codes, categories and retry
+//! strategies are not overridable; they are the service's classification
+//! (design.md §3), not wording.
+
+use std::{fmt, marker::PhantomData, time::Duration};
+
+use serde::{
+    Deserialize, Deserializer,
+    de::{Error as _, MapAccess, Visitor},
+};
+use thiserror::Error;
+
+use super::{Catalog, LocalizedMessages, RetryStrategy, TextBlock, VehicleStateError, same_tag};
+use crate::render::{APP_NAME_PLACEHOLDER, Template};
+
+/// The largest overlay file read. Real overlays are a few KiB; the bound
+/// keeps a wrong mount (a log file, say) from being read into memory.
+pub const MAX_OVERLAY_BYTES: usize = 1024 * 1024;
+
+/// The longest retry delay an overlay may set. The catalog's longest is an
+/// hour; a day is generous, and more is surely a unit mistake
+/// (milliseconds for seconds).
+pub const MAX_DELAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The same limit the service puts on a request's `app_name`.
+const MAX_APP_NAME_CHARS: usize = 64;
+
+/// The longest locale tag a request may send, so a longer key could never
+/// match.
+const MAX_TAG_CHARS: usize = 35;
+
+/// Why an overlay was rejected.
+#[derive(Debug, Error)]
+pub enum OverlayError {
+    /// The file is larger than `MAX_OVERLAY_BYTES`.
+    #[error("overlay is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The file is not UTF-8.
+    #[error("overlay is not UTF-8 text")]
+    NotUtf8,
+    /// The JSON does not have the overlay's shape (unknown fields included,
+    /// so a misspelt field is an error rather than silently ignored).
+    #[error("overlay JSON is malformed: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A field breaks a rule.
+    #[error("overlay field {path}: {reason}")]
+    Invalid {
+        /// The field's path, such as `entries.DOOR_OPEN.locales.fr.userMessage.text`.
+        path: String,
+        /// The rule it breaks.
+        reason: String,
+    },
+}
+
+fn invalid(path: impl Into<String>, reason: impl Into<String>) -> OverlayError {
+    OverlayError::Invalid {
+        path: path.into(),
+        reason: reason.into(),
+    }
+}
+
+/// A parsed overlay, not yet checked against a catalog.
+#[derive(Debug)]
+pub struct Overlay {
+    doc: dto::Overlay,
+}
+
+impl Overlay {
+    /// Parses an overlay file's bytes.
+    ///
+    /// # Errors
+    /// `TooLarge`, `NotUtf8`, or `Json` for a file without the overlay's
+    /// shape, a repeated key or an unknown field.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, OverlayError> {
+        if bytes.len() > MAX_OVERLAY_BYTES {
+            return Err(OverlayError::TooLarge {
+                limit: MAX_OVERLAY_BYTES,
+            });
+        }
+        let json = std::str::from_utf8(bytes).map_err(|_| OverlayError::NotUtf8)?;
+        Ok(Self {
+            doc: serde_json::from_str(json)?,
+        })
+    }
+
+    /// The default app name the overlay sets, if any (checked by `apply`).
+    pub fn default_app_name(&self) -> Option<&str> {
+        self.doc.default_app_name.as_deref()
+    }
+
+    /// A new catalog: `base` with this overlay applied.
+    ///
+    /// # Errors
+    /// `Invalid` naming the first field that breaks a rule: an unknown
+    /// code, empty text, a placeholder other than `<app name>` (or any
+    /// placeholder outside `userMessage`), a delay out of range or against
+    /// the entry's strategy, a delay without its reason, a malformed or
+    /// repeated locale tag, or a bad default app name.
+    pub fn apply(&self, base: &Catalog) -> Result<Catalog, OverlayError> {
+        if let Some(name) = &self.doc.default_app_name {
+            check_app_name(name)?;
+        }
+        let mut entries = base.entries.clone();
+        for (code, patch) in &self.doc.entries {
+            let path = format!("entries.{code}");
+            // Exact, upper-case codes only: a key that matches loosely is
+            // more likely a mistake than a wish, and legacy aliases would
+            // let two keys patch one entry.
+            let index = base
+                .entries
+                .iter()
+                .position(|e| e.code == *code)
+                .ok_or_else(|| {
+                    invalid(
+                        &path,
+                        "no catalog entry has this code (keys are codes such as DOOR_OPEN, in upper case)",
+                    )
+                })?;
+            patch.apply(&mut entries[index], &path)?;
+        }
+        Ok(Catalog {
+            entries,
+            names: base.names.clone(),
+            fallback: base.fallback,
+        })
+    }
+}
+
+impl dto::EntryPatch {
+    fn apply(&self, entry: &mut VehicleStateError, path: &str) -> Result<(), OverlayError> {
+        if let Some(text) = &self.description {
+            plain_text(&format!("{path}.description"), text)?;
+            entry.description.clone_from(text);
+        }
+        if let Some(text) = &self.suggested_user_message {
+            plain_text(&format!("{path}.suggestedUserMessage"), text)?;
+            entry.suggested_user_message.clone_from(text);
+        }
+        if let Some(block) = &self.overview {
+            entry.overview = plain_block(&format!("{path}.overview"), block)?;
+        }
+        if let Some(block) = &self.suggested_resolution {
+            entry.suggested_resolution =
+                plain_block(&format!("{path}.suggestedResolution"), block)?;
+            entry.suggested_resolution_text = entry.suggested_resolution.joined();
+        }
+        if let Some(steps) = &self.troubleshooting_steps {
+            let steps_path = format!("{path}.troubleshootingSteps");
+            if steps.is_empty() {
+                return Err(invalid(
+                    steps_path,
+                    "is empty; omit it to keep the documentation's steps",
+                ));
+            }
+            for (i, step) in steps.iter().enumerate() {
+                plain_text(&format!("{steps_path}[{i}]"), step)?;
+            }
+            entry.troubleshooting_steps.clone_from(steps);
+        }
+        if let Some(block) = &self.user_message {
+            let (block, template) = template_block(&format!("{path}.userMessage"), block)?;
+            entry.user_message_template = block;
+            entry.user_message = template;
+        }
+        if let Some(retry) = &self.retry {
+            retry.apply(entry, &format!("{path}.retry"))?;
+        }
+        let mut localized: Vec<LocalizedMessages> = Vec::with_capacity(self.locales.len());
+        for (tag, variant) in &self.locales {
+            let path = format!("{path}.locales.{tag}");
+            check_tag(&path, tag)?;
+            if localized.iter().any(|l| same_tag(&l.locale, tag)) {
+                return Err(invalid(
+                    path,
+                    "the same tag appears twice (tags ignore case)",
+                ));
+            }
+            let (block, template) =
+                template_block(&format!("{path}.userMessage"), &variant.user_message)?;
+            plain_text(
+                &format!("{path}.suggestedUserMessage"),
+                &variant.suggested_user_message,
+            )?;
+            localized.push(LocalizedMessages {
+                locale: tag.clone(),
+                user_message_template: block,
+                user_message: template,
+                suggested_user_message: variant.suggested_user_message.clone(),
+            });
+        }
+        entry.localized = localized;
+        Ok(())
+    }
+}
+
+impl dto::RetryPatch {
+    fn apply(&self, entry: &mut VehicleStateError, path: &str) -> Result<(), OverlayError> {
+        if self.delay_seconds.is_none() && self.delay_reason.is_none() {
+            return Err(invalid(path, "sets neither delaySeconds nor delayReason"));
+        }
+        if let Some(secs) = self.delay_seconds {
+            let field = format!("{path}.delaySeconds");
+            // Every delay is catalog data with its reason (design.md §3); a
+            // new number under the old reason would contradict it.
+            if self.delay_reason.is_none() {
+                return Err(invalid(
+                    field,
+                    "needs a delayReason next to it saying why this delay",
+                ));
+            }
+            let delay = Duration::from_secs(secs);
+            if delay > MAX_DELAY {
+                return Err(invalid(
+                    field,
+                    format!("is more than {} (a day)", MAX_DELAY.as_secs()),
+                ));
+            }
+            match entry.retry.strategy {
+                RetryStrategy::NoRetryNeeded if !delay.is_zero() => {
+                    return Err(invalid(
+                        field,
+                        format!("must be 0: {} needs no retry", entry.code),
+                    ));
+                }
+                RetryStrategy::RetryLater if delay.is_zero() => {
+                    return Err(invalid(
+                        field,
+                        format!(
+                            "must be positive: callers retry {} automatically",
+                            entry.code
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+            entry.retry.delay = delay;
+        }
+        if let Some(reason) = &self.delay_reason {
+            plain_text(&format!("{path}.delayReason"), reason)?;
+            entry.retry.delay_reason.clone_from(reason);
+        }
+        Ok(())
+    }
+}
+
+/// Non-blank, and no control characters but newlines (which separate
+/// paragraphs, as in the embedded catalog).
+fn check_text(path: &str, text: &str) -> Result<(), OverlayError> {
+    if text.trim().is_empty() {
+        return Err(invalid(path, "is empty"));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(path, "contains control characters"));
+    }
+    Ok(())
+}
+
+/// Text shown as is: a placeholder in it would reach users verbatim.
+fn plain_text(path: &str, text: &str) -> Result<(), OverlayError> {
+    check_text(path, text)?;
+    if has_token(text) {
+        return Err(invalid(
+            path,
+            format!("only userMessage may hold {APP_NAME_PLACEHOLDER}; this text is shown as is"),
+        ));
+    }
+    Ok(())
+}
+
+fn plain_block(path: &str, block: &dto::TextBlock) -> Result<TextBlock, OverlayError> {
+    plain_text(&format!("{path}.text"), &block.text)?;
+    for (i, bullet) in block.bullets.iter().enumerate() {
+        plain_text(&format!("{path}.bullets[{i}]"), bullet)?;
+    }
+    Ok(block.to_domain())
+}
+
+fn template_block(
+    path: &str,
+    block: &dto::TextBlock,
+) -> Result<(TextBlock, Template), OverlayError> {
+    check_text(&format!("{path}.text"), &block.text)?;
+    for (i, bullet) in block.bullets.iter().enumerate() {
+        check_text(&format!("{path}.bullets[{i}]"), bullet)?;
+    }
+    let block = block.to_domain();
+    let template = Template::parse(&block.joined())
+        .map_err(|e| invalid(path, format!("{e}; only {APP_NAME_PLACEHOLDER} is known")))?;
+    Ok((block, template))
+}
+
+/// A `<` that starts something like a placeholder: `<` then a letter.
+fn has_token(text: &str) -> bool {
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
+}
+
+fn check_app_name(name: &str) -> Result<(), OverlayError> {
+    const PATH: &str = "defaultAppName";
+    plain_text(PATH, name)?;
+    if name.contains('\n') {
+        return Err(invalid(PATH, "contains control characters"));
+    }
+    if name.chars().count() > MAX_APP_NAME_CHARS {
+        return Err(invalid(
+            PATH,
+            format!("is longer than {MAX_APP_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A BCP 47 tag in its usual spelling: a language of 2 to 8 letters, then
+/// `-` and subtags of 1 to 8 letters or digits. English alone is refused:
+/// the entry's own fields are its English text, and two places for one
+/// text would be ambiguous.
+fn check_tag(path: &str, tag: &str) -> Result<(), OverlayError> {
+    let mut subtags = tag.split('-');
+    let language = subtags.next().unwrap_or_default();
+    let well_formed = tag.len() <= MAX_TAG_CHARS
+        && (2..=8).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_alphabetic())
+        && subtags
+            .all(|t| (1..=8).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !well_formed {
+        return Err(invalid(
+            path,
+            "is not a BCP 47 language tag such as fr or fr-CA",
+        ));
+    }
+    if tag.eq_ignore_ascii_case(super::DOCUMENTATION_LOCALE) {
+        return Err(invalid(
+            path,
+            "English is the catalog's own language: override the entry's fields instead",
+        ));
+    }
+    Ok(())
+}
+
+/// Deserialises a JSON object into its key-value pairs in file order,
+/// refusing a repeated key: serde_json would otherwise keep the last one
+/// silently, and a ConfigMap with two `DOOR_OPEN` keys is a mistake to
+/// report, not to guess at.
+fn pairs<'de, D, T>(de: D) -> Result<Vec<(String, T)>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Pairs<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Pairs<T> {
+        type Value = Vec<(String, T)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out: Vec<(String, T)> = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.iter().any(|(k, _)| *k == key) {
+                    return Err(A::Error::custom(format!("key {key:?} appears twice")));
+                }
+                let value = map.next_value()?;
+                out.push((key, value));
+            }
+            Ok(out)
+        }
+    }
+
+    de.deserialize_map(Pairs(PhantomData))
+}
+
+/// The overlay file's JSON shape. Every optional field left out keeps the
+/// catalog's value.
+mod dto {
+    use serde::Deserialize;
+
+    use super::pairs;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub(super) struct Overlay {
+        #[serde(rename = "$comment")]
+        _comment: Option<String>,
+        pub(super) default_app_name: Option<String>,
+        #[serde(default, deserialize_with = "pairs")]
+        pub(super) entries: Vec<(String, EntryPatch)>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub(super) struct EntryPatch {
+        #[serde(rename = "$comment")]
+        _comment: Option<String>,
+        pub(super) description: Option<String>,
+        pub(super) suggested_user_message: Option<String>,
+        pub(super) overview: Option<TextBlock>,
+        pub(super) suggested_resolution: Option<TextBlock>,
+        pub(super) troubleshooting_steps: Option<Vec<String>>,
+        pub(super) user_message: Option<TextBlock>,
+        pub(super) retry: Option<RetryPatch>,
+        #[serde(default, deserialize_with = "pairs")]
+        pub(super) locales: Vec<(String, LocalePatch)>,
+    }
+
+    /// No `strategy`: the classification is not the operator's to change,
+    /// and `deny_unknown_fields` says so instead of ignoring it.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub(super) struct RetryPatch {
+        pub(super) delay_seconds: Option<u64>,
+        pub(super) delay_reason: Option<String>,
+    }
+
+    /// Both messages are required, so a response's user-facing messages
+    /// are never half translated.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub(super) struct LocalePatch {
+        pub(super) user_message: TextBlock,
+        pub(super) suggested_user_message: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct TextBlock {
+        pub(super) text: String,
+        #[serde(default)]
+        pub(super) bullets: Vec<String>,
+    }
+
+    impl TextBlock {
+        pub(super) fn to_domain(&self) -> super::TextBlock {
+            super::TextBlock {
+                text: self.text.clone(),
+                bullets: self.bullets.clone(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

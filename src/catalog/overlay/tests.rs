@@ -1,0 +1,302 @@
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+
+fn base() -> Catalog {
+    Catalog::embedded().unwrap()
+}
+
+fn apply(overlay: &serde_json::Value) -> Result<Catalog, OverlayError> {
+    Overlay::from_bytes(overlay.to_string().as_bytes())?.apply(&base())
+}
+
+/// The path of the field an invalid overlay is rejected for.
+fn rejected_path(overlay: &serde_json::Value) -> String {
+    match apply(overlay) {
+        Err(OverlayError::Invalid { path, .. }) => path,
+        other => panic!(
+            "expected Invalid for {overlay}, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+}
+
+/// An empty overlay changes nothing.
+#[test]
+fn empty_overlay_is_the_base() {
+    let patched = apply(&json!({})).unwrap();
+    let base = base();
+    assert_eq!(patched.list().len(), base.list().len());
+    for (a, b) in patched.list().iter().zip(base.list()) {
+        assert_eq!(a.code, b.code);
+        assert_eq!(a.user_message, b.user_message);
+        assert_eq!(a.retry, b.retry);
+        assert!(a.localized.is_empty());
+    }
+}
+
+/// Overridden fields change, derived forms follow, and every other entry
+/// and field stays as documented.
+#[test]
+fn overrides_patch_only_the_named_fields() {
+    let patched = apply(&json!({
+        "$comment": "ops overrides",
+        "defaultAppName": "Fleet",
+        "entries": {
+            "DOOR_OPEN": {
+                "userMessage": { "text": "Close the doors, then open <app name> again.", "bullets": ["Driver door"] },
+                "suggestedResolution": { "text": "Close them." },
+                "retry": { "delaySeconds": 45, "delayReason": "Our fleet's doors report slowly." }
+            }
+        }
+    }))
+    .unwrap();
+    let base = base();
+    let (door, _) = patched.get("door_open").unwrap();
+    assert_eq!(
+        door.user_message.render("Fleet"),
+        "Close the doors, then open Fleet again.\n• Driver door"
+    );
+    assert_eq!(door.suggested_resolution_text, "Close them.");
+    assert_eq!(door.retry.delay, Duration::from_secs(45));
+    assert_eq!(
+        door.retry.strategy,
+        base.get("DOOR_OPEN").unwrap().0.retry.strategy
+    );
+    let base_door = base.get("DOOR_OPEN").unwrap().0;
+    assert_eq!(door.description, base_door.description);
+    assert_eq!(
+        door.suggested_user_message,
+        base_door.suggested_user_message
+    );
+    assert_eq!(
+        patched.get("VS_001").unwrap().0.code,
+        "DOOR_OPEN",
+        "legacy codes still resolve"
+    );
+    let asleep = patched.get("ASLEEP").unwrap().0;
+    assert_eq!(
+        asleep.user_message,
+        base.get("ASLEEP").unwrap().0.user_message
+    );
+}
+
+/// Locale selection: exact tag, then base language, then English; tags in
+/// any case and with `_`.
+#[test]
+fn locale_fallback_exact_then_base_then_english() {
+    let patched = apply(&json!({ "entries": { "DOOR_OPEN": { "locales": {
+        "fr": { "userMessage": { "text": "FR <app name>" }, "suggestedUserMessage": "fr court" },
+        "fr-CA": { "userMessage": { "text": "CA <app name>" }, "suggestedUserMessage": "ca court" }
+    } } } }))
+    .unwrap();
+    let door = patched.get("DOOR_OPEN").unwrap().0;
+    let pick = |tag: Option<&str>| {
+        let m = door.user_messages(tag);
+        (m.locale.to_owned(), m.user_message.render("X"))
+    };
+    assert_eq!(pick(Some("fr-CA")), ("fr-CA".into(), "CA X".into()));
+    assert_eq!(pick(Some("FR_ca")), ("fr-CA".into(), "CA X".into()));
+    assert_eq!(pick(Some("fr-BE")), ("fr".into(), "FR X".into()));
+    assert_eq!(pick(Some("fr")), ("fr".into(), "FR X".into()));
+    let english = door.user_message.render("X");
+    assert_eq!(pick(Some("de-DE")), ("en".into(), english.clone()));
+    assert_eq!(pick(None), ("en".into(), english));
+    assert_eq!(
+        door.user_messages(Some("fr")).suggested_user_message,
+        "fr court"
+    );
+    // An entry without variants answers in English whatever is asked.
+    let asleep = patched.get("ASLEEP").unwrap().0;
+    assert_eq!(asleep.user_messages(Some("fr")).locale, "en");
+}
+
+/// A request for a base language does not pick a regional variant.
+#[test]
+fn base_language_request_does_not_pick_a_region() {
+    let patched = apply(&json!({ "entries": { "DOOR_OPEN": { "locales": {
+        "pt-BR": { "userMessage": { "text": "BR" }, "suggestedUserMessage": "br" }
+    } } } }))
+    .unwrap();
+    let door = patched.get("DOOR_OPEN").unwrap().0;
+    assert_eq!(door.user_messages(Some("pt")).locale, "en");
+    assert_eq!(door.user_messages(Some("pt-PT")).locale, "en");
+    assert_eq!(door.user_messages(Some("pt-br")).locale, "pt-BR");
+}
+
+/// Every rule rejects the whole overlay and names the field at fault.
+#[test]
+fn invalid_overlays_name_the_field() {
+    let cases = [
+        (
+            json!({"entries": {"DOOR_OPENED": {"description": "x"}}}),
+            "entries.DOOR_OPENED",
+        ),
+        (
+            json!({"entries": {"door_open": {"description": "x"}}}),
+            "entries.door_open",
+        ),
+        (
+            json!({"entries": {"VS_001": {"description": "x"}}}),
+            "entries.VS_001",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"description": "  "}}}),
+            "entries.DOOR_OPEN.description",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"suggestedUserMessage": "Open <app name>"}}}),
+            "entries.DOOR_OPEN.suggestedUserMessage",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"description": "tab\there"}}}),
+            "entries.DOOR_OPEN.description",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"userMessage": {"text": "Hi <user>, <app name>"}}}}),
+            "entries.DOOR_OPEN.userMessage",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"userMessage": {"text": "ok", "bullets": [""]}}}}),
+            "entries.DOOR_OPEN.userMessage.bullets[0]",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"troubleshootingSteps": []}}}),
+            "entries.DOOR_OPEN.troubleshootingSteps",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"overview": {"text": "x", "bullets": ["<b>"]}}}}),
+            "entries.DOOR_OPEN.overview.bullets[0]",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"retry": {}}}}),
+            "entries.DOOR_OPEN.retry",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"retry": {"delaySeconds": 60}}}}),
+            "entries.DOOR_OPEN.retry.delaySeconds",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"retry": {"delaySeconds": 86401, "delayReason": "x"}}}}),
+            "entries.DOOR_OPEN.retry.delaySeconds",
+        ),
+        (
+            json!({"entries": {"FULLY_CHARGED": {"retry": {"delaySeconds": 5, "delayReason": "x"}}}}),
+            "entries.FULLY_CHARGED.retry.delaySeconds",
+        ),
+        (
+            json!({"entries": {"IN_MOTION": {"retry": {"delaySeconds": 0, "delayReason": "x"}}}}),
+            "entries.IN_MOTION.retry.delaySeconds",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"retry": {"delayReason": ""}}}}),
+            "entries.DOOR_OPEN.retry.delayReason",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"locales": {"français": {"userMessage": {"text": "x"}, "suggestedUserMessage": "y"}}}}}),
+            "entries.DOOR_OPEN.locales.français",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"locales": {"fr_CA": {"userMessage": {"text": "x"}, "suggestedUserMessage": "y"}}}}}),
+            "entries.DOOR_OPEN.locales.fr_CA",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"locales": {"EN": {"userMessage": {"text": "x"}, "suggestedUserMessage": "y"}}}}}),
+            "entries.DOOR_OPEN.locales.EN",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"locales": {
+                "fr": {"userMessage": {"text": "x"}, "suggestedUserMessage": "y"},
+                "FR": {"userMessage": {"text": "x"}, "suggestedUserMessage": "y"}
+            }}}}),
+            // json! sorts keys, so "FR" comes first and "fr" repeats it.
+            "entries.DOOR_OPEN.locales.fr",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"locales": {"fr": {"userMessage": {"text": "<nom>"}, "suggestedUserMessage": "y"}}}}}),
+            "entries.DOOR_OPEN.locales.fr.userMessage",
+        ),
+        (
+            json!({"entries": {"DOOR_OPEN": {"locales": {"fr": {"userMessage": {"text": "x"}, "suggestedUserMessage": ""}}}}}),
+            "entries.DOOR_OPEN.locales.fr.suggestedUserMessage",
+        ),
+        (json!({"defaultAppName": ""}), "defaultAppName"),
+        (json!({"defaultAppName": "a\nb"}), "defaultAppName"),
+        (json!({"defaultAppName": "x".repeat(65)}), "defaultAppName"),
+    ];
+    for (overlay, path) in cases {
+        assert_eq!(rejected_path(&overlay), path, "{overlay}");
+    }
+}
+
+/// Shape errors: unknown fields (a misspelling, or an attempt to change
+/// the classification), repeated keys, wrong types, non-UTF-8, oversize.
+#[test]
+fn malformed_overlays_are_rejected() {
+    for text in [
+        r#"{"entrys": {}}"#,
+        r#"{"entries": {"DOOR_OPEN": {"userMesage": {"text": "x"}}}}"#,
+        r#"{"entries": {"DOOR_OPEN": {"retry": {"strategy": "RETRY_LATER"}}}}"#,
+        r#"{"entries": {"DOOR_OPEN": {"category": "POWER"}}}"#,
+        r#"{"entries": {"DOOR_OPEN": {}, "DOOR_OPEN": {}}}"#,
+        r#"{"entries": {"DOOR_OPEN": {"retry": {"delaySeconds": -1, "delayReason": "x"}}}}"#,
+        r#"{"entries": []}"#,
+        r#"[]"#,
+        "",
+    ] {
+        assert!(
+            matches!(
+                Overlay::from_bytes(text.as_bytes()),
+                Err(OverlayError::Json(_))
+            ),
+            "{text}"
+        );
+    }
+    assert!(matches!(
+        Overlay::from_bytes(b"{\"defaultAppName\": \"\xff\"}"),
+        Err(OverlayError::NotUtf8)
+    ));
+    let big = format!(r#"{{"$comment": "{}"}}"#, "x".repeat(MAX_OVERLAY_BYTES));
+    assert!(matches!(
+        Overlay::from_bytes(big.as_bytes()),
+        Err(OverlayError::TooLarge { .. })
+    ));
+}
+
+/// The default app name is read from the overlay.
+#[test]
+fn default_app_name_is_exposed() {
+    let overlay = Overlay::from_bytes(br#"{"defaultAppName": "Fleet"}"#).unwrap();
+    assert_eq!(overlay.default_app_name(), Some("Fleet"));
+    assert!(overlay.apply(&base()).is_ok());
+    let none = Overlay::from_bytes(b"{}").unwrap();
+    assert_eq!(none.default_app_name(), None);
+}
+
+/// The examples in docs/catalog-overlay.md (the JSON block and the
+/// ConfigMap's data) are valid overlays.
+#[test]
+fn documented_examples_apply() {
+    const DOC: &str = include_str!("../../../docs/catalog-overlay.md");
+    let json_block = DOC
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    let configmap: String = DOC
+        .split("catalog-overlay.json: |\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|line| line.starts_with("    "))
+        .map(|line| format!("{}\n", &line[4..]))
+        .collect();
+    for example in [json_block, configmap.as_str()] {
+        let overlay = Overlay::from_bytes(example.as_bytes()).unwrap();
+        let catalog = overlay.apply(&base()).unwrap();
+        assert!(catalog.list().iter().any(|e| !e.localized.is_empty()));
+        assert_eq!(overlay.default_app_name(), Some("Fleet Manager"));
+    }
+}
