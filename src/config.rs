@@ -184,6 +184,34 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory as _;
+
+    /// README's configuration table has a row for every flag, with its
+    /// variable and default, so the table cannot fall behind `--help`.
+    #[test]
+    fn readme_documents_every_flag() {
+        let readme = include_str!("../README.md");
+        let command = Config::command();
+        let args: Vec<_> = command
+            .get_arguments()
+            .filter_map(|arg| arg.get_long().map(|long| (long, arg)))
+            .collect();
+        assert!(args.len() > 20, "found only {} flags", args.len());
+        for (long, arg) in args {
+            if long == "help" || long == "version" {
+                continue;
+            }
+            let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
+            let env = env.unwrap_or_else(|| panic!("--{long} has no environment variable"));
+            let default = match arg.get_default_values() {
+                [] => "none".to_owned(),
+                [one] => format!("`{}`", one.to_string_lossy()),
+                many => panic!("--{long} has {} defaults", many.len()),
+            };
+            let row = format!("| `--{long}` | `{env}` | {default} |");
+            assert!(readme.contains(&row), "README.md lacks the row {row}");
+        }
+    }
 
     /// The defaults are the documented ones and agree with `ServerConfig`'s.
     #[test]

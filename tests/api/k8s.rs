@@ -88,6 +88,44 @@ impl Manifest {
             .collect()
     }
 
+    /// The container's environment as a pod would see it with its volumes
+    /// mounted under `root`: the catalog overlay's mount must be the
+    /// directory `VEI_CATALOG_OVERLAY` names (a directory mount of an
+    /// optional ConfigMap, never `subPath`, or reloads never arrive), and
+    /// that path moves under `root`, which stands for the empty directory
+    /// kubelet mounts while the ConfigMap does not exist.
+    pub(crate) fn pod_env(&self, root: &std::path::Path) -> Vec<(String, String)> {
+        let overlay = std::path::PathBuf::from(self.env("VEI_CATALOG_OVERLAY"));
+        let mounts = self.container()["volumeMounts"].as_array().unwrap();
+        let mount = mounts
+            .iter()
+            .find(|m| m["name"] == "catalog-overlay")
+            .expect("a catalog-overlay volume mount");
+        assert_eq!(
+            mount["mountPath"].as_str(),
+            overlay.parent().and_then(|p| p.to_str()),
+            "VEI_CATALOG_OVERLAY is a file in the mounted directory"
+        );
+        assert!(
+            mount.get("subPath").is_none(),
+            "subPath mounts never update"
+        );
+        let volumes = self.pod_spec()["volumes"].as_array().unwrap();
+        let volume = volumes
+            .iter()
+            .find(|v| v["name"] == "catalog-overlay")
+            .unwrap();
+        assert_eq!(volume["configMap"]["optional"], true);
+        let file = overlay.file_name().unwrap();
+        self.config_env()
+            .into_iter()
+            .map(|(k, v)| match k.as_str() {
+                "VEI_CATALOG_OVERLAY" => (k, root.join(file).to_str().unwrap().to_owned()),
+                _ => (k, v),
+            })
+            .collect()
+    }
+
     /// The ConfigMap's value for `var`.
     pub(crate) fn env(&self, var: &str) -> String {
         let env = self.config_env();
@@ -181,7 +219,8 @@ async fn probes_and_scraping_match_what_the_server_serves() {
 
         // The manifest's own settings; only the addresses are moved to
         // ephemeral loopback ports (flags win over the environment).
-        let server = BinaryServer::start_with_env(&manifest.config_env(), &[]);
+        let mount = tempfile::tempdir().unwrap();
+        let server = BinaryServer::start_with_env(&manifest.pod_env(mount.path()), &[]);
         let mut health = health_client(server.addr).await;
         for which in ["startupProbe", "readinessProbe", "livenessProbe"] {
             let probe = manifest.probe(which);

@@ -77,7 +77,8 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
     let startup = manifest.probe("startupProbe");
     let readiness = manifest.probe("readinessProbe");
     let exit_budget = manifest.grace_period() - manifest.pre_stop_sleep();
-    let server = BinaryServer::start_with_env(&manifest.config_env(), &[]);
+    let mount = tempfile::tempdir().unwrap();
+    let server = BinaryServer::start_with_env(&manifest.pod_env(mount.path()), &[]);
     let mut health = health_client(server.addr).await;
 
     // The startup probe, at its period, within its failure budget.
