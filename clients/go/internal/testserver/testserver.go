@@ -62,7 +62,7 @@ func Binary(t testing.TB) string {
 // when the test ends if the test did not.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	cmd := exec.Command(Binary(t), append([]string{"--listen-addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	cmd := exec.Command(Binary(t), append([]string{"--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
