@@ -2,8 +2,11 @@
 //! listener, with deliberate limits, load shedding, optional TLS, an
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
 
+mod linger;
 mod overload;
 mod tls;
+
+pub use linger::{LINGER, LingeringClose};
 
 pub use overload::{Shed, ShedFuture};
 pub use tls::{HANDSHAKE_TIMEOUT, TlsError, TlsFiles, install_crypto_provider};
@@ -19,6 +22,7 @@ use std::{
 
 use thiserror::Error;
 use tokio::{net::TcpListener, sync::oneshot};
+use tokio_stream::{Stream, StreamExt as _};
 use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::ServingStatus;
 
@@ -197,7 +201,7 @@ pub async fn serve_with_store(
     let health_only = health_listener.map(|listener| {
         builder(&config)
             .add_service(health_service.clone())
-            .serve_with_incoming(TcpIncoming::from(listener).with_nodelay(Some(true)))
+            .serve_with_incoming(incoming(listener))
     });
     let health_only = async move {
         match health_only {
@@ -223,8 +227,7 @@ pub async fn serve_with_store(
         Some(limit) => router.add_service(Shed::new(interpreter, limit)),
         None => router.add_service(interpreter),
     };
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let server = router.serve_with_incoming_shutdown(incoming, signal);
+    let server = router.serve_with_incoming_shutdown(incoming(listener), signal);
 
     // tonic's graceful shutdown waits for every connection, and an open
     // health Watch never ends by itself: bound the drain from outside.
@@ -246,6 +249,16 @@ pub async fn serve_with_store(
     }
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Accepted connections: no Nagle delay (small responses go out at once),
+/// and a lingering close (see [`LingeringClose`]).
+fn incoming(
+    listener: TcpListener,
+) -> impl Stream<Item = std::io::Result<LingeringClose<tokio::net::TcpStream>>> {
+    TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .map(|accepted| accepted.map(LingeringClose::new))
 }
 
 /// A server builder with this config's transport limits, shared by the
