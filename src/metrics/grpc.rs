@@ -19,8 +19,7 @@ use http::{HeaderMap, Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use prometheus_client::metrics::gauge::Gauge;
 use tonic::{Status, body::Body};
-use tower_layer::Layer;
-use tower_service::Service;
+use tower::{Layer, Service};
 
 use super::{GRPC_CODES, Metrics, OTHER, RPCS, RpcHandles, RpcLabels, UNKNOWN};
 
