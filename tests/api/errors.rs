@@ -8,21 +8,11 @@ use vehicle_error_interpreter::pb::{
     ListVehicleStateErrorsRequest, StructuredError, interpret_request::Input,
 };
 
-use crate::helpers::TestServer;
+use crate::helpers::{TestServer, structured};
 
 fn body(body: impl Into<String>) -> InterpretRequest {
     InterpretRequest {
         input: Some(Input::Body(body.into())),
-        ..Default::default()
-    }
-}
-
-fn door() -> InterpretRequest {
-    InterpretRequest {
-        input: Some(Input::Structured(StructuredError {
-            r#type: "VEHICLE_STATE".into(),
-            code: "DOOR_OPEN".into(),
-        })),
         ..Default::default()
     }
 }
@@ -74,7 +64,7 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
         (
             InterpretRequest {
                 app_name: "x".repeat(65),
-                ..door()
+                ..structured("DOOR_OPEN")
             },
             "app_name",
             "FIELD_TOO_LONG",
@@ -82,7 +72,7 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
         (
             InterpretRequest {
                 app_name: "My\u{0}App".into(),
-                ..door()
+                ..structured("DOOR_OPEN")
             },
             "app_name",
             "CONTROL_CHARACTERS",
@@ -90,7 +80,7 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
         (
             InterpretRequest {
                 app_name: "   ".into(),
-                ..door()
+                ..structured("DOOR_OPEN")
             },
             "app_name",
             "EMPTY_FIELD",
@@ -98,7 +88,7 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
         (
             InterpretRequest {
                 http_status: 700,
-                ..door()
+                ..structured("DOOR_OPEN")
             },
             "http_status",
             "MALFORMED_FIELD",
@@ -106,7 +96,7 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
         (
             InterpretRequest {
                 retry_after: "-5".into(),
-                ..door()
+                ..structured("DOOR_OPEN")
             },
             "retry_after",
             "MALFORMED_FIELD",
@@ -114,7 +104,7 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
         (
             InterpretRequest {
                 request_id: "a\nb".into(),
-                ..door()
+                ..structured("DOOR_OPEN")
             },
             "request_id",
             "CONTROL_CHARACTERS",
@@ -122,7 +112,7 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
         (
             InterpretRequest {
                 locale: "not a locale".into(),
-                ..door()
+                ..structured("DOOR_OPEN")
             },
             "locale",
             "MALFORMED_FIELD",
@@ -155,7 +145,7 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
         assert_bad_request(&err, field, reason);
         server
             .client
-            .interpret(door())
+            .interpret(structured("DOOR_OPEN"))
             .await
             .expect("server still answers");
     }
@@ -175,7 +165,7 @@ async fn bad_batch_get_and_list_requests() {
     let err = server
         .client
         .batch_interpret(BatchInterpretRequest {
-            requests: vec![door(); 101],
+            requests: vec![structured("DOOR_OPEN"); 101],
         })
         .await
         .unwrap_err();
@@ -226,7 +216,7 @@ async fn message_over_the_transport_limit_is_out_of_range() {
     assert_eq!(err.code(), Code::OutOfRange, "{err:?}");
     server
         .client
-        .interpret(door())
+        .interpret(structured("DOOR_OPEN"))
         .await
         .expect("server still answers");
     server.stop().await;

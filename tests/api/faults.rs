@@ -9,23 +9,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tonic::{Code, Status, transport::Channel};
 use vehicle_error_interpreter::pb::{
-    BatchInterpretRequest, InterpretRequest, StructuredError, interpret_request::Input,
-    interpreter_service_client::InterpreterServiceClient,
+    BatchInterpretRequest, interpreter_service_client::InterpreterServiceClient,
 };
 
-use crate::helpers::{BinaryServer, TestServer};
+use crate::helpers::{BinaryServer, TestServer, structured};
 
 type Client = InterpreterServiceClient<Channel>;
-
-fn door_open() -> InterpretRequest {
-    InterpretRequest {
-        input: Some(Input::Structured(StructuredError {
-            r#type: "VEHICLE_STATE".into(),
-            code: "DOOR_OPEN".into(),
-        })),
-        ..Default::default()
-    }
-}
 
 /// What a production client does with a headless Service: send to the
 /// servers in turn, and retry a call on the next one when it provably
@@ -55,7 +44,7 @@ async fn call_with_failover(
         // flight when SIGTERM lands, which is what the test is about.
         let answered = if batch {
             let request = BatchInterpretRequest {
-                requests: vec![door_open(); 50],
+                requests: vec![structured("DOOR_OPEN"); 50],
             };
             clients[server].batch_interpret(request).await.map(|r| {
                 r.get_ref().results.len() == 50
@@ -65,7 +54,7 @@ async fn call_with_failover(
                         .all(|item| item.response.is_some())
             })
         } else {
-            let r = clients[server].interpret(door_open()).await;
+            let r = clients[server].interpret(structured("DOOR_OPEN")).await;
             r.map(|r| r.get_ref().vehicle_state_error.is_some())
         };
         match answered {

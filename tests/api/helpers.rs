@@ -13,8 +13,13 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::Channel;
 use tonic_health::pb::health_client::HealthClient;
 use vehicle_error_interpreter::{
-    Catalog, ServerConfig, pb::interpreter_service_client::InterpreterServiceClient,
-    reload::CatalogStore, server::serve_with_store,
+    Catalog, ServerConfig,
+    pb::{
+        InterpretRequest, StructuredError, interpret_request::Input,
+        interpreter_service_client::InterpreterServiceClient,
+    },
+    reload::CatalogStore,
+    server::serve_with_store,
 };
 
 /// The server running in this process.
@@ -86,6 +91,17 @@ impl TestServer {
 }
 
 /// The seed bodies of the catalog: each entry's documented JSON body.
+/// An `Interpret` request for the vehicle-state error `code`, structured.
+pub(crate) fn structured(code: &str) -> InterpretRequest {
+    InterpretRequest {
+        input: Some(Input::Structured(StructuredError {
+            r#type: "VEHICLE_STATE".into(),
+            code: code.into(),
+        })),
+        ..Default::default()
+    }
+}
+
 pub(crate) fn seed_bodies() -> Vec<(String, String)> {
     let raw: serde_json::Value =
         serde_json::from_str(vehicle_error_interpreter::catalog::EMBEDDED_JSON).unwrap();

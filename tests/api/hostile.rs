@@ -12,12 +12,12 @@ use vehicle_error_interpreter::{
     ServerConfig,
     pb::{
         BatchInterpretRequest, GetVehicleStateErrorRequest, InterpretRequest,
-        ListVehicleStateErrorsRequest, MatchKind, StructuredError, interpret_request::Input,
+        ListVehicleStateErrorsRequest, MatchKind, interpret_request::Input,
     },
     service::ServiceSettings,
 };
 
-use crate::helpers::TestServer;
+use crate::helpers::{TestServer, structured};
 use crate::raw::{INTERPRET, RawClient, frame};
 
 /// The body limit of the default configuration.
@@ -52,16 +52,6 @@ fn body(text: impl Into<String>) -> Send {
 fn body_request(text: impl Into<String>) -> InterpretRequest {
     InterpretRequest {
         input: Some(Input::Body(text.into())),
-        ..Default::default()
-    }
-}
-
-fn structured(code: &str) -> InterpretRequest {
-    InterpretRequest {
-        input: Some(Input::Structured(StructuredError {
-            r#type: "VEHICLE_STATE".into(),
-            code: code.into(),
-        })),
         ..Default::default()
     }
 }

@@ -17,26 +17,13 @@ use tokio::{
 };
 use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
-use vehicle_error_interpreter::pb::{
-    InterpretRequest, StructuredError, interpret_request::Input,
-    interpreter_service_client::InterpreterServiceClient,
-};
+use vehicle_error_interpreter::pb::interpreter_service_client::InterpreterServiceClient;
 
-use crate::helpers::BinaryServer;
+use crate::helpers::{BinaryServer, structured};
 use crate::k8s::{Manifest, health_client, probe_once};
 
 /// Concurrent callers during the shutdown.
 const CALLERS: usize = 16;
-
-fn door_open() -> InterpretRequest {
-    InterpretRequest {
-        input: Some(Input::Structured(StructuredError {
-            r#type: "VEHICLE_STATE".into(),
-            code: "DOOR_OPEN".into(),
-        })),
-        ..Default::default()
-    }
-}
 
 /// Callers that interpret in a loop until `stop` is set. Each returns how
 /// many calls it started after `terminated` was set, and fails the test on
@@ -54,7 +41,7 @@ fn start_load(
             let mut after_sigterm = 0;
             while !stop.load(Ordering::Relaxed) {
                 let late = terminated.load(Ordering::Relaxed);
-                let mut request = tonic::Request::new(door_open());
+                let mut request = tonic::Request::new(structured("DOOR_OPEN"));
                 request.set_timeout(Duration::from_secs(5));
                 if let Err(status) = client.interpret(request).await {
                     panic!("a call failed during shutdown: {status:?}");
@@ -109,7 +96,7 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
     let mut callers = start_load(&channel, &stop, &terminated);
     // Calls are flowing before the signal: wait for one to complete.
     let warm = InterpreterServiceClient::new(channel.clone())
-        .interpret(door_open())
+        .interpret(structured("DOOR_OPEN"))
         .await;
     assert!(warm.is_ok());
 

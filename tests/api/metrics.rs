@@ -8,11 +8,11 @@ use http::uri::PathAndQuery;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::{Code, transport::Channel};
 use vehicle_error_interpreter::pb::{
-    InterpretRequest, InterpretResponse, StructuredError, interpret_request::Input,
+    InterpretRequest, InterpretResponse, interpret_request::Input,
     interpreter_service_client::InterpreterServiceClient,
 };
 
-use crate::helpers::BinaryServer;
+use crate::helpers::{BinaryServer, structured};
 
 /// One HTTP/1.1 GET on a fresh connection: (status line, headers+body).
 pub(crate) async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
@@ -61,13 +61,6 @@ fn request(input: Input) -> InterpretRequest {
         input: Some(input),
         ..Default::default()
     }
-}
-
-fn structured(code: &str) -> InterpretRequest {
-    request(Input::Structured(StructuredError {
-        r#type: "VEHICLE_STATE".into(),
-        code: code.into(),
-    }))
 }
 
 const INTERPRET: &str =

@@ -19,14 +19,14 @@ use tonic_types::RpcStatusExt;
 use vehicle_error_interpreter::{
     Catalog, ServerConfig,
     pb::{
-        BatchInterpretRequest, InterpretRequest, InterpretResponse, StructuredError,
-        interpret_request::Input, interpreter_service_client::InterpreterServiceClient,
+        BatchInterpretRequest, InterpretRequest, InterpretResponse,
+        interpreter_service_client::InterpreterServiceClient,
     },
     reload::{CatalogSource, CatalogStore, ReloadOutcome, ReloadStatus},
     server::{ServeError, serve_with_store},
 };
 
-use crate::helpers::{BinaryServer, TestServer};
+use crate::helpers::{BinaryServer, TestServer, structured};
 
 const KEY: &str = "catalog-overlay.json";
 
@@ -115,16 +115,6 @@ async fn next_status(rx: &mut watch::Receiver<ReloadStatus>, after: u64) -> Relo
     .expect("no reload outcome within 10 s")
     .unwrap()
     .clone()
-}
-
-fn structured(code: &str) -> InterpretRequest {
-    InterpretRequest {
-        input: Some(Input::Structured(StructuredError {
-            r#type: "VEHICLE_STATE".into(),
-            code: code.into(),
-        })),
-        ..Default::default()
-    }
 }
 
 async fn interpret(

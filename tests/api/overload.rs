@@ -7,23 +7,11 @@ use tonic::Code;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
 use tonic_types::StatusExt;
 use vehicle_error_interpreter::{
-    ServerConfig,
-    pb::{InterpretRequest, InterpretResponse, StructuredError, interpret_request::Input},
-    server::HEALTH_SERVICE_NAMES,
+    ServerConfig, pb::InterpretResponse, server::HEALTH_SERVICE_NAMES,
 };
 
-use crate::helpers::TestServer;
+use crate::helpers::{TestServer, structured};
 use crate::raw::{INTERPRET, RawClient, frame};
-
-fn door() -> InterpretRequest {
-    InterpretRequest {
-        input: Some(Input::Structured(StructuredError {
-            r#type: "VEHICLE_STATE".into(),
-            code: "DOOR_OPEN".into(),
-        })),
-        ..Default::default()
-    }
-}
 
 /// With a limit of 2, two calls held open (headers sent, body not) take
 /// both permits. A third call is shed with RESOURCE_EXHAUSTED and
@@ -50,7 +38,11 @@ async fn calls_beyond_the_limit_are_shed_while_health_and_admitted_calls_go_on()
         raw.open(INTERPRET, &[]).await,
     ];
 
-    let err = server.client.interpret(door()).await.unwrap_err();
+    let err = server
+        .client
+        .interpret(structured("DOOR_OPEN"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
     let details = err.get_error_details();
     let info = details.error_info().expect("ErrorInfo");
@@ -69,14 +61,16 @@ async fn calls_beyond_the_limit_are_shed_while_health_and_admitted_calls_go_on()
     }
 
     for call in held {
-        let reply = call.finish(frame(&door().encode_to_vec())).await;
+        let reply = call
+            .finish(frame(&structured("DOOR_OPEN").encode_to_vec()))
+            .await;
         assert_eq!(reply.status, 0, "{reply:?}");
         let response = InterpretResponse::decode(&reply.body[5..]).unwrap();
         assert_eq!(response.vehicle_state_error.unwrap().code, "DOOR_OPEN");
     }
     server
         .client
-        .interpret(door())
+        .interpret(structured("DOOR_OPEN"))
         .await
         .expect("admitted again once the held calls finished");
     server.stop().await;
@@ -96,9 +90,15 @@ async fn a_limit_of_zero_sheds_nothing() {
     for _ in 0..3 {
         held.push(raw.open(INTERPRET, &[]).await);
     }
-    server.client.interpret(door()).await.expect("not shed");
+    server
+        .client
+        .interpret(structured("DOOR_OPEN"))
+        .await
+        .expect("not shed");
     for call in held {
-        let reply = call.finish(frame(&door().encode_to_vec())).await;
+        let reply = call
+            .finish(frame(&structured("DOOR_OPEN").encode_to_vec()))
+            .await;
         assert_eq!(reply.status, 0, "{reply:?}");
     }
     server.stop().await;

@@ -26,26 +26,13 @@ use tonic_health::pb::{
 };
 use vehicle_error_interpreter::{
     Catalog, ServerConfig,
-    pb::{
-        InterpretRequest, StructuredError, interpret_request::Input,
-        interpreter_service_client::InterpreterServiceClient,
-    },
+    pb::interpreter_service_client::InterpreterServiceClient,
     reload::CatalogStore,
     serve_with_store,
     server::{ServeError, TlsError, TlsFiles},
 };
 
-use crate::helpers::BinaryServer;
-
-fn door() -> InterpretRequest {
-    InterpretRequest {
-        input: Some(Input::Structured(StructuredError {
-            r#type: "VEHICLE_STATE".into(),
-            code: "DOOR_OPEN".into(),
-        })),
-        ..Default::default()
-    }
-}
+use crate::helpers::{BinaryServer, structured};
 
 /// A client certificate and its key, PEM.
 struct ClientPem {
@@ -209,7 +196,7 @@ async fn plaintext_channel(addr: SocketAddr) -> Result<Channel, tonic::transport
 async fn interpret(channel: Result<Channel, tonic::transport::Error>) -> Result<(), String> {
     let channel = channel.map_err(|e| format!("connect: {e:?}"))?;
     let mut client = InterpreterServiceClient::new(channel);
-    let call = client.interpret(door());
+    let call = client.interpret(structured("DOOR_OPEN"));
     match tokio::time::timeout(Duration::from_secs(20), call).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(status)) => Err(format!("call: {status:?}")),
@@ -276,7 +263,7 @@ async fn health_listener_serves_plaintext_health_only() {
         assert_eq!(status, ServingStatus::Serving, "{name:?}");
     }
     let err = InterpreterServiceClient::new(health_channel)
-        .interpret(door())
+        .interpret(structured("DOOR_OPEN"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::Unimplemented, "{err:?}");
