@@ -31,6 +31,7 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	err  error         // cmd.Wait's result, set before done closes
+	last string        // the last log line, set before done closes
 }
 
 var (
@@ -59,10 +60,14 @@ func Binary(t testing.TB) string {
 }
 
 // Start starts a server with JSON logs and extra args, and stops it (SIGKILL)
-// when the test ends if the test did not.
+// when the test ends if the test did not. Both the gRPC and the metrics
+// listener take a free port: the metrics default (0.0.0.0:9090) would make a
+// second server in the same test, or in a test binary running in parallel,
+// fail to start.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	cmd := exec.Command(Binary(t), append([]string{"--listen-addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	base := []string{"--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}
+	cmd := exec.Command(Binary(t), append(base, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +82,7 @@ func Start(t testing.TB, args ...string) *Server {
 		// then reap the process: Wait must follow the last read.
 		scanner := bufio.NewScanner(stderr)
 		for scanner.Scan() {
+			s.last = scanner.Text()
 			var line struct {
 				Message string `json:"message"`
 				Addr    string `json:"addr"`
@@ -99,7 +105,7 @@ func Start(t testing.TB, args ...string) *Server {
 	case s.Addr = <-addrs:
 		return s
 	case <-s.done:
-		t.Fatalf("server exited before serving: %v", s.err)
+		t.Fatalf("server exited before serving: %v; last log line: %s", s.err, s.last)
 	case <-time.After(startTimeout):
 		t.Fatalf("server did not report serving within %v", startTimeout)
 	}
