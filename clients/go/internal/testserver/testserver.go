@@ -120,6 +120,27 @@ func (s *Server) Terminate(t testing.TB) {
 	}
 }
 
+// Kill sends SIGKILL, as the kernel's OOM killer or a node failure would:
+// no drain, no GOAWAY, the kernel closes the sockets. It waits up to timeout
+// for the process to have exited (kill(2) returns before that, and until
+// then a thread could still answer a call) and fails the test unless the
+// process died of SIGKILL.
+func (s *Server) Kill(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("SIGKILL: %v", err)
+	}
+	select {
+	case <-s.done:
+		ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("server exited with %v, want death by SIGKILL", s.err)
+		}
+	case <-time.After(timeout):
+		t.Fatalf("server did not exit within %v of SIGKILL", timeout)
+	}
+}
+
 // Pause stops the process (SIGSTOP) and waits (bounded) until every one of
 // its threads is stopped: kill(2) returns before that, and a thread still
 // running could answer a call. The connection stays open and nothing
