@@ -31,6 +31,7 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 	err  error         // cmd.Wait's result, set before done closes
+	last string        // the last log line, set before done closes
 }
 
 var (
@@ -59,10 +60,14 @@ func Binary(t testing.TB) string {
 }
 
 // Start starts a server with JSON logs and extra args, and stops it (SIGKILL)
-// when the test ends if the test did not.
+// when the test ends if the test did not. Both the gRPC and the metrics
+// listener take a free port: the metrics default (0.0.0.0:9090) would make a
+// second server in the same test, or in a test binary running in parallel,
+// fail to start.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	cmd := exec.Command(Binary(t), append([]string{"--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	base := []string{"--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}
+	cmd := exec.Command(Binary(t), append(base, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +82,7 @@ func Start(t testing.TB, args ...string) *Server {
 		// then reap the process: Wait must follow the last read.
 		scanner := bufio.NewScanner(stderr)
 		for scanner.Scan() {
+			s.last = scanner.Text()
 			var line struct {
 				Message string `json:"message"`
 				Addr    string `json:"addr"`
@@ -99,7 +105,7 @@ func Start(t testing.TB, args ...string) *Server {
 	case s.Addr = <-addrs:
 		return s
 	case <-s.done:
-		t.Fatalf("server exited before serving: %v", s.err)
+		t.Fatalf("server exited before serving: %v; last log line: %s", s.err, s.last)
 	case <-time.After(startTimeout):
 		t.Fatalf("server did not report serving within %v", startTimeout)
 	}
@@ -111,6 +117,27 @@ func (s *Server) Terminate(t testing.TB) {
 	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
+	}
+}
+
+// Kill sends SIGKILL, as the kernel's OOM killer or a node failure would:
+// no drain, no GOAWAY, the kernel closes the sockets. It waits up to timeout
+// for the process to have exited (kill(2) returns before that, and until
+// then a thread could still answer a call) and fails the test unless the
+// process died of SIGKILL.
+func (s *Server) Kill(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("SIGKILL: %v", err)
+	}
+	select {
+	case <-s.done:
+		ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("server exited with %v, want death by SIGKILL", s.err)
+		}
+	case <-time.After(timeout):
+		t.Fatalf("server did not exit within %v of SIGKILL", timeout)
 	}
 }
 
