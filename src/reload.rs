@@ -425,9 +425,10 @@ impl Reloader {
     /// miss counts only when it persists: by the next try the path
     /// resolves to the new version.
     fn read_settled(&self) -> Seen {
-        for _ in 0..MISS_RETRIES {
+        for attempt in 1..=MISS_READS {
             match read(&self.path) {
-                Ok(None) => std::thread::sleep(MISS_RETRY_PAUSE),
+                Ok(None) if attempt < MISS_READS => std::thread::sleep(MISS_RETRY_PAUSE),
+                Ok(None) => break,
                 Ok(Some(bytes)) => return Seen::Bytes(bytes),
                 Err(err) => return Seen::Unreadable(err.to_string()),
             }
@@ -438,7 +439,7 @@ impl Reloader {
 
 /// Reads of a missing file before it counts as removed, and the pause
 /// between them (only on this reload thread, never on a call's path).
-const MISS_RETRIES: usize = 3;
+const MISS_READS: usize = 3;
 const MISS_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// The file's bytes, `None` when it does not exist. Reads one byte past

@@ -240,7 +240,7 @@ pub async fn serve_with_store(
     };
     tokio::select! {
         result = server => result?,
-        () = deadline => tracing::warn!(?drain_budget, "drain timeout; closing the remaining connections"),
+        () = deadline => tracing::warn!(?drain_budget, "drain timeout; no longer waiting for the remaining connections"),
         // The health-only server runs until the main one is done (it is
         // dropped with this select); it ends early only by failing.
         result = health_only => result?,
