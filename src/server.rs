@@ -2,10 +2,12 @@
 //! listener, with deliberate limits, load shedding, optional TLS, an
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
 
+mod coalesce;
 mod linger;
 mod overload;
 mod tls;
 
+pub use coalesce::{CoalescedWrites, HIGH_WATER};
 pub use linger::{LINGER, LingeringClose};
 
 pub use overload::{Shed, ShedFuture};
@@ -251,14 +253,14 @@ pub async fn serve_with_store(
     Ok(())
 }
 
-/// Accepted connections: no Nagle delay (small responses go out at once),
-/// and a lingering close (see [`LingeringClose`]).
+/// Accepted connections: no Nagle delay (we decide when bytes go out, see
+/// [`CoalescedWrites`]), and a lingering close (see [`LingeringClose`]).
 fn incoming(
     listener: TcpListener,
-) -> impl Stream<Item = std::io::Result<LingeringClose<tokio::net::TcpStream>>> {
+) -> impl Stream<Item = std::io::Result<CoalescedWrites<LingeringClose<tokio::net::TcpStream>>>> {
     TcpIncoming::from(listener)
         .with_nodelay(Some(true))
-        .map(|accepted| accepted.map(LingeringClose::new))
+        .map(|accepted| accepted.map(|tcp| CoalescedWrites::new(LingeringClose::new(tcp))))
 }
 
 /// A server builder with this config's transport limits, shared by the
