@@ -220,7 +220,17 @@ async fn phase(args: &Args, clients: &[Clients], rpc: Rpc, length: Duration) -> 
     let mut workers = JoinSet::new();
     for worker in 0..args.concurrency {
         let clients = clients[worker % clients.len()].clone();
-        workers.spawn(worker_loop(clients, rpc, deadline, interval));
+        // Worker k starts k/concurrency of an interval late, so the calls
+        // are spread evenly; started together, every worker would fire in
+        // the same instant and the figure would be the time to drain a
+        // burst of `concurrency` calls, not latency at this rate.
+        let ticker = interval.map(|every| {
+            let offset = every.mul_f64(worker as f64 / args.concurrency as f64);
+            let mut t = tokio::time::interval_at((start + offset).into(), every);
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            t
+        });
+        workers.spawn(worker_loop(clients, rpc, deadline, ticker));
     }
     let mut tally = Tally::new();
     while let Some(result) = workers.join_next().await {
@@ -234,14 +244,9 @@ async fn worker_loop(
     mut clients: Clients,
     rpc: Rpc,
     deadline: Instant,
-    interval: Option<Duration>,
+    mut ticker: Option<tokio::time::Interval>,
 ) -> Tally {
     let mut tally = Tally::new();
-    let mut ticker = interval.map(|i| {
-        let mut t = tokio::time::interval(i);
-        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        t
-    });
     while Instant::now() < deadline {
         if let Some(ticker) = &mut ticker {
             ticker.tick().await;
