@@ -16,19 +16,25 @@
 //! ```
 //!
 //! `--rate R` switches to an open loop at R requests/s in total (for latency
-//! at a fixed offered load). Exits non-zero if any call failed.
+//! at a fixed offered load). Requests queued together share one write, as
+//! grpc-go and grpcio clients send them; `--write-per-call` gives a tonic
+//! client's one write per request. Exits non-zero if any call failed.
 
 use std::{
     fmt,
+    future::Future,
     net::SocketAddr,
+    pin::Pin,
     process::ExitCode,
+    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
+use hyper_util::rt::TokioIo;
 use prost::Message as _;
-use tokio::task::JoinSet;
+use tokio::{net::TcpStream, task::JoinSet};
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -37,6 +43,7 @@ use vehicle_error_interpreter::pb::{
     InterpretRequest, MatchKind, StructuredError, interpret_request::Input,
     interpreter_service_client::InterpreterServiceClient,
 };
+use vehicle_error_interpreter::server::CoalescedWrites;
 
 /// The DOOR_OPEN body exactly as the API documents it.
 const DOOR_OPEN_BODY: &str = r#"{"type":"VEHICLE_STATE","code":"DOOR_OPEN","description":"The vehicle could not perform your request because one or more of its doors are open.","docURL":"https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#door-open","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b","resolution":{"type":null},"suggestedUserMessage":"Your vehicle was unable to lock. Please ensure that all doors and the trunk are fully closed."}"#;
@@ -94,6 +101,11 @@ struct Args {
     /// Print one JSON object per RPC instead of a table.
     #[arg(long)]
     json: bool,
+    /// Send each request with its own write, as a tonic client does,
+    /// instead of coalescing the requests of one turn into one write as
+    /// grpc-go and grpcio clients do (the default).
+    #[arg(long)]
+    write_per_call: bool,
     /// Write the first `--rpc`'s request as a gRPC length-prefixed message
     /// to this file and exit: the body for h2load's `--data`.
     #[arg(long)]
@@ -183,10 +195,14 @@ fn main() -> ExitCode {
 async fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     let mut clients = Vec::with_capacity(args.connections);
     for _ in 0..args.connections.max(1) {
-        let channel = Endpoint::from_shared(format!("http://{}", args.addr))?
-            .tcp_nodelay(true)
-            .connect()
-            .await?;
+        let endpoint = Endpoint::from_shared(format!("http://{}", args.addr))?.tcp_nodelay(true);
+        let channel = if args.write_per_call {
+            endpoint.connect().await?
+        } else {
+            endpoint
+                .connect_with_connector(CoalescingConnector(args.addr))
+                .await?
+        };
         clients.push(Clients {
             interpreter: InterpreterServiceClient::new(channel.clone()),
             health: HealthClient::new(channel),
@@ -208,6 +224,34 @@ async fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     }
     report(args, &totals);
     Ok(totals.iter().all(|(_, t)| t.errors == 0 && t.ok > 0))
+}
+
+/// Opens connections whose writes are coalesced the way the server's are
+/// (`CoalescedWrites`). A tonic client flushes every request on its own;
+/// the Go and Python services that call the interpreter batch what they
+/// have queued into one write (grpc-go's writer flushes only when idle),
+/// and so does h2load. Measured per-call writes made the load generator
+/// itself the bottleneck and cost the server a read per request.
+#[derive(Clone, Copy)]
+struct CoalescingConnector(SocketAddr);
+
+impl tower::Service<http::Uri> for CoalescingConnector {
+    type Response = TokioIo<CoalescedWrites<TcpStream>>;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: http::Uri) -> Self::Future {
+        let addr = self.0;
+        Box::pin(async move {
+            let tcp = TcpStream::connect(addr).await?;
+            tcp.set_nodelay(true)?;
+            Ok(TokioIo::new(CoalescedWrites::new(tcp)))
+        })
+    }
 }
 
 /// Runs `rpc` with `args.concurrency` workers for `length`.

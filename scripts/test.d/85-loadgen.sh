@@ -11,4 +11,8 @@ trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
 "${CARGO_TARGET_DIR:-target}/debug/examples/loadgen" --addr "$SERVER_ADDR" --rpc interpret --rpc interpret-structured \
   --rpc health --concurrency 8 --connections 2 --duration 3s --warmup 0s --rounds 1 \
   --server-pid "$SERVER_PID"
+# The other paths scripts/bench takes: the open loop, and a tonic client's
+# own per-call writes instead of coalesced ones.
+"${CARGO_TARGET_DIR:-target}/debug/examples/loadgen" --addr "$SERVER_ADDR" --rpc interpret \
+  --concurrency 4 --connections 2 --duration 1s --warmup 0s --rounds 1 --rate 400 --write-per-call
 stop_server
