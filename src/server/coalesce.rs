@@ -1,46 +1,49 @@
 //! Write coalescing: the responses a connection produces in one turn go
-//! out in one `writev`, not one per response.
+//! out in one write, not one or two per response.
 //!
 //! Why: h2 writes a DATA frame of 256 bytes or more by reference and
 //! flushes the socket before it can queue the next frame, so every
 //! response bigger than that costs its own write, and its trailers often a
 //! second one. An interpretation is about 2 KiB, so a busy connection made
-//! two write syscalls per call; on loopback each one also runs the
-//! receiver's TCP path, which made Interpret cost 34 µs of server CPU
-//! against Health.Check's 20 µs. grpc-go avoids this the same way: its
-//! writer (`loopyWriter.run`) flushes only when it has nothing more
-//! queued, and with under 1,000 bytes buffered it first yields once to let
-//! other streams add theirs, which is what the deferred flush here does.
+//! about two write syscalls per call; on loopback each one also runs the
+//! receiver's TCP path, which made Interpret cost 16–20 µs of server CPU
+//! against Health.Check's 11–12 µs. grpc-go's writer (`loopyWriter.run`)
+//! likewise flushes only when it has nothing more queued, and with under
+//! 1,000 bytes buffered it first yields once to let other streams add
+//! theirs; here the first flush after new bytes is always deferred.
 //!
-//! How: writes are copied into a buffer, and a flush request is deferred
-//! once. The wrapper wakes its own task, so the connection is polled again
-//! right after the tasks already queued (the handlers finishing more
-//! calls); the buffer goes out at the next flush that added nothing new,
-//! at the next read (never wait for input while holding output: that is
-//! what keeps the TLS handshake moving), when it passes [`HIGH_WATER`], or
-//! at shutdown. One extra poll of the connection is the whole latency
-//! cost; docs/benchmarks.md has what it bought.
+//! How: writes are copied into a buffer of at most [`HIGH_WATER`] bytes, and
+//! the first flush request after new bytes is deferred: the wrapper wakes
+//! its own task, so the connection is polled again after the tasks already
+//! queued (the handlers finishing more calls). The buffer goes out at the
+//! next flush that added nothing new, at the next read (never wait for
+//! input while holding output: that is what keeps the TLS handshake
+//! moving), when it is full, at shutdown, and, as far as the socket takes
+//! it without waiting, when the connection is dropped (a TLS alert is
+//! written just before the handshake's connection is dropped). The cost is
+//! at most one extra poll of the connection; docs/benchmarks.md has what it
+//! bought.
 
 use std::{
     io,
     pin::Pin,
-    task::{Context, Poll, ready},
+    task::{Context, Poll, Waker, ready},
 };
 
 use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::transport::server::Connected;
 
-/// Buffered bytes at which a write goes to the socket without waiting for
-/// a flush: h2's own write buffer size, so a connection holds at most
-/// about twice this.
+/// The most bytes a connection holds back: h2's own write buffer size. A
+/// write of this much or more on an empty buffer goes straight to the
+/// socket; the buffer's memory is kept for the connection's life.
 pub const HIGH_WATER: usize = 16 * 1024;
 
 pin_project! {
     /// A connection whose writes are buffered and whose flushes are
-    /// deferred by one poll, so a burst of responses shares one write.
+    /// deferred once, so a burst of responses shares one write.
     #[derive(Debug)]
-    pub struct CoalescedWrites<IO> {
+    pub struct CoalescedWrites<IO: AsyncWrite> {
         #[pin]
         io: IO,
         // Bytes not yet written; `sent` of them already went out.
@@ -51,11 +54,24 @@ pin_project! {
         // A flush was requested and deferred: the buffer must go out before
         // the connection waits for anything.
         owed: bool,
+        // A write error met while reading, kept for the next write, flush
+        // or shutdown: input already received is still delivered.
+        error: Option<io::Error>,
+    }
+
+    impl<IO: AsyncWrite> PinnedDrop for CoalescedWrites<IO> {
+        fn drop(this: Pin<&mut Self>) {
+            // Best effort, without waiting: what the socket takes now. This
+            // is how a TLS handshake failure's alert still reaches the
+            // client, as it did without this wrapper.
+            let mut cx = Context::from_waker(Waker::noop());
+            let _ = this.poll_drain(&mut cx);
+        }
     }
 }
 
-impl<IO> CoalescedWrites<IO> {
-    /// Wraps an accepted connection.
+impl<IO: AsyncWrite> CoalescedWrites<IO> {
+    /// Wraps a connection.
     pub fn new(io: IO) -> Self {
         Self {
             io,
@@ -63,19 +79,10 @@ impl<IO> CoalescedWrites<IO> {
             sent: 0,
             fresh: false,
             owed: false,
+            error: None,
         }
     }
-}
 
-impl<IO: Connected> Connected for CoalescedWrites<IO> {
-    type ConnectInfo = IO::ConnectInfo;
-
-    fn connect_info(&self) -> Self::ConnectInfo {
-        self.io.connect_info()
-    }
-}
-
-impl<IO: AsyncWrite> CoalescedWrites<IO> {
     /// Writes the whole buffer to the socket.
     fn poll_drain(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut this = self.project();
@@ -88,24 +95,50 @@ impl<IO: AsyncWrite> CoalescedWrites<IO> {
         }
         this.buf.clear();
         *this.sent = 0;
+        *this.fresh = false;
         *this.owed = false;
         Poll::Ready(Ok(()))
     }
 
-    /// Makes room for `len` more bytes: drains a buffer past the high-water
-    /// mark first (back-pressure from the socket reaches the caller here).
-    /// Returns false when `len` bytes should bypass the buffer.
+    /// Before a write: reports a write error met while reading, and
+    /// drains a full buffer (back-pressure from the socket reaches the
+    /// caller here). Returns how many of `len` bytes the buffer takes now,
+    /// or None when they should bypass it.
     fn poll_reserve(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         len: usize,
-    ) -> Poll<io::Result<bool>> {
+    ) -> Poll<io::Result<Option<usize>>> {
+        if let Some(err) = self.as_mut().project().error.take() {
+            return Poll::Ready(Err(err));
+        }
         if self.buf.len() >= HIGH_WATER {
             ready!(self.as_mut().poll_drain(cx))?;
         }
         // A big write on an empty buffer goes straight out: copying it buys
         // nothing.
-        Poll::Ready(Ok(!(self.buf.is_empty() && len >= HIGH_WATER)))
+        if self.buf.is_empty() && len >= HIGH_WATER {
+            return Poll::Ready(Ok(None));
+        }
+        Poll::Ready(Ok(Some(len.min(HIGH_WATER - self.buf.len()))))
+    }
+}
+
+/// Grows `buf` for `extra` more bytes the way `Vec` does (doubling), but
+/// never past [`HIGH_WATER`], the most it will hold.
+fn reserve(buf: &mut Vec<u8>, extra: usize) {
+    let needed = buf.len() + extra;
+    if needed > buf.capacity() {
+        let target = needed.max(2 * buf.capacity()).min(HIGH_WATER);
+        buf.reserve_exact(target - buf.len());
+    }
+}
+
+impl<IO: Connected + AsyncWrite> Connected for CoalescedWrites<IO> {
+    type ConnectInfo = IO::ConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.io.connect_info()
     }
 }
 
@@ -115,11 +148,12 @@ impl<IO: AsyncRead + AsyncWrite> AsyncRead for CoalescedWrites<IO> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        if self.owed {
+        if self.owed && self.error.is_none() {
             // A full socket must not stop us reading: the drain has
             // registered for writability and is retried at the next poll.
-            if let Poll::Ready(Err(e)) = self.as_mut().poll_drain(cx) {
-                return Poll::Ready(Err(e));
+            // A failed write must not hide input already received either.
+            if let Poll::Ready(Err(err)) = self.as_mut().poll_drain(cx) {
+                *self.as_mut().project().error = Some(err);
             }
         }
         self.project().io.poll_read(cx, buf)
@@ -132,13 +166,14 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if !ready!(self.as_mut().poll_reserve(cx, data.len()))? {
+        let Some(take) = ready!(self.as_mut().poll_reserve(cx, data.len()))? else {
             return self.project().io.poll_write(cx, data);
-        }
+        };
         let this = self.project();
-        this.buf.extend_from_slice(data);
+        reserve(this.buf, take);
+        this.buf.extend_from_slice(&data[..take]);
         *this.fresh = true;
-        Poll::Ready(Ok(data.len()))
+        Poll::Ready(Ok(take))
     }
 
     fn poll_write_vectored(
@@ -147,24 +182,35 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let len = bufs.iter().map(|b| b.len()).sum();
-        if !ready!(self.as_mut().poll_reserve(cx, len))? {
+        let Some(take) = ready!(self.as_mut().poll_reserve(cx, len))? else {
             return self.project().io.poll_write_vectored(cx, bufs);
-        }
+        };
         let this = self.project();
+        reserve(this.buf, take);
+        let mut left = take;
         for b in bufs {
-            this.buf.extend_from_slice(b);
+            let n = b.len().min(left);
+            this.buf.extend_from_slice(&b[..n]);
+            left -= n;
+            if left == 0 {
+                break;
+            }
         }
         *this.fresh = true;
-        Poll::Ready(Ok(len))
+        Poll::Ready(Ok(take))
     }
 
-    /// True whatever the socket says: every write lands in our buffer, so
-    /// h2 may hand over its payloads by reference.
+    /// True whatever the socket says: small writes are gathered in our
+    /// buffer and large ones go out whole, so h2 may hand over its
+    /// payloads by reference instead of copying them into its own buffer.
     fn is_write_vectored(&self) -> bool {
         true
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(err) = self.as_mut().project().error.take() {
+            return Poll::Ready(Err(err));
+        }
         if self.buf.is_empty() {
             return self.project().io.poll_flush(cx);
         }
@@ -172,7 +218,7 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             let this = self.project();
             *this.fresh = false;
             *this.owed = true;
-            // Guarantees the poll in which the buffer goes out.
+            // Asks for the poll in which the buffer goes out.
             cx.waker().wake_by_ref();
             return Poll::Ready(Ok(()));
         }
@@ -181,6 +227,9 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(err) = self.as_mut().project().error.take() {
+            return Poll::Ready(Err(err));
+        }
         ready!(self.as_mut().poll_drain(cx))?;
         self.project().io.poll_shutdown(cx)
     }
@@ -189,26 +238,22 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
 #[cfg(test)]
 mod tests {
     use std::sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     };
-    use std::task::{Wake, Waker};
+    use std::task::Wake;
 
     use super::*;
 
-    /// A socket that records each write it accepts, taking at most
-    /// `per_write` bytes at a time, and never has anything to read.
+    /// A socket that records each write it accepts (in a log that outlives
+    /// it), taking at most `per_write` bytes at a time, failing every write
+    /// when `broken`, and never having anything to read.
     #[derive(Default)]
     struct Socket {
-        writes: Vec<Vec<u8>>,
+        log: Arc<Mutex<Vec<Vec<u8>>>>,
         per_write: Option<usize>,
+        broken: bool,
         shut: bool,
-    }
-
-    impl Socket {
-        fn bytes(&self) -> Vec<u8> {
-            self.writes.concat()
-        }
     }
 
     impl AsyncRead for Socket {
@@ -223,12 +268,15 @@ mod tests {
 
     impl AsyncWrite for Socket {
         fn poll_write(
-            mut self: Pin<&mut Self>,
+            self: Pin<&mut Self>,
             _: &mut Context<'_>,
             data: &[u8],
         ) -> Poll<io::Result<usize>> {
+            if self.broken {
+                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+            }
             let n = data.len().min(self.per_write.unwrap_or(usize::MAX));
-            self.writes.push(data[..n].to_vec());
+            self.log.lock().unwrap().push(data[..n].to_vec());
             Poll::Ready(Ok(n))
         }
 
@@ -257,6 +305,7 @@ mod tests {
 
     struct Harness {
         io: CoalescedWrites<Socket>,
+        log: Arc<Mutex<Vec<Vec<u8>>>>,
         wakes: Arc<Wakes>,
         waker: Waker,
     }
@@ -265,22 +314,31 @@ mod tests {
         fn new(socket: Socket) -> Self {
             let wakes = Arc::new(Wakes::default());
             Self {
+                log: socket.log.clone(),
                 io: CoalescedWrites::new(socket),
                 waker: Waker::from(wakes.clone()),
                 wakes,
             }
         }
 
-        fn write(&mut self, data: &[u8]) {
-            let mut cx = Context::from_waker(&self.waker);
-            let written = Pin::new(&mut self.io).poll_write(&mut cx, data);
-            assert!(matches!(written, Poll::Ready(Ok(n)) if n == data.len()));
+        /// Writes all of `data`, as h2 does, one accepted part at a time.
+        fn write(&mut self, mut data: &[u8]) {
+            while !data.is_empty() {
+                let mut cx = Context::from_waker(&self.waker);
+                match Pin::new(&mut self.io).poll_write(&mut cx, data) {
+                    Poll::Ready(Ok(n)) if n > 0 => data = &data[n..],
+                    other => panic!("write: {other:?}"),
+                }
+                assert!(self.io.buf.len() <= HIGH_WATER, "buffer past the mark");
+            }
         }
 
-        fn flush(&mut self) {
+        fn flush(&mut self) -> io::Result<()> {
             let mut cx = Context::from_waker(&self.waker);
-            let flushed = Pin::new(&mut self.io).poll_flush(&mut cx);
-            assert!(matches!(flushed, Poll::Ready(Ok(()))));
+            match Pin::new(&mut self.io).poll_flush(&mut cx) {
+                Poll::Ready(result) => result,
+                Poll::Pending => panic!("flush pending on a socket that never blocks"),
+            }
         }
 
         fn read(&mut self) {
@@ -294,8 +352,12 @@ mod tests {
             );
         }
 
-        fn socket(&self) -> &Socket {
-            &self.io.io
+        fn writes(&self) -> Vec<Vec<u8>> {
+            self.log.lock().unwrap().clone()
+        }
+
+        fn bytes(&self) -> Vec<u8> {
+            self.writes().concat()
         }
     }
 
@@ -304,16 +366,16 @@ mod tests {
         let mut h = Harness::new(Socket::default());
         h.write(b"headers");
         h.write(b"data");
-        h.flush();
-        assert!(h.socket().writes.is_empty(), "the first flush is deferred");
+        h.flush().unwrap();
+        assert!(h.writes().is_empty(), "the first flush is deferred");
         assert_eq!(h.wakes.0.load(Ordering::SeqCst), 1, "and schedules a poll");
         h.write(b"trailers");
-        h.flush();
-        assert!(h.socket().writes.is_empty(), "fresh bytes defer it again");
-        h.flush();
-        assert_eq!(h.socket().writes, vec![b"headersdatatrailers".to_vec()]);
-        h.flush();
-        assert_eq!(h.socket().writes.len(), 1, "nothing left to write");
+        h.flush().unwrap();
+        assert!(h.writes().is_empty(), "fresh bytes defer it again");
+        h.flush().unwrap();
+        assert_eq!(h.writes(), vec![b"headersdatatrailers".to_vec()]);
+        h.flush().unwrap();
+        assert_eq!(h.writes().len(), 1, "nothing left to write");
     }
 
     #[test]
@@ -321,26 +383,47 @@ mod tests {
         let mut h = Harness::new(Socket::default());
         h.write(b"client hello reply");
         h.read();
-        assert!(h.socket().writes.is_empty(), "no flush asked for yet");
-        h.flush();
+        assert!(h.writes().is_empty(), "no flush asked for yet");
+        h.flush().unwrap();
         h.read();
-        assert_eq!(h.socket().bytes(), b"client hello reply");
+        assert_eq!(h.bytes(), b"client hello reply");
     }
 
     #[test]
-    fn past_the_high_water_mark_writes_go_out_without_a_flush() {
+    fn the_buffer_never_holds_more_than_the_high_water_mark() {
         let mut h = Harness::new(Socket::default());
         let chunk = vec![7u8; 1000];
-        let mut sent = 0;
-        while h.socket().writes.is_empty() {
+        for _ in 0..40 {
             h.write(&chunk);
-            sent += chunk.len();
-            assert!(
-                sent <= HIGH_WATER + 2 * chunk.len(),
-                "the buffer grows without bound"
-            );
         }
-        assert!(h.socket().bytes().len() >= HIGH_WATER);
+        // A vectored write as h2 makes it: a frame head chained with a
+        // large payload, onto a buffer that is not empty, retried with
+        // what is left until all of it is taken.
+        let head = b"frame head".as_slice();
+        let payload = vec![9u8; 3 * HIGH_WATER];
+        let mut taken = 0;
+        while taken < head.len() + payload.len() {
+            let slices = if taken < head.len() {
+                vec![io::IoSlice::new(&head[taken..]), io::IoSlice::new(&payload)]
+            } else {
+                vec![io::IoSlice::new(&payload[taken - head.len()..])]
+            };
+            let mut cx = Context::from_waker(&h.waker);
+            let Poll::Ready(Ok(n)) = Pin::new(&mut h.io).poll_write_vectored(&mut cx, &slices)
+            else {
+                panic!("vectored write did not complete");
+            };
+            assert!(n > 0, "no progress");
+            assert!(h.io.buf.len() <= HIGH_WATER, "buffer past the mark");
+            taken += n;
+        }
+        h.flush().unwrap();
+        h.flush().unwrap();
+        let mut expected = vec![7u8; 40 * 1000];
+        expected.extend_from_slice(head);
+        expected.extend_from_slice(&payload);
+        assert_eq!(h.bytes(), expected);
+        assert!(h.io.buf.capacity() <= HIGH_WATER);
     }
 
     #[test]
@@ -348,7 +431,7 @@ mod tests {
         let mut h = Harness::new(Socket::default());
         let big = vec![1u8; HIGH_WATER];
         h.write(&big);
-        assert_eq!(h.socket().writes, vec![big]);
+        assert_eq!(h.writes(), vec![big]);
         assert!(h.io.buf.is_empty());
     }
 
@@ -362,10 +445,10 @@ mod tests {
         for part in parts {
             h.write(part);
         }
-        h.flush();
-        h.flush();
-        assert_eq!(h.socket().bytes(), parts.concat());
-        assert!(h.socket().writes.iter().all(|w| w.len() <= 3));
+        h.flush().unwrap();
+        h.flush().unwrap();
+        assert_eq!(h.bytes(), parts.concat());
+        assert!(h.writes().iter().all(|w| w.len() <= 3));
     }
 
     #[test]
@@ -377,7 +460,31 @@ mod tests {
             Pin::new(&mut h.io).poll_shutdown(&mut cx),
             Poll::Ready(Ok(()))
         ));
-        assert_eq!(h.socket().bytes(), b"GOAWAY");
-        assert!(h.socket().shut);
+        assert_eq!(h.bytes(), b"GOAWAY");
+        assert!(h.io.io.shut);
+    }
+
+    #[test]
+    fn dropping_the_connection_sends_what_is_buffered() {
+        let mut h = Harness::new(Socket::default());
+        h.write(b"TLS alert");
+        let log = h.log.clone();
+        drop(h);
+        assert_eq!(log.lock().unwrap().concat(), b"TLS alert");
+    }
+
+    #[test]
+    fn a_write_error_met_while_reading_waits_for_the_next_flush() {
+        let mut h = Harness::new(Socket {
+            broken: true,
+            ..Socket::default()
+        });
+        h.write(b"response");
+        h.flush().unwrap();
+        // The read goes on (to deliver input already received) ...
+        h.read();
+        // ... and the writer learns of the broken pipe.
+        let err = h.flush().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     }
 }
