@@ -15,6 +15,8 @@ use rcgen::{
     BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
+use rustls::pki_types::pem::PemObject as _;
+use tokio::io::AsyncReadExt as _;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tokio_stream::StreamExt;
 use tonic::{
@@ -240,6 +242,50 @@ async fn mutual_tls_requires_a_client_certificate_from_the_ca() {
     interpret(tls_channel(server.addr, &pki.ca, Some(&pki.client)).await)
         .await
         .expect("client with a good certificate served");
+    server.stop().await;
+}
+
+/// A client refused under mutual TLS is told why: the server's
+/// `certificate_required` alert reaches it. rustls writes the alert just
+/// before the failed handshake's connection is dropped, so a connection
+/// wrapper that holds writes back (`CoalescedWrites`) must still send it.
+/// A raw TLS client that reads after its handshake, sending no request,
+/// makes this exact: a gRPC client's request, unread when the server
+/// closes, can turn the close into a reset that discards the alert.
+#[tokio::test]
+async fn mutual_tls_refusal_reaches_the_client_as_an_alert() {
+    let pki = Pki::new();
+    let server = TlsServer::spawn(pki.files(true), false).await;
+
+    let ca = rustls::pki_types::CertificateDer::from_pem_slice(pki.ca.as_bytes()).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let read = async {
+        // TLS 1.3: the client's side of the handshake completes before the
+        // server has checked the (missing) certificate; the verdict comes
+        // with the first read.
+        let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await?;
+        tls.read(&mut [0u8; 64]).await
+    };
+    let err = tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("refusal hung")
+        .expect_err("client without certificate served");
+    assert!(
+        err.to_string().contains("CertificateRequired"),
+        "no certificate_required alert: {err}"
+    );
     server.stop().await;
 }
 
