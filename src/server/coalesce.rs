@@ -18,15 +18,16 @@
 //! queued (the handlers finishing more calls). The buffer goes out at the
 //! next flush that added nothing new, at the next read (never wait for
 //! input while holding output: that is what keeps the TLS handshake
-//! moving), when it is full, at shutdown, and, as far as the socket takes
-//! it without waiting, when the connection is dropped (a TLS alert is
+//! moving), at the next write once it is full, at shutdown, and, as far
+//! as the socket takes it without waiting, when the connection is dropped (a TLS alert is
 //! written just before the handshake's connection is dropped). The cost is
 //! at most one extra poll of the connection; docs/benchmarks.md has what it
 //! bought.
 
 use std::{
+    future::Future as _,
     io,
-    pin::Pin,
+    pin::{Pin, pin},
     task::{Context, Poll, Waker, ready},
 };
 
@@ -54,18 +55,21 @@ pin_project! {
         // A flush was requested and deferred: the buffer must go out before
         // the connection waits for anything.
         owed: bool,
-        // A write error met while reading, kept for the next write, flush
-        // or shutdown: input already received is still delivered.
-        error: Option<io::Error>,
+        // Set when a write failed while reading: input already received is
+        // still delivered, and every later write, flush or shutdown fails
+        // with this kind.
+        broken: Option<io::ErrorKind>,
     }
 
     impl<IO: AsyncWrite> PinnedDrop for CoalescedWrites<IO> {
-        fn drop(this: Pin<&mut Self>) {
+        fn drop(mut this: Pin<&mut Self>) {
             // Best effort, without waiting: what the socket takes now. This
             // is how a TLS handshake failure's alert still reaches the
-            // client, as it did without this wrapper.
+            // client, as it did without this wrapper. Unconstrained, so a
+            // task that used up its I/O budget still tries the write.
             let mut cx = Context::from_waker(Waker::noop());
-            let _ = this.poll_drain(&mut cx);
+            let drain = std::future::poll_fn(|cx| this.as_mut().poll_drain(cx));
+            let _ = pin!(tokio::task::unconstrained(drain)).poll(&mut cx);
         }
     }
 }
@@ -79,7 +83,7 @@ impl<IO: AsyncWrite> CoalescedWrites<IO> {
             sent: 0,
             fresh: false,
             owed: false,
-            error: None,
+            broken: None,
         }
     }
 
@@ -100,17 +104,17 @@ impl<IO: AsyncWrite> CoalescedWrites<IO> {
         Poll::Ready(Ok(()))
     }
 
-    /// Before a write: reports a write error met while reading, and
-    /// drains a full buffer (back-pressure from the socket reaches the
-    /// caller here). Returns how many of `len` bytes the buffer takes now,
-    /// or None when they should bypass it.
+    /// Before a write: fails if a write already failed, and drains a full
+    /// buffer (back-pressure from the socket reaches the caller here).
+    /// Returns how many of `len` bytes the buffer takes now, or None when
+    /// they should bypass it.
     fn poll_reserve(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         len: usize,
     ) -> Poll<io::Result<Option<usize>>> {
-        if let Some(err) = self.as_mut().project().error.take() {
-            return Poll::Ready(Err(err));
+        if let Some(kind) = self.broken {
+            return Poll::Ready(Err(kind.into()));
         }
         if self.buf.len() >= HIGH_WATER {
             ready!(self.as_mut().poll_drain(cx))?;
@@ -148,12 +152,12 @@ impl<IO: AsyncRead + AsyncWrite> AsyncRead for CoalescedWrites<IO> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        if self.owed && self.error.is_none() {
+        if self.owed && self.broken.is_none() {
             // A full socket must not stop us reading: the drain has
             // registered for writability and is retried at the next poll.
             // A failed write must not hide input already received either.
             if let Poll::Ready(Err(err)) = self.as_mut().poll_drain(cx) {
-                *self.as_mut().project().error = Some(err);
+                *self.as_mut().project().broken = Some(err.kind());
             }
         }
         self.project().io.poll_read(cx, buf)
@@ -166,6 +170,9 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if data.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         let Some(take) = ready!(self.as_mut().poll_reserve(cx, data.len()))? else {
             return self.project().io.poll_write(cx, data);
         };
@@ -182,6 +189,9 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let len = bufs.iter().map(|b| b.len()).sum();
+        if len == 0 {
+            return Poll::Ready(Ok(0));
+        }
         let Some(take) = ready!(self.as_mut().poll_reserve(cx, len))? else {
             return self.project().io.poll_write_vectored(cx, bufs);
         };
@@ -200,16 +210,17 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         Poll::Ready(Ok(take))
     }
 
-    /// True whatever the socket says: small writes are gathered in our
-    /// buffer and large ones go out whole, so h2 may hand over its
-    /// payloads by reference instead of copying them into its own buffer.
+    /// True whatever the socket says: writes are gathered in our buffer (a
+    /// large one on an empty buffer goes out whole), so the writer above
+    /// (h2, or rustls under TLS) may hand over its payloads by reference
+    /// instead of copying them into its own buffer first.
     fn is_write_vectored(&self) -> bool {
         true
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Some(err) = self.as_mut().project().error.take() {
-            return Poll::Ready(Err(err));
+        if let Some(kind) = self.broken {
+            return Poll::Ready(Err(kind.into()));
         }
         if self.buf.is_empty() {
             return self.project().io.poll_flush(cx);
@@ -227,8 +238,8 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Some(err) = self.as_mut().project().error.take() {
-            return Poll::Ready(Err(err));
+        if let Some(kind) = self.broken {
+            return Poll::Ready(Err(kind.into()));
         }
         ready!(self.as_mut().poll_drain(cx))?;
         self.project().io.poll_shutdown(cx)
@@ -483,8 +494,23 @@ mod tests {
         h.flush().unwrap();
         // The read goes on (to deliver input already received) ...
         h.read();
-        // ... and the writer learns of the broken pipe.
+        // ... and the writer learns of the broken pipe, at every later call.
         let err = h.flush().unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        let mut cx = Context::from_waker(&h.waker);
+        let again = Pin::new(&mut h.io).poll_write(&mut cx, b"more");
+        assert!(matches!(again, Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe));
+        assert_eq!(h.flush().unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn an_empty_write_changes_nothing() {
+        let mut h = Harness::new(Socket::default());
+        let mut cx = Context::from_waker(&h.waker);
+        assert!(matches!(
+            Pin::new(&mut h.io).poll_write(&mut cx, b""),
+            Poll::Ready(Ok(0))
+        ));
+        assert!(!h.io.fresh && h.io.buf.is_empty());
     }
 }
