@@ -22,11 +22,8 @@
 
 use std::{
     fmt,
-    future::Future,
     net::SocketAddr,
-    pin::Pin,
     process::ExitCode,
-    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
@@ -200,7 +197,7 @@ async fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
             endpoint.connect().await?
         } else {
             endpoint
-                .connect_with_connector(CoalescingConnector(args.addr))
+                .connect_with_connector(coalescing_connector(args.addr))
                 .await?
         };
         clients.push(Clients {
@@ -232,26 +229,19 @@ async fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
 /// have queued into one write (grpc-go's writer flushes only when idle),
 /// and so does h2load. Measured per-call writes made the load generator
 /// itself the bottleneck and cost the server a read per request.
-#[derive(Clone, Copy)]
-struct CoalescingConnector(SocketAddr);
-
-impl tower::Service<http::Uri> for CoalescingConnector {
-    type Response = TokioIo<CoalescedWrites<TcpStream>>;
-    type Error = std::io::Error;
-    type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _: http::Uri) -> Self::Future {
-        let addr = self.0;
-        Box::pin(async move {
-            let tcp = TcpStream::connect(addr).await?;
-            tcp.set_nodelay(true)?;
-            Ok(TokioIo::new(CoalescedWrites::new(tcp)))
-        })
-    }
+fn coalescing_connector(
+    addr: SocketAddr,
+) -> impl tower::Service<
+    http::Uri,
+    Response = TokioIo<CoalescedWrites<TcpStream>>,
+    Error = std::io::Error,
+    Future: Send,
+> + Clone {
+    tower::service_fn(move |_: http::Uri| async move {
+        let tcp = TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        Ok(TokioIo::new(CoalescedWrites::new(tcp)))
+    })
 }
 
 /// Runs `rpc` with `args.concurrency` workers for `length`.
