@@ -19,10 +19,10 @@
 //! next flush that added nothing new, at the next read (never wait for
 //! input while holding output: that is what keeps the TLS handshake
 //! moving), at the next write once it is full, at shutdown, and, as far
-//! as the socket takes it without waiting, when the connection is dropped (a TLS alert is
-//! written just before the handshake's connection is dropped). The cost is
-//! at most one extra poll of the connection; docs/benchmarks.md has what it
-//! bought.
+//! as the socket takes it without waiting, when the connection is dropped
+//! (a TLS alert is written just before the failed handshake's connection
+//! is dropped). The cost is at most one extra poll of the connection;
+//! docs/benchmarks.md has what it bought.
 
 use std::{
     future::Future as _,
