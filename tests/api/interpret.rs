@@ -271,3 +271,73 @@ async fn batch_answers_each_item_and_isolates_bad_ones() {
     assert_eq!(details.error_info().unwrap().reason, "MISSING_INPUT");
     server.stop().await;
 }
+
+/// Large and small answers share one connection without loss or mix-up: a
+/// full batch (about 220 KB, well past the connection's 16 KiB write
+/// buffer, so it is taken in parts and written around the buffer) while
+/// dozens of single calls complete on the same connection. Each batch item
+/// must equal the answer the same request gets on its own.
+#[tokio::test]
+async fn full_batches_and_single_calls_share_a_connection_intact() {
+    let server = TestServer::spawn().await;
+    let seeds = seed_bodies();
+    let requests: Vec<InterpretRequest> =
+        (0..100).map(|i| body(&seeds[i % seeds.len()].1)).collect();
+    let mut singles = Vec::new();
+    for request in &requests[..seeds.len()] {
+        let mut client = server.client.clone();
+        singles.push(
+            client
+                .interpret(request.clone())
+                .await
+                .unwrap()
+                .into_inner(),
+        );
+    }
+
+    let mut calls = tokio::task::JoinSet::new();
+    for round in 0..3 {
+        let mut client = server.client.clone();
+        let batch = requests.clone();
+        calls.spawn(async move {
+            let r = client
+                .batch_interpret(BatchInterpretRequest { requests: batch })
+                .await
+                .unwrap()
+                .into_inner();
+            (round, Some(r), None)
+        });
+        for i in 0..20 {
+            let mut client = server.client.clone();
+            let request = requests[i % seeds.len()].clone();
+            calls.spawn(async move {
+                let r = client.interpret(request).await.unwrap().into_inner();
+                (i, None, Some(r))
+            });
+        }
+    }
+    let (mut batches, mut single_calls) = (0, 0);
+    while let Some(joined) = calls.join_next().await {
+        match joined.unwrap() {
+            (_, Some(batch), None) => {
+                assert_eq!(batch.results.len(), 100);
+                for (i, result) in batch.results.iter().enumerate() {
+                    assert_eq!(result.status.as_ref().unwrap().code, 0, "item {i}");
+                    assert_eq!(
+                        result.response.as_ref(),
+                        Some(&singles[i % seeds.len()]),
+                        "item {i}"
+                    );
+                }
+                batches += 1;
+            }
+            (i, None, Some(single)) => {
+                assert_eq!(single, singles[i % seeds.len()], "call {i}");
+                single_calls += 1;
+            }
+            other => unreachable!("{other:?}"),
+        }
+    }
+    assert_eq!((batches, single_calls), (3, 60));
+    server.stop().await;
+}
