@@ -15,8 +15,9 @@
 //!     --duration 10s --server-pid "$(pgrep -f 'target/release/vehicle-error-interpreter')"
 //! ```
 //!
-//! `--rate R` switches to an open loop at R requests/s in total (for latency
-//! at a fixed offered load). Requests queued together share one write, as
+//! `--rate R` switches to an open loop at R requests/s in total, evenly
+//! spaced, each call timed from when it was due (for latency at a fixed
+//! offered load, without coordinated omission). Requests queued together share one write, as
 //! grpc-go and grpcio clients send them; `--write-per-call` gives a tonic
 //! client's one write per request. Exits non-zero if any call failed.
 
@@ -74,7 +75,9 @@ struct Args {
     /// RPCs to drive; several alternate in rounds.
     #[arg(long, value_enum, default_values_t = [Rpc::Interpret])]
     rpc: Vec<Rpc>,
-    /// Calls in flight at once, in total.
+    /// Calls in flight at once, in total (with `--rate`, the most in
+    /// flight: calls due while every worker is busy wait, and their wait
+    /// counts in their latency).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
     /// HTTP/2 connections the calls are spread over.
@@ -117,17 +120,21 @@ struct Tally {
     first_error: Option<String>,
     wall: Duration,
     server_cpu: Option<Duration>,
+    /// Open loop only: how late the pacer handed calls over (part of
+    /// `latency`, and the load generator's doing, not the server's).
+    pacer_lag: Option<Histogram<u64>>,
 }
 
 impl Tally {
     fn new() -> Self {
         Self {
-            latency: Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds"),
+            latency: new_histogram(),
             ok: 0,
             errors: 0,
             first_error: None,
             wall: Duration::ZERO,
             server_cpu: None,
+            pacer_lag: None,
         }
     }
 
@@ -139,6 +146,13 @@ impl Tally {
         self.wall += other.wall;
         self.server_cpu = match (self.server_cpu, other.server_cpu) {
             (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.pacer_lag = match (self.pacer_lag.take(), other.pacer_lag) {
+            (Some(mut a), Some(b)) => {
+                a.add(&b).expect("same bounds");
+                Some(a)
+            }
             (a, b) => a.or(b),
         };
     }
@@ -248,47 +262,98 @@ fn coalescing_connector(
 async fn phase(args: &Args, clients: &[Clients], rpc: Rpc, length: Duration) -> Tally {
     let start = Instant::now();
     let deadline = start + length;
-    let interval = args
-        .rate
-        .map(|rate| Duration::from_secs_f64(args.concurrency as f64 / rate));
     let mut workers = JoinSet::new();
+    let mut schedules = Vec::new();
     for worker in 0..args.concurrency {
         let clients = clients[worker % clients.len()].clone();
-        // Worker k starts k/concurrency of an interval late, so the calls
-        // are spread evenly; started together, every worker would fire in
-        // the same instant and the figure would be the time to drain a
-        // burst of `concurrency` calls, not latency at this rate.
-        let ticker = interval.map(|every| {
-            let offset = every.mul_f64(worker as f64 / args.concurrency as f64);
-            let mut t = tokio::time::interval_at((start + offset).into(), every);
-            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            t
+        let schedule = args.rate.map(|_| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            schedules.push(tx);
+            rx
         });
-        workers.spawn(worker_loop(clients, rpc, deadline, ticker));
+        workers.spawn(worker_loop(clients, rpc, deadline, schedule));
     }
+    let pacer = args.rate.map(|rate| {
+        let every = Duration::from_secs_f64(1.0 / rate);
+        std::thread::spawn(move || pace(schedules, start, deadline, every))
+    });
     let mut tally = Tally::new();
     while let Some(result) = workers.join_next().await {
         tally.merge(result.expect("worker panicked"));
     }
     tally.wall = start.elapsed();
+    if let Some(pacer) = pacer {
+        tally.pacer_lag = Some(pacer.join().expect("pacer panicked"));
+    }
     tally
 }
 
+/// The open loop's clock: hands call k its due time `start + k * every`,
+/// round robin over the workers, until `deadline`.
+///
+/// Why a thread and not tokio's timer: tokio's timer ticks in whole
+/// milliseconds, so at tens of thousands of calls per second it releases
+/// them in bursts of dozens per millisecond, and the percentiles measure
+/// the drain of those bursts. A sleeping thread wakes within about 0.1 ms.
+/// Workers time each call from its due time, not from when they got to
+/// it, so a call that waited behind a slow one counts its wait (no
+/// coordinated omission); the pacer's own wake-up delay is in that too,
+/// so it returns how late it handed each call over.
+fn pace(
+    workers: Vec<tokio::sync::mpsc::UnboundedSender<Instant>>,
+    start: Instant,
+    deadline: Instant,
+    every: Duration,
+) -> Histogram<u64> {
+    let mut lag = new_histogram();
+    for k in 0u32.. {
+        let due = start + every * k;
+        if due >= deadline {
+            break;
+        }
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        lag.saturating_record(micros(due.elapsed()));
+        // A worker gone means the phase is over.
+        if workers[k as usize % workers.len()].send(due).is_err() {
+            break;
+        }
+    }
+    // Closing the schedules is what tells the workers the phase is over.
+    drop(workers);
+    lag
+}
+
+fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds")
+}
+
+/// Whole microseconds, at least 1 (the histogram's lowest value).
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
+}
+
+/// Calls `rpc` back to back until `deadline` (closed loop), or once per
+/// due time from `schedule` until the pacer stops (open loop).
 async fn worker_loop(
     mut clients: Clients,
     rpc: Rpc,
     deadline: Instant,
-    mut ticker: Option<tokio::time::Interval>,
+    mut schedule: Option<tokio::sync::mpsc::UnboundedReceiver<Instant>>,
 ) -> Tally {
     let mut tally = Tally::new();
-    while Instant::now() < deadline {
-        if let Some(ticker) = &mut ticker {
-            ticker.tick().await;
-        }
-        let sent = Instant::now();
+    loop {
+        let since = match &mut schedule {
+            Some(schedule) => match schedule.recv().await {
+                Some(due) => due,
+                None => break,
+            },
+            None if Instant::now() < deadline => Instant::now(),
+            None => break,
+        };
         let outcome = call(&mut clients, rpc).await;
-        let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
-        tally.latency.saturating_record(micros.max(1));
+        tally.latency.saturating_record(micros(since.elapsed()));
         match outcome {
             Ok(()) => tally.ok += 1,
             Err(err) => {
@@ -369,9 +434,10 @@ fn report(args: &Args, totals: &[(Rpc, Tally)]) {
     let pct = |t: &Tally, q: f64| t.latency.value_at_quantile(q);
     for (rpc, t) in totals {
         let cpu = t.cpu_per_request_us();
+        let lag = t.pacer_lag.as_ref().map(|h| h.value_at_quantile(0.99));
         if args.json {
             println!(
-                "{{\"rpc\":\"{rpc}\",\"requests\":{},\"errors\":{},\"rps\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"server_cpu_us_per_request\":{}}}",
+                "{{\"rpc\":\"{rpc}\",\"requests\":{},\"errors\":{},\"rps\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"server_cpu_us_per_request\":{},\"pacer_lag_p99_us\":{}}}",
                 t.ok + t.errors,
                 t.errors,
                 t.rate(),
@@ -379,10 +445,11 @@ fn report(args: &Args, totals: &[(Rpc, Tally)]) {
                 pct(t, 0.99),
                 pct(t, 0.999),
                 cpu.map_or("null".to_owned(), |c| format!("{c:.2}")),
+                lag.map_or("null".to_owned(), |l| l.to_string()),
             );
         } else {
             println!(
-                "{rpc:<22} {:>9} req {:>9.0} req/s  p50 {:>6} us  p99 {:>6} us  p99.9 {:>6} us  errors {}  server cpu {}",
+                "{rpc:<22} {:>9} req {:>9.0} req/s  p50 {:>6} us  p99 {:>6} us  p99.9 {:>6} us  errors {}  server cpu {}{}",
                 t.ok + t.errors,
                 t.rate(),
                 pct(t, 0.5),
@@ -390,6 +457,7 @@ fn report(args: &Args, totals: &[(Rpc, Tally)]) {
                 pct(t, 0.999),
                 t.errors,
                 cpu.map_or("n/a".to_owned(), |c| format!("{c:.2} us/req")),
+                lag.map_or(String::new(), |l| format!("  pacer lag p99 {l} us")),
             );
         }
         if let Some(err) = &t.first_error {
