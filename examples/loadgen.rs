@@ -17,9 +17,10 @@
 //!
 //! `--rate R` switches to an open loop at R requests/s in total, evenly
 //! spaced, each call timed from when it was due (for latency at a fixed
-//! offered load, without coordinated omission). Requests queued together share one write, as
-//! grpc-go and grpcio clients send them; `--write-per-call` gives a tonic
-//! client's one write per request. Exits non-zero if any call failed.
+//! offered load, without coordinated omission). Requests queued together
+//! share one write, as grpc-go and grpcio clients send them;
+//! `--write-per-call` gives a tonic client's one write per request. Exits
+//! non-zero if any call failed.
 
 use std::{
     fmt,
