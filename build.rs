@@ -20,23 +20,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(false)
         .extern_path(".google.rpc", "::tonic_types::pb")
         .compile_fds(fds.clone())?;
-    // `pb::wire`: the server's view of the same messages, where a catalog
+    // `pb::server`: the server's view of the same messages, where a catalog
     // entry is a shared, pre-encoded message rather than a struct, so a
-    // response carries ~2.5 KB of entry without cloning or re-encoding it.
-    let wire_dir = out_dir.join("wire");
-    fs::create_dir_all(&wire_dir)?;
+    // response carries its ~1 KB entry without cloning or re-encoding it.
+    let server_dir = out_dir.join("server");
+    fs::create_dir_all(&server_dir)?;
     tonic_prost_build::configure()
         .build_client(false)
         .build_server(true)
-        .out_dir(&wire_dir)
+        .out_dir(&server_dir)
         .extern_path(".google.rpc", "::tonic_types::pb")
         .extern_path(
             ".vehicle_errors.v1.VehicleStateError",
-            "crate::pb::SharedEntry",
+            "crate::grpc::encoded::SharedEntry",
         )
         // prost, but undecodable requests are INVALID_ARGUMENT, not
-        // INTERNAL: see src/codec.rs.
-        .codec_path("crate::codec::CallerFaultCodec")
+        // INTERNAL: see src/grpc/codec.rs.
+        .codec_path("crate::grpc::codec::CallerFaultCodec")
         .compile_fds(fds)?;
     println!("cargo:rerun-if-changed=proto");
     Ok(())

@@ -13,12 +13,13 @@ use prost::Message as _;
 use tonic::Request;
 use vehicle_error_interpreter::{
     Catalog,
+    grpc::{Interpreter, ServiceSettings},
     interpret::{Context, Input, interpret},
-    pb::wire::{
+    pb::server::{
         BatchInterpretRequest, InterpretRequest, StructuredError, interpret_request,
         interpreter_service_server::InterpreterService as _,
     },
-    service::{Interpreter, ServiceSettings},
+    reload::CatalogStore,
 };
 
 const V2: &str = r#"{"type":"VEHICLE_STATE","code":"ASLEEP","description":"The vehicle is in a sleep state and temporarily unable to perform your request.","docURL":"https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#asleep","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b","resolution":{"type":null},"suggestedUserMessage":"Your vehicle is in a sleep state. This request was not sent to preserve battery life. "}"#;
@@ -60,7 +61,10 @@ fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let service = Interpreter::new(Arc::clone(&catalog), ServiceSettings::default());
+    let service = Interpreter::new(
+        CatalogStore::new(Arc::clone(&catalog), "the app"),
+        ServiceSettings::default(),
+    );
     let mut g = c.benchmark_group("respond");
     let v2 = body_request(V2);
     g.bench_function("v2_body", |b| {

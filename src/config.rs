@@ -30,8 +30,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, ValueEnum};
 
+use crate::grpc::ServiceSettings;
 use crate::server::{ServerConfig, TlsFiles};
-use crate::service::ServiceSettings;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -149,10 +149,10 @@ impl Config {
     pub fn server_config(&self) -> ServerConfig {
         ServerConfig {
             service: ServiceSettings {
-                default_app_name: self.default_app_name.clone(),
                 max_body_bytes: self.max_body_bytes,
                 max_batch_size: self.max_batch_size,
             },
+            default_app_name: self.default_app_name.clone(),
             catalog_overlay: self.catalog_overlay.clone(),
             max_message_bytes: self.max_message_bytes,
             max_concurrent_streams: self.max_concurrent_streams,

@@ -29,16 +29,18 @@ use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::ServingStatus;
 
 use crate::catalog::Catalog;
+use crate::grpc::{self, Catalogs, Interpreter, InterpreterServer, ServiceSettings, pb};
 use crate::metrics::Metrics;
-use crate::pb::{self, wire::interpreter_service_server::InterpreterServiceServer};
 use crate::reload::{CatalogStore, OverlayWatcher, ReloadError};
-use crate::service::{Interpreter, ServiceSettings};
 
 /// Transport limits and shutdown timing, plus the service's own settings.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Settings of the interpreter service itself.
     pub service: ServiceSettings,
+    /// Substituted for `<app name>` when a request names no app (unless a
+    /// catalog overlay sets another).
+    pub default_app_name: String,
     /// The catalog overlay file, watched for changes through its directory
     /// (docs/catalog-overlay.md); `None` serves the embedded catalog only.
     pub catalog_overlay: Option<PathBuf>,
@@ -82,6 +84,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             service: ServiceSettings::default(),
+            default_app_name: "the app".to_owned(),
             catalog_overlay: None,
             max_message_bytes: 256 * 1024,
             max_concurrent_streams: 256,
@@ -118,7 +121,7 @@ pub enum ServeError {
 /// The health service names this server registers: `""` (the whole
 /// server) and the interpreter service. Kubernetes probes and clients'
 /// health checks must ask for one of these.
-pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", "vehicle_errors.v1.InterpreterService"];
+pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", grpc::SERVICE_NAME];
 
 /// Serves on `listener` until `shutdown` resolves, then drains: health
 /// turns NOT_SERVING at once, the server keeps answering for
@@ -137,7 +140,7 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let catalogs = CatalogStore::new(catalog, config.service.default_app_name.clone());
+    let catalogs = CatalogStore::new(catalog, config.default_app_name.clone());
     serve_with_store(listener, None, catalogs, config, shutdown).await
 }
 
@@ -160,7 +163,7 @@ pub async fn serve(
 pub async fn serve_with_store(
     listener: TcpListener,
     health_listener: Option<TcpListener>,
-    catalogs: Arc<CatalogStore>,
+    catalogs: Arc<Catalogs>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
@@ -171,16 +174,14 @@ pub async fn serve_with_store(
     // `health_reporter()` marks "" SERVING as soon as it is built, so it is
     // built only here, after the catalog (and its overlay) loaded.
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<InterpreterServiceServer<Interpreter>>()
-        .await;
+    health.set_serving::<InterpreterServer>().await;
 
     let metrics = config
         .metrics
         .clone()
         .unwrap_or_else(|| Metrics::new(&catalogs.load().catalog));
     let reloads = metrics.observe_reloads(catalogs.subscribe());
-    let interpreter = Interpreter::with_store(catalogs, config.service.clone())
+    let interpreter = Interpreter::new(catalogs, config.service.clone())
         .with_metrics(metrics.clone())
         .into_server()
         .max_decoding_message_size(config.max_message_bytes);

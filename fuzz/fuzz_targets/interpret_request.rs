@@ -10,8 +10,9 @@ use prost::Message;
 use tonic::{Code, Request};
 use vehicle_error_interpreter::{
     Catalog,
-    pb::{InterpretRequest, interpreter_service_server::InterpreterService},
-    service::{Interpreter, ServiceSettings},
+    grpc::{Interpreter, ServiceSettings},
+    pb::server::{InterpretRequest, interpreter_service_server::InterpreterService},
+    reload::CatalogStore,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -22,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
             .build()
             .expect("runtime");
         (
-            Interpreter::new(catalog, ServiceSettings::default()),
+            Interpreter::new(
+                CatalogStore::new(catalog, "Fuzz App"),
+                ServiceSettings::default(),
+            ),
             runtime,
         )
     });

@@ -94,9 +94,9 @@ fn embedded_catalog_is_valid() {
     assert_eq!(catalog.list().len(), 17);
     for entry in catalog.list() {
         assert!(!entry.retry.delay_reason.is_empty(), "{}", entry.code);
-        assert_eq!(catalog.get(&entry.code).unwrap().0.code, entry.code);
+        assert_eq!(catalog.get(&entry.code).unwrap().0.entry.code, entry.code);
     }
-    assert_eq!(catalog.fallback().code, "UNKNOWN");
+    assert_eq!(catalog.fallback().entry.code, "UNKNOWN");
 }
 
 /// Every field of every entry is the reference text's, in its order: the
@@ -227,7 +227,7 @@ fn classification_follows_the_design_table() {
     let catalog = embedded();
     assert_eq!(catalog.list().len(), table.len());
     for (code, category, strategy) in table {
-        let (entry, _) = catalog.get(code).unwrap();
+        let entry = catalog.get(code).unwrap().0.entry;
         assert_eq!(
             (entry.category, entry.retry.strategy),
             (category, strategy),
@@ -252,7 +252,7 @@ fn legacy_codes_resolve() {
         ("VS_003", "HOOD_OPEN"),
         ("VS_004", "CHARGING_PLUG_NOT_CONNECTED"),
     ] {
-        let (entry, found) = catalog.get(legacy).unwrap();
+        let (CatalogEntry { entry, .. }, found) = catalog.get(legacy).unwrap();
         assert_eq!((entry.code.as_str(), found), (code, Found::LegacyCode));
     }
     assert!(catalog.get("VS_005").is_none());

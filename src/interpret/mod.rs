@@ -19,8 +19,8 @@ pub use request::{
 };
 
 use crate::catalog::{
-    Catalog, Category, DOCUMENTATION_LOCALE, Found, MAX_CODE_LEN, ResolutionType, RetryStrategy,
-    VEHICLE_STATE, VehicleStateError,
+    Catalog, CatalogEntry, Category, DOCUMENTATION_LOCALE, Found, MAX_CODE_LEN, ResolutionType,
+    RetryStrategy, VEHICLE_STATE,
 };
 use crate::render::replace_placeholder;
 
@@ -108,7 +108,7 @@ pub struct Interpretation<'c, 'a> {
     /// How the input matched.
     pub match_kind: MatchKind,
     /// The matched entry; `UNKNOWN` for a fallback, `None` for another type.
-    pub entry: Option<&'c VehicleStateError>,
+    pub entry: Option<CatalogEntry<'c>>,
     /// The type as received (v1's `vehicle_state_error` reads as
     /// `VEHICLE_STATE`).
     pub error_type: Cow<'a, str>,
@@ -164,7 +164,7 @@ impl<'c> Interpretation<'c, '_> {
     /// (`VehicleStateError::user_messages`).
     pub fn messages_in(&self, app_name: &str, locale: Option<&str>) -> Messages<'c> {
         match self.entry {
-            Some(entry) => {
+            Some(CatalogEntry { entry, .. }) => {
                 let user = entry.user_messages(locale);
                 Messages {
                     user_message: user.user_message.render(app_name),
@@ -249,7 +249,7 @@ pub fn classify<'c, 'a>(
         (MatchKind::NotVehicleState, None)
     };
 
-    let (category, mut advice) = match entry {
+    let (category, mut advice) = match entry.map(|e| e.entry) {
         Some(entry) => (
             entry.category,
             RetryAdvice {

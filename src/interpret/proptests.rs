@@ -203,14 +203,14 @@ proptest! {
                 .to_string();
             let i = interpret(catalog(), Input::Body(&v2), &ctx).unwrap();
             prop_assert_eq!(i.match_kind, MatchKind::Exact);
-            prop_assert_eq!(&i.entry.unwrap().code, &entry.code);
+            prop_assert_eq!(&i.entry.unwrap().entry.code, &entry.code);
 
             let mut errors = vec![serde_json::json!({"type": "RATE_LIMIT", "code": "VEHICLE"}); others];
             errors.push(serde_json::json!({"status": "409", "type": "VEHICLE_STATE", "code": code}));
             let v3 = serde_json::json!({ "errors": errors }).to_string();
             let i = interpret(catalog(), Input::Body(&v3), &ctx).unwrap();
             prop_assert_eq!(i.match_kind, MatchKind::Exact);
-            prop_assert_eq!(&i.entry.unwrap().code, &entry.code);
+            prop_assert_eq!(&i.entry.unwrap().entry.code, &entry.code);
             prop_assert_eq!(i.other_errors, u32::try_from(others).unwrap());
 
             for legacy in &entry.legacy_codes {
@@ -222,7 +222,7 @@ proptest! {
                 .to_string();
                 let i = interpret(catalog(), Input::Body(&v1), &ctx).unwrap();
                 prop_assert_eq!(i.match_kind, MatchKind::LegacyCode);
-                prop_assert_eq!(&i.entry.unwrap().code, &entry.code);
+                prop_assert_eq!(&i.entry.unwrap().entry.code, &entry.code);
             }
         }
     }

@@ -12,7 +12,7 @@ fn body(catalog: &Catalog, body: &str) -> (MatchKind, Option<String>, RetryStrat
     let i = interpret(catalog, Input::Body(body), &Context::default()).unwrap();
     (
         i.match_kind,
-        i.entry.map(|e| e.code.clone()),
+        i.entry.map(|e| e.entry.code.clone()),
         i.advice.strategy,
     )
 }
@@ -26,7 +26,7 @@ fn every_documented_body_matches_exactly() {
     for item in raw["errors"].as_array().unwrap() {
         let seed = item["body"].to_string();
         let i = interpret(&catalog, Input::Body(&seed), &Context::default()).unwrap();
-        let entry = i.entry.unwrap();
+        let entry = i.entry.unwrap().entry;
         assert_eq!(i.match_kind, MatchKind::Exact);
         assert_eq!(entry.code, item["code"].as_str().unwrap());
         assert_eq!(i.category, entry.category);
@@ -63,7 +63,7 @@ fn codes_match_in_any_case() {
     )
     .unwrap();
     assert_eq!(
-        (i.match_kind, i.entry.unwrap().code.as_str()),
+        (i.match_kind, i.entry.unwrap().entry.code.as_str()),
         (MatchKind::Exact, "IN_MOTION")
     );
 }
@@ -108,7 +108,7 @@ fn unknown_code_falls_back_and_echoes_the_code() {
     )
     .unwrap();
     assert_eq!(i.match_kind, MatchKind::Fallback);
-    assert_eq!(i.entry.unwrap().code, "UNKNOWN");
+    assert_eq!(i.entry.unwrap().entry.code, "UNKNOWN");
     assert_eq!(i.error_code.as_deref(), Some("WINDOW_OPEN"));
     assert_eq!(i.category, Category::Unknown);
     assert_eq!(i.advice.strategy, RetryStrategy::RetryLater);
@@ -200,7 +200,7 @@ fn retry_after_applies_to_retry_later_only() {
         &ctx,
     )
     .unwrap();
-    assert_eq!(door.advice.delay, door.entry.unwrap().retry.delay);
+    assert_eq!(door.advice.delay, door.entry.unwrap().entry.retry.delay);
 }
 
 /// Rendering puts the app name in, capitalises it at a sentence start,

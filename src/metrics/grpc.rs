@@ -21,7 +21,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
-use super::{GRPC_CODES, Metrics, OTHER, RPCS, RpcHandles, RpcLabels, UNKNOWN};
+use super::{GRPC_CODES, Metrics, OTHER, RPCS, RpcHandles, RpcLabels, UNKNOWN, rpc_index};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -41,10 +41,7 @@ impl Metrics {
 
     /// Starts timing a call to `path`; the guard records its outcome.
     fn start_call(&self, path: &str) -> CallGuard {
-        let rpc = RPCS
-            .iter()
-            .position(|(p, ..)| *p == path)
-            .unwrap_or(RPCS.len());
+        let rpc = rpc_index(path);
         let guard = CallGuard {
             metrics: self.clone(),
             rpc,
@@ -226,7 +223,7 @@ impl CallGuard {
     const CANCELLED: usize = 1;
 
     fn labels(&self) -> RpcLabels {
-        let (_, service, method) = RPCS.get(self.rpc).copied().unwrap_or(("", OTHER, OTHER));
+        let (service, method) = RPCS.get(self.rpc).copied().unwrap_or((OTHER, OTHER));
         [("grpc_service", service), ("grpc_method", method)]
     }
 

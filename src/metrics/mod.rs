@@ -34,50 +34,34 @@ use crate::catalog::{Catalog, Category};
 use crate::interpret::{Interpretation, MatchKind};
 use crate::reload::ReloadStatus;
 
-/// The RPCs this server serves, by HTTP/2 path, with their labels. Any
-/// other path (an UNIMPLEMENTED call) counts as `other`.
-const RPCS: [(&str, &str, &str); 8] = [
+/// The RPCs this server serves, as (service, method) labels; the service
+/// names come from the generated servers. Any other path (an
+/// UNIMPLEMENTED call) counts as `other`.
+const RPCS: [(&str, &str); 8] = [
+    (crate::grpc::SERVICE_NAME, "Interpret"),
+    (crate::grpc::SERVICE_NAME, "BatchInterpret"),
+    (crate::grpc::SERVICE_NAME, "GetVehicleStateError"),
+    (crate::grpc::SERVICE_NAME, "ListVehicleStateErrors"),
+    (tonic_health::pb::health_server::SERVICE_NAME, "Check"),
+    (tonic_health::pb::health_server::SERVICE_NAME, "Watch"),
     (
-        "/vehicle_errors.v1.InterpreterService/Interpret",
-        "vehicle_errors.v1.InterpreterService",
-        "Interpret",
-    ),
-    (
-        "/vehicle_errors.v1.InterpreterService/BatchInterpret",
-        "vehicle_errors.v1.InterpreterService",
-        "BatchInterpret",
-    ),
-    (
-        "/vehicle_errors.v1.InterpreterService/GetVehicleStateError",
-        "vehicle_errors.v1.InterpreterService",
-        "GetVehicleStateError",
-    ),
-    (
-        "/vehicle_errors.v1.InterpreterService/ListVehicleStateErrors",
-        "vehicle_errors.v1.InterpreterService",
-        "ListVehicleStateErrors",
-    ),
-    (
-        "/grpc.health.v1.Health/Check",
-        "grpc.health.v1.Health",
-        "Check",
-    ),
-    (
-        "/grpc.health.v1.Health/Watch",
-        "grpc.health.v1.Health",
-        "Watch",
-    ),
-    (
-        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-        "grpc.reflection.v1.ServerReflection",
+        tonic_reflection::pb::v1::server_reflection_server::SERVICE_NAME,
         "ServerReflectionInfo",
     ),
     (
-        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-        "grpc.reflection.v1alpha.ServerReflection",
+        tonic_reflection::pb::v1alpha::server_reflection_server::SERVICE_NAME,
         "ServerReflectionInfo",
     ),
 ];
+
+/// The index in `RPCS` of the call to an HTTP/2 `path`
+/// (`/<service>/<method>`), or `RPCS.len()` for any other path.
+fn rpc_index(path: &str) -> usize {
+    path.strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .and_then(|(service, method)| RPCS.iter().position(|&(s, m)| s == service && m == method))
+        .unwrap_or(RPCS.len())
+}
 
 /// The label of whatever has no label of its own.
 const OTHER: &str = "other";
@@ -289,28 +273,24 @@ impl Metrics {
         }
     }
 
-    /// Counts one interpretation of `catalog`. Only the codes of the
+    /// Counts one interpretation. Only the codes of the
     /// catalog these metrics were built from become labels; any other is
     /// `other`.
-    pub(crate) fn record_interpretation(
-        &self,
-        catalog: &Catalog,
-        interpretation: &Interpretation<'_, '_>,
-    ) {
+    pub(crate) fn record_interpretation(&self, interpretation: &Interpretation<'_, '_>) {
         let inner = &*self.inner;
         let match_index = match_index(interpretation.match_kind);
         let category_index = category_index(interpretation.category);
         // A fallback's entry is UNKNOWN, but the caller's code was one the
         // catalog lacks: that is `other`, never the caller's text.
         let code_index = match (interpretation.match_kind, interpretation.entry) {
-            (MatchKind::Exact | MatchKind::LegacyCode, Some(entry)) => {
-                // The entry's position, found by address; confirmed by code,
-                // else searched by code, in case `catalog` is not the one
-                // these metrics were built from (a reloaded one, say).
-                let by_address = catalog.list().iter().position(|e| std::ptr::eq(e, entry));
-                by_address
-                    .filter(|&i| inner.codes.get(i) == Some(&entry.code))
-                    .or_else(|| inner.codes.iter().position(|c| *c == entry.code))
+            // The entry's id, confirmed by code, else searched by code, in
+            // case `catalog` is not the one these metrics were built from
+            // (a reloaded one, say).
+            (MatchKind::Exact | MatchKind::LegacyCode, Some(matched)) => {
+                let code = &matched.entry.code;
+                Some(matched.id.index())
+                    .filter(|&i| inner.codes.get(i) == Some(code))
+                    .or_else(|| inner.codes.iter().position(|c| c == code))
             }
             _ => None,
         }
@@ -375,7 +355,7 @@ mod tests {
     #[tokio::test]
     async fn reload_outcomes_are_counted() {
         let catalog = Arc::new(Catalog::embedded().unwrap());
-        let store = crate::reload::CatalogStore::new(Arc::clone(&catalog), "the app");
+        let store = crate::reload::CatalogStore::<()>::new(Arc::clone(&catalog), "the app");
         let metrics = Metrics::new(&catalog);
         let observer = metrics.observe_reloads(store.subscribe());
         tokio::pin!(observer);
@@ -429,7 +409,7 @@ mod tests {
         let metrics = Metrics::new(&built_from);
         for code in ["DOOR_OPEN", "MADE_UP_BY_A_CALLER"] {
             let interpretation = interpret(&reloaded, structured(code), &Context::default());
-            metrics.record_interpretation(&built_from, &interpretation.unwrap());
+            metrics.record_interpretation(&interpretation.unwrap());
         }
         let text = metrics.encode();
         assert!(

@@ -1,12 +1,16 @@
-use super::*;
+use std::sync::Arc;
 
-fn store() -> Arc<CatalogStore> {
+use super::store::fnv1a_hex;
+use super::*;
+use crate::catalog::{Catalog, overlay::OverlayError};
+
+fn store() -> Arc<CatalogStore<()>> {
     CatalogStore::new(Arc::new(Catalog::embedded().unwrap()), "the app")
 }
 
-fn door_message(store: &CatalogStore) -> String {
+fn door_message(store: &CatalogStore<()>) -> String {
     let snapshot = store.load();
-    let (door, _) = snapshot.catalog.get("DOOR_OPEN").unwrap();
+    let door = snapshot.catalog.get("DOOR_OPEN").unwrap().0.entry;
     door.user_message.render(&snapshot.default_app_name)
 }
 
@@ -57,9 +61,9 @@ fn apply_reject_remove_cycle() {
 #[test]
 fn loaded_snapshot_is_stable_across_swaps() {
     let store = store();
-    let before = store.load_full_for_test();
+    let before = arc_swap::Guard::into_inner(store.load());
     store.apply_overlay(OVERLAY).unwrap();
-    let (door, _) = before.catalog.get("DOOR_OPEN").unwrap();
+    let door = before.catalog.get("DOOR_OPEN").unwrap().0.entry;
     assert!(!door.user_message.render("x").starts_with("Doors!"));
     assert_eq!(before.source, CatalogSource::Embedded);
 }
@@ -70,10 +74,4 @@ fn digest_is_stable() {
     assert_eq!(fnv1a_hex(b""), "cbf29ce484222325");
     assert_eq!(fnv1a_hex(b"a"), "af63dc4c8601ec8c");
     assert_ne!(fnv1a_hex(b"{}"), fnv1a_hex(b"{ }"));
-}
-
-impl CatalogStore {
-    fn load_full_for_test(&self) -> Arc<Snapshot> {
-        self.current.load_full()
-    }
 }

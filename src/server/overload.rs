@@ -104,7 +104,7 @@ where
         let response = match ready!(Pin::new(&mut self.inner).poll(cx)) {
             Ok(response) => response,
             // Built only here, so admitted calls pay nothing for it.
-            Err(_overloaded) => crate::status::overloaded(self.limit).into_http(),
+            Err(_overloaded) => crate::grpc::overloaded(self.limit).into_http(),
         };
         Poll::Ready(Ok(response))
     }

@@ -14,6 +14,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::health_client::HealthClient;
 use vehicle_error_interpreter::{
     Catalog, ServerConfig,
+    grpc::Catalogs,
     pb::{
         InterpretRequest, StructuredError, interpret_request::Input,
         interpreter_service_client::InterpreterServiceClient,
@@ -43,17 +44,14 @@ impl TestServer {
     pub(crate) async fn spawn_with(config: ServerConfig) -> Self {
         let catalogs = CatalogStore::new(
             Arc::new(Catalog::embedded().unwrap()),
-            config.service.default_app_name.clone(),
+            config.default_app_name.clone(),
         );
         Self::spawn_with_store(config, catalogs).await
     }
 
     /// Serves `catalogs` with `config` (watching `config.catalog_overlay`,
     /// if set); the caller keeps the store to follow its reloads.
-    pub(crate) async fn spawn_with_store(
-        config: ServerConfig,
-        catalogs: Arc<CatalogStore>,
-    ) -> Self {
+    pub(crate) async fn spawn_with_store(config: ServerConfig, catalogs: Arc<Catalogs>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();

@@ -10,11 +10,11 @@ use tonic::{Code, Status};
 use tonic_types::StatusExt;
 use vehicle_error_interpreter::{
     ServerConfig,
+    grpc::ServiceSettings,
     pb::{
         BatchInterpretRequest, GetVehicleStateErrorRequest, InterpretRequest,
         ListVehicleStateErrorsRequest, MatchKind, interpret_request::Input,
     },
-    service::ServiceSettings,
 };
 
 use crate::helpers::{TestServer, structured};

@@ -18,6 +18,7 @@ use tonic::transport::Channel;
 use tonic_types::RpcStatusExt;
 use vehicle_error_interpreter::{
     Catalog, ServerConfig,
+    grpc::Catalogs,
     pb::{
         BatchInterpretRequest, InterpretRequest, InterpretResponse,
         interpreter_service_client::InterpreterServiceClient,
@@ -93,7 +94,7 @@ impl ConfigMapDir {
     }
 }
 
-fn store() -> Arc<CatalogStore> {
+fn store() -> Arc<Catalogs> {
     CatalogStore::new(Arc::new(Catalog::embedded().unwrap()), "the app")
 }
 
@@ -258,6 +259,7 @@ async fn removed_file_falls_back_to_embedded_catalog() {
         .get("ASLEEP")
         .unwrap()
         .0
+        .entry
         .user_message
         .render("the app");
 
@@ -268,7 +270,7 @@ async fn removed_file_falls_back_to_embedded_catalog() {
     assert_eq!(after.source, CatalogSource::Embedded);
 
     let r = interpret(&mut server.client, structured("DOOR_OPEN")).await;
-    let door = embedded.get("DOOR_OPEN").unwrap().0;
+    let door = embedded.get("DOOR_OPEN").unwrap().0.entry;
     assert_eq!(user_message(&r), door.user_message.render("the app"));
     assert_eq!(delay_secs(&r), 30);
     let r = interpret(&mut server.client, structured("ASLEEP")).await;
@@ -306,6 +308,7 @@ async fn locale_falls_back_exact_then_base_language_then_english() {
         .get("DOOR_OPEN")
         .unwrap()
         .0
+        .entry
         .user_message
         .render("Fleet");
 

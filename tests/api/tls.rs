@@ -139,7 +139,7 @@ impl TlsServer {
         };
         let health_addr = health.as_ref().map(|l| l.local_addr().unwrap());
         let catalog = Arc::new(Catalog::embedded().unwrap());
-        let catalogs = CatalogStore::new(catalog, config.service.default_app_name.clone());
+        let catalogs = CatalogStore::new(catalog, config.default_app_name.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(serve_with_store(
             listener,

@@ -54,7 +54,7 @@ fn overrides_patch_only_the_named_fields() {
     }))
     .unwrap();
     let base = base();
-    let (door, _) = patched.get("door_open").unwrap();
+    let door = patched.get("door_open").unwrap().0.entry;
     assert_eq!(
         door.user_message.render("Fleet"),
         "Close the doors, then open Fleet again.\n• Driver door"
@@ -63,23 +63,23 @@ fn overrides_patch_only_the_named_fields() {
     assert_eq!(door.retry.delay, Duration::from_secs(45));
     assert_eq!(
         door.retry.strategy,
-        base.get("DOOR_OPEN").unwrap().0.retry.strategy
+        base.get("DOOR_OPEN").unwrap().0.entry.retry.strategy
     );
-    let base_door = base.get("DOOR_OPEN").unwrap().0;
+    let base_door = base.get("DOOR_OPEN").unwrap().0.entry;
     assert_eq!(door.description, base_door.description);
     assert_eq!(
         door.suggested_user_message,
         base_door.suggested_user_message
     );
     assert_eq!(
-        patched.get("VS_001").unwrap().0.code,
+        patched.get("VS_001").unwrap().0.entry.code,
         "DOOR_OPEN",
         "legacy codes still resolve"
     );
-    let asleep = patched.get("ASLEEP").unwrap().0;
+    let asleep = patched.get("ASLEEP").unwrap().0.entry;
     assert_eq!(
         asleep.user_message,
-        base.get("ASLEEP").unwrap().0.user_message
+        base.get("ASLEEP").unwrap().0.entry.user_message
     );
 }
 
@@ -92,7 +92,7 @@ fn locale_fallback_exact_then_base_then_english() {
         "fr-CA": { "userMessage": { "text": "CA <app name>" }, "suggestedUserMessage": "ca court" }
     } } } }))
     .unwrap();
-    let door = patched.get("DOOR_OPEN").unwrap().0;
+    let door = patched.get("DOOR_OPEN").unwrap().0.entry;
     let pick = |tag: Option<&str>| {
         let m = door.user_messages(tag);
         (m.locale.to_owned(), m.user_message.render("X"))
@@ -109,7 +109,7 @@ fn locale_fallback_exact_then_base_then_english() {
         "fr court"
     );
     // An entry without variants answers in English whatever is asked.
-    let asleep = patched.get("ASLEEP").unwrap().0;
+    let asleep = patched.get("ASLEEP").unwrap().0.entry;
     assert_eq!(asleep.user_messages(Some("fr")).locale, "en");
 }
 
@@ -120,7 +120,7 @@ fn base_language_request_does_not_pick_a_region() {
         "pt-BR": { "userMessage": { "text": "BR" }, "suggestedUserMessage": "br" }
     } } } }))
     .unwrap();
-    let door = patched.get("DOOR_OPEN").unwrap().0;
+    let door = patched.get("DOOR_OPEN").unwrap().0.entry;
     assert_eq!(door.user_messages(Some("pt")).locale, "en");
     assert_eq!(door.user_messages(Some("pt-PT")).locale, "en");
     assert_eq!(door.user_messages(Some("pt-br")).locale, "pt-BR");

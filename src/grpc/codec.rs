@@ -2,7 +2,7 @@
 //! is not valid protobuf is the caller's fault, `INVALID_ARGUMENT`, rather
 //! than tonic's `INTERNAL`.
 //!
-//! Why: design.md promises that no input yields `INTERNAL`, and callers
+//! Why: the service promises that no input yields `INTERNAL` (docs/design.md), and callers
 //! page on `INTERNAL`. Bytes that fail to decode (a truncated message, a
 //! wrong wire type, invalid UTF-8 in a `string` field) are input. tonic
 //! follows gRPC's status-code table here ("error parsing request proto:
@@ -12,7 +12,7 @@
 //! message at all) keep tonic's `INTERNAL`, which the gRPC compression spec
 //! requires.
 //!
-//! `build.rs` points the server's generated code (`pb::wire`) at this
+//! `build.rs` points the server's generated code (`pb::server`) at this
 //! codec; the client in `pb` keeps plain prost.
 
 use std::marker::PhantomData;
@@ -26,7 +26,7 @@ use tonic_prost::{ProstCodec, ProstDecoder, ProstEncoder};
 
 /// prost encoding and decoding; decode failures are `INVALID_ARGUMENT`.
 #[derive(Debug, Clone)]
-pub struct CallerFaultCodec<T, U> {
+pub(crate) struct CallerFaultCodec<T, U> {
     inner: ProstCodec<T, U>,
 }
 
@@ -62,7 +62,7 @@ where
 
 /// prost's decoder with its errors turned into `INVALID_ARGUMENT`.
 #[derive(Debug, Clone)]
-pub struct CallerFaultDecoder<U> {
+pub(crate) struct CallerFaultDecoder<U> {
     inner: ProstDecoder<U>,
     _message: PhantomData<U>,
 }
@@ -74,7 +74,7 @@ impl<U: Message + Default> Decoder for CallerFaultDecoder<U> {
     fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         self.inner
             .decode(src)
-            .map_err(|err| crate::status::undecodable_message(err.message()))
+            .map_err(|err| super::status::undecodable_message(err.message()))
     }
 
     fn buffer_settings(&self) -> BufferSettings {

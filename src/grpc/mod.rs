@@ -1,33 +1,58 @@
-//! The gRPC adapter: `Interpreter` implements the generated
-//! `InterpreterService`. Each handler parses the request into domain
-//! values, calls the domain, and converts the result (`convert.rs`).
+//! The gRPC adapter: everything that knows tonic or prost, over the domain
+//! (`catalog`, `interpret`, `render`), which knows neither.
+//!
+//! [`Interpreter`] implements the generated `InterpreterService`. Each
+//! handler takes three steps: parse the request into domain values, ask
+//! the domain for the interpretation and its rendered messages, convert
+//! (`convert`). Layout:
+//! - `pb`: the generated code, fenced; `codec` its wire codec;
+//! - `encoded`: per-snapshot encoded entries ([`EncodedCatalog`]);
+//! - `convert`: domain to proto; `page`: list paging;
+//! - `propagation`: the status an interpretation carries for callers;
+//! - `status`: the only place domain errors become gRPC statuses.
+
+mod codec;
+mod convert;
+mod encoded;
+mod page;
+pub mod pb;
+mod propagation;
+mod status;
 
 use std::{sync::Arc, time::SystemTime};
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, server::NamedService};
 
-use crate::catalog::Catalog;
-use crate::convert::interpretation_to_proto;
+pub use encoded::{EncodedCatalog, SharedEntry};
+pub(crate) use status::overloaded;
+
 use crate::interpret::{
     self, AppName, Context, Input, Locale, LookupError, RequestError, parse_http_status,
     parse_request_id, parse_retry_after,
 };
 use crate::metrics::Metrics;
-use crate::pb::wire::{
-    self, BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
+use crate::reload::{CatalogStore, Snapshot};
+use page::Page;
+use pb::server::{
+    BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
     GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretRequest, InterpretResponse,
     ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
-    interpreter_service_server::InterpreterServiceServer,
+    interpret_request::Input as PbInput, interpreter_service_server,
 };
-use crate::reload::{CatalogStore, Snapshot};
-use crate::status;
 
-/// Request limits and defaults the service enforces.
+/// The catalog store the service answers from: snapshots with their
+/// encoded entries.
+pub type Catalogs = CatalogStore<EncodedCatalog>;
+
+/// The generated tonic server around [`Interpreter`].
+pub type InterpreterServer = interpreter_service_server::InterpreterServiceServer<Interpreter>;
+
+/// The fully qualified service name, from the generated code.
+pub const SERVICE_NAME: &str = <InterpreterServer as NamedService>::NAME;
+
+/// Request limits the service enforces.
 #[derive(Debug, Clone)]
 pub struct ServiceSettings {
-    /// Substituted for `<app name>` when a request names no app (unless a
-    /// catalog overlay sets another).
-    pub default_app_name: String,
     /// The largest `body` accepted, in bytes.
     pub max_body_bytes: usize,
     /// The most items in one `BatchInterpret`.
@@ -37,7 +62,6 @@ pub struct ServiceSettings {
 impl Default for ServiceSettings {
     fn default() -> Self {
         Self {
-            default_app_name: "the app".to_owned(),
             max_body_bytes: 16 * 1024,
             max_batch_size: 100,
         }
@@ -49,7 +73,7 @@ impl Default for ServiceSettings {
 /// reload never mixes two catalogs in one answer.
 #[derive(Debug, Clone)]
 pub struct Interpreter {
-    catalogs: Arc<CatalogStore>,
+    catalogs: Arc<Catalogs>,
     settings: Arc<ServiceSettings>,
     metrics: Option<Metrics>,
 }
@@ -64,15 +88,9 @@ struct Parsed<'a> {
 }
 
 impl Interpreter {
-    /// Builds the service over one fixed catalog.
-    pub fn new(catalog: Arc<Catalog>, settings: ServiceSettings) -> Self {
-        let catalogs = CatalogStore::new(catalog, settings.default_app_name.clone());
-        Self::with_store(catalogs, settings)
-    }
-
     /// Builds the service over a store whose catalog may be swapped while
     /// serving (the catalog overlay).
-    pub fn with_store(catalogs: Arc<CatalogStore>, settings: ServiceSettings) -> Self {
+    pub fn new(catalogs: Arc<Catalogs>, settings: ServiceSettings) -> Self {
         Self {
             catalogs,
             settings: Arc::new(settings),
@@ -80,42 +98,39 @@ impl Interpreter {
         }
     }
 
-    /// Counts every interpretation in `metrics` (labelled with the codes
-    /// of the catalog `metrics` was built from).
+    /// Counts every interpretation in `metrics`.
     pub fn with_metrics(mut self, metrics: Metrics) -> Self {
         self.metrics = Some(metrics);
         self
     }
 
     /// Wraps the service in its generated tonic server.
-    pub fn into_server(self) -> InterpreterServiceServer<Self> {
-        InterpreterServiceServer::new(self)
+    pub fn into_server(self) -> InterpreterServer {
+        InterpreterServer::new(self)
     }
 
     fn interpret_one(
         &self,
-        snap: &Snapshot,
+        snap: &Snapshot<EncodedCatalog>,
         req: &InterpretRequest,
     ) -> Result<InterpretResponse, RequestError> {
         let parsed = self.parse_interpret(req)?;
         let interpretation = interpret::interpret(&snap.catalog, parsed.input, &parsed.ctx)?;
         if let Some(metrics) = &self.metrics {
-            metrics.record_interpretation(&snap.catalog, &interpretation);
+            metrics.record_interpretation(&interpretation);
         }
         let app_name = parsed
             .app_name
             .map_or(snap.default_app_name.as_str(), |a| a.as_str());
-        Ok(interpretation_to_proto(
+        let messages = interpretation.messages_in(app_name, parsed.locale.map(|l| l.as_str()));
+        Ok(convert::interpretation(
             &interpretation,
-            &snap.protos,
-            &snap.catalog,
-            app_name,
-            parsed.locale,
+            messages,
+            &snap.cache,
         ))
     }
 
     fn parse_interpret<'a>(&self, req: &'a InterpretRequest) -> Result<Parsed<'a>, RequestError> {
-        use wire::interpret_request::Input as PbInput;
         let input = match &req.input {
             None => return Err(RequestError::MissingInput),
             Some(PbInput::Body(body)) => {
@@ -155,7 +170,7 @@ impl Interpreter {
 }
 
 #[tonic::async_trait]
-impl wire::interpreter_service_server::InterpreterService for Interpreter {
+impl interpreter_service_server::InterpreterService for Interpreter {
     async fn interpret(
         &self,
         request: Request<InterpretRequest>,
@@ -209,14 +224,14 @@ impl wire::interpreter_service_server::InterpreterService for Interpreter {
         }
         interpret::check_type_or_code("code", code)?;
         let snap = self.catalogs.load();
-        let Some((entry, _)) = snap.catalog.get(code) else {
+        let Some((found, _)) = snap.catalog.get(code) else {
             return Err(LookupError::UnknownCode {
                 code: code.to_owned(),
             }
             .into());
         };
         Ok(Response::new(GetVehicleStateErrorResponse {
-            vehicle_state_error: Some(snap.protos.entry(snap.catalog.position(entry)).clone()),
+            vehicle_state_error: Some(snap.cache.entry(found.id).shared.clone()),
         }))
     }
 
@@ -225,8 +240,23 @@ impl wire::interpreter_service_server::InterpreterService for Interpreter {
         request: Request<ListVehicleStateErrorsRequest>,
     ) -> Result<Response<ListVehicleStateErrorsResponse>, Status> {
         let req = request.get_ref();
+        let page = Page::parse(req.page_size, &req.page_token)?;
         let snap = self.catalogs.load();
-        let page = crate::convert::list_page(&snap.catalog, &snap.protos, req)?;
-        Ok(Response::new(page))
+        // A filter value this proto does not define matches no entry.
+        let matching: Vec<_> = match (
+            convert::category_filter(req.category),
+            convert::strategy_filter(req.strategy),
+        ) {
+            (Ok(category), Ok(strategy)) => snap.catalog.filter(category, strategy).collect(),
+            _ => Vec::new(),
+        };
+        let (entries, next) = page.slice(&matching);
+        Ok(Response::new(ListVehicleStateErrorsResponse {
+            vehicle_state_errors: entries
+                .iter()
+                .map(|e| snap.cache.entry(e.id).shared.clone())
+                .collect(),
+            next_page_token: next.map(page::PageToken::encode).unwrap_or_default(),
+        }))
     }
 }

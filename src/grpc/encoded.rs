@@ -1,0 +1,130 @@
+//! What responses need from each catalog entry, converted and encoded once
+//! per catalog snapshot, so the request path only indexes and clones.
+
+use std::{fmt, sync::Arc};
+
+use prost::{
+    DecodeError, Message,
+    bytes::{Buf, BufMut},
+    encoding::{DecodeContext, WireType, skip_field},
+};
+use prost_types::Any;
+
+use super::{convert, propagation};
+use crate::catalog::{Catalog, EntryId, RetryStrategy};
+use crate::reload::SnapshotCache;
+
+/// Every entry of one catalog in its encoded form, in the catalog's order,
+/// so an [`EntryId`] indexes it directly.
+#[derive(Debug)]
+pub struct EncodedCatalog {
+    entries: Vec<EncodedEntry>,
+}
+
+/// One entry's encoded forms.
+#[derive(Debug)]
+pub(super) struct EncodedEntry {
+    /// The entry as a `VehicleStateError` message.
+    pub(super) shared: SharedEntry,
+    /// `RetryInfo` with the catalog's delay; retry-later entries only.
+    pub(super) retry_info: Option<Any>,
+    /// `Help` linking the entry's documentation.
+    pub(super) help: Any,
+}
+
+impl SnapshotCache for EncodedCatalog {
+    fn derive(catalog: &Catalog) -> Self {
+        Self {
+            entries: catalog
+                .list()
+                .iter()
+                .map(|entry| EncodedEntry {
+                    shared: SharedEntry::new(&convert::entry(entry)),
+                    retry_info: (entry.retry.strategy == RetryStrategy::RetryLater)
+                        .then(|| propagation::retry_info(entry.retry.delay)),
+                    help: propagation::help(entry),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl EncodedCatalog {
+    /// The encoded forms of the entry `id` names.
+    pub(super) fn entry(&self, id: EntryId) -> &EncodedEntry {
+        &self.entries[id.index()]
+    }
+}
+
+/// A `VehicleStateError` encoded once and shared: what the server's
+/// messages (`pb::server`) hold where the proto has a `VehicleStateError`.
+///
+/// Encoding writes the stored bytes. The server never decodes one (no
+/// request carries an entry), so decoding skips the fields.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct SharedEntry(Arc<[u8]>);
+
+impl SharedEntry {
+    /// Encodes `entry` once.
+    pub(super) fn new(entry: &super::pb::VehicleStateError) -> Self {
+        Self(entry.encode_to_vec().into())
+    }
+}
+
+impl fmt::Debug for SharedEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SharedEntry({} bytes)", self.0.len())
+    }
+}
+
+impl Message for SharedEntry {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        buf.put_slice(&self.0);
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        skip_field(wire_type, tag, buf, ctx)
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+    use crate::grpc::pb;
+
+    /// A server response holding a shared entry encodes to the same bytes
+    /// as the plain response holding the entry itself.
+    #[test]
+    fn shared_entry_encodes_like_the_struct() {
+        let entry = pb::VehicleStateError {
+            code: "DOOR_OPEN".into(),
+            description: "d".into(),
+            ..Default::default()
+        };
+        let plain = pb::GetVehicleStateErrorResponse {
+            vehicle_state_error: Some(entry.clone()),
+        };
+        let shared = pb::server::GetVehicleStateErrorResponse {
+            vehicle_state_error: Some(SharedEntry::new(&entry)),
+        };
+        assert_eq!(plain.encode_to_vec(), shared.encode_to_vec());
+        let decoded = pb::GetVehicleStateErrorResponse::decode(&*shared.encode_to_vec()).unwrap();
+        assert_eq!(decoded.vehicle_state_error, Some(entry));
+    }
+}

@@ -1,0 +1,49 @@
+//! Generated protobuf and gRPC code for `vehicle_errors.v1`, and the
+//! descriptor set that reflection serves.
+//!
+//! The proto is generated twice. This module's root holds plain structs
+//! and the client, for callers and tests. [`server`] holds the server's
+//! view of the same messages (same field numbers, same bytes on the wire)
+//! in which a catalog entry is a [`SharedEntry`](super::encoded::SharedEntry):
+//! encoded once per catalog snapshot and shared by reference, because
+//! cloning and re-encoding a ~1 KB entry on every call was most of a
+//! response's cost (docs/benchmarks.md). Only the adapter (`crate::grpc`)
+//! names the server view; it is public for the benches and fuzz targets,
+//! which call the handlers directly.
+
+pub use generated::*;
+
+/// The generated code, fenced so that its lint exceptions cover nothing
+/// hand-written.
+#[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
+mod generated {
+    tonic::include_proto!("vehicle_errors.v1");
+
+    /// The server's messages and service trait; see the module docs.
+    #[doc(hidden)]
+    pub mod server {
+        include!(concat!(env!("OUT_DIR"), "/server/vehicle_errors.v1.rs"));
+    }
+}
+
+/// The encoded `FileDescriptorSet` of `interpreter.proto` and its imports
+/// (`google.rpc.Status`, the well-known types), for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    tonic::include_file_descriptor_set!("interpreter_descriptor");
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    /// The descriptor set decodes and describes the service reflection lists.
+    #[test]
+    fn file_descriptor_set_decodes() {
+        let fds = prost_types::FileDescriptorSet::decode(super::FILE_DESCRIPTOR_SET).unwrap();
+        let file = fds
+            .file
+            .iter()
+            .find(|f| f.package() == "vehicle_errors.v1")
+            .unwrap();
+        assert_eq!(file.service[0].name(), "InterpreterService");
+    }
+}
