@@ -17,8 +17,7 @@ use vehicle_error_interpreter::{
     },
 };
 
-use crate::helpers::{TestServer, structured};
-use crate::raw::{INTERPRET, RawClient, frame};
+use crate::helpers::{INTERPRET, RawClient, RawReply, TestServer, frame, structured};
 
 /// The body limit of the default configuration.
 const BODY_LIMIT: usize = 16 * 1024;
@@ -269,7 +268,7 @@ async fn get(
 }
 
 /// The status a raw reply carries, details included, as tonic would read it.
-fn raw_status(reply: &crate::raw::RawReply) -> Status {
+fn raw_status(reply: &RawReply) -> Status {
     let mut headers = http::HeaderMap::new();
     headers.insert("grpc-status", reply.status.to_string().parse().unwrap());
     headers.insert("grpc-message", reply.message.parse().unwrap());

@@ -19,8 +19,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use vehicle_error_interpreter::pb::interpreter_service_client::InterpreterServiceClient;
 
-use crate::helpers::{BinaryServer, structured};
-use crate::k8s::{Manifest, health_client, probe_once};
+use crate::helpers::{BinaryServer, Manifest, health_client, probe_once, structured};
 
 /// Concurrent callers during the shutdown.
 const CALLERS: usize = 16;

@@ -10,8 +10,7 @@ use vehicle_error_interpreter::{
     ServerConfig, pb::InterpretResponse, server::HEALTH_SERVICE_NAMES,
 };
 
-use crate::helpers::{TestServer, structured};
-use crate::raw::{INTERPRET, RawClient, frame};
+use crate::helpers::{INTERPRET, RawClient, TestServer, frame, structured};
 
 /// With a limit of 2, two calls held open (headers sent, body not) take
 /// both permits. A third call is shed with RESOURCE_EXHAUSTED and

@@ -116,6 +116,7 @@ impl HeldCall {
     }
 }
 
+/// The header `name` as text, or "" when absent.
 fn header(headers: &http::HeaderMap, name: &str) -> String {
     headers
         .get(name)
@@ -123,6 +124,7 @@ fn header(headers: &http::HeaderMap, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `grpc-status-details-bin`, when present and not empty.
 fn details(headers: &http::HeaderMap) -> Option<String> {
     Some(header(headers, "grpc-status-details-bin")).filter(|d| !d.is_empty())
 }
