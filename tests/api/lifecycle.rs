@@ -141,14 +141,6 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
 
     drop((health, channel));
     let remaining = exit_budget.saturating_sub(sigterm.elapsed());
-    let exit = tokio::task::spawn_blocking(move || {
-        let mut server = server;
-        let status = server.child.wait().unwrap();
-        (server, status)
-    });
-    let (_server, status) = tokio::time::timeout(remaining, exit)
-        .await
-        .unwrap_or_else(|_| panic!("no exit within {exit_budget:?} of SIGTERM"))
-        .unwrap();
+    let status = server.wait_exit(remaining).await;
     assert!(status.success(), "exit status {status:?}");
 }

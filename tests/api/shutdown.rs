@@ -32,7 +32,7 @@ fn grpc_frame(message: &impl Message) -> Bytes {
 /// NOT_SERVING, and the process must exit 0 once the Watch is closed.
 #[tokio::test]
 async fn sigterm_lets_in_flight_call_finish_and_exits_zero() {
-    let mut server = BinaryServer::start(&["--drain-timeout", "20s"]);
+    let server = BinaryServer::start(&["--drain-timeout", "20s"]);
     let addr = server.addr;
 
     let channel = Channel::from_shared(format!("http://{addr}"))
@@ -96,13 +96,6 @@ async fn sigterm_lets_in_flight_call_finish_and_exits_zero() {
 
     drop(watch);
     drop(h2);
-    let exit = tokio::task::spawn_blocking(move || {
-        let status = server.child.wait().unwrap();
-        (server, status)
-    });
-    let (_server, status) = tokio::time::timeout(Duration::from_secs(15), exit)
-        .await
-        .expect("server did not exit within 15 s")
-        .unwrap();
+    let status = server.wait_exit(Duration::from_secs(15)).await;
     assert!(status.success(), "exit status {status:?}");
 }

@@ -4,7 +4,7 @@
 use std::{
     io::{BufRead, BufReader},
     net::SocketAddr,
-    process::{Child, Command, Stdio},
+    process::{Child, Command, ExitStatus, Stdio},
     time::Duration,
 };
 
@@ -80,6 +80,25 @@ impl BinaryServer {
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// The exit status within `timeout`; past it, kills the process and fails the test.
+    pub(crate) async fn wait_exit(self, timeout: Duration) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let exit = tokio::task::spawn_blocking(move || {
+            let mut server = self;
+            let status = server.child.wait().unwrap();
+            (server, status)
+        });
+        match tokio::time::timeout(timeout, exit).await {
+            Ok(joined) => joined.unwrap().1,
+            Err(_) => {
+                // The blocking wait owns the child: end it by its id, so
+                // no server outlives the failed test.
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                panic!("the server did not exit within {timeout:?}");
+            }
+        }
     }
 }
 
