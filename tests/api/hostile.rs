@@ -211,11 +211,7 @@ async fn hostile_inputs_get_their_documented_status() {
         .await
         .unwrap_or_else(|_| panic!("{name}: no answer (hang)"));
         check(name, outcome, expect);
-        server
-            .client
-            .interpret(structured("DOOR_OPEN"))
-            .await
-            .unwrap_or_else(|e| panic!("after {name}: server stopped answering: {e:?}"));
+        server.assert_serving(name).await;
     }
     server.stop().await;
 }
@@ -401,11 +397,7 @@ async fn hostile_inputs_past_the_size_limits() {
         "FIELD_TOO_LONG"
     );
 
-    server
-        .client
-        .interpret(structured("DOOR_OPEN"))
-        .await
-        .expect("server still answers");
+    server.assert_serving("the 1 MB app_name").await;
     server.stop().await;
 }
 
@@ -479,11 +471,7 @@ async fn broken_framing_gets_tonics_status_and_the_server_keeps_answering() {
             .await
             .unwrap_or_else(|_| panic!("{name}: no answer (hang)"));
         assert_eq!(Code::from_i32(reply.status), code, "{name}: {reply:?}");
-        server
-            .client
-            .interpret(structured("DOOR_OPEN"))
-            .await
-            .unwrap_or_else(|e| panic!("after {name}: server stopped answering: {e:?}"));
+        server.assert_serving(name).await;
     }
     server.stop().await;
 }

@@ -12,7 +12,7 @@ use vehicle_error_interpreter::{
     server::serve_with_store,
 };
 
-use super::connect;
+use super::{connect, structured};
 
 /// The server running in this process.
 pub(crate) struct TestServer {
@@ -52,6 +52,14 @@ impl TestServer {
             channel,
             stop,
             handle,
+        }
+    }
+
+    /// Fails the test, naming `after`, unless a normal `Interpret` call succeeds.
+    pub(crate) async fn assert_serving(&mut self, after: &str) {
+        let reply = self.client.interpret(structured("DOOR_OPEN")).await;
+        if let Err(status) = reply {
+            panic!("after {after}: server stopped answering: {status:?}");
         }
     }
 
