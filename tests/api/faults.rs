@@ -12,7 +12,7 @@ use vehicle_error_interpreter::pb::{
     BatchInterpretRequest, interpreter_service_client::InterpreterServiceClient,
 };
 
-use crate::helpers::{BinaryServer, TestServer, structured};
+use crate::helpers::{BinaryServer, TestServer, connect, structured};
 
 type Client = InterpreterServiceClient<Channel>;
 
@@ -144,11 +144,7 @@ async fn sigterm_under_load_fails_no_call() {
     const LOADERS: usize = 8;
     let old = BinaryServer::start(&["--drain-timeout", "10s"]);
     let new = TestServer::spawn().await;
-    let old_channel = Channel::from_shared(format!("http://{}", old.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let old_channel = connect(old.addr).await;
     let clients = [Client::new(old_channel), new.client.clone()];
 
     let progress = Progress(Arc::new(watch::channel(0).0));

@@ -19,7 +19,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use vehicle_error_interpreter::pb::interpreter_service_client::InterpreterServiceClient;
 
-use crate::helpers::{BinaryServer, Manifest, health_client, probe_once, structured};
+use crate::helpers::{BinaryServer, Manifest, connect, health_client, probe_once, structured};
 
 /// Concurrent callers during the shutdown.
 const CALLERS: usize = 16;
@@ -83,11 +83,7 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
         Some(ServingStatus::Serving)
     );
 
-    let channel = Channel::from_shared(format!("http://{}", server.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = connect(server.addr).await;
     let (stop, terminated) = (
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),

@@ -5,13 +5,13 @@
 use std::{collections::HashMap, net::SocketAddr};
 
 use http::uri::PathAndQuery;
-use tonic::{Code, transport::Channel};
+use tonic::Code;
 use vehicle_error_interpreter::pb::{
     InterpretRequest, InterpretResponse, interpret_request::Input,
     interpreter_service_client::InterpreterServiceClient,
 };
 
-use crate::helpers::{BinaryServer, http_get, structured};
+use crate::helpers::{BinaryServer, connect, http_get, structured};
 
 /// Scrapes `/metrics`: each sample line's series (name and labels, as
 /// written) mapped to its value.
@@ -55,11 +55,7 @@ const INTERPRET: &str =
 #[tokio::test]
 async fn counts_calls_and_interpretations_with_bounded_labels() {
     let server = BinaryServer::start(&[]);
-    let channel = Channel::from_shared(format!("http://{}", server.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = connect(server.addr).await;
     let mut client = InterpreterServiceClient::new(channel.clone());
 
     let before = scrape(server.metrics_addr).await;
