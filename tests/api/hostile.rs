@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use prost::Message;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 use vehicle_error_interpreter::{
@@ -242,9 +241,7 @@ async fn send(server: &mut TestServer, raw: &mut RawClient, request: Send) -> Ou
         Send::RawInterpret(bytes) => {
             let reply = raw.call(INTERPRET, &[], frame(&bytes)).await;
             if reply.status == 0 {
-                let response =
-                    vehicle_error_interpreter::pb::InterpretResponse::decode(&reply.body[5..])
-                        .unwrap();
+                let response: vehicle_error_interpreter::pb::InterpretResponse = reply.message();
                 Ok(Some(response.r#match()))
             } else {
                 Err(raw_status(&reply))

@@ -64,7 +64,7 @@ async fn calls_beyond_the_limit_are_shed_while_health_and_admitted_calls_go_on()
             .finish(frame(&structured("DOOR_OPEN").encode_to_vec()))
             .await;
         assert_eq!(reply.status, 0, "{reply:?}");
-        let response = InterpretResponse::decode(&reply.body[5..]).unwrap();
+        let response: InterpretResponse = reply.message();
         assert_eq!(response.vehicle_state_error.unwrap().code, "DOOR_OPEN");
     }
     // Admitted again once the held calls finished.

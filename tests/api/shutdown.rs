@@ -44,7 +44,7 @@ async fn sigterm_lets_in_flight_call_finish_and_exits_zero() {
         .finish(frame(&structured("DOOR_OPEN").encode_to_vec()))
         .await;
     assert_eq!(reply.status, 0, "{reply:?}");
-    let answer = InterpretResponse::decode(&reply.body[5..]).unwrap();
+    let answer: InterpretResponse = reply.message();
     assert_eq!(answer.vehicle_state_error.unwrap().code, "DOOR_OPEN");
 
     drop(watch);

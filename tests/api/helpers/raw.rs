@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use h2::client::{ResponseFuture, SendRequest};
+use prost::Message;
 
 /// The interpreter's `Interpret` method path.
 pub(crate) const INTERPRET: &str = "/vehicle_errors.v1.InterpreterService/Interpret";
@@ -80,6 +81,13 @@ impl RawClient {
         data: Bytes,
     ) -> RawReply {
         self.open(path, extra).await.finish(data).await
+    }
+}
+
+impl RawReply {
+    /// The one message of an OK unary reply, decoded from its gRPC frame.
+    pub(crate) fn message<M: Message + Default>(&self) -> M {
+        M::decode(&self.body[5..]).unwrap()
     }
 }
 
