@@ -12,7 +12,7 @@ use vehicle_error_interpreter::pb::{
     BatchInterpretRequest, interpreter_service_client::InterpreterServiceClient,
 };
 
-use crate::helpers::{BinaryServer, TestServer, structured};
+use crate::helpers::{BinaryServer, TestServer, connect, structured};
 
 type Client = InterpreterServiceClient<Channel>;
 
@@ -142,13 +142,9 @@ impl Progress {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_fails_no_call() {
     const LOADERS: usize = 8;
-    let mut old = BinaryServer::start(&["--drain-timeout", "10s"]);
+    let old = BinaryServer::start(&["--drain-timeout", "10s"]);
     let new = TestServer::spawn().await;
-    let old_channel = Channel::from_shared(format!("http://{}", old.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let old_channel = connect(old.addr).await;
     let clients = [Client::new(old_channel), new.client.clone()];
 
     let progress = Progress(Arc::new(watch::channel(0).0));
@@ -189,14 +185,7 @@ async fn sigterm_under_load_fails_no_call() {
     progress.reached(500).await;
     let served_by_old_before = served[0].load(Ordering::Relaxed);
     old.terminate();
-    let exit = tokio::task::spawn_blocking(move || {
-        let status = old.child.wait().unwrap();
-        (old, status)
-    });
-    let (_old, status) = tokio::time::timeout(Duration::from_secs(30), exit)
-        .await
-        .expect("old server did not exit within 30 s")
-        .unwrap();
+    let status = old.wait_exit(Duration::from_secs(30)).await;
     let exited_at = *progress.0.borrow();
     // Keep the load on a while after the old server has gone.
     progress.reached(exited_at + 500).await;

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use prost::Message;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 use vehicle_error_interpreter::{
@@ -17,8 +16,7 @@ use vehicle_error_interpreter::{
     },
 };
 
-use crate::helpers::{TestServer, structured};
-use crate::raw::{INTERPRET, RawClient, frame};
+use crate::helpers::{INTERPRET, RawClient, RawReply, TestServer, frame, structured};
 
 /// The body limit of the default configuration.
 const BODY_LIMIT: usize = 16 * 1024;
@@ -212,11 +210,7 @@ async fn hostile_inputs_get_their_documented_status() {
         .await
         .unwrap_or_else(|_| panic!("{name}: no answer (hang)"));
         check(name, outcome, expect);
-        server
-            .client
-            .interpret(structured("DOOR_OPEN"))
-            .await
-            .unwrap_or_else(|e| panic!("after {name}: server stopped answering: {e:?}"));
+        server.assert_serving(name).await;
     }
     server.stop().await;
 }
@@ -247,9 +241,7 @@ async fn send(server: &mut TestServer, raw: &mut RawClient, request: Send) -> Ou
         Send::RawInterpret(bytes) => {
             let reply = raw.call(INTERPRET, &[], frame(&bytes)).await;
             if reply.status == 0 {
-                let response =
-                    vehicle_error_interpreter::pb::InterpretResponse::decode(&reply.body[5..])
-                        .unwrap();
+                let response: vehicle_error_interpreter::pb::InterpretResponse = reply.message();
                 Ok(Some(response.r#match()))
             } else {
                 Err(raw_status(&reply))
@@ -269,7 +261,7 @@ async fn get(
 }
 
 /// The status a raw reply carries, details included, as tonic would read it.
-fn raw_status(reply: &crate::raw::RawReply) -> Status {
+fn raw_status(reply: &RawReply) -> Status {
     let mut headers = http::HeaderMap::new();
     headers.insert("grpc-status", reply.status.to_string().parse().unwrap());
     headers.insert("grpc-message", reply.message.parse().unwrap());
@@ -402,11 +394,7 @@ async fn hostile_inputs_past_the_size_limits() {
         "FIELD_TOO_LONG"
     );
 
-    server
-        .client
-        .interpret(structured("DOOR_OPEN"))
-        .await
-        .expect("server still answers");
+    server.assert_serving("the 1 MB app_name").await;
     server.stop().await;
 }
 
@@ -480,11 +468,7 @@ async fn broken_framing_gets_tonics_status_and_the_server_keeps_answering() {
             .await
             .unwrap_or_else(|_| panic!("{name}: no answer (hang)"));
         assert_eq!(Code::from_i32(reply.status), code, "{name}: {reply:?}");
-        server
-            .client
-            .interpret(structured("DOOR_OPEN"))
-            .await
-            .unwrap_or_else(|e| panic!("after {name}: server stopped answering: {e:?}"));
+        server.assert_serving(name).await;
     }
     server.stop().await;
 }

@@ -19,8 +19,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use vehicle_error_interpreter::pb::interpreter_service_client::InterpreterServiceClient;
 
-use crate::helpers::{BinaryServer, structured};
-use crate::k8s::{Manifest, health_client, probe_once};
+use crate::helpers::{BinaryServer, Manifest, connect, health_client, probe_once, structured};
 
 /// Concurrent callers during the shutdown.
 const CALLERS: usize = 16;
@@ -84,11 +83,7 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
         Some(ServingStatus::Serving)
     );
 
-    let channel = Channel::from_shared(format!("http://{}", server.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = connect(server.addr).await;
     let (stop, terminated) = (
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
@@ -142,14 +137,6 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
 
     drop((health, channel));
     let remaining = exit_budget.saturating_sub(sigterm.elapsed());
-    let exit = tokio::task::spawn_blocking(move || {
-        let mut server = server;
-        let status = server.child.wait().unwrap();
-        (server, status)
-    });
-    let (_server, status) = tokio::time::timeout(remaining, exit)
-        .await
-        .unwrap_or_else(|_| panic!("no exit within {exit_budget:?} of SIGTERM"))
-        .unwrap();
+    let status = server.wait_exit(remaining).await;
     assert!(status.success(), "exit status {status:?}");
 }

@@ -1,11 +1,12 @@
 //! Integration tests: the real server on 127.0.0.1:0 with real tonic
 //! clients (in-process), and the real binary for signal handling.
 
+mod helpers;
+
 mod catalog;
 mod errors;
 mod faults;
 mod health;
-mod helpers;
 mod hostile;
 mod interpret;
 mod k8s;
@@ -13,7 +14,6 @@ mod lifecycle;
 mod metrics;
 mod overlay;
 mod overload;
-mod raw;
 mod reflection;
 mod shutdown;
 mod tls;

@@ -2,34 +2,16 @@
 //! calls by RPC and status, latency, in-flight, interpretations by match
 //! kind, category and code, build info, and bounded label values.
 
-use std::{collections::HashMap, net::SocketAddr, time::Duration};
+use std::{collections::HashMap, net::SocketAddr};
 
 use http::uri::PathAndQuery;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tonic::{Code, transport::Channel};
+use tonic::Code;
 use vehicle_error_interpreter::pb::{
     InterpretRequest, InterpretResponse, interpret_request::Input,
     interpreter_service_client::InterpreterServiceClient,
 };
 
-use crate::helpers::{BinaryServer, structured};
-
-/// One HTTP/1.1 GET on a fresh connection: (status line, headers+body).
-pub(crate) async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
-    let exchange = async {
-        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-        tcp.write_all(request.as_bytes()).await.unwrap();
-        let mut response = String::new();
-        tcp.read_to_string(&mut response).await.unwrap();
-        response
-    };
-    let response = tokio::time::timeout(Duration::from_secs(10), exchange)
-        .await
-        .expect("metrics endpoint did not answer within 10 s");
-    let (status, rest) = response.split_once("\r\n").unwrap();
-    (status.to_owned(), rest.to_owned())
-}
+use crate::helpers::{BinaryServer, connect, http_get, structured};
 
 /// Scrapes `/metrics`: each sample line's series (name and labels, as
 /// written) mapped to its value.
@@ -73,11 +55,7 @@ const INTERPRET: &str =
 #[tokio::test]
 async fn counts_calls_and_interpretations_with_bounded_labels() {
     let server = BinaryServer::start(&[]);
-    let channel = Channel::from_shared(format!("http://{}", server.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = connect(server.addr).await;
     let mut client = InterpreterServiceClient::new(channel.clone());
 
     let before = scrape(server.metrics_addr).await;

@@ -27,7 +27,7 @@ use vehicle_error_interpreter::{
     server::{ServeError, serve_with_store},
 };
 
-use crate::helpers::{BinaryServer, TestServer, structured};
+use crate::helpers::{BinaryServer, TestServer, connect, structured};
 
 const KEY: &str = "catalog-overlay.json";
 
@@ -520,11 +520,7 @@ async fn binary_serves_the_overlay_named_by_the_flag() {
     map.write(&json!({ "defaultAppName": "Fleet Manager" }));
     let path = map.path();
     let server = BinaryServer::start(&["--catalog-overlay", path.to_str().unwrap()]);
-    let channel = Channel::from_shared(format!("http://{}", server.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = connect(server.addr).await;
     let mut client = InterpreterServiceClient::new(channel);
     let r = interpret(&mut client, structured("ASLEEP")).await;
     assert!(

@@ -10,8 +10,7 @@ use vehicle_error_interpreter::{
     ServerConfig, pb::InterpretResponse, server::HEALTH_SERVICE_NAMES,
 };
 
-use crate::helpers::{TestServer, structured};
-use crate::raw::{INTERPRET, RawClient, frame};
+use crate::helpers::{INTERPRET, RawClient, TestServer, frame, structured};
 
 /// With a limit of 2, two calls held open (headers sent, body not) take
 /// both permits. A third call is shed with RESOURCE_EXHAUSTED and
@@ -65,14 +64,11 @@ async fn calls_beyond_the_limit_are_shed_while_health_and_admitted_calls_go_on()
             .finish(frame(&structured("DOOR_OPEN").encode_to_vec()))
             .await;
         assert_eq!(reply.status, 0, "{reply:?}");
-        let response = InterpretResponse::decode(&reply.body[5..]).unwrap();
+        let response: InterpretResponse = reply.message();
         assert_eq!(response.vehicle_state_error.unwrap().code, "DOOR_OPEN");
     }
-    server
-        .client
-        .interpret(structured("DOOR_OPEN"))
-        .await
-        .expect("admitted again once the held calls finished");
+    // Admitted again once the held calls finished.
+    server.assert_serving("the held calls finished").await;
     server.stop().await;
 }
 

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use h2::client::{ResponseFuture, SendRequest};
+use prost::Message;
 
 /// The interpreter's `Interpret` method path.
 pub(crate) const INTERPRET: &str = "/vehicle_errors.v1.InterpreterService/Interpret";
@@ -83,6 +84,13 @@ impl RawClient {
     }
 }
 
+impl RawReply {
+    /// The one message of an OK unary reply, decoded from its gRPC frame.
+    pub(crate) fn message<M: Message + Default>(&self) -> M {
+        M::decode(&self.body[5..]).unwrap()
+    }
+}
+
 impl HeldCall {
     /// Sends `data` as the rest of the body and reads the reply.
     pub(crate) async fn finish(mut self, data: Bytes) -> RawReply {
@@ -116,6 +124,7 @@ impl HeldCall {
     }
 }
 
+/// The header `name` as text, or "" when absent.
 fn header(headers: &http::HeaderMap, name: &str) -> String {
     headers
         .get(name)
@@ -123,6 +132,7 @@ fn header(headers: &http::HeaderMap, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `grpc-status-details-bin`, when present and not empty.
 fn details(headers: &http::HeaderMap) -> Option<String> {
     Some(header(headers, "grpc-status-details-bin")).filter(|d| !d.is_empty())
 }

@@ -1,0 +1,55 @@
+//! Fixtures shared by the test modules: the server in this process
+//! (`server`), the binary as a child process (`binary`), raw HTTP/2 gRPC
+//! calls (`raw`) and the rendered Kubernetes manifests (`k8s`).
+
+mod binary;
+mod k8s;
+mod raw;
+mod server;
+
+use std::net::SocketAddr;
+
+use tonic::transport::Channel;
+use vehicle_error_interpreter::pb::{InterpretRequest, StructuredError, interpret_request::Input};
+
+pub(crate) use binary::{BinaryServer, http_get};
+pub(crate) use k8s::{Manifest, health_client, probe_once};
+pub(crate) use raw::{INTERPRET, RawClient, RawReply, frame};
+pub(crate) use server::TestServer;
+
+/// A plaintext channel to `addr`, connected.
+pub(crate) async fn connect(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+/// An `Interpret` request for the vehicle-state error `code`, structured.
+pub(crate) fn structured(code: &str) -> InterpretRequest {
+    InterpretRequest {
+        input: Some(Input::Structured(StructuredError {
+            r#type: "VEHICLE_STATE".into(),
+            code: code.into(),
+        })),
+        ..Default::default()
+    }
+}
+
+/// Each catalog entry's code and documented JSON body: the seed bodies.
+pub(crate) fn seed_bodies() -> Vec<(String, String)> {
+    let raw: serde_json::Value =
+        serde_json::from_str(vehicle_error_interpreter::catalog::EMBEDDED_JSON).unwrap();
+    raw["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap().to_owned(),
+                e["body"].to_string(),
+            )
+        })
+        .collect()
+}
