@@ -148,6 +148,9 @@ impl Config {
     /// The server settings these flags describe.
     pub fn server_config(&self) -> ServerConfig {
         ServerConfig {
+            listen_addr: self.listen_addr,
+            health_addr: self.health_addr,
+            metrics_addr: Some(self.metrics_addr),
             service: ServiceSettings {
                 max_body_bytes: self.max_body_bytes,
                 max_batch_size: self.max_batch_size,
@@ -164,7 +167,6 @@ impl Config {
             drain_timeout: self.drain_timeout,
             max_concurrent_requests: self.max_concurrent_requests,
             tls: self.tls_files(),
-            metrics: None,
         }
     }
 
@@ -217,11 +219,10 @@ mod tests {
     #[test]
     fn defaults_match_server_defaults() {
         let config = Config::try_parse_from(["vehicle-error-interpreter"]).unwrap();
-        assert_eq!(config.listen_addr, "0.0.0.0:50051".parse().unwrap());
         let from_flags = config.server_config();
+        assert_eq!(from_flags.listen_addr, "0.0.0.0:50051".parse().unwrap());
         let defaults = ServerConfig::default();
         assert_eq!(format!("{from_flags:?}"), format!("{defaults:?}"));
-        assert_eq!(config.health_addr, None);
     }
 
     /// TLS needs both a certificate and a key; a client CA turns on mTLS.

@@ -16,6 +16,8 @@
 //! - [`reload`]: catalog snapshots swapped atomically, and the overlay
 //!   file's watcher.
 //! - [`metrics`]: Prometheus metrics and their scrape endpoint.
+//! - [`startup`]: [`Application`], the one start-up path for `main`, tests,
+//!   benches and examples.
 //! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
 //!
 //! `catalog`, `interpret` and `render` never see gRPC types.
@@ -29,10 +31,12 @@ pub mod reload;
 pub mod render;
 pub mod server;
 pub mod shutdown;
+pub mod startup;
 pub mod telemetry;
 
 pub use catalog::Catalog;
 pub use config::Config;
 pub use grpc::pb;
 pub use metrics::Metrics;
-pub use server::{ServerConfig, serve, serve_with_store};
+pub use server::ServerConfig;
+pub use startup::Application;

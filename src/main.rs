@@ -1,15 +1,11 @@
-//! Entry point: parse flags, set up logs, load the catalog, bind, serve
-//! gRPC and (on its own port) metrics.
+//! Entry point: parse flags, set up logs, build the application (catalog
+//! loaded, listeners bound), serve until SIGTERM or SIGINT.
 
-use std::{net::SocketAddr, process::ExitCode, sync::Arc};
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use tokio::net::TcpListener;
-use vehicle_error_interpreter::{
-    Catalog, Config, Metrics, ServerConfig, metrics, reload::CatalogStore, serve_with_store,
-    shutdown, telemetry,
-};
+use vehicle_error_interpreter::{Application, Config, shutdown, telemetry};
 
 fn main() -> ExitCode {
     let config = Config::parse();
@@ -17,11 +13,8 @@ fn main() -> ExitCode {
         eprintln!("invalid --log-filter: {err}");
         return ExitCode::FAILURE;
     }
-    let result = config
-        .runtime()
-        .context("starting the tokio runtime")
-        .and_then(|runtime| runtime.block_on(run(&config)));
-    match result {
+    let runtime = config.runtime().context("starting the tokio runtime");
+    match runtime.and_then(|rt| rt.block_on(run(&config))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");
@@ -31,36 +24,15 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: &Config) -> anyhow::Result<()> {
-    let catalog = Arc::new(Catalog::embedded().context("loading the embedded catalog")?);
-    let metrics = Metrics::new(&catalog);
-    let metrics_addr = metrics::http::spawn(config.metrics_addr, metrics.clone())
-        .await
-        .with_context(|| format!("binding {}", config.metrics_addr))?;
-    tracing::info!(addr = %metrics_addr, "serving metrics");
-    let listener = bind(config.listen_addr).await?;
-    let health_listener = match config.health_addr {
-        Some(addr) => Some(bind(addr).await?),
-        None => None,
-    };
-    let health_addr = health_listener
-        .as_ref()
-        .map(TcpListener::local_addr)
-        .transpose()?;
-    // Listen for SIGTERM before announcing readiness (see shutdown::signal).
+    let app = Application::build(config.server_config()).await?;
+    // Registered before "serving" is announced (see shutdown::signal).
     let signal = shutdown::signal();
-    let (addr, tls) = (listener.local_addr()?, config.tls_cert.is_some());
-    let health_addr = health_addr.map(tracing::field::display);
-    tracing::info!(%addr, health_addr, tls, entries = catalog.list().len(), "serving");
-    let catalogs = CatalogStore::new(catalog, config.default_app_name.clone());
-    let server_config = ServerConfig {
-        metrics: Some(metrics),
-        ..config.server_config()
-    };
-    Ok(serve_with_store(listener, health_listener, catalogs, server_config, signal).await?)
-}
-
-async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))
+    let metrics_addr = app.metrics_addr().map(tracing::field::display);
+    tracing::info!(addr = metrics_addr, "serving metrics");
+    let (addr, tls) = (app.addr()?, config.tls_cert.is_some());
+    let health_addr = app.health_addr().map(tracing::field::display);
+    let entries = app.catalogs().load().catalog.list().len();
+    // Tests and scripts read the address from this line: keep its shape.
+    tracing::info!(%addr, health_addr, tls, entries, "serving");
+    Ok(app.run_until_stopped(signal).await?)
 }

@@ -16,9 +16,9 @@ pub use tls::{HANDSHAKE_TIMEOUT, TlsError, TlsFiles, install_crypto_provider};
 use std::{
     future::Future,
     hash::{BuildHasher, RandomState},
+    net::SocketAddr,
     num::NonZeroUsize,
     path::PathBuf,
-    sync::Arc,
     time::Duration,
 };
 
@@ -28,14 +28,22 @@ use tokio_stream::{Stream, StreamExt as _};
 use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::ServingStatus;
 
-use crate::catalog::Catalog;
-use crate::grpc::{self, Catalogs, Interpreter, InterpreterServer, ServiceSettings, pb};
-use crate::metrics::Metrics;
-use crate::reload::{CatalogStore, OverlayWatcher, ReloadError};
+use crate::catalog::CatalogError;
+use crate::grpc::{self, Interpreter, InterpreterServer, ServiceSettings, pb};
+use crate::reload::ReloadError;
+use crate::startup::Application;
 
-/// Transport limits and shutdown timing, plus the service's own settings.
+/// Addresses, transport limits and shutdown timing, plus the service's own
+/// settings: everything [`Application::build`] needs besides the catalog.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// Where every gRPC service listens.
+    pub listen_addr: SocketAddr,
+    /// An extra plaintext listener serving only `grpc.health.v1`, for
+    /// kubelet probes when TLS is on.
+    pub health_addr: Option<SocketAddr>,
+    /// Where Prometheus scrapes `GET /metrics`; `None` serves no metrics.
+    pub metrics_addr: Option<SocketAddr>,
     /// Settings of the interpreter service itself.
     pub service: ServiceSettings,
     /// Substituted for `<app name>` when a request names no app (unless a
@@ -75,14 +83,14 @@ pub struct ServerConfig {
     pub max_concurrent_requests: usize,
     /// TLS for the main listener; `None` serves plaintext (h2c).
     pub tls: Option<TlsFiles>,
-    /// Where calls and interpretations are counted; `None` counts into a
-    /// registry nobody reads, so every server runs the same code path.
-    pub metrics: Option<Metrics>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
+            listen_addr: SocketAddr::from(([0, 0, 0, 0], 50051)),
+            health_addr: None,
+            metrics_addr: Some(SocketAddr::from(([0, 0, 0, 0], 9090))),
             service: ServiceSettings::default(),
             default_app_name: "the app".to_owned(),
             catalog_overlay: None,
@@ -96,7 +104,6 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(20),
             max_concurrent_requests: 256,
             tls: None,
-            metrics: None,
         }
     }
 }
@@ -104,6 +111,17 @@ impl Default for ServerConfig {
 /// Why serving failed.
 #[derive(Debug, Error)]
 pub enum ServeError {
+    /// An address could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The embedded catalog is invalid (a unit test rules this out).
+    #[error("loading the embedded catalog: {0}")]
+    Catalog(#[from] CatalogError),
     /// The reflection service could not be built from the descriptors.
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -123,63 +141,38 @@ pub enum ServeError {
 /// health checks must ask for one of these.
 pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", grpc::SERVICE_NAME];
 
-/// Serves on `listener` until `shutdown` resolves, then drains: health
-/// turns NOT_SERVING at once, the server keeps answering for
-/// `shutdown_delay`, stops accepting, and gives in-flight calls up to
-/// `drain_timeout` before returning.
+/// Serves `app` until `shutdown` resolves, then drains: health turns
+/// NOT_SERVING at once, the server keeps answering for `shutdown_delay`,
+/// stops accepting, and gives in-flight calls up to `drain_timeout` before
+/// returning.
 ///
-/// The catalog is already loaded and validated when this is called, which
-/// is why health can report SERVING from the first connection.
-///
-/// # Errors
-/// When the catalog overlay is invalid, reflection cannot be built, TLS
-/// cannot be set up, or the transport fails.
-pub async fn serve(
-    listener: TcpListener,
-    catalog: Arc<Catalog>,
-    config: ServerConfig,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError> {
-    let catalogs = CatalogStore::new(catalog, config.default_app_name.clone());
-    serve_with_store(listener, None, catalogs, config, shutdown).await
-}
-
-/// [`serve`] over a catalog store the caller holds (to observe reloads
-/// through `CatalogStore::subscribe`), plus `grpc.health.v1` alone, in
-/// plaintext, on `health_listener` when given.
-///
-/// With `config.catalog_overlay` set, the overlay is loaded before health
-/// reports SERVING (an invalid one fails here) and watched until the
-/// server stops; every reload outcome is counted in the metrics.
+/// The catalog (and its overlay) is already loaded and validated, which is
+/// why health can report SERVING from the first connection.
 ///
 /// Kubelet's native gRPC probes cannot speak TLS, so with TLS on they need
-/// a plaintext port; it serves nothing but health (no interpreter, no
-/// reflection), reports the same statuses as the main listener, is never
-/// load-shed, and stays up until the main server has drained, so readiness
-/// probes see NOT_SERVING during the drain.
-///
-/// # Errors
-/// As [`serve`]; also when the health listener fails.
-pub async fn serve_with_store(
-    listener: TcpListener,
-    health_listener: Option<TcpListener>,
-    catalogs: Arc<Catalogs>,
-    config: ServerConfig,
+/// a plaintext port: the health-only listener serves nothing but health (no
+/// interpreter, no reflection), reports the same statuses as the main
+/// listener, is never load-shed, and stays up until the main server has
+/// drained, so readiness probes see NOT_SERVING during the drain.
+pub(crate) async fn serve(
+    app: Application,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let _watcher = match &config.catalog_overlay {
-        Some(path) => Some(OverlayWatcher::start(Arc::clone(&catalogs), path)?),
-        None => None,
-    };
+    let Application {
+        config,
+        catalogs,
+        metrics,
+        listeners,
+        watcher: _watcher,
+    } = app;
     // `health_reporter()` marks "" SERVING as soon as it is built, so it is
     // built only here, after the catalog (and its overlay) loaded.
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<InterpreterServer>().await;
 
-    let metrics = config
-        .metrics
-        .clone()
-        .unwrap_or_else(|| Metrics::new(&catalogs.load().catalog));
+    if let Some(listener) = listeners.metrics {
+        tokio::spawn(crate::metrics::http::serve(listener, metrics.clone()));
+    }
     let reloads = metrics.observe_reloads(catalogs.subscribe());
     let interpreter = Interpreter::new(catalogs, config.service.clone())
         .with_metrics(metrics.clone())
@@ -201,7 +194,7 @@ pub async fn serve_with_store(
         tokio::time::sleep(shutdown_delay).await;
     };
 
-    let health_only = health_listener.map(|listener| {
+    let health_only = listeners.health.map(|listener| {
         builder(&config)
             .add_service(health_service.clone())
             .serve_with_incoming(incoming(listener))
@@ -230,7 +223,7 @@ pub async fn serve_with_store(
         Some(limit) => router.add_service(Shed::new(interpreter, limit)),
         None => router.add_service(interpreter),
     };
-    let server = router.serve_with_incoming_shutdown(incoming(listener), signal);
+    let server = router.serve_with_incoming_shutdown(incoming(listeners.grpc), signal);
 
     // tonic's graceful shutdown waits for every connection, and an open
     // health Watch never ends by itself: bound the drain from outside.

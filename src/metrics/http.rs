@@ -1,10 +1,11 @@
 //! The scrape endpoint: `GET /metrics` over HTTP/1.1 on its own listener.
 //!
 //! Served here rather than by an exporter's built-in listener so that the
-//! address is bound by `main` (which logs it, and may be `127.0.0.1:0` in
-//! tests) and the endpoint keeps answering while the gRPC server drains.
+//! address is bound with the others by `Application::build` (it may be
+//! `127.0.0.1:0` in tests) and the endpoint keeps answering while the gRPC
+//! server drains.
 
-use std::{convert::Infallible, io, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, time::Duration};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
@@ -19,20 +20,9 @@ use super::Metrics;
 /// writes (and Prometheus negotiates).
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Binds `addr` and serves `metrics` there from a task of its own, until
-/// the runtime stops; returns the bound address (for `127.0.0.1:0`).
-///
-/// # Errors
-/// When `addr` cannot be bound.
-pub async fn spawn(addr: SocketAddr, metrics: Metrics) -> io::Result<SocketAddr> {
-    let listener = TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    tokio::spawn(serve_metrics(listener, metrics));
-    Ok(bound)
-}
-
-/// Serves `metrics` on `listener` forever; stops when the runtime does.
-async fn serve_metrics(listener: TcpListener, metrics: Metrics) {
+/// Serves `metrics` on `listener` forever; stops when the runtime does, so
+/// scrapes keep working while the gRPC server drains.
+pub(crate) async fn serve(listener: TcpListener, metrics: Metrics) {
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,

@@ -3,6 +3,7 @@
 //! the store's published reload status, never on time.
 
 use std::{
+    net::SocketAddr,
     os::unix::fs::symlink,
     path::PathBuf,
     sync::{
@@ -13,18 +14,18 @@ use std::{
 };
 
 use serde_json::json;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::sync::watch;
 use tonic::transport::Channel;
 use tonic_types::RpcStatusExt;
 use vehicle_error_interpreter::{
-    Catalog, ServerConfig,
+    Application, Catalog, ServerConfig,
     grpc::Catalogs,
     pb::{
         BatchInterpretRequest, InterpretRequest, InterpretResponse,
         interpreter_service_client::InterpreterServiceClient,
     },
     reload::{CatalogSource, CatalogStore, ReloadOutcome, ReloadStatus},
-    server::{ServeError, serve_with_store},
+    server::ServeError,
 };
 
 use crate::helpers::{BinaryServer, TestServer, connect, structured};
@@ -496,16 +497,14 @@ async fn swap_under_load_never_fails_a_call_or_mixes_catalogs() {
 async fn invalid_overlay_at_start_up_fails_start_up() {
     let mut map = ConfigMapDir::new();
     map.write(&json!({ "entries": { "NOPE": {} } }));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = ServerConfig {
+        listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        metrics_addr: None,
+        ..config_for(&map)
+    };
     let result = tokio::time::timeout(
         Duration::from_secs(10),
-        serve_with_store(
-            listener,
-            None,
-            store(),
-            config_for(&map),
-            std::future::pending(),
-        ),
+        Application::build_with_store(config, store()),
     )
     .await
     .expect("start-up did not fail within 10 s");

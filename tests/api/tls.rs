@@ -17,7 +17,7 @@ use rcgen::{
 };
 use rustls::pki_types::pem::PemObject as _;
 use tokio::io::AsyncReadExt as _;
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{sync::oneshot, task::JoinHandle};
 use tokio_stream::StreamExt;
 use tonic::{
     Code,
@@ -27,10 +27,8 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 use vehicle_error_interpreter::{
-    Catalog, ServerConfig,
+    Application, ServerConfig,
     pb::interpreter_service_client::InterpreterServiceClient,
-    reload::CatalogStore,
-    serve_with_store,
     server::{ServeError, TlsError, TlsFiles},
 };
 
@@ -131,25 +129,19 @@ impl TlsServer {
             drain_timeout: Duration::from_secs(30),
             ..Default::default()
         };
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let health = match health_listener {
-            true => Some(TcpListener::bind("127.0.0.1:0").await.unwrap()),
-            false => None,
+        let local = SocketAddr::from(([127, 0, 0, 1], 0));
+        let config = ServerConfig {
+            listen_addr: local,
+            health_addr: health_listener.then_some(local),
+            metrics_addr: None,
+            ..config
         };
-        let health_addr = health.as_ref().map(|l| l.local_addr().unwrap());
-        let catalog = Arc::new(Catalog::embedded().unwrap());
-        let catalogs = CatalogStore::new(catalog, config.default_app_name.clone());
+        let app = Application::build(config).await.unwrap();
+        let (addr, health_addr) = (app.addr().unwrap(), app.health_addr());
         let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(serve_with_store(
-            listener,
-            health,
-            catalogs,
-            config,
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let handle = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
         Self {
             addr,
             health_addr,
@@ -378,14 +370,18 @@ async fn bad_tls_files_fail_serve_cleanly() {
             tls: Some(files),
             ..Default::default()
         };
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let catalog = Arc::new(Catalog::embedded().unwrap());
-        let result = tokio::time::timeout(
-            Duration::from_secs(20),
-            vehicle_error_interpreter::serve(listener, catalog, config, std::future::pending()),
-        )
-        .await
-        .unwrap_or_else(|_| panic!("{name}: served with bad TLS files"));
+        let config = ServerConfig {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_addr: None,
+            ..config
+        };
+        let serve = async {
+            let app = Application::build(config).await?;
+            app.run_until_stopped(std::future::pending()).await
+        };
+        let result = tokio::time::timeout(Duration::from_secs(20), serve)
+            .await
+            .unwrap_or_else(|_| panic!("{name}: served with bad TLS files"));
         assert!(
             matches!(result, Err(ServeError::Tls(_))),
             "{name}: {result:?}"

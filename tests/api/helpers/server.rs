@@ -3,13 +3,12 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{sync::oneshot, task::JoinHandle};
 use tonic::transport::Channel;
 use tonic_health::pb::health_client::HealthClient;
 use vehicle_error_interpreter::{
-    Catalog, ServerConfig, grpc::Catalogs,
+    Application, Catalog, ServerConfig, grpc::Catalogs,
     pb::interpreter_service_client::InterpreterServiceClient, reload::CatalogStore,
-    server::serve_with_store,
 };
 
 use super::{connect, structured};
@@ -74,18 +73,25 @@ impl TestServer {
     }
 }
 
-/// Starts serving on 127.0.0.1:0, the one place a test server is started:
-/// returns its address, the sender that stops it, and its task, which
-/// panics if the server fails.
+/// Starts serving on 127.0.0.1:0 (no metrics listener), the one place a
+/// test server is started: returns its address, the sender that stops it,
+/// and its task, which panics if the server fails.
 async fn start(
     config: ServerConfig,
     catalogs: Arc<Catalogs>,
 ) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let config = ServerConfig {
+        listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        metrics_addr: None,
+        ..config
+    };
+    let app = Application::build_with_store(config, catalogs)
+        .await
+        .expect("server failed to start");
+    let addr = app.addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        serve_with_store(listener, None, catalogs, config, async {
+        app.run_until_stopped(async {
             let _ = stopped.await;
         })
         .await
