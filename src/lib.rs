@@ -7,7 +7,8 @@
 //!   validated once; `catalog::overlay` patches them with an operator's
 //!   overlay file.
 //! - [`interpret`]: parsing bodies, matching, classifying, retry advice.
-//! - [`render`]: `<app name>` templates.
+//! - [`render`]: `<app name>` templates; [`rules`]: validation rules that
+//!   requests, the overlay and the catalog loader share.
 //! - [`grpc`]: the adapter, and the only module besides the server wiring
 //!   that knows tonic or prost: the service, conversions, encoded entries,
 //!   statuses, the codec and the generated code ([`pb`]).
@@ -29,6 +30,7 @@ pub mod interpret;
 pub mod metrics;
 pub mod reload;
 pub mod render;
+pub mod rules;
 pub mod server;
 pub mod shutdown;
 pub mod startup;

@@ -58,7 +58,7 @@ impl Template {
         }
         if let Some(Part::Text(t)) = parts
             .iter()
-            .find(|p| matches!(p, Part::Text(t) if has_token(t)))
+            .find(|p| matches!(p, Part::Text(t) if has_placeholder_token(t)))
         {
             return Err(TemplateError(t.clone()));
         }
@@ -111,8 +111,10 @@ fn push_capitalized(out: &mut String, s: &str) {
     }
 }
 
-/// A `<` that starts something like a placeholder: `<` then a letter.
-fn has_token(text: &str) -> bool {
+/// True when `text` holds something like a placeholder (`<` then a
+/// letter): the one rule for "would a token reach users verbatim", shared
+/// by templates, the catalog loader and the overlay.
+pub fn has_placeholder_token(text: &str) -> bool {
     text.as_bytes()
         .windows(2)
         .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::render::has_placeholder_token;
+
 use super::{
     APP_NAME_PLACEHOLDER, Category, ResolutionType, RetryPolicy, RetryStrategy, Template,
     VEHICLE_STATE, VehicleStateError,
@@ -148,7 +150,7 @@ impl Entry {
             .chain(overview.strings())
             .chain(suggested_resolution.strings())
             .chain(troubleshooting_steps.iter().map(String::as_str));
-        if let Some(text) = all_text.into_iter().find(|t| t.contains('<')) {
+        if let Some(text) = all_text.into_iter().find(|t| has_placeholder_token(t)) {
             return Err(format!(
                 "only userMessage may hold a placeholder, found one in {text:?}"
             ));

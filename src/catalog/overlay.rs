@@ -7,7 +7,7 @@
 //! anything uses it, and one bad field rejects the whole file: a
 //! half-applied overlay never serves. Codes, categories and retry
 //! strategies are not overridable; they are the service's classification
-//! (design.md §3), not wording.
+//! (docs/design.md §3), not wording.
 
 use std::{fmt, marker::PhantomData, time::Duration};
 
@@ -18,7 +18,8 @@ use serde::{
 use thiserror::Error;
 
 use super::{Catalog, LocalizedMessages, RetryStrategy, TextBlock, VehicleStateError, same_tag};
-use crate::render::{APP_NAME_PLACEHOLDER, Template};
+use crate::render::{APP_NAME_PLACEHOLDER, Template, has_placeholder_token};
+use crate::rules::{self, AppNameError};
 
 /// The largest overlay file read. Real overlays are a few KiB; the bound
 /// keeps a wrong mount (a log file, say) from being read into memory.
@@ -28,13 +29,6 @@ pub const MAX_OVERLAY_BYTES: usize = 1024 * 1024;
 /// hour; a day is generous, and more is surely a unit mistake
 /// (milliseconds for seconds).
 pub const MAX_DELAY: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The same limit the service puts on a request's `app_name`.
-const MAX_APP_NAME_CHARS: usize = 64;
-
-/// The longest locale tag a request may send, so a longer key could never
-/// match.
-const MAX_TAG_CHARS: usize = 35;
 
 /// Why an overlay was rejected.
 #[derive(Debug, Error)]
@@ -210,7 +204,7 @@ impl dto::RetryPatch {
         }
         if let Some(secs) = self.delay_seconds {
             let field = format!("{path}.delaySeconds");
-            // Every delay is catalog data with its reason (design.md §3); a
+            // Every delay is catalog data with its reason (docs/design.md §3); a
             // new number under the old reason would contradict it.
             if self.delay_reason.is_none() {
                 return Err(invalid(
@@ -268,7 +262,7 @@ fn check_text(path: &str, text: &str) -> Result<(), OverlayError> {
 /// Text shown as is: a placeholder in it would reach users verbatim.
 fn plain_text(path: &str, text: &str) -> Result<(), OverlayError> {
     check_text(path, text)?;
-    if has_token(text) {
+    if has_placeholder_token(text) {
         return Err(invalid(
             path,
             format!("only userMessage may hold {APP_NAME_PLACEHOLDER}; this text is shown as is"),
@@ -299,41 +293,28 @@ fn template_block(
     Ok((block, template))
 }
 
-/// A `<` that starts something like a placeholder: `<` then a letter.
-fn has_token(text: &str) -> bool {
-    text.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
-}
-
 fn check_app_name(name: &str) -> Result<(), OverlayError> {
     const PATH: &str = "defaultAppName";
     plain_text(PATH, name)?;
-    if name.contains('\n') {
-        return Err(invalid(PATH, "contains control characters"));
-    }
-    if name.chars().count() > MAX_APP_NAME_CHARS {
-        return Err(invalid(
+    match rules::check_app_name(name) {
+        Ok(()) => Ok(()),
+        Err(AppNameError::TooLong(_)) => Err(invalid(
             PATH,
-            format!("is longer than {MAX_APP_NAME_CHARS} characters"),
-        ));
+            format!("is longer than {} characters", rules::MAX_APP_NAME_CHARS),
+        )),
+        Err(AppNameError::ControlCharacters) => Err(invalid(PATH, "contains control characters")),
+        Err(AppNameError::Blank) => Err(invalid(PATH, "is empty")),
     }
-    Ok(())
 }
 
-/// A BCP 47 tag in its usual spelling: a language of 2 to 8 letters, then
-/// `-` and subtags of 1 to 8 letters or digits. English alone is refused:
+/// A BCP 47 tag, by the same grammar as a request's `locale`
+/// (`rules::is_language_tag`), in its canonical spelling with `-`: a
+/// request may write `fr_CA`, a stored key is written once, correctly.
+/// English alone is refused:
 /// the entry's own fields are its English text, and two places for one
 /// text would be ambiguous.
 fn check_tag(path: &str, tag: &str) -> Result<(), OverlayError> {
-    let mut subtags = tag.split('-');
-    let language = subtags.next().unwrap_or_default();
-    let well_formed = tag.len() <= MAX_TAG_CHARS
-        && (2..=8).contains(&language.len())
-        && language.bytes().all(|b| b.is_ascii_alphabetic())
-        && subtags
-            .all(|t| (1..=8).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if !well_formed {
+    if !rules::is_language_tag(tag) || tag.contains('_') {
         return Err(invalid(
             path,
             "is not a BCP 47 language tag such as fr or fr-CA",

@@ -5,16 +5,15 @@
 use std::time::{Duration, SystemTime};
 
 use super::RequestError;
+use crate::rules::{self, AppNameError};
 
 /// The longest `Retry-After` honoured; longer values (a millisecond
 /// timestamp sent as seconds, say) are clamped to it, so a caller never
 /// parks a retry for days on a misread header.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
-const MAX_APP_NAME_CHARS: usize = 64;
 const MAX_REQUEST_ID_CHARS: usize = 128;
 const MAX_HEADER_CHARS: usize = 64;
-const MAX_LOCALE_CHARS: usize = 35;
 const MAX_TYPE_OR_CODE_CHARS: usize = 64;
 
 /// The request's context, checked.
@@ -39,14 +38,22 @@ impl<'a> AppName<'a> {
     /// # Errors
     /// `FieldTooLong`, `ControlCharacters`, or `EmptyField` for a blank name.
     pub fn parse(s: &'a str) -> Result<Option<Self>, RequestError> {
+        const FIELD: &str = "app_name";
         if s.is_empty() {
             return Ok(None);
         }
-        check_text("app_name", s, MAX_APP_NAME_CHARS)?;
-        if s.trim().is_empty() {
-            return Err(RequestError::EmptyField { field: "app_name" });
+        match rules::check_app_name(s) {
+            Ok(()) => Ok(Some(Self(s.trim()))),
+            Err(AppNameError::TooLong(len)) => Err(RequestError::FieldTooLong {
+                field: FIELD,
+                len,
+                limit: rules::MAX_APP_NAME_CHARS,
+            }),
+            Err(AppNameError::ControlCharacters) => {
+                Err(RequestError::ControlCharacters { field: FIELD })
+            }
+            Err(AppNameError::Blank) => Err(RequestError::EmptyField { field: FIELD }),
         }
-        Ok(Some(Self(s.trim())))
     }
 
     /// The name.
@@ -69,23 +76,11 @@ impl<'a> Locale<'a> {
         if s.is_empty() {
             return Ok(None);
         }
-        let malformed = || RequestError::Malformed {
-            field: "locale",
-            detail: "expected a BCP 47 language tag such as en or fr-CA".into(),
-        };
-        if s.len() > MAX_LOCALE_CHARS {
-            return Err(malformed());
-        }
-        let mut subtags = s.split(['-', '_']);
-        let language = subtags.next().unwrap_or_default();
-        if !(2..=8).contains(&language.len()) || !language.bytes().all(|b| b.is_ascii_alphabetic())
-        {
-            return Err(malformed());
-        }
-        if !subtags
-            .all(|t| (1..=8).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()))
-        {
-            return Err(malformed());
+        if !rules::is_language_tag(s) {
+            return Err(RequestError::Malformed {
+                field: "locale",
+                detail: "expected a BCP 47 language tag such as en or fr-CA".into(),
+            });
         }
         Ok(Some(Self(s)))
     }
