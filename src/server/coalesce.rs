@@ -1,8 +1,10 @@
 //! Write coalescing: the responses a connection produces in one turn go
 //! out in one write, not one or two per response.
 //!
-//! Why: h2 writes a DATA frame of 256 bytes or more by reference and
-//! flushes the socket before it can queue the next frame, so every
+//! Why: h2's encoder holds at most one DATA frame of 256 bytes or more
+//! (`CHAIN_THRESHOLD` with vectored writes, which this wrapper reports;
+//! 1024 without), writes its payload by reference, and accepts no further
+//! frame until that one is written and the socket flushed. So every
 //! response bigger than that costs its own write, and its trailers often a
 //! second one. An interpretation is about 2 KiB, so a busy connection made
 //! about two write syscalls per call; on loopback each one also runs the
@@ -23,6 +25,18 @@
 //! (a TLS alert is written just before the failed handshake's connection
 //! is dropped). The cost is at most one extra poll of the connection;
 //! docs/benchmarks.md has what it bought.
+//!
+//! Upstream: this works around h2, and only until h2 stops writing one
+//! frame per write. hyperium/h2#902 ("Sending and receiving data frames
+//! introduces significant overhead", open) describes the single pending
+//! DATA frame; hyperium/h2#903 ("perf: allow multiple DATA frames per
+//! write", open, unmerged as of h2 0.4.20, the version in Cargo.lock)
+//! queues several and writes them with one `poll_write_vectored`. The older
+//! hyperium/h2#711 (closed; #712, in h2 0.3.22, added the 1024-byte
+//! threshold) only helped sockets without vectored writes, which does not
+//! apply here. Delete this module when h2 writes several frames per write
+//! (h2 #903 or equivalent) and `scripts/bench` shows no gain from
+//! `--coalesce-writes`.
 
 use std::{
     future::Future as _,
@@ -38,7 +52,7 @@ use tonic::transport::server::Connected;
 /// The most bytes a connection holds back: h2's own write buffer size. A
 /// write of this much or more on an empty buffer goes straight to the
 /// socket; the buffer's memory is kept for the connection's life.
-pub const HIGH_WATER: usize = 16 * 1024;
+pub(crate) const HIGH_WATER: usize = 16 * 1024;
 
 pin_project! {
     /// A connection whose writes are buffered and whose flushes are
@@ -218,6 +232,9 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         true
     }
 
+    /// The first flush after new bytes is deferred: it returns `Ready(Ok)`
+    /// with the bytes still buffered. See the comment inside for why that
+    /// is a breach of `AsyncWrite`'s contract and when it is safe.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some(kind) = self.broken {
             return Poll::Ready(Err(kind.into()));
@@ -226,6 +243,35 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             return self.project().io.poll_flush(cx);
         }
         if self.fresh {
+            // Not sound in general. `AsyncWrite::poll_flush` promises that
+            // on `Ready(Ok)` all buffered bytes reached their destination,
+            // or `Pending` with a wake-up when they can progress; these
+            // bytes are still in `buf`. What still sends them is the
+            // caller, not this call: they go out at the connection's next
+            // `poll_read`, `poll_flush` (`fresh` is false by then),
+            // `poll_shutdown`, or as far as the socket takes them at drop,
+            // and the wake below makes that next poll happen. So it holds
+            // for a caller that, once woken, polls this IO again or drops
+            // it, and h2 (0.4.20) is such a caller: every
+            // `Connection::poll` reads frames until the IO is `Pending`
+            // (our `poll_read` drains first) and then flushes
+            // (`Prioritize::poll_complete` -> `FramedWrite::flush`); a
+            // closing connection calls `poll_shutdown`; hyper polls it
+            // until it returns `Ready` (or drops it), and the codec is
+            // only ever driven from that connection task. rustls under TLS
+            // passes our flush and reads straight through.
+            //
+            // What breaks it: a caller that flushes and then waits for
+            // anything but this IO (a timer, a channel, a response from
+            // elsewhere) while holding it without reading: the bytes wait
+            // as long as it does. And a drop while the socket is full
+            // loses bytes the caller was told were flushed; a connection is
+            // dropped unclosed only when its task is dropped (runtime
+            // shutdown) or its TLS handshake failed, where the layers
+            // above lose their unsent bytes too. Neither hyper nor h2
+            // flushes and then stops polling. So: a contract breach that is
+            // safe only because of how h2 polls its connection, which is
+            // why this is not public API.
             let this = self.project();
             *this.fresh = false;
             *this.owed = true;
