@@ -3,6 +3,7 @@
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
 
 mod coalesce;
+mod either;
 mod linger;
 mod overload;
 mod tls;
@@ -81,6 +82,9 @@ pub struct ServerConfig {
     /// Where calls and interpretations are counted; `None` counts into a
     /// registry nobody reads, so every server runs the same code path.
     pub metrics: Option<Metrics>,
+    /// Coalesce each connection's writes ([`CoalescedWrites`]); off, h2
+    /// writes once per DATA frame of 256 bytes or more.
+    pub coalesce_writes: bool,
 }
 
 impl Default for ServerConfig {
@@ -99,6 +103,7 @@ impl Default for ServerConfig {
             max_concurrent_requests: 256,
             tls: None,
             metrics: None,
+            coalesce_writes: true,
         }
     }
 }
@@ -208,7 +213,7 @@ pub async fn serve_with_store(
     let health_only = health_listener.map(|listener| {
         builder(&config)
             .add_service(health_service.clone())
-            .serve_with_incoming(incoming(listener))
+            .serve_with_incoming(incoming(listener, config.coalesce_writes))
     });
     let health_only = async move {
         match health_only {
@@ -234,7 +239,8 @@ pub async fn serve_with_store(
         Some(limit) => router.add_service(Shed::new(interpreter, limit)),
         None => router.add_service(interpreter),
     };
-    let server = router.serve_with_incoming_shutdown(incoming(listener), signal);
+    let server =
+        router.serve_with_incoming_shutdown(incoming(listener, config.coalesce_writes), signal);
 
     // tonic's graceful shutdown waits for every connection, and an open
     // health Watch never ends by itself: bound the drain from outside.
@@ -258,14 +264,33 @@ pub async fn serve_with_store(
     Ok(())
 }
 
+type Lingering = LingeringClose<tokio::net::TcpStream>;
+
 /// Accepted connections: no Nagle delay (we decide when bytes go out, see
-/// [`CoalescedWrites`]), and a lingering close (see [`LingeringClose`]).
+/// [`CoalescedWrites`]), a lingering close (see [`LingeringClose`]), and
+/// coalesced writes unless `coalesce_writes` is off.
+///
+/// Limits on the accept loop itself go on the stream before the `map`;
+/// each further wrapper of a connection is one more step inside it, an
+/// [`either::Either`] when configuration can leave it out.
 fn incoming(
     listener: TcpListener,
-) -> impl Stream<Item = std::io::Result<CoalescedWrites<LingeringClose<tokio::net::TcpStream>>>> {
+    coalesce_writes: bool,
+) -> impl Stream<Item = std::io::Result<either::Either<CoalescedWrites<Lingering>, Lingering>>> {
     TcpIncoming::from(listener)
         .with_nodelay(Some(true))
-        .map(|accepted| accepted.map(|tcp| CoalescedWrites::new(LingeringClose::new(tcp))))
+        .map(move |accepted| {
+            accepted.map(|tcp| {
+                let io = LingeringClose::new(tcp);
+                if coalesce_writes {
+                    either::Either::Left {
+                        io: CoalescedWrites::new(io),
+                    }
+                } else {
+                    either::Either::Right { io }
+                }
+            })
+        })
 }
 
 /// A server builder with this config's transport limits, shared by the

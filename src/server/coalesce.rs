@@ -36,7 +36,8 @@
 //! threshold) only helped sockets without vectored writes, which does not
 //! apply here. Delete this module when h2 writes several frames per write
 //! (h2 #903 or equivalent) and `scripts/bench` shows no gain from
-//! `--coalesce-writes`.
+//! `--coalesce-writes` (run it once with `VEI_COALESCE_WRITES=false`).
+//! That flag, on by default, also lets an operator rule this wrapper out.
 
 use std::{
     future::Future as _,
