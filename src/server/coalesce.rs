@@ -70,9 +70,9 @@ pin_project! {
         // A flush was requested and deferred: the buffer must go out before
         // the connection waits for anything.
         owed: bool,
-        // Set when a write failed while reading: input already received is
-        // still delivered, and every later write, flush or shutdown fails
-        // with this kind.
+        // Set when a write to the socket failed: every later write, flush
+        // or shutdown fails with this kind. A failure met while reading
+        // waits here, so input already received is still delivered.
         broken: Option<io::ErrorKind>,
     }
 
@@ -102,14 +102,22 @@ impl<IO: AsyncWrite> CoalescedWrites<IO> {
         }
     }
 
-    /// Writes the whole buffer to the socket.
+    /// Writes the whole buffer to the socket; fails for good once a
+    /// write failed.
     fn poll_drain(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut this = self.project();
+        if let Some(kind) = *this.broken {
+            return Poll::Ready(Err(kind.into()));
+        }
         while *this.sent < this.buf.len() {
-            let n = ready!(this.io.as_mut().poll_write(cx, &this.buf[*this.sent..]))?;
-            if n == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
+            let written = this.io.as_mut().poll_write(cx, &this.buf[*this.sent..]);
+            let n = match ready!(stick(this.broken, written)) {
+                Ok(0) => {
+                    *this.broken = Some(io::ErrorKind::WriteZero);
+                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                }
+                result => result?,
+            };
             *this.sent += n;
         }
         this.buf.clear();
@@ -143,6 +151,17 @@ impl<IO: AsyncWrite> CoalescedWrites<IO> {
     }
 }
 
+/// Keeps a socket write's error in `broken`, so that it sticks.
+fn stick<T>(
+    broken: &mut Option<io::ErrorKind>,
+    result: Poll<io::Result<T>>,
+) -> Poll<io::Result<T>> {
+    if let Poll::Ready(Err(err)) = &result {
+        *broken = Some(err.kind());
+    }
+    result
+}
+
 /// Grows `buf` for `extra` more bytes the way `Vec` does (doubling), but
 /// never past [`HIGH_WATER`], the most it will hold.
 fn reserve(buf: &mut Vec<u8>, extra: usize) {
@@ -170,10 +189,9 @@ impl<IO: AsyncRead + AsyncWrite> AsyncRead for CoalescedWrites<IO> {
         if self.owed && self.broken.is_none() {
             // A full socket must not stop us reading: the drain has
             // registered for writability and is retried at the next poll.
-            // A failed write must not hide input already received either.
-            if let Poll::Ready(Err(err)) = self.as_mut().poll_drain(cx) {
-                *self.as_mut().project().broken = Some(err.kind());
-            }
+            // A failed write must not hide input already received either:
+            // it is kept in `broken` for the next write, flush or shutdown.
+            let _ = self.as_mut().poll_drain(cx);
         }
         self.project().io.poll_read(cx, buf)
     }
@@ -189,7 +207,8 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             return Poll::Ready(Ok(0));
         }
         let Some(take) = ready!(self.as_mut().poll_reserve(cx, data.len()))? else {
-            return self.project().io.poll_write(cx, data);
+            let this = self.project();
+            return stick(this.broken, this.io.poll_write(cx, data));
         };
         let this = self.project();
         reserve(this.buf, take);
@@ -208,7 +227,8 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             return Poll::Ready(Ok(0));
         }
         let Some(take) = ready!(self.as_mut().poll_reserve(cx, len))? else {
-            return self.project().io.poll_write_vectored(cx, bufs);
+            let this = self.project();
+            return stick(this.broken, this.io.poll_write_vectored(cx, bufs));
         };
         let this = self.project();
         reserve(this.buf, take);
