@@ -352,10 +352,8 @@ async fn answers_are_the_same_with_write_coalescing_off() {
     use vehicle_error_interpreter::{Catalog, ServerConfig, reload::CatalogStore};
 
     let config = ServerConfig::default();
-    let catalogs = CatalogStore::new(
-        Arc::new(Catalog::embedded().unwrap()),
-        config.service.default_app_name.clone(),
-    );
+    // Any app name: both servers render with this store's.
+    let catalogs = CatalogStore::new(Arc::new(Catalog::embedded().unwrap()), "the app");
     let coalesced = TestServer::spawn_with_store(config.clone(), Arc::clone(&catalogs)).await;
     let direct = TestServer::spawn_with_store(
         ServerConfig {
