@@ -25,10 +25,11 @@
 //! | `--tls-key` | `VEI_TLS_KEY` | none | PEM private key (PKCS#8, PKCS#1 or SEC1) |
 //! | `--tls-client-ca` | `VEI_TLS_CLIENT_CA` | none | PEM CA bundle; clients must present a certificate it signed (mutual TLS) |
 //! | `--health-addr` | `VEI_HEALTH_ADDR` | none | extra plaintext listener serving only `grpc.health.v1`, for kubelet gRPC probes when TLS is on |
+//! | `--coalesce-writes` | `VEI_COALESCE_WRITES` | `true` | gather each connection's responses into one write (h2 gives each DATA frame of 256 bytes or more its own write, hyperium/h2#902); `false` turns it off |
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::{Parser, ValueEnum};
+use clap::{ArgAction, Parser, ValueEnum};
 
 use crate::grpc::ServiceSettings;
 use crate::server::{ServerConfig, TlsFiles};
@@ -124,6 +125,9 @@ pub struct Config {
     /// Plaintext health-only listener, for probes that cannot speak TLS.
     #[arg(long, env = "VEI_HEALTH_ADDR")]
     pub health_addr: Option<SocketAddr>,
+    /// Coalesce each connection's writes; `--coalesce-writes=false` turns it off.
+    #[arg(long, env = "VEI_COALESCE_WRITES", action = ArgAction::Set, default_value_t = true)]
+    pub coalesce_writes: bool,
 }
 
 impl Config {
@@ -167,6 +171,7 @@ impl Config {
             drain_timeout: self.drain_timeout,
             max_concurrent_requests: self.max_concurrent_requests,
             tls: self.tls_files(),
+            coalesce_writes: self.coalesce_writes,
         }
     }
 
@@ -223,6 +228,22 @@ mod tests {
         assert_eq!(from_flags.listen_addr, "0.0.0.0:50051".parse().unwrap());
         let defaults = ServerConfig::default();
         assert_eq!(format!("{from_flags:?}"), format!("{defaults:?}"));
+    }
+
+    /// Write coalescing is on unless turned off explicitly.
+    #[test]
+    fn coalesce_writes_can_be_turned_off() {
+        let parse = |args: &[&str]| {
+            Config::try_parse_from(
+                std::iter::once("vehicle-error-interpreter").chain(args.iter().copied()),
+            )
+            .map(|config| config.server_config().coalesce_writes)
+        };
+        assert!(parse(&[]).unwrap());
+        assert!(!parse(&["--coalesce-writes=false"]).unwrap());
+        assert!(!parse(&["--coalesce-writes", "false"]).unwrap());
+        assert!(parse(&["--coalesce-writes=true"]).unwrap());
+        assert!(parse(&["--coalesce-writes=maybe"]).is_err());
     }
 
     /// TLS needs both a certificate and a key; a client CA turns on mTLS.

@@ -3,11 +3,17 @@
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
 
 mod coalesce;
+mod either;
 mod linger;
 mod overload;
 mod tls;
 
-pub use coalesce::{CoalescedWrites, HIGH_WATER};
+// Hidden, not private: the load generator (examples/loadgen.rs) coalesces
+// its client writes the same way, and an example sees only public items.
+// It is no general-purpose `AsyncWrite` (see `poll_flush`), so it is no
+// part of the documented API.
+#[doc(hidden)]
+pub use coalesce::CoalescedWrites;
 pub use linger::{LINGER, LingeringClose};
 
 pub use overload::{Shed, ShedFuture};
@@ -83,6 +89,9 @@ pub struct ServerConfig {
     pub max_concurrent_requests: usize,
     /// TLS for the main listener; `None` serves plaintext (h2c).
     pub tls: Option<TlsFiles>,
+    /// Coalesce each connection's writes ([`CoalescedWrites`]); off, h2
+    /// writes once per DATA frame of 256 bytes or more.
+    pub coalesce_writes: bool,
 }
 
 impl Default for ServerConfig {
@@ -104,6 +113,7 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(20),
             max_concurrent_requests: 256,
             tls: None,
+            coalesce_writes: true,
         }
     }
 }
@@ -197,7 +207,7 @@ pub(crate) async fn serve(
     let health_only = listeners.health.map(|listener| {
         builder(&config)
             .add_service(health_service.clone())
-            .serve_with_incoming(incoming(listener))
+            .serve_with_incoming(incoming(listener, config.coalesce_writes))
     });
     let health_only = async move {
         match health_only {
@@ -223,7 +233,8 @@ pub(crate) async fn serve(
         Some(limit) => router.add_service(Shed::new(interpreter, limit)),
         None => router.add_service(interpreter),
     };
-    let server = router.serve_with_incoming_shutdown(incoming(listeners.grpc), signal);
+    let server = router
+        .serve_with_incoming_shutdown(incoming(listeners.grpc, config.coalesce_writes), signal);
 
     // tonic's graceful shutdown waits for every connection, and an open
     // health Watch never ends by itself: bound the drain from outside.
@@ -247,14 +258,33 @@ pub(crate) async fn serve(
     Ok(())
 }
 
+type Lingering = LingeringClose<tokio::net::TcpStream>;
+
 /// Accepted connections: no Nagle delay (we decide when bytes go out, see
-/// [`CoalescedWrites`]), and a lingering close (see [`LingeringClose`]).
+/// [`CoalescedWrites`]), a lingering close (see [`LingeringClose`]), and
+/// coalesced writes unless `coalesce_writes` is off.
+///
+/// Limits on the accept loop itself go on the stream before the `map`;
+/// each further wrapper of a connection is one more step inside it, an
+/// [`either::Either`] when configuration can leave it out.
 fn incoming(
     listener: TcpListener,
-) -> impl Stream<Item = std::io::Result<CoalescedWrites<LingeringClose<tokio::net::TcpStream>>>> {
+    coalesce_writes: bool,
+) -> impl Stream<Item = std::io::Result<either::Either<CoalescedWrites<Lingering>, Lingering>>> {
     TcpIncoming::from(listener)
         .with_nodelay(Some(true))
-        .map(|accepted| accepted.map(|tcp| CoalescedWrites::new(LingeringClose::new(tcp))))
+        .map(move |accepted| {
+            accepted.map(|tcp| {
+                let io = LingeringClose::new(tcp);
+                if coalesce_writes {
+                    either::Either::Left {
+                        io: CoalescedWrites::new(io),
+                    }
+                } else {
+                    either::Either::Right { io }
+                }
+            })
+        })
 }
 
 /// A server builder with this config's transport limits, shared by the

@@ -1,8 +1,10 @@
 //! Write coalescing: the responses a connection produces in one turn go
 //! out in one write, not one or two per response.
 //!
-//! Why: h2 writes a DATA frame of 256 bytes or more by reference and
-//! flushes the socket before it can queue the next frame, so every
+//! Why: h2's encoder holds at most one DATA frame of 256 bytes or more
+//! (`CHAIN_THRESHOLD` with vectored writes, which this wrapper reports;
+//! 1024 without), writes its payload by reference, and accepts no further
+//! frame until that one is written and the socket flushed. So every
 //! response bigger than that costs its own write, and its trailers often a
 //! second one. An interpretation is about 2 KiB, so a busy connection made
 //! about two write syscalls per call; on loopback each one also runs the
@@ -23,6 +25,19 @@
 //! (a TLS alert is written just before the failed handshake's connection
 //! is dropped). The cost is at most one extra poll of the connection;
 //! docs/benchmarks.md has what it bought.
+//!
+//! Upstream: this works around h2, and only until h2 stops writing one
+//! frame per write. hyperium/h2#902 ("Sending and receiving data frames
+//! introduces significant overhead", open) describes the single pending
+//! DATA frame; hyperium/h2#903 ("perf: allow multiple DATA frames per
+//! write", open, unmerged as of h2 0.4.20, the version in Cargo.lock)
+//! queues several and writes them with one `poll_write_vectored`. The older
+//! hyperium/h2#711 (closed; #712, in h2 0.3.22, added the 1024-byte
+//! threshold) only helped sockets without vectored writes, which does not
+//! apply here. Delete this module when h2 writes several frames per write
+//! (h2 #903 or equivalent) and `scripts/bench` shows no gain from
+//! `--coalesce-writes` (run it once with `VEI_COALESCE_WRITES=false`).
+//! That flag, on by default, also lets an operator rule this wrapper out.
 
 use std::{
     future::Future as _,
@@ -38,7 +53,7 @@ use tonic::transport::server::Connected;
 /// The most bytes a connection holds back: h2's own write buffer size. A
 /// write of this much or more on an empty buffer goes straight to the
 /// socket; the buffer's memory is kept for the connection's life.
-pub const HIGH_WATER: usize = 16 * 1024;
+pub(crate) const HIGH_WATER: usize = 16 * 1024;
 
 pin_project! {
     /// A connection whose writes are buffered and whose flushes are
@@ -55,9 +70,9 @@ pin_project! {
         // A flush was requested and deferred: the buffer must go out before
         // the connection waits for anything.
         owed: bool,
-        // Set when a write failed while reading: input already received is
-        // still delivered, and every later write, flush or shutdown fails
-        // with this kind.
+        // Set when a write to the socket failed: every later write, flush
+        // or shutdown fails with this kind. A failure met while reading
+        // waits here, so input already received is still delivered.
         broken: Option<io::ErrorKind>,
     }
 
@@ -87,14 +102,22 @@ impl<IO: AsyncWrite> CoalescedWrites<IO> {
         }
     }
 
-    /// Writes the whole buffer to the socket.
+    /// Writes the whole buffer to the socket; fails for good once a
+    /// write failed.
     fn poll_drain(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut this = self.project();
+        if let Some(kind) = *this.broken {
+            return Poll::Ready(Err(kind.into()));
+        }
         while *this.sent < this.buf.len() {
-            let n = ready!(this.io.as_mut().poll_write(cx, &this.buf[*this.sent..]))?;
-            if n == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
+            let written = this.io.as_mut().poll_write(cx, &this.buf[*this.sent..]);
+            let n = match ready!(stick(this.broken, written)) {
+                Ok(0) => {
+                    *this.broken = Some(io::ErrorKind::WriteZero);
+                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                }
+                result => result?,
+            };
             *this.sent += n;
         }
         this.buf.clear();
@@ -128,6 +151,17 @@ impl<IO: AsyncWrite> CoalescedWrites<IO> {
     }
 }
 
+/// Keeps a socket write's error in `broken`, so that it sticks.
+fn stick<T>(
+    broken: &mut Option<io::ErrorKind>,
+    result: Poll<io::Result<T>>,
+) -> Poll<io::Result<T>> {
+    if let Poll::Ready(Err(err)) = &result {
+        *broken = Some(err.kind());
+    }
+    result
+}
+
 /// Grows `buf` for `extra` more bytes the way `Vec` does (doubling), but
 /// never past [`HIGH_WATER`], the most it will hold.
 fn reserve(buf: &mut Vec<u8>, extra: usize) {
@@ -155,10 +189,9 @@ impl<IO: AsyncRead + AsyncWrite> AsyncRead for CoalescedWrites<IO> {
         if self.owed && self.broken.is_none() {
             // A full socket must not stop us reading: the drain has
             // registered for writability and is retried at the next poll.
-            // A failed write must not hide input already received either.
-            if let Poll::Ready(Err(err)) = self.as_mut().poll_drain(cx) {
-                *self.as_mut().project().broken = Some(err.kind());
-            }
+            // A failed write must not hide input already received either:
+            // it is kept in `broken` for the next write, flush or shutdown.
+            let _ = self.as_mut().poll_drain(cx);
         }
         self.project().io.poll_read(cx, buf)
     }
@@ -174,7 +207,8 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             return Poll::Ready(Ok(0));
         }
         let Some(take) = ready!(self.as_mut().poll_reserve(cx, data.len()))? else {
-            return self.project().io.poll_write(cx, data);
+            let this = self.project();
+            return stick(this.broken, this.io.poll_write(cx, data));
         };
         let this = self.project();
         reserve(this.buf, take);
@@ -193,7 +227,8 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             return Poll::Ready(Ok(0));
         }
         let Some(take) = ready!(self.as_mut().poll_reserve(cx, len))? else {
-            return self.project().io.poll_write_vectored(cx, bufs);
+            let this = self.project();
+            return stick(this.broken, this.io.poll_write_vectored(cx, bufs));
         };
         let this = self.project();
         reserve(this.buf, take);
@@ -218,6 +253,9 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         true
     }
 
+    /// The first flush after new bytes is deferred: it returns `Ready(Ok)`
+    /// with the bytes still buffered. See the comment inside for why that
+    /// is a breach of `AsyncWrite`'s contract and when it is safe.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some(kind) = self.broken {
             return Poll::Ready(Err(kind.into()));
@@ -226,6 +264,35 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             return self.project().io.poll_flush(cx);
         }
         if self.fresh {
+            // Not sound in general. `AsyncWrite::poll_flush` promises that
+            // on `Ready(Ok)` all buffered bytes reached their destination,
+            // or `Pending` with a wake-up when they can progress; these
+            // bytes are still in `buf`. What still sends them is the
+            // caller, not this call: they go out at the connection's next
+            // `poll_read`, `poll_flush` (`fresh` is false by then),
+            // `poll_shutdown`, or as far as the socket takes them at drop,
+            // and the wake below makes that next poll happen. So it holds
+            // for a caller that, once woken, polls this IO again or drops
+            // it, and h2 (0.4.20) is such a caller: every
+            // `Connection::poll` reads frames until the IO is `Pending`
+            // (our `poll_read` drains first) and then flushes
+            // (`Prioritize::poll_complete` -> `FramedWrite::flush`); a
+            // closing connection calls `poll_shutdown`; hyper polls it
+            // until it returns `Ready` (or drops it), and the codec is
+            // only ever driven from that connection task. rustls under TLS
+            // passes our flush and reads straight through.
+            //
+            // What breaks it: a caller that flushes and then waits for
+            // anything but this IO (a timer, a channel, a response from
+            // elsewhere) while holding it without reading: the bytes wait
+            // as long as it does. And a drop while the socket is full
+            // loses bytes the caller was told were flushed; a connection is
+            // dropped unclosed only when its task is dropped (runtime
+            // shutdown) or its TLS handshake failed, where the layers
+            // above lose their unsent bytes too. Neither hyper nor h2
+            // flushes and then stops polling. So: a contract breach that is
+            // safe only because of how h2 polls its connection, which is
+            // why this is not public API.
             let this = self.project();
             *this.fresh = false;
             *this.owed = true;
@@ -247,270 +314,4 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    };
-    use std::task::Wake;
-
-    use super::*;
-
-    /// A socket that records each write it accepts (in a log that outlives
-    /// it), taking at most `per_write` bytes at a time, failing every write
-    /// when `broken`, and never having anything to read.
-    #[derive(Default)]
-    struct Socket {
-        log: Arc<Mutex<Vec<Vec<u8>>>>,
-        per_write: Option<usize>,
-        broken: bool,
-        shut: bool,
-    }
-
-    impl AsyncRead for Socket {
-        fn poll_read(
-            self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-            _: &mut ReadBuf<'_>,
-        ) -> Poll<io::Result<()>> {
-            Poll::Pending
-        }
-    }
-
-    impl AsyncWrite for Socket {
-        fn poll_write(
-            self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-            data: &[u8],
-        ) -> Poll<io::Result<usize>> {
-            if self.broken {
-                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-            }
-            let n = data.len().min(self.per_write.unwrap_or(usize::MAX));
-            self.log.lock().unwrap().push(data[..n].to_vec());
-            Poll::Ready(Ok(n))
-        }
-
-        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-            self.shut = true;
-            Poll::Ready(Ok(()))
-        }
-    }
-
-    /// Counts wake-ups, to see the deferred flush schedule its own poll.
-    #[derive(Default)]
-    struct Wakes(AtomicUsize);
-
-    impl Wake for Wakes {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    struct Harness {
-        io: CoalescedWrites<Socket>,
-        log: Arc<Mutex<Vec<Vec<u8>>>>,
-        wakes: Arc<Wakes>,
-        waker: Waker,
-    }
-
-    impl Harness {
-        fn new(socket: Socket) -> Self {
-            let wakes = Arc::new(Wakes::default());
-            Self {
-                log: socket.log.clone(),
-                io: CoalescedWrites::new(socket),
-                waker: Waker::from(wakes.clone()),
-                wakes,
-            }
-        }
-
-        /// Writes all of `data`, as h2 does, one accepted part at a time.
-        fn write(&mut self, mut data: &[u8]) {
-            while !data.is_empty() {
-                let mut cx = Context::from_waker(&self.waker);
-                match Pin::new(&mut self.io).poll_write(&mut cx, data) {
-                    Poll::Ready(Ok(n)) if n > 0 => data = &data[n..],
-                    other => panic!("write: {other:?}"),
-                }
-                assert!(self.io.buf.len() <= HIGH_WATER, "buffer past the mark");
-            }
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            let mut cx = Context::from_waker(&self.waker);
-            match Pin::new(&mut self.io).poll_flush(&mut cx) {
-                Poll::Ready(result) => result,
-                Poll::Pending => panic!("flush pending on a socket that never blocks"),
-            }
-        }
-
-        fn read(&mut self) {
-            let mut cx = Context::from_waker(&self.waker);
-            let mut space = [0u8; 16];
-            let mut buf = ReadBuf::new(&mut space);
-            assert!(
-                Pin::new(&mut self.io)
-                    .poll_read(&mut cx, &mut buf)
-                    .is_pending()
-            );
-        }
-
-        fn writes(&self) -> Vec<Vec<u8>> {
-            self.log.lock().unwrap().clone()
-        }
-
-        fn bytes(&self) -> Vec<u8> {
-            self.writes().concat()
-        }
-    }
-
-    #[test]
-    fn a_burst_of_writes_goes_out_in_one_write_at_the_second_flush() {
-        let mut h = Harness::new(Socket::default());
-        h.write(b"headers");
-        h.write(b"data");
-        h.flush().unwrap();
-        assert!(h.writes().is_empty(), "the first flush is deferred");
-        assert_eq!(h.wakes.0.load(Ordering::SeqCst), 1, "and schedules a poll");
-        h.write(b"trailers");
-        h.flush().unwrap();
-        assert!(h.writes().is_empty(), "fresh bytes defer it again");
-        h.flush().unwrap();
-        assert_eq!(h.writes(), vec![b"headersdatatrailers".to_vec()]);
-        h.flush().unwrap();
-        assert_eq!(h.writes().len(), 1, "nothing left to write");
-    }
-
-    #[test]
-    fn a_read_sends_what_a_deferred_flush_owes() {
-        let mut h = Harness::new(Socket::default());
-        h.write(b"client hello reply");
-        h.read();
-        assert!(h.writes().is_empty(), "no flush asked for yet");
-        h.flush().unwrap();
-        h.read();
-        assert_eq!(h.bytes(), b"client hello reply");
-    }
-
-    #[test]
-    fn the_buffer_never_holds_more_than_the_high_water_mark() {
-        let mut h = Harness::new(Socket::default());
-        let chunk = vec![7u8; 1000];
-        for _ in 0..40 {
-            h.write(&chunk);
-        }
-        // A vectored write as h2 makes it: a frame head chained with a
-        // large payload, onto a buffer that is not empty, retried with
-        // what is left until all of it is taken.
-        let head = b"frame head".as_slice();
-        let payload = vec![9u8; 3 * HIGH_WATER];
-        let mut taken = 0;
-        while taken < head.len() + payload.len() {
-            let slices = if taken < head.len() {
-                vec![io::IoSlice::new(&head[taken..]), io::IoSlice::new(&payload)]
-            } else {
-                vec![io::IoSlice::new(&payload[taken - head.len()..])]
-            };
-            let mut cx = Context::from_waker(&h.waker);
-            let Poll::Ready(Ok(n)) = Pin::new(&mut h.io).poll_write_vectored(&mut cx, &slices)
-            else {
-                panic!("vectored write did not complete");
-            };
-            assert!(n > 0, "no progress");
-            assert!(h.io.buf.len() <= HIGH_WATER, "buffer past the mark");
-            taken += n;
-        }
-        h.flush().unwrap();
-        h.flush().unwrap();
-        let mut expected = vec![7u8; 40 * 1000];
-        expected.extend_from_slice(head);
-        expected.extend_from_slice(&payload);
-        assert_eq!(h.bytes(), expected);
-        assert!(h.io.buf.capacity() <= HIGH_WATER);
-    }
-
-    #[test]
-    fn a_large_write_on_an_empty_buffer_is_not_copied() {
-        let mut h = Harness::new(Socket::default());
-        let big = vec![1u8; HIGH_WATER];
-        h.write(&big);
-        assert_eq!(h.writes(), vec![big]);
-        assert!(h.io.buf.is_empty());
-    }
-
-    #[test]
-    fn partial_socket_writes_keep_every_byte_in_order() {
-        let mut h = Harness::new(Socket {
-            per_write: Some(3),
-            ..Socket::default()
-        });
-        let parts: [&[u8]; 3] = [b"abcdefg", b"hij", b"klmnopqrstu"];
-        for part in parts {
-            h.write(part);
-        }
-        h.flush().unwrap();
-        h.flush().unwrap();
-        assert_eq!(h.bytes(), parts.concat());
-        assert!(h.writes().iter().all(|w| w.len() <= 3));
-    }
-
-    #[test]
-    fn shutdown_sends_the_buffer_first() {
-        let mut h = Harness::new(Socket::default());
-        h.write(b"GOAWAY");
-        let mut cx = Context::from_waker(&h.waker);
-        assert!(matches!(
-            Pin::new(&mut h.io).poll_shutdown(&mut cx),
-            Poll::Ready(Ok(()))
-        ));
-        assert_eq!(h.bytes(), b"GOAWAY");
-        assert!(h.io.io.shut);
-    }
-
-    #[test]
-    fn dropping_the_connection_sends_what_is_buffered() {
-        let mut h = Harness::new(Socket::default());
-        h.write(b"TLS alert");
-        let log = h.log.clone();
-        drop(h);
-        assert_eq!(log.lock().unwrap().concat(), b"TLS alert");
-    }
-
-    #[test]
-    fn a_write_error_met_while_reading_waits_for_the_next_flush() {
-        let mut h = Harness::new(Socket {
-            broken: true,
-            ..Socket::default()
-        });
-        h.write(b"response");
-        h.flush().unwrap();
-        // The read goes on (to deliver input already received) ...
-        h.read();
-        // ... and the writer learns of the broken pipe, at every later call.
-        let err = h.flush().unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
-        let mut cx = Context::from_waker(&h.waker);
-        let again = Pin::new(&mut h.io).poll_write(&mut cx, b"more");
-        assert!(matches!(again, Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe));
-        assert_eq!(h.flush().unwrap_err().kind(), io::ErrorKind::BrokenPipe);
-    }
-
-    #[test]
-    fn an_empty_write_changes_nothing() {
-        let mut h = Harness::new(Socket::default());
-        let mut cx = Context::from_waker(&h.waker);
-        assert!(matches!(
-            Pin::new(&mut h.io).poll_write(&mut cx, b""),
-            Poll::Ready(Ok(0))
-        ));
-        assert!(!h.io.fresh && h.io.buf.is_empty());
-    }
-}
+mod tests;

@@ -341,3 +341,42 @@ async fn full_batches_and_single_calls_share_a_connection_intact() {
     assert_eq!((batches, single_calls), (3, 60));
     server.stop().await;
 }
+
+/// `--coalesce-writes=false` leaves the wrapper out: the same requests,
+/// small and past the write buffer, get the same answers as with it. Both
+/// servers share one catalog, whose pre-encoded ErrorInfo metadata (a map)
+/// has an order of its own per catalog.
+#[tokio::test]
+async fn answers_are_the_same_with_write_coalescing_off() {
+    use std::sync::Arc;
+    use vehicle_error_interpreter::{Catalog, ServerConfig, reload::CatalogStore};
+
+    let config = ServerConfig::default();
+    // Any app name: both servers render with this store's.
+    let catalogs = CatalogStore::new(Arc::new(Catalog::embedded().unwrap()), "the app");
+    let coalesced = TestServer::spawn_with_store(config.clone(), Arc::clone(&catalogs)).await;
+    let direct = TestServer::spawn_with_store(
+        ServerConfig {
+            coalesce_writes: false,
+            ..config
+        },
+        catalogs,
+    )
+    .await;
+    let seeds = seed_bodies();
+    let batch = BatchInterpretRequest {
+        requests: (0..100).map(|i| body(&seeds[i % seeds.len()].1)).collect(),
+    };
+    let mut a = coalesced.client.clone();
+    let mut b = direct.client.clone();
+    assert_eq!(
+        a.interpret(body(&seeds[0].1)).await.unwrap().into_inner(),
+        b.interpret(body(&seeds[0].1)).await.unwrap().into_inner()
+    );
+    assert_eq!(
+        a.batch_interpret(batch.clone()).await.unwrap().into_inner(),
+        b.batch_interpret(batch).await.unwrap().into_inner()
+    );
+    coalesced.stop().await;
+    direct.stop().await;
+}
