@@ -1,4 +1,4 @@
-//! In-process costs of the hot path (design.md §6 targets: a raw v2 body
+//! In-process costs of the hot path (docs/design.md §7 targets: a raw v2 body
 //! interpreted in <= 1 µs median, a structured type+code in <= 200 ns).
 //!
 //! `interpret/*` is the domain decision alone (parse + match + advice);

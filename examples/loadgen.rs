@@ -6,8 +6,8 @@
 //! errors, and the server's CPU time per request (from `/proc/<pid>/stat`).
 //!
 //! With both RPCs it alternates them in rounds on the same connections, so
-//! their ratio is measured in one run under the same conditions (design.md
-//! §6: `Interpret` throughput >= 0.9x `Health/Check`).
+//! their ratio is measured in one run under the same conditions (docs/design.md
+//! §7: `Interpret` throughput >= 0.9x `Health/Check`).
 //!
 //! ```text
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:50051 \

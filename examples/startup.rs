@@ -1,5 +1,5 @@
 //! Time from process start to health SERVING, the figure Kubernetes'
-//! startup probe waits on (design.md §6: <= 50 ms).
+//! startup probe waits on (docs/design.md §7: <= 50 ms).
 //!
 //! Starts the server binary on 127.0.0.1:0, learns its address from the
 //! "serving" log line, and calls `grpc.health.v1.Health/Check` until it

@@ -30,7 +30,7 @@ pub const DOCUMENTATION_LOCALE: &str = "en";
 
 pub mod overlay;
 
-/// Which kind of vehicle state blocked a request (design.md §3).
+/// Which kind of vehicle state blocked a request (docs/design.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Category {
@@ -51,7 +51,7 @@ pub enum Category {
     Other,
 }
 
-/// How a caller should retry (design.md §3).
+/// How a caller should retry (docs/design.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RetryStrategy {

@@ -9,7 +9,7 @@
 //!
 //! [`OverlayWatcher`] watches the overlay file's *directory* (a mounted
 //! ConfigMap updates by swapping its `..data` symlink, which a watch on the
-//! file never sees; platform-facts §5), re-reads the file on any change,
+//! file never sees, and the watch dies at the first swap), re-reads the file on any change,
 //! and swaps in a new snapshot only once the whole overlay is valid. An
 //! invalid file leaves the last good snapshot serving; a removed file means
 //! the embedded catalog again. Every outcome is published on a

@@ -4,7 +4,7 @@
 use thiserror::Error;
 
 /// The placeholder the documentation uses for the calling app's name.
-pub const APP_NAME_PLACEHOLDER: &str = "<app name>";
+pub(crate) const APP_NAME_PLACEHOLDER: &str = "<app name>";
 
 /// Why a template could not be parsed.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -99,7 +99,7 @@ impl Template {
 
 /// Replaces `<app name>` in text that did not come from the catalog (the
 /// body of an error of another type), so no placeholder reaches a caller.
-pub fn replace_placeholder(text: &str, app_name: &str) -> String {
+pub(crate) fn replace_placeholder(text: &str, app_name: &str) -> String {
     text.replace(APP_NAME_PLACEHOLDER, app_name)
 }
 
@@ -114,7 +114,7 @@ fn push_capitalized(out: &mut String, s: &str) {
 /// True when `text` holds something like a placeholder (`<` then a
 /// letter): the one rule for "would a token reach users verbatim", shared
 /// by templates, the catalog loader and the overlay.
-pub fn has_placeholder_token(text: &str) -> bool {
+pub(crate) fn has_placeholder_token(text: &str) -> bool {
     text.as_bytes()
         .windows(2)
         .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())

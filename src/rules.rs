@@ -4,14 +4,14 @@
 
 /// The longest app name, in characters: a request's `app_name` and an
 /// overlay's `defaultAppName` alike.
-pub const MAX_APP_NAME_CHARS: usize = 64;
+pub(crate) const MAX_APP_NAME_CHARS: usize = 64;
 
 /// The longest BCP 47 tag accepted (RFC 5646 §4.4.1's advice for storage).
-pub const MAX_LANGUAGE_TAG_CHARS: usize = 35;
+pub(crate) const MAX_LANGUAGE_TAG_CHARS: usize = 35;
 
 /// What is wrong with an app name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppNameError {
+pub(crate) enum AppNameError {
     /// Longer than [`MAX_APP_NAME_CHARS`]; carries the length in characters.
     TooLong(usize),
     /// Holds a control character (a newline, NUL, an escape...), which
@@ -25,7 +25,7 @@ pub enum AppNameError {
 ///
 /// # Errors
 /// The first rule `name` breaks.
-pub fn check_app_name(name: &str) -> Result<(), AppNameError> {
+pub(crate) fn check_app_name(name: &str) -> Result<(), AppNameError> {
     // Bytes bound chars from above, so most calls skip the count.
     if name.len() > MAX_APP_NAME_CHARS {
         let len = name.chars().count();
@@ -47,7 +47,7 @@ pub fn check_app_name(name: &str) -> Result<(), AppNameError> {
 /// separated by `-` (or `_`, as some callers write `fr_CA`); at most
 /// [`MAX_LANGUAGE_TAG_CHARS`]. Form only: whether a language exists is
 /// not checked.
-pub fn is_language_tag(tag: &str) -> bool {
+pub(crate) fn is_language_tag(tag: &str) -> bool {
     let mut subtags = tag.split(['-', '_']);
     let language = subtags.next().unwrap_or_default();
     tag.len() <= MAX_LANGUAGE_TAG_CHARS

@@ -1,5 +1,5 @@
 //! Catalog validity, fidelity to the documentation, and the classification
-//! table of design.md §3.
+//! table of docs/design.md §3.
 
 use super::*;
 
@@ -196,7 +196,7 @@ fn reference_copy_is_the_shared_documentation() {
     }
 }
 
-/// The classification is design.md §3's table, row for row.
+/// The classification is docs/design.md §3's table, row for row.
 #[test]
 fn classification_follows_the_design_table() {
     use Category::*;
@@ -241,7 +241,7 @@ fn classification_follows_the_design_table() {
     }
 }
 
-/// Legacy codes map as design.md §4 lists them, in any letter case.
+/// Legacy codes map as docs/design.md §6 lists them, in any letter case.
 #[test]
 fn legacy_codes_resolve() {
     let catalog = embedded();

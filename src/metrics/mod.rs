@@ -19,8 +19,8 @@
 //! is bounded: unknown RPC paths and codes the catalog lacks are labelled
 //! `other`, so nothing a caller sends becomes a label value.
 
-pub mod grpc;
-pub mod http;
+pub(crate) mod grpc;
+pub(crate) mod http;
 
 use std::{fmt, future::Future, sync::Arc, sync::OnceLock};
 

@@ -32,7 +32,7 @@ fn assert_bad_request(err: &Status, field: &str, reason: &str) {
     assert_eq!(info.metadata["field"], field);
 }
 
-/// Every bad `Interpret` input named in design.md §4, and more.
+/// Every bad `Interpret` input named in docs/design.md §6, and more.
 #[tokio::test]
 async fn bad_interpret_inputs_are_invalid_argument_with_field() {
     let mut server = TestServer::spawn().await;

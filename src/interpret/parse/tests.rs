@@ -1,4 +1,4 @@
-//! Body formats and tolerance cases of design.md §4.
+//! Body formats and tolerance cases of docs/design.md §6.
 
 use std::borrow::Cow;
 
