@@ -15,10 +15,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         fds.encode_to_vec(),
     )?;
     // `pb`: plain structs, with the client, for callers and tests.
+    // `google.rpc.Status` is tonic-types' own type (so a per-item status is
+    // the type tonic-types builds); tonic-types has no `google.rpc.Code`,
+    // which is generated here from the vendored code.proto.
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(false)
-        .extern_path(".google.rpc", "::tonic_types::pb")
+        .extern_path(".google.rpc.Status", "::tonic_types::pb::Status")
         .compile_fds(fds.clone())?;
     // `pb::server`: the server's view of the same messages, where a catalog
     // entry is a shared, pre-encoded message rather than a struct, so a
@@ -29,7 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(false)
         .build_server(true)
         .out_dir(&server_dir)
-        .extern_path(".google.rpc", "::tonic_types::pb")
+        .extern_path(".google.rpc.Status", "::tonic_types::pb::Status")
+        .extern_path(".google.rpc.Code", "crate::grpc::pb::RpcCode")
         .extern_path(
             ".vehicle_errors.v1.VehicleStateError",
             "crate::grpc::encoded::SharedEntry",

@@ -39,7 +39,7 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 use vehicle_error_interpreter::pb::{
-    InterpretRequest, MatchKind, StructuredError, interpret_request::Input,
+    Identification, InterpretRequest, StructuredError, interpret_request::Input,
     interpreter_service_client::InterpreterServiceClient,
 };
 use vehicle_error_interpreter::server::CoalescedWrites;
@@ -376,14 +376,13 @@ async fn call(clients: &mut Clients, rpc: Rpc) -> Result<(), String> {
                 .await
                 .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
                 .into_inner();
-            let code = response
-                .vehicle_state_error
-                .as_ref()
-                .map(|e| e.code.as_str());
-            if response.r#match() != MatchKind::Exact || code != Some("DOOR_OPEN") {
+            if response.identification() != Identification::ExactCode
+                || response.catalog_code != "DOOR_OPEN"
+            {
                 return Err(format!(
-                    "unexpected answer: {:?} {code:?}",
-                    response.r#match()
+                    "unexpected answer: {:?} {:?}",
+                    response.identification(),
+                    response.catalog_code
                 ));
             }
             Ok(())

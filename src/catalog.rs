@@ -46,24 +46,76 @@ pub enum Category {
     Power,
     /// The API could not tell which state it is.
     Unknown,
-    /// Not a vehicle-state error at all; never in the catalog.
-    #[serde(skip)]
+    /// An error with no usable type or status.
     Other,
+    /// Credentials or permissions: the access token, the user's grant.
+    Access,
+    /// The user's connected-services account at the carmaker.
+    Account,
+    /// A rate limit of the API or of the carmaker.
+    RateLimit,
+    /// The API plan's limits or standing.
+    Billing,
+    /// The vehicle, make or platform cannot do what was asked.
+    Compatibility,
+    /// The carmaker's systems failed.
+    Upstream,
+    /// The API itself failed.
+    Provider,
+    /// The calling service's own request to the API was wrong.
+    Request,
 }
 
-/// How a caller should retry (docs/design.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+impl Category {
+    /// True for the categories of vehicle-state errors, the only ones a
+    /// catalog entry may have.
+    pub fn is_vehicle_state(self) -> bool {
+        matches!(
+            self,
+            Self::Connectivity
+                | Self::Charging
+                | Self::Closure
+                | Self::VehicleInUse
+                | Self::Power
+                | Self::Unknown
+        )
+    }
+}
+
+/// When a caller should retry (docs/design.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RetryStrategy {
-    /// Retry automatically with backoff.
-    RetryLater,
-    /// Ask the user to act, then retry once.
-    RetryAfterUserAction,
-    /// The vehicle is already in the requested state.
+    /// The vehicle is already in the requested state. Declared first: the
+    /// order is how restrictive a strategy is, least first (a v3 body with
+    /// several errors is answered for its most restrictive one).
     NoRetryNeeded,
-    /// Retrying will not help; only for errors outside the catalog.
-    #[serde(skip)]
+    /// Retry after a delay; nobody needs to act.
+    RetryLater,
+    /// Retry once someone has acted (see [`Action`]).
+    RetryAfterAction,
+    /// Retrying will not help.
     DoNotRetry,
+}
+
+/// Who must do what before a retry can succeed (docs/design.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Action {
+    /// Nobody: wait, or do not retry.
+    None,
+    /// The driver, at the vehicle.
+    DriverAtVehicle,
+    /// The user signs in again through the connect flow.
+    UserReconnect,
+    /// The user fixes something in their carmaker account.
+    UserAccountAction,
+    /// The calling service refreshes its access token.
+    CallerRefreshCredentials,
+    /// The calling service fixes its request.
+    CallerFixRequest,
+    /// Someone contacts the API's support.
+    ContactSupport,
 }
 
 /// The `resolution.type` the API sends with an error.
@@ -126,8 +178,10 @@ impl TextBlock {
 /// How callers should retry one catalog entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// The strategy.
+    /// When to retry.
     pub strategy: RetryStrategy,
+    /// Who must act first.
+    pub action: Action,
     /// How long to wait before retrying.
     pub delay: Duration,
     /// Why this delay.

@@ -1,29 +1,36 @@
 #!/usr/bin/env bash
 # The API's proto: `buf lint` (STANDARD + COMMENTS, buf.yaml) and
-# `buf breaking` (FILE rules) against the proto of the previous commit.
+# `buf breaking` (FILE rules) against two references:
 #
-# Why the previous commit (HEAD~1) and not main: this stage must mean the
-# same thing on any branch and on main itself, where "against main" would
-# compare main with itself. Every commit is checked against its parent, so a
-# break cannot enter through any commit. `subdir=proto` because older
-# commits have no buf.yaml: it makes proto/ the module root on both sides.
+# 1. proto/v1-baseline.binpb, the image of the proto as v1 was frozen (the
+#    one planned break of the API before its release; CHANGELOG.md). From
+#    there v1 only grows: nothing a client compiled against the baseline
+#    may break, on any branch, in any clone (the image is checked in, so a
+#    shallow clone checks it too).
+# 2. The previous commit (HEAD~1), so that something added after the
+#    baseline cannot be taken away again either. Skipped, with a notice,
+#    in the commit that moves the baseline (that commit is the planned
+#    break) and when there is no HEAD~1 (a first commit, or a shallow clone;
+#    `git fetch --deepen=1` restores it). `subdir=proto` because older
+#    commits have no buf.yaml: it makes proto/ the module root on both sides.
 #
-# When there is no previous commit to compare with (a repository with one
-# commit, or a shallow clone whose HEAD~1 was not fetched), the breaking
-# check is skipped with a notice instead of failing: there is nothing to
-# break yet, and fetching more history needs a network CI may not have
-# (`git fetch --deepen=1` restores the check). Lint still runs.
+# To refresh the baseline (only for a new major version's planned break):
+#   buf build --exclude-source-info -o proto/v1-baseline.binpb
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 buf lint
 echo "buf lint: clean"
 
-if git rev-parse --verify --quiet 'HEAD~1^{commit}' >/dev/null; then
+baseline=proto/v1-baseline.binpb
+buf breaking --against "$baseline"
+echo "buf breaking: no breaking change against $baseline"
+
+if ! git rev-parse --verify --quiet 'HEAD~1^{commit}' >/dev/null; then
+  echo "buf breaking: HEAD~1 skipped: no previous commit here (shallow clone or first commit)"
+elif ! git diff --quiet 'HEAD~1' HEAD -- "$baseline"; then
+  echo "buf breaking: HEAD~1 skipped: this commit moves the baseline (a planned break, see CHANGELOG.md)"
+else
   buf breaking --against '.git#ref=HEAD~1,subdir=proto'
   echo "buf breaking: no breaking change against HEAD~1 ($(git rev-parse --short HEAD~1))"
-elif [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then
-  echo "buf breaking: skipped: shallow clone without HEAD~1 (git fetch --deepen=1 to check)"
-else
-  echo "buf breaking: skipped: HEAD is the first commit, there is nothing to compare with"
 fi

@@ -48,7 +48,9 @@ for cmd in "${commands[@]}"; do
       kind=describe; [ "$rc" -eq 0 ] || fail "$cmd" "exit $rc"
       has "vehicle_errors.v1.InterpreterService is a service:"
       has "// Interprets one error"   # the proto's comments come through reflection
-      for rpc in Interpret BatchInterpret GetVehicleStateError ListVehicleStateErrors; do has "rpc $rpc ("; done ;;
+      for rpc in Interpret BatchInterpret GetVehicleStateError ListVehicleStateErrors ListErrorTypes; do
+        has "rpc $rpc ("
+      done ;;
     *"vehicle_errors.v1.InterpreterService/Interpret")
       kind=interpret; [ "$rc" -eq 0 ] || fail "$cmd" "exit $rc"
       # The -d body must be the catalog's DOOR_OPEN seed body, verbatim.
@@ -59,10 +61,13 @@ request = json.loads(args[args.index("-d") + 1])
 seed = next(e["body"] for e in json.load(open("catalog/vehicle_state_errors.json"))["errors"] if e["code"] == "DOOR_OPEN")
 sys.exit(json.loads(request["body"]) != seed)
 PY
-      has '"match": "MATCH_KIND_EXACT"'
+      has '"identification": "IDENTIFICATION_EXACT_CODE"'
+      has '"reason": "VEHICLE_STATE_DOOR_OPEN"'
       has '"errorCode": "DOOR_OPEN"'
       has '"category": "CATEGORY_CLOSURE"'
-      has '"strategy": "RETRY_STRATEGY_RETRY_AFTER_USER_ACTION"'
+      has '"strategy": "RETRY_STRATEGY_RETRY_AFTER_ACTION"'
+      has '"action": "ACTION_DRIVER_AT_VEHICLE"'
+      has '"propagationCode": "FAILED_PRECONDITION"'
       has '"requestId": "5dea93a1-3f79-4246-90c5-89610a20471b"' ;;
     *"vehicle_errors.v1.InterpreterService/GetVehicleStateError")
       kind=notfound

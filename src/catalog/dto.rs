@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::render::has_placeholder_token;
 
 use super::{
-    APP_NAME_PLACEHOLDER, Category, ResolutionType, RetryPolicy, RetryStrategy, Template,
+    APP_NAME_PLACEHOLDER, Action, Category, ResolutionType, RetryPolicy, RetryStrategy, Template,
     VEHICLE_STATE, VehicleStateError,
 };
 
@@ -41,6 +41,7 @@ pub(super) struct Entry {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct Retry {
     strategy: RetryStrategy,
+    action: Action,
     delay_seconds: u64,
     delay_reason: String,
 }
@@ -119,16 +120,13 @@ impl Entry {
             Some(kind) => ResolutionType::parse(kind)
                 .ok_or_else(|| format!("unknown resolution type {kind:?}"))?,
         };
-        let delay = Duration::from_secs(retry.delay_seconds);
-        match retry.strategy {
-            RetryStrategy::NoRetryNeeded if !delay.is_zero() => {
-                return Err("NO_RETRY_NEEDED must have a zero delay".into());
-            }
-            RetryStrategy::RetryLater if delay.is_zero() => {
-                return Err("RETRY_LATER needs a delay".into());
-            }
-            _ => {}
+        if !category.is_vehicle_state() {
+            return Err(format!(
+                "category {category:?} is not a vehicle-state category"
+            ));
         }
+        let delay = Duration::from_secs(retry.delay_seconds);
+        check_retry(retry.strategy, retry.action, delay)?;
         let overview: super::TextBlock = overview.into();
         let suggested_resolution: super::TextBlock =
             suggested_resolution.map(Into::into).unwrap_or_default();
@@ -187,6 +185,7 @@ impl Entry {
             category,
             retry: RetryPolicy {
                 strategy: retry.strategy,
+                action: retry.action,
                 delay,
                 delay_reason: retry.delay_reason,
             },
@@ -194,6 +193,32 @@ impl Entry {
             user_message,
             localized: Vec::new(),
         })
+    }
+}
+
+/// The rules every retry policy keeps, in the catalog and the type table
+/// alike: a wait needs a delay, "already done" has none, and an action is
+/// named exactly when a retry waits on one (or when no retry will help and
+/// someone must still do something).
+pub(crate) fn check_retry(
+    strategy: RetryStrategy,
+    action: Action,
+    delay: Duration,
+) -> Result<(), String> {
+    match (strategy, action) {
+        (RetryStrategy::NoRetryNeeded, _) if !delay.is_zero() => {
+            Err("NO_RETRY_NEEDED must have a zero delay".into())
+        }
+        (RetryStrategy::RetryLater, _) if delay.is_zero() => {
+            Err("RETRY_LATER needs a delay".into())
+        }
+        (RetryStrategy::RetryLater | RetryStrategy::NoRetryNeeded, a) if a != Action::None => {
+            Err(format!("{strategy:?} takes action NONE, not {a:?}"))
+        }
+        (RetryStrategy::RetryAfterAction, Action::None) => {
+            Err("RETRY_AFTER_ACTION must name who acts".into())
+        }
+        _ => Ok(()),
     }
 }
 

@@ -5,44 +5,93 @@
 use std::time::Duration;
 
 use super::{encoded::EncodedCatalog, pb, pb::server, propagation};
-use crate::catalog::{Category, ResolutionType, RetryStrategy, TextBlock, VehicleStateError};
+use crate::catalog::{
+    Action, Category, ResolutionType, RetryStrategy, TextBlock, VehicleStateError,
+};
 use crate::interpret::{Interpretation, MatchKind, Messages};
 
-/// Converts an interpretation and its rendered messages.
+/// Converts an interpretation and its rendered messages, holding what
+/// `view` holds (AIP-157: unspecified is BASIC).
 pub(super) fn interpretation(
     interp: &Interpretation<'_, '_>,
     messages: Messages<'_>,
     encoded: &EncodedCatalog,
+    view: server::InterpretationView,
 ) -> server::InterpretResponse {
     let entry = interp.entry.map(|e| encoded.entry(e.id));
-    let status = propagation::status(interp, &messages, entry);
+    let full = view == server::InterpretationView::Full;
+    let propagation_status = propagation::status(interp, &messages, entry);
     server::InterpretResponse {
-        r#match: match_kind(interp.match_kind) as i32,
-        vehicle_state_error: entry.map(|e| e.shared.clone()),
+        identification: identification(interp.match_kind) as i32,
+        decided_by: decided_by(interp) as i32,
         error_type: upper(&interp.error_type),
         error_code: upper(interp.error_code.as_deref().unwrap_or_default()),
+        reason: propagation::reason(interp),
+        catalog_code: interp
+            .entry
+            .map(|e| e.entry.code.clone())
+            .unwrap_or_default(),
         category: category(interp.category) as i32,
         retry_advice: Some(server::RetryAdvice {
             strategy: strategy(interp.advice.strategy) as i32,
-            retryable: interp.advice.retryable(),
-            user_action_required: interp.advice.user_action_required(),
+            action: action(interp.advice.action) as i32,
             suggested_delay: Some(duration(interp.advice.delay)),
             delay_reason: interp.advice.delay_reason.as_str().to_owned(),
         }),
-        messages: Some(server::RenderedMessages {
-            user_message: messages.user_message,
+        user_message: messages.user_message.clone(),
+        request_id: interp.request_id.as_deref().unwrap_or_default().to_owned(),
+        http_status: interp.http_status.map_or(0, u32::from),
+        other_error_count: interp.other_errors,
+        warnings: warnings(interp),
+        propagation_code: propagation_status.code,
+        propagation_status: Some(propagation_status),
+        vehicle_state_error: entry.filter(|_| full).map(|e| e.shared.clone()),
+        messages: full.then(|| server::RenderedMessages {
             suggested_user_message: messages.suggested_user_message.into_owned(),
             description: messages.description.into_owned(),
             suggested_resolution: messages.suggested_resolution.to_owned(),
             troubleshooting_steps: messages.troubleshooting_steps.to_vec(),
             locale: messages.locale.to_owned(),
+            body_suggested_user_message: String::new(),
         }),
-        request_id: interp.request_id.as_deref().unwrap_or_default().to_owned(),
-        http_status: interp.http_status.map_or(0, u32::from),
-        http_status_mismatch: interp.http_status_mismatch,
-        other_error_count: interp.other_errors,
-        propagation_code: propagation::propagation_code(interp.advice.strategy) as i32,
-        status: Some(status),
+    }
+}
+
+fn warnings(interp: &Interpretation<'_, '_>) -> Vec<server::InterpretationWarning> {
+    let mut out = Vec::new();
+    if interp.http_status_mismatch {
+        out.push(server::InterpretationWarning {
+            reason: "HTTP_STATUS_MISMATCH".to_owned(),
+            field: "http_status".to_owned(),
+            message: "the body's status and the request's http_status differ; the body's is used"
+                .to_owned(),
+            metadata: Default::default(),
+        });
+    }
+    if interp.other_errors > 0 {
+        out.push(server::InterpretationWarning {
+            reason: "OTHER_ERRORS_IGNORED".to_owned(),
+            field: "body".to_owned(),
+            message: "the body held several errors; one was answered".to_owned(),
+            metadata: Default::default(),
+        });
+    }
+    out
+}
+
+fn identification(m: MatchKind) -> pb::Identification {
+    match m {
+        MatchKind::Exact => pb::Identification::ExactCode,
+        MatchKind::LegacyCode => pb::Identification::LegacyCode,
+        MatchKind::Fallback => pb::Identification::UnknownCode,
+        MatchKind::NotVehicleState => pb::Identification::UnknownType,
+    }
+}
+
+fn decided_by(interp: &Interpretation<'_, '_>) -> pb::DecisionSource {
+    match (interp.entry, interp.advice.delay_reason) {
+        (Some(_), _) => pb::DecisionSource::Catalog,
+        (None, _) => pb::DecisionSource::Default,
     }
 }
 
@@ -73,6 +122,7 @@ pub(super) fn entry(e: &VehicleStateError) -> pb::VehicleStateError {
         category: category(e.category) as i32,
         retry_policy: Some(pb::RetryPolicy {
             strategy: strategy(e.retry.strategy) as i32,
+            action: action(e.retry.action) as i32,
             suggested_delay: Some(duration(e.retry.delay)),
             delay_reason: e.retry.delay_reason.clone(),
         }),
@@ -107,6 +157,14 @@ pub(super) fn category_filter(value: i32) -> Result<Option<Category>, ()> {
         pb::Category::Power => Ok(Some(Category::Power)),
         pb::Category::Unknown => Ok(Some(Category::Unknown)),
         pb::Category::Other => Ok(Some(Category::Other)),
+        pb::Category::Access => Ok(Some(Category::Access)),
+        pb::Category::Account => Ok(Some(Category::Account)),
+        pb::Category::RateLimit => Ok(Some(Category::RateLimit)),
+        pb::Category::Billing => Ok(Some(Category::Billing)),
+        pb::Category::Compatibility => Ok(Some(Category::Compatibility)),
+        pb::Category::Upstream => Ok(Some(Category::Upstream)),
+        pb::Category::Provider => Ok(Some(Category::Provider)),
+        pb::Category::Request => Ok(Some(Category::Request)),
     }
 }
 
@@ -115,7 +173,7 @@ pub(super) fn strategy_filter(value: i32) -> Result<Option<RetryStrategy>, ()> {
     match pb::RetryStrategy::try_from(value).map_err(drop)? {
         pb::RetryStrategy::Unspecified => Ok(None),
         pb::RetryStrategy::RetryLater => Ok(Some(RetryStrategy::RetryLater)),
-        pb::RetryStrategy::RetryAfterUserAction => Ok(Some(RetryStrategy::RetryAfterUserAction)),
+        pb::RetryStrategy::RetryAfterAction => Ok(Some(RetryStrategy::RetryAfterAction)),
         pb::RetryStrategy::NoRetryNeeded => Ok(Some(RetryStrategy::NoRetryNeeded)),
         pb::RetryStrategy::DoNotRetry => Ok(Some(RetryStrategy::DoNotRetry)),
     }
@@ -130,24 +188,35 @@ fn category(c: Category) -> pb::Category {
         Category::Power => pb::Category::Power,
         Category::Unknown => pb::Category::Unknown,
         Category::Other => pb::Category::Other,
+        Category::Access => pb::Category::Access,
+        Category::Account => pb::Category::Account,
+        Category::RateLimit => pb::Category::RateLimit,
+        Category::Billing => pb::Category::Billing,
+        Category::Compatibility => pb::Category::Compatibility,
+        Category::Upstream => pb::Category::Upstream,
+        Category::Provider => pb::Category::Provider,
+        Category::Request => pb::Category::Request,
     }
 }
 
 fn strategy(s: RetryStrategy) -> pb::RetryStrategy {
     match s {
         RetryStrategy::RetryLater => pb::RetryStrategy::RetryLater,
-        RetryStrategy::RetryAfterUserAction => pb::RetryStrategy::RetryAfterUserAction,
+        RetryStrategy::RetryAfterAction => pb::RetryStrategy::RetryAfterAction,
         RetryStrategy::NoRetryNeeded => pb::RetryStrategy::NoRetryNeeded,
         RetryStrategy::DoNotRetry => pb::RetryStrategy::DoNotRetry,
     }
 }
 
-fn match_kind(m: MatchKind) -> pb::MatchKind {
-    match m {
-        MatchKind::Exact => pb::MatchKind::Exact,
-        MatchKind::LegacyCode => pb::MatchKind::LegacyCode,
-        MatchKind::Fallback => pb::MatchKind::Fallback,
-        MatchKind::NotVehicleState => pb::MatchKind::NotVehicleState,
+fn action(a: Action) -> pb::Action {
+    match a {
+        Action::None => pb::Action::None,
+        Action::DriverAtVehicle => pb::Action::DriverAtVehicle,
+        Action::UserReconnect => pb::Action::UserReconnect,
+        Action::UserAccountAction => pb::Action::UserAccountAction,
+        Action::CallerRefreshCredentials => pb::Action::CallerRefreshCredentials,
+        Action::CallerFixRequest => pb::Action::CallerFixRequest,
+        Action::ContactSupport => pb::Action::ContactSupport,
     }
 }
 

@@ -36,7 +36,8 @@ use page::Page;
 use pb::server::{
     BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
     GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretRequest, InterpretResponse,
-    ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
+    ListErrorTypesRequest, ListErrorTypesResponse, ListVehicleStateErrorsRequest,
+    ListVehicleStateErrorsResponse, batch_interpret_result::Result as ItemResult,
     interpret_request::Input as PbInput, interpreter_service_server,
 };
 
@@ -127,6 +128,7 @@ impl Interpreter {
             &interpretation,
             messages,
             &snap.cache,
+            req.view(),
         ))
     }
 
@@ -200,15 +202,11 @@ impl interpreter_service_server::InterpreterService for Interpreter {
         let results = requests
             .iter()
             .enumerate()
-            .map(|(index, item)| match self.interpret_one(&snap, item) {
-                Ok(response) => BatchInterpretResult {
-                    status: Some(status::ok_status()),
-                    response: Some(response),
-                },
-                Err(err) => BatchInterpretResult {
-                    status: Some(status::batch_item_status(index, &err)),
-                    response: None,
-                },
+            .map(|(index, item)| BatchInterpretResult {
+                result: Some(match self.interpret_one(&snap, item) {
+                    Ok(response) => ItemResult::Response(response),
+                    Err(err) => ItemResult::Error(status::batch_item_status(index, &err)),
+                }),
             })
             .collect();
         Ok(Response::new(BatchInterpretResponse { results }))
@@ -258,5 +256,12 @@ impl interpreter_service_server::InterpreterService for Interpreter {
                 .collect(),
             next_page_token: next.map(page::PageToken::encode).unwrap_or_default(),
         }))
+    }
+
+    async fn list_error_types(
+        &self,
+        _request: Request<ListErrorTypesRequest>,
+    ) -> Result<Response<ListErrorTypesResponse>, Status> {
+        Ok(Response::new(ListErrorTypesResponse::default()))
     }
 }

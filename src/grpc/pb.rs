@@ -11,18 +11,32 @@
 //! names the server view; it is public for the benches and fuzz targets,
 //! which call the handlers directly.
 
-pub use generated::*;
+pub use generated::google::rpc::Code as RpcCode;
+pub use generated::vehicle_errors::v1::*;
 
 /// The generated code, fenced so that its lint exceptions cover nothing
-/// hand-written.
+/// hand-written. Nested by proto package, because generated code refers to
+/// another package's types by relative path (`super::super::google::rpc`).
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
 mod generated {
-    tonic::include_proto!("vehicle_errors.v1");
+    pub mod vehicle_errors {
+        pub mod v1 {
+            tonic::include_proto!("vehicle_errors.v1");
 
-    /// The server's messages and service trait; see the module docs.
-    #[doc(hidden)]
-    pub mod server {
-        include!(concat!(env!("OUT_DIR"), "/server/vehicle_errors.v1.rs"));
+            /// The server's messages and service trait; see the module docs.
+            #[doc(hidden)]
+            pub mod server {
+                include!(concat!(env!("OUT_DIR"), "/server/vehicle_errors.v1.rs"));
+            }
+        }
+    }
+
+    pub mod google {
+        pub mod rpc {
+            // `google.rpc.Code`, the typed `propagation_code`; tonic-types
+            // ships `Status` and the error details but not this enum.
+            tonic::include_proto!("google.rpc");
+        }
     }
 }
 

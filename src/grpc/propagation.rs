@@ -79,15 +79,21 @@ pub(super) fn help(entry: &VehicleStateError) -> Any {
     any(HELP, &help)
 }
 
-fn error_info(interp: &Interpretation<'_, '_>) -> Any {
+/// The answer's stable key, `ErrorInfo.reason`.
+pub(super) fn reason(interp: &Interpretation<'_, '_>) -> String {
     // A legacy code is reported under its catalog name; any other code as
     // received, so an unknown code still has a reason of its own.
     let received = interp.error_code.as_deref().unwrap_or_default();
-    let entry = interp.entry.map(|e| e.entry);
-    let reason_code = match (interp.match_kind, entry) {
-        (crate::interpret::MatchKind::LegacyCode, Some(entry)) => entry.code.as_str(),
+    let reason_code = match (interp.match_kind, interp.entry) {
+        (crate::interpret::MatchKind::LegacyCode, Some(e)) => e.entry.code.as_str(),
         _ => received,
     };
+    error_reason(&interp.error_type, reason_code)
+}
+
+fn error_info(interp: &Interpretation<'_, '_>) -> Any {
+    let received = interp.error_code.as_deref().unwrap_or_default();
+    let entry = interp.entry.map(|e| e.entry);
     let error_type = interp.error_type.to_ascii_uppercase();
     let code = received.to_ascii_uppercase();
     let mut metadata = Vec::with_capacity(5);
@@ -102,7 +108,7 @@ fn error_info(interp: &Interpretation<'_, '_>) -> Any {
     metadata.push(("type", &error_type));
     Any {
         type_url: ERROR_INFO.to_owned(),
-        value: encode_error_info(&error_reason(&interp.error_type, reason_code), &metadata),
+        value: encode_error_info(&reason(interp), &metadata),
     }
 }
 

@@ -92,11 +92,6 @@ pub(super) fn batch_item_status(index: usize, err: &RequestError) -> pb::Status 
     pb::Status::decode(status.details()).unwrap_or_default()
 }
 
-/// An `OK` status for a successful batch item.
-pub(super) fn ok_status() -> pb::Status {
-    pb::Status::default()
-}
-
 fn request_error_status(err: &RequestError, field: &str) -> Status {
     let description = err.to_string();
     let mut details = ErrorDetails::with_bad_request_violation(field, description.as_str());

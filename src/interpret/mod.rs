@@ -19,8 +19,8 @@ pub use request::{
 };
 
 use crate::catalog::{
-    Catalog, CatalogEntry, Category, DOCUMENTATION_LOCALE, Found, MAX_CODE_LEN, ResolutionType,
-    RetryStrategy, VEHICLE_STATE,
+    Action, Catalog, CatalogEntry, Category, DOCUMENTATION_LOCALE, Found, MAX_CODE_LEN,
+    ResolutionType, RetryStrategy, VEHICLE_STATE,
 };
 use crate::render::replace_placeholder;
 
@@ -78,27 +78,17 @@ impl DelayReason<'_> {
     }
 }
 
-/// Whether and when to retry.
+/// When to retry, and who must act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAdvice<'c> {
-    /// The strategy.
+    /// When to retry.
     pub strategy: RetryStrategy,
+    /// Who must act first.
+    pub action: Action,
     /// How long to wait first.
     pub delay: Duration,
     /// Why that long.
     pub delay_reason: DelayReason<'c>,
-}
-
-impl RetryAdvice<'_> {
-    /// Safe to retry automatically, with backoff.
-    pub fn retryable(&self) -> bool {
-        self.strategy == RetryStrategy::RetryLater
-    }
-
-    /// The user must act before a retry can succeed.
-    pub fn user_action_required(&self) -> bool {
-        self.strategy == RetryStrategy::RetryAfterUserAction
-    }
 }
 
 /// The interpretation of one error. Borrows the catalog (`'c`) and the
@@ -254,6 +244,7 @@ pub fn classify<'c, 'a>(
             entry.category,
             RetryAdvice {
                 strategy: entry.retry.strategy,
+                action: entry.retry.action,
                 delay: entry.retry.delay,
                 delay_reason: DelayReason::Catalog(&entry.retry.delay_reason),
             },
@@ -298,30 +289,35 @@ fn advice_from_resolution(resolution: Option<&str>) -> RetryAdvice<'static> {
     let kind = resolution
         .and_then(ResolutionType::parse)
         .unwrap_or(ResolutionType::None);
-    let (strategy, delay, reason) = match kind {
+    let (strategy, action, delay, reason) = match kind {
         ResolutionType::RetryLater => (
             RetryStrategy::RetryLater,
+            Action::None,
             DEFAULT_RETRY_LATER_DELAY,
             "The error's resolution is RETRY_LATER; without a catalog entry, one minute is a cautious default.",
         ),
         ResolutionType::Reauthenticate => (
-            RetryStrategy::RetryAfterUserAction,
+            RetryStrategy::RetryAfterAction,
+            Action::UserReconnect,
             Duration::ZERO,
             "The error's resolution is REAUTHENTICATE; retry once the user has signed in again.",
         ),
         ResolutionType::ContactSupport => (
             RetryStrategy::DoNotRetry,
+            Action::ContactSupport,
             Duration::ZERO,
             "The error's resolution is CONTACT_SUPPORT; retrying will not help.",
         ),
         ResolutionType::None => (
             RetryStrategy::DoNotRetry,
+            Action::None,
             Duration::ZERO,
             "The error names no resolution and no catalog entry covers it; do not retry automatically.",
         ),
     };
     RetryAdvice {
         strategy,
+        action,
         delay,
         delay_reason: DelayReason::Fixed(reason),
     }

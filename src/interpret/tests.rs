@@ -49,7 +49,7 @@ fn codes_match_in_any_case() {
         (
             MatchKind::Exact,
             Some("DOOR_OPEN".into()),
-            RetryStrategy::RetryAfterUserAction
+            RetryStrategy::RetryAfterAction
         )
     );
     let ctx = Context::default();
@@ -79,7 +79,7 @@ fn v1_bodies() {
         (
             MatchKind::LegacyCode,
             Some("HOOD_OPEN".into()),
-            RetryStrategy::RetryAfterUserAction
+            RetryStrategy::RetryAfterAction
         )
     );
     assert_eq!(
@@ -122,7 +122,7 @@ fn other_types_follow_their_resolution() {
         (r#""RETRY_LATER""#, RetryStrategy::RetryLater),
         (
             r#"{"type":"REAUTHENTICATE"}"#,
-            RetryStrategy::RetryAfterUserAction,
+            RetryStrategy::RetryAfterAction,
         ),
         (
             r#"{"type":"CONTACT_SUPPORT","url":"u"}"#,

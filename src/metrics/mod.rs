@@ -94,7 +94,7 @@ const GRPC_CODES: [&str; 17] = [
 const MATCH_LABELS: [&str; 4] = ["EXACT", "LEGACY_CODE", "FALLBACK", "NOT_VEHICLE_STATE"];
 
 /// `vei_interpretations_total`'s `category` values, by `category_index`.
-const CATEGORY_LABELS: [&str; 7] = [
+const CATEGORY_LABELS: [&str; 15] = [
     "CONNECTIVITY",
     "CHARGING",
     "CLOSURE",
@@ -102,6 +102,14 @@ const CATEGORY_LABELS: [&str; 7] = [
     "POWER",
     "UNKNOWN",
     "OTHER",
+    "ACCESS",
+    "ACCOUNT",
+    "RATE_LIMIT",
+    "BILLING",
+    "COMPATIBILITY",
+    "UPSTREAM",
+    "PROVIDER",
+    "REQUEST",
 ];
 
 /// Latency buckets in seconds: loopback calls take ~100 µs end to end and
@@ -334,6 +342,14 @@ fn category_index(category: Category) -> usize {
         Category::Power => 4,
         Category::Unknown => 5,
         Category::Other => 6,
+        Category::Access => 7,
+        Category::Account => 8,
+        Category::RateLimit => 9,
+        Category::Billing => 10,
+        Category::Compatibility => 11,
+        Category::Upstream => 12,
+        Category::Provider => 13,
+        Category::Request => 14,
     }
 }
 

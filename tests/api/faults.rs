@@ -9,7 +9,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tonic::{Code, Status, transport::Channel};
 use vehicle_error_interpreter::pb::{
-    BatchInterpretRequest, interpreter_service_client::InterpreterServiceClient,
+    BatchInterpretRequest, batch_interpret_result,
+    interpreter_service_client::InterpreterServiceClient,
 };
 
 use crate::helpers::{BinaryServer, TestServer, connect, structured};
@@ -48,14 +49,16 @@ async fn call_with_failover(
             };
             clients[server].batch_interpret(request).await.map(|r| {
                 r.get_ref().results.len() == 50
-                    && r.get_ref()
-                        .results
-                        .iter()
-                        .all(|item| item.response.is_some())
+                    && r.get_ref().results.iter().all(|item| {
+                        matches!(
+                            item.result,
+                            Some(batch_interpret_result::Result::Response(_))
+                        )
+                    })
             })
         } else {
             let r = clients[server].interpret(structured("DOOR_OPEN")).await;
-            r.map(|r| r.get_ref().vehicle_state_error.is_some())
+            r.map(|r| r.get_ref().catalog_code == "DOOR_OPEN")
         };
         match answered {
             Ok(true) => return (Ok(server), retries),

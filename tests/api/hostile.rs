@@ -11,8 +11,9 @@ use vehicle_error_interpreter::{
     ServerConfig,
     grpc::ServiceSettings,
     pb::{
-        BatchInterpretRequest, GetVehicleStateErrorRequest, InterpretRequest,
-        ListVehicleStateErrorsRequest, MatchKind, interpret_request::Input,
+        BatchInterpretRequest, GetVehicleStateErrorRequest, Identification, InterpretRequest,
+        ListVehicleStateErrorsRequest, batch_interpret_result::Result as ItemResult,
+        interpret_request::Input,
     },
 };
 
@@ -36,7 +37,7 @@ enum Send {
 #[derive(Debug, Clone, Copy)]
 enum Expect {
     /// OK; for `Interpret`, with this match.
-    Ok(Option<MatchKind>),
+    Ok(Option<Identification>),
     /// INVALID_ARGUMENT, `BadRequest` naming this field, `ErrorInfo` reason.
     Bad(&'static str, &'static str),
     /// This code and (when given) `ErrorInfo` reason, no `BadRequest`.
@@ -92,7 +93,7 @@ fn len_field(number: u8, bytes: &[u8]) -> Vec<u8> {
 
 const DOOR_BODY: &[u8] = br#"{"type":"VEHICLE_STATE","code":"DOOR_OPEN"}"#;
 
-fn ok(kind: MatchKind) -> Expect {
+fn ok(kind: Identification) -> Expect {
     Expect::Ok(Some(kind))
 }
 
@@ -103,7 +104,7 @@ const fn bad(field: &'static str, reason: &'static str) -> Expect {
 /// The table: a name, the request, the answer. One case per line.
 #[rustfmt::skip]
 fn cases() -> Vec<(&'static str, Send, Expect)> {
-    use MatchKind::{Exact, Fallback, NotVehicleState};
+    use Identification::{ExactCode as Exact, UnknownCode as Fallback, UnknownType as NotVehicleState};
     let not_json = bad("body", "BODY_NOT_JSON");
     let not_object = bad("body", "BODY_NOT_OBJECT");
     let not_error = bad("body", "BODY_NOT_AN_ERROR");
@@ -217,7 +218,7 @@ async fn hostile_inputs_get_their_documented_status() {
 
 /// The outcome of one call: the match kind of an OK `Interpret`, or the
 /// status.
-type Outcome = Result<Option<MatchKind>, Status>;
+type Outcome = Result<Option<Identification>, Status>;
 
 async fn send(server: &mut TestServer, raw: &mut RawClient, request: Send) -> Outcome {
     let client = &mut server.client;
@@ -225,13 +226,13 @@ async fn send(server: &mut TestServer, raw: &mut RawClient, request: Send) -> Ou
         Send::Interpret(r) => client
             .interpret(r)
             .await
-            .map(|r| Some(r.into_inner().r#match())),
+            .map(|r| Some(r.into_inner().identification())),
         Send::Batch(r) => client.batch_interpret(r).await.map(|r| {
             let results = r.into_inner().results;
-            assert!(results.iter().all(|r| {
-                r.status
-                    .as_ref()
-                    .is_some_and(|s| s.code != Code::Internal as i32)
+            assert!(results.iter().all(|r| match &r.result {
+                Some(ItemResult::Error(s)) => s.code != Code::Internal as i32,
+                Some(ItemResult::Response(_)) => true,
+                None => false,
             }));
             None
         }),
@@ -242,7 +243,7 @@ async fn send(server: &mut TestServer, raw: &mut RawClient, request: Send) -> Ou
             let reply = raw.call(INTERPRET, &[], frame(&bytes)).await;
             if reply.status == 0 {
                 let response: vehicle_error_interpreter::pb::InterpretResponse = reply.message();
-                Ok(Some(response.r#match()))
+                Ok(Some(response.identification()))
             } else {
                 Err(raw_status(&reply))
             }
@@ -337,7 +338,7 @@ async fn hostile_inputs_past_the_size_limits() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(response.r#match(), MatchKind::Exact);
+    assert_eq!(response.identification(), Identification::ExactCode);
     assert_eq!(response.error_code, "DOOR_OPEN");
     assert_eq!(response.other_error_count, 9_999);
 
@@ -366,7 +367,7 @@ async fn hostile_inputs_past_the_size_limits() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(response.r#match(), MatchKind::Fallback);
+    assert_eq!(response.identification(), Identification::UnknownCode);
     // Deep objects inside a v3 error's `type`.
     let deep_type = format!(
         r#"{{"errors":[{{"type":{}1{}}}]}}"#,
@@ -381,7 +382,7 @@ async fn hostile_inputs_past_the_size_limits() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(response.r#match(), MatchKind::NotVehicleState);
+    assert_eq!(response.identification(), Identification::UnknownType);
 
     let request = InterpretRequest {
         app_name: "a".repeat(1024 * 1024),

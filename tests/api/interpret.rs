@@ -3,8 +3,9 @@
 use tonic::Code;
 use tonic_types::{RpcStatusExt, pb::Status as RpcStatus};
 use vehicle_error_interpreter::pb::{
-    BatchInterpretRequest, Category, InterpretRequest, MatchKind, RetryStrategy, StructuredError,
-    interpret_request::Input,
+    BatchInterpretRequest, BatchInterpretResult, Category, Identification, InterpretRequest,
+    InterpretResponse, InterpretationView, RetryStrategy, StructuredError,
+    batch_interpret_result::Result as ItemResult, interpret_request::Input,
 };
 
 use crate::helpers::{TestServer, seed_bodies};
@@ -13,6 +14,29 @@ fn body(body: &str) -> InterpretRequest {
     InterpretRequest {
         input: Some(Input::Body(body.to_owned())),
         ..Default::default()
+    }
+}
+
+fn full(request: InterpretRequest) -> InterpretRequest {
+    InterpretRequest {
+        view: InterpretationView::Full as i32,
+        ..request
+    }
+}
+
+/// A batch item's answer, or `None` when the item failed.
+fn answer(result: &BatchInterpretResult) -> Option<&InterpretResponse> {
+    match result.result.as_ref()? {
+        ItemResult::Response(r) => Some(r),
+        ItemResult::Error(_) => None,
+    }
+}
+
+/// A batch item's error status, or `None` when it was answered.
+fn item_error(result: &BatchInterpretResult) -> Option<&RpcStatus> {
+    match result.result.as_ref()? {
+        ItemResult::Error(status) => Some(status),
+        ItemResult::Response(_) => None,
     }
 }
 
@@ -35,11 +59,12 @@ async fn every_catalog_code_interprets_from_its_seed_body() {
     for (code, seed) in seed_bodies() {
         let request = InterpretRequest {
             app_name: "Fleet Manager".into(),
-            ..body(&seed)
+            ..full(body(&seed))
         };
         let r = server.client.interpret(request).await.unwrap().into_inner();
         let entry = r.vehicle_state_error.as_ref().unwrap();
-        assert_eq!(r.r#match(), MatchKind::Exact, "{code}");
+        assert_eq!(r.identification(), Identification::ExactCode, "{code}");
+        assert_eq!(r.catalog_code, code);
         assert_eq!(entry.code, code);
         assert_eq!(
             (r.error_type.as_str(), r.error_code.as_str()),
@@ -50,19 +75,12 @@ async fn every_catalog_code_interprets_from_its_seed_body() {
         let policy = entry.retry_policy.as_ref().unwrap();
         assert_eq!(advice.strategy, policy.strategy, "{code}");
         assert_eq!(advice.suggested_delay, policy.suggested_delay, "{code}");
-        assert_eq!(
-            advice.retryable,
-            advice.strategy() == RetryStrategy::RetryLater
-        );
-        assert_eq!(
-            advice.user_action_required,
-            advice.strategy() == RetryStrategy::RetryAfterUserAction
-        );
+        assert_eq!(advice.action, policy.action, "{code}");
         assert_eq!(r.request_id, "5dea93a1-3f79-4246-90c5-89610a20471b");
-        assert_eq!((r.http_status, r.http_status_mismatch), (409, false));
+        assert_eq!((r.http_status, r.warnings.len()), (409, 0));
 
         let messages = r.messages.as_ref().unwrap();
-        assert!(!messages.user_message.contains("<app name>"), "{code}");
+        assert!(!r.user_message.contains("<app name>"), "{code}");
         let templated = entry
             .user_message_template
             .as_ref()
@@ -70,7 +88,7 @@ async fn every_catalog_code_interprets_from_its_seed_body() {
             .text
             .contains("<app name>");
         assert_eq!(
-            messages.user_message.contains("Fleet Manager"),
+            r.user_message.contains("Fleet Manager"),
             templated,
             "{code}"
         );
@@ -86,43 +104,44 @@ async fn every_catalog_code_interprets_from_its_seed_body() {
             Code::FailedPrecondition
         };
         assert_eq!(r.propagation_code, expected_code as i32, "{code}");
-        let status: &RpcStatus = r.status.as_ref().unwrap();
+        let status: &RpcStatus = r.propagation_status.as_ref().unwrap();
         assert_eq!(status.code, r.propagation_code);
         let details = status.get_error_details();
         let info = details.error_info().unwrap();
         assert_eq!(info.reason, format!("VEHICLE_STATE_{code}"));
         assert_eq!(info.metadata["code"], code);
-        assert_eq!(details.retry_info().is_some(), advice.retryable, "{code}");
         assert_eq!(
-            details.localized_message().unwrap().message,
-            messages.user_message
+            details.retry_info().is_some(),
+            advice.strategy() == RetryStrategy::RetryLater,
+            "{code}"
         );
+        assert_eq!(details.localized_message().unwrap().message, r.user_message);
         assert_eq!(details.help().unwrap().links[0].url, entry.doc_url);
     }
     server.stop().await;
 }
 
-/// Each match kind over the wire: exact, legacy code, fallback (with the
-/// code echoed) and another error type.
+/// Each identification kind over the wire: exact, legacy code, unknown code
+/// (with the code echoed) and another error type.
 #[tokio::test]
-async fn reports_each_match_kind() {
+async fn reports_each_identification_kind() {
     let mut server = TestServer::spawn().await;
     let cases = [
         (
             structured("vehicle_state", "hood_open"),
-            MatchKind::Exact,
+            Identification::ExactCode,
             "HOOD_OPEN",
             Category::Closure,
         ),
         (
             body(r#"{"error":"vehicle_state_error","message":"m","code":"VS_002"}"#),
-            MatchKind::LegacyCode,
+            Identification::LegacyCode,
             "TRUNK_OPEN",
             Category::Closure,
         ),
         (
             body(r#"{"type":"VEHICLE_STATE","code":"WINDOW_OPEN"}"#),
-            MatchKind::Fallback,
+            Identification::UnknownCode,
             "UNKNOWN",
             Category::Unknown,
         ),
@@ -130,16 +149,17 @@ async fn reports_each_match_kind() {
             body(
                 r#"{"errors":[{"status":"409","type":"VEHICLE_STATE","code":"IN_MOTION","title":"t","detail":"d"}]}"#,
             ),
-            MatchKind::Exact,
+            Identification::ExactCode,
             "IN_MOTION",
             Category::VehicleInUse,
         ),
     ];
     for (request, kind, code, category) in cases {
         let r = server.client.interpret(request).await.unwrap().into_inner();
-        assert_eq!(r.r#match(), kind, "{code}");
+        assert_eq!(r.identification(), kind, "{code}");
         assert_eq!(r.category(), category);
-        assert_eq!(r.vehicle_state_error.unwrap().code, code);
+        assert_eq!(r.catalog_code, code);
+        assert!(r.vehicle_state_error.is_none(), "BASIC holds no entry");
     }
     let fallback = server
         .client
@@ -152,13 +172,18 @@ async fn reports_each_match_kind() {
     let other = body(
         r#"{"type":"AUTHENTICATION","code":null,"description":"Expired","resolution":{"type":"REAUTHENTICATE"},"statusCode":401}"#,
     );
-    let r = server.client.interpret(other).await.unwrap().into_inner();
-    assert_eq!(r.r#match(), MatchKind::NotVehicleState);
+    let r = server
+        .client
+        .interpret(full(other))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.identification(), Identification::UnknownType);
     assert!(r.vehicle_state_error.is_none());
     assert_eq!(r.category(), Category::Other);
     assert_eq!(
         r.retry_advice.unwrap().strategy(),
-        RetryStrategy::RetryAfterUserAction
+        RetryStrategy::RetryAfterAction
     );
     assert_eq!(r.messages.unwrap().description, "Expired");
     assert_eq!(r.propagation_code, Code::FailedPrecondition as i32);
@@ -177,11 +202,10 @@ async fn default_app_name_and_context() {
         ..structured("VEHICLE_STATE", "LOW_BATTERY")
     };
     let r = server.client.interpret(request).await.unwrap().into_inner();
-    let messages = r.messages.unwrap();
     assert!(
-        messages.user_message.starts_with("The app was unable"),
+        r.user_message.starts_with("The app was unable"),
         "{}",
-        messages.user_message
+        r.user_message
     );
     let advice = r.retry_advice.unwrap();
     assert_eq!(advice.suggested_delay.unwrap().seconds, 90);
@@ -199,10 +223,10 @@ async fn default_app_name_and_context() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        (r.other_error_count, r.http_status, r.http_status_mismatch),
-        (2, 409, true)
-    );
+    assert_eq!((r.other_error_count, r.http_status), (2, 409));
+    let warnings: Vec<_> = r.warnings.iter().map(|w| w.reason.as_str()).collect();
+    assert!(warnings.contains(&"HTTP_STATUS_MISMATCH"), "{warnings:?}");
+    assert!(warnings.contains(&"OTHER_ERRORS_IGNORED"), "{warnings:?}");
     server.stop().await;
 }
 
@@ -227,7 +251,7 @@ async fn batch_answers_each_item_and_isolates_bad_ones() {
     let codes: Vec<i32> = r
         .results
         .iter()
-        .map(|x| x.status.as_ref().unwrap().code)
+        .map(|x| item_error(x).map_or(0, |s| s.code))
         .collect();
     assert_eq!(
         codes,
@@ -238,36 +262,16 @@ async fn batch_answers_each_item_and_isolates_bad_ones() {
             0
         ]
     );
-    assert_eq!(
-        r.results[0]
-            .response
-            .as_ref()
-            .unwrap()
-            .vehicle_state_error
-            .as_ref()
-            .unwrap()
-            .code,
-        "DOOR_OPEN"
-    );
-    assert_eq!(
-        r.results[3]
-            .response
-            .as_ref()
-            .unwrap()
-            .vehicle_state_error
-            .as_ref()
-            .unwrap()
-            .code,
-        "ASLEEP"
-    );
-    assert!(r.results[1].response.is_none());
-    let details = r.results[1].status.as_ref().unwrap().get_error_details();
+    assert_eq!(answer(&r.results[0]).unwrap().catalog_code, "DOOR_OPEN");
+    assert_eq!(answer(&r.results[3]).unwrap().catalog_code, "ASLEEP");
+    assert!(answer(&r.results[1]).is_none());
+    let details = item_error(&r.results[1]).unwrap().get_error_details();
     assert_eq!(
         details.bad_request().unwrap().field_violations[0].field,
         "requests[1].body"
     );
     assert_eq!(details.error_info().unwrap().reason, "BODY_NOT_JSON");
-    let details = r.results[2].status.as_ref().unwrap().get_error_details();
+    let details = item_error(&r.results[2]).unwrap().get_error_details();
     assert_eq!(details.error_info().unwrap().reason, "MISSING_INPUT");
     server.stop().await;
 }
@@ -322,12 +326,7 @@ async fn full_batches_and_single_calls_share_a_connection_intact() {
             (_, Some(batch), None) => {
                 assert_eq!(batch.results.len(), 100);
                 for (i, result) in batch.results.iter().enumerate() {
-                    assert_eq!(result.status.as_ref().unwrap().code, 0, "item {i}");
-                    assert_eq!(
-                        result.response.as_ref(),
-                        Some(&singles[i % seeds.len()]),
-                        "item {i}"
-                    );
+                    assert_eq!(answer(result), Some(&singles[i % seeds.len()]), "item {i}");
                 }
                 batches += 1;
             }

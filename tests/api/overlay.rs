@@ -21,7 +21,8 @@ use vehicle_error_interpreter::{
     Application, Catalog, ServerConfig,
     grpc::Catalogs,
     pb::{
-        BatchInterpretRequest, InterpretRequest, InterpretResponse,
+        BatchInterpretRequest, InterpretRequest, InterpretResponse, InterpretationView,
+        batch_interpret_result::Result as ItemResult,
         interpreter_service_client::InterpreterServiceClient,
     },
     reload::{CatalogSource, CatalogStore, ReloadOutcome, ReloadStatus},
@@ -29,6 +30,15 @@ use vehicle_error_interpreter::{
 };
 
 use crate::helpers::{BinaryServer, TestServer, connect, structured};
+
+/// A FULL-view request for `code`: these tests read the catalog entry and
+/// the other messages, which BASIC leaves out.
+fn full_structured(code: &str) -> InterpretRequest {
+    InterpretRequest {
+        view: InterpretationView::Full as i32,
+        ..structured(code)
+    }
+}
 
 const KEY: &str = "catalog-overlay.json";
 
@@ -127,7 +137,7 @@ async fn interpret(
 }
 
 fn user_message(r: &InterpretResponse) -> &str {
-    &r.messages.as_ref().unwrap().user_message
+    &r.user_message
 }
 
 fn delay_secs(r: &InterpretResponse) -> i64 {
@@ -169,7 +179,7 @@ async fn valid_change_is_picked_up() {
     let mut server = TestServer::spawn_with_store(config_for(&map), Arc::clone(&catalogs)).await;
     assert_eq!(catalogs.status().applied, 1);
 
-    let r = interpret(&mut server.client, structured("DOOR_OPEN")).await;
+    let r = interpret(&mut server.client, full_structured("DOOR_OPEN")).await;
     assert_eq!(user_message(&r), "A: close the doors, then reopen App A.");
     assert_eq!(delay_secs(&r), 40);
 
@@ -180,7 +190,7 @@ async fn valid_change_is_picked_up() {
     assert_eq!(after.applied, 2);
     assert!(matches!(after.source, CatalogSource::Overlay { .. }));
 
-    let r = interpret(&mut server.client, structured("DOOR_OPEN")).await;
+    let r = interpret(&mut server.client, full_structured("DOOR_OPEN")).await;
     assert_eq!(user_message(&r), "B: close the doors, then reopen App B.");
     assert_eq!(
         r.messages.as_ref().unwrap().suggested_user_message,
@@ -227,7 +237,7 @@ async fn invalid_change_keeps_last_good_catalog_and_is_reported() {
         );
         assert!(!after.last_ok());
         assert_eq!((after.rejected, after.applied), (i as u64 + 1, 1));
-        let r = interpret(&mut server.client, structured("DOOR_OPEN")).await;
+        let r = interpret(&mut server.client, full_structured("DOOR_OPEN")).await;
         assert_eq!(user_message(&r), "A: close the doors, then reopen App A.");
     }
 
@@ -241,7 +251,7 @@ async fn invalid_change_keeps_last_good_catalog_and_is_reported() {
     let after = next_status(&mut status, seen).await;
     assert_eq!(after.last, ReloadOutcome::Applied);
     assert!(after.last_ok());
-    let r = interpret(&mut server.client, structured("DOOR_OPEN")).await;
+    let r = interpret(&mut server.client, full_structured("DOOR_OPEN")).await;
     assert_eq!(user_message(&r), "B: close the doors, then reopen App B.");
     server.stop().await;
 }
@@ -270,11 +280,11 @@ async fn removed_file_falls_back_to_embedded_catalog() {
     assert_eq!(after.last, ReloadOutcome::Removed);
     assert_eq!(after.source, CatalogSource::Embedded);
 
-    let r = interpret(&mut server.client, structured("DOOR_OPEN")).await;
+    let r = interpret(&mut server.client, full_structured("DOOR_OPEN")).await;
     let door = embedded.get("DOOR_OPEN").unwrap().0.entry;
     assert_eq!(user_message(&r), door.user_message.render("the app"));
     assert_eq!(delay_secs(&r), 30);
-    let r = interpret(&mut server.client, structured("ASLEEP")).await;
+    let r = interpret(&mut server.client, full_structured("ASLEEP")).await;
     assert_eq!(user_message(&r), embedded_asleep);
 
     let seen = catalogs.status().generation;
@@ -283,7 +293,7 @@ async fn removed_file_falls_back_to_embedded_catalog() {
         next_status(&mut status, seen).await.last,
         ReloadOutcome::Applied
     );
-    let r = interpret(&mut server.client, structured("DOOR_OPEN")).await;
+    let r = interpret(&mut server.client, full_structured("DOOR_OPEN")).await;
     assert_eq!(user_message(&r), "B: close the doors, then reopen App B.");
     server.stop().await;
 }
@@ -341,16 +351,11 @@ async fn locale_falls_back_exact_then_base_language_then_english() {
         let request = InterpretRequest {
             app_name: "Fleet".into(),
             locale: asked.into(),
-            ..structured("DOOR_OPEN")
+            ..full_structured("DOOR_OPEN")
         };
         let r = interpret(&mut server.client, request).await;
-        let messages = r.messages.as_ref().unwrap();
-        assert_eq!(
-            (messages.locale.as_str(), messages.user_message.as_str()),
-            (used, text),
-            "{asked}"
-        );
-        let details = r.status.as_ref().unwrap().get_error_details();
+        assert_eq!(r.user_message, text, "{asked}");
+        let details = r.propagation_status.as_ref().unwrap().get_error_details();
         let localized = details.localized_message().unwrap();
         assert_eq!(
             (localized.locale.as_str(), localized.message.as_str()),
@@ -361,7 +366,7 @@ async fn locale_falls_back_exact_then_base_language_then_english() {
     // An entry without variants answers in English.
     let request = InterpretRequest {
         locale: "fr".into(),
-        ..structured("ASLEEP")
+        ..full_structured("ASLEEP")
     };
     let r = interpret(&mut server.client, request).await;
     assert_eq!(r.messages.unwrap().locale, "en");
@@ -427,13 +432,13 @@ async fn swap_under_load_never_fails_a_call_or_mixes_catalogs() {
                     break;
                 }
                 if (i + n as u64).is_multiple_of(2) {
-                    match client.interpret(structured("DOOR_OPEN")).await {
+                    match client.interpret(full_structured("DOOR_OPEN")).await {
                         Ok(r) => mixed += u64::from(label_of("DOOR_OPEN", r.get_ref()).is_none()),
                         Err(_) => failed += 1,
                     }
                 } else {
                     let batch = BatchInterpretRequest {
-                        requests: vec![structured("DOOR_OPEN"), structured("HOOD_OPEN")],
+                        requests: vec![full_structured("DOOR_OPEN"), full_structured("HOOD_OPEN")],
                     };
                     match client.batch_interpret(batch).await {
                         Ok(r) => {
@@ -442,8 +447,9 @@ async fn swap_under_load_never_fails_a_call_or_mixes_catalogs() {
                                 .results
                                 .iter()
                                 .zip(["DOOR_OPEN", "HOOD_OPEN"])
-                                .map(|(item, code)| {
-                                    item.response.as_ref().and_then(|r| label_of(code, r))
+                                .map(|(item, code)| match &item.result {
+                                    Some(ItemResult::Response(r)) => label_of(code, r),
+                                    _ => None,
                                 })
                                 .collect();
                             let one = labels[0].is_some() && labels.iter().all(|l| *l == labels[0]);
@@ -468,7 +474,7 @@ async fn swap_under_load_never_fails_a_call_or_mixes_catalogs() {
         let after = next_status(&mut status, seen).await;
         assert_eq!(after.last, ReloadOutcome::Applied, "swap {swap}");
         // Right after the swap, a new call sees the new overlay.
-        let r = interpret(&mut server.client, structured("DOOR_OPEN")).await;
+        let r = interpret(&mut server.client, full_structured("DOOR_OPEN")).await;
         assert_eq!(
             label_of("DOOR_OPEN", &r),
             label.chars().next(),
@@ -521,7 +527,7 @@ async fn binary_serves_the_overlay_named_by_the_flag() {
     let server = BinaryServer::start(&["--catalog-overlay", path.to_str().unwrap()]);
     let channel = connect(server.addr).await;
     let mut client = InterpreterServiceClient::new(channel);
-    let r = interpret(&mut client, structured("ASLEEP")).await;
+    let r = interpret(&mut client, full_structured("ASLEEP")).await;
     assert!(
         user_message(&r).contains("Fleet Manager"),
         "{}",

@@ -65,7 +65,7 @@ async fn calls_beyond_the_limit_are_shed_while_health_and_admitted_calls_go_on()
             .await;
         assert_eq!(reply.status, 0, "{reply:?}");
         let response: InterpretResponse = reply.message();
-        assert_eq!(response.vehicle_state_error.unwrap().code, "DOOR_OPEN");
+        assert_eq!(response.catalog_code, "DOOR_OPEN");
     }
     // Admitted again once the held calls finished.
     server.assert_serving("the held calls finished").await;

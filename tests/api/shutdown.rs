@@ -45,7 +45,7 @@ async fn sigterm_lets_in_flight_call_finish_and_exits_zero() {
         .await;
     assert_eq!(reply.status, 0, "{reply:?}");
     let answer: InterpretResponse = reply.message();
-    assert_eq!(answer.vehicle_state_error.unwrap().code, "DOOR_OPEN");
+    assert_eq!(answer.catalog_code, "DOOR_OPEN");
 
     drop(watch);
     drop(raw);

@@ -45,11 +45,11 @@ func TestRoundRobinAcrossBackendsLosesNoCallOnStop(t *testing.T) {
 			return "", err
 		}
 		for _, name := range []string{"backend-a", "backend-b"} {
-			if strings.Contains(resp.GetMessages().GetUserMessage(), name) {
+			if strings.Contains(resp.GetUserMessage(), name) {
 				return name, nil
 			}
 		}
-		return "", fmt.Errorf("no backend name in %q", resp.GetMessages().GetUserMessage())
+		return "", fmt.Errorf("no backend name in %q", resp.GetUserMessage())
 	}
 
 	// Until both subchannels are ready round_robin uses the ready one; call

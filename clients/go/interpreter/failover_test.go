@@ -202,7 +202,7 @@ func failoverCall(c *interpreter.Client) func(batch bool) outcome {
 		} else {
 			var resp *pb.InterpretResponse
 			if resp, o.err = c.Interpret(ctx, single); o.err == nil {
-				o.backend, o.err = backendOf(resp.GetMessages().GetUserMessage())
+				o.backend, o.err = backendOf(resp.GetUserMessage())
 			}
 		}
 		o.attempts, o.transparent = info.attempts.Load(), info.transparent.Load()
@@ -216,10 +216,10 @@ func batchBackend(resp *pb.BatchInterpretResponse) (string, error) {
 	}
 	var name string
 	for i, res := range resp.GetResults() {
-		if res.GetStatus().GetCode() != 0 {
-			return "", fmt.Errorf("batch item %d: %v", i, res.GetStatus())
+		if res.GetError() != nil {
+			return "", fmt.Errorf("batch item %d: %v", i, res.GetError())
 		}
-		n, err := backendOf(res.GetResponse().GetMessages().GetUserMessage())
+		n, err := backendOf(res.GetResponse().GetUserMessage())
 		if err != nil {
 			return "", err
 		}

@@ -74,21 +74,21 @@ func TestInterpretSeedBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GetMatch() != pb.MatchKind_MATCH_KIND_EXACT || resp.GetVehicleStateError().GetCode() != "DOOR_OPEN" {
-		t.Fatalf("match %v code %q", resp.GetMatch(), resp.GetVehicleStateError().GetCode())
+	if resp.GetIdentification() != pb.Identification_IDENTIFICATION_EXACT_CODE || resp.GetCatalogCode() != "DOOR_OPEN" {
+		t.Fatalf("identification %v code %q", resp.GetIdentification(), resp.GetCatalogCode())
 	}
 	if resp.GetCategory() != pb.Category_CATEGORY_CLOSURE {
 		t.Errorf("category %v", resp.GetCategory())
 	}
 	advice := resp.GetRetryAdvice()
-	if advice.GetStrategy() != pb.RetryStrategy_RETRY_STRATEGY_RETRY_AFTER_USER_ACTION || advice.GetRetryable() || !advice.GetUserActionRequired() {
+	if advice.GetStrategy() != pb.RetryStrategy_RETRY_STRATEGY_RETRY_AFTER_ACTION || advice.GetAction() != pb.Action_ACTION_DRIVER_AT_VEHICLE {
 		t.Errorf("retry advice %v", advice)
 	}
 	if resp.GetRequestId() != "5dea93a1-3f79-4246-90c5-89610a20471b" {
 		t.Errorf("request id %q", resp.GetRequestId())
 	}
 	// The ready status is what a caller returns to its own callers.
-	st := status.FromProto(resp.GetStatus())
+	st := status.FromProto(resp.GetPropagationStatus())
 	if st.Code() != codes.FailedPrecondition || codes.Code(resp.GetPropagationCode()) != codes.FailedPrecondition {
 		t.Errorf("status %v, propagation code %v", st.Code(), resp.GetPropagationCode())
 	}
@@ -108,15 +108,15 @@ func TestInterpretStructured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := resp.GetMessages().GetUserMessage()
+	msg := resp.GetUserMessage()
 	if !strings.Contains(msg, "My App") || strings.Contains(msg, "<app name>") {
 		t.Errorf("user message %q", msg)
 	}
 	advice := resp.GetRetryAdvice()
-	if !advice.GetRetryable() || advice.GetSuggestedDelay().AsDuration() != 10*time.Minute {
+	if advice.GetStrategy() != pb.RetryStrategy_RETRY_STRATEGY_RETRY_LATER || advice.GetSuggestedDelay().AsDuration() != 10*time.Minute {
 		t.Errorf("retry advice %v", advice)
 	}
-	st := status.FromProto(resp.GetStatus())
+	st := status.FromProto(resp.GetPropagationStatus())
 	if st.Code() != codes.Unavailable {
 		t.Errorf("status code %v", st.Code())
 	}
@@ -145,10 +145,10 @@ func TestBatchInterpret(t *testing.T) {
 		t.Fatalf("%d results", len(resp.GetResults()))
 	}
 	ok, bad := resp.GetResults()[0], resp.GetResults()[1]
-	if ok.GetStatus().GetCode() != int32(codes.OK) || ok.GetResponse().GetVehicleStateError().GetCode() != "ASLEEP" {
+	if ok.GetError() != nil || ok.GetResponse().GetCatalogCode() != "ASLEEP" {
 		t.Errorf("first result %v", ok)
 	}
-	badErr := status.FromProto(bad.GetStatus()).Err()
+	badErr := status.FromProto(bad.GetError()).Err()
 	if status.Code(badErr) != codes.InvalidArgument || bad.GetResponse() != nil {
 		t.Errorf("second result %v", bad)
 	}

@@ -48,14 +48,19 @@ def main(argv: list[str] | None = None) -> int:
             return 1
 
     advice = resp.retry_advice
-    print(f"match:      {pb.MatchKind.Name(resp.match)}")
+    print(
+        f"reason:     {resp.reason} ({pb.Identification.Name(resp.identification)}, "
+        f"decided by {pb.DecisionSource.Name(resp.decided_by)})"
+    )
     print(f"error:      {resp.error_type} {resp.error_code} ({pb.Category.Name(resp.category)})")
     print(
-        f"retry:      retryable={advice.retryable}, user action required="
-        f"{advice.user_action_required}, after {advice.suggested_delay.ToSeconds()}s"
+        f"retry:      {pb.RetryStrategy.Name(advice.strategy)}, action "
+        f"{pb.Action.Name(advice.action)}, after {advice.suggested_delay.ToSeconds()}s"
     )
-    print(f"propagate:  {status_details(resp.status).code.name}")
-    print(f"message:    {resp.messages.user_message}")
+    print(f"propagate:  {status_details(resp.propagation_status).code.name}")
+    print(f"message:    {resp.user_message}")
+    for warning in resp.warnings:
+        print(f"warning:    {warning.reason} ({warning.field}): {warning.message}")
     if resp.request_id:
         print(f"request id: {resp.request_id}")
     return 0

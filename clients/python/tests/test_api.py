@@ -20,26 +20,25 @@ def test_seed_body_is_matched_classified_and_rendered(
     client: Client, seed_body: Callable[[str], str]
 ) -> None:
     resp = client.interpret(seed_body("DOOR_OPEN"), app_name="My App")
-    assert resp.match == pb.MATCH_KIND_EXACT
-    assert resp.vehicle_state_error.code == "DOOR_OPEN"
+    assert resp.identification == pb.IDENTIFICATION_EXACT_CODE
+    assert resp.catalog_code == "DOOR_OPEN"
     assert resp.category == pb.CATEGORY_CLOSURE
-    assert resp.retry_advice.strategy == pb.RETRY_STRATEGY_RETRY_AFTER_USER_ACTION
-    assert not resp.retry_advice.retryable
-    assert resp.retry_advice.user_action_required
+    assert resp.retry_advice.strategy == pb.RETRY_STRATEGY_RETRY_AFTER_ACTION
+    assert resp.retry_advice.action == pb.ACTION_DRIVER_AT_VEHICLE
     assert resp.request_id == "5dea93a1-3f79-4246-90c5-89610a20471b"
     # The ready status is what a caller returns to its own callers.
-    ready = status_details(resp.status)
+    ready = status_details(resp.propagation_status)
     assert ready.code == grpc.StatusCode.FAILED_PRECONDITION
     assert ready.error_info is not None and ready.error_info.metadata["code"] == "DOOR_OPEN"
 
 
 def test_structured_code_renders_app_name_and_retry_advice(client: Client) -> None:
     resp = client.interpret(code="in_motion", error_type="vehicle_state", app_name="My App")
-    assert "My App" in resp.messages.user_message
-    assert "<app name>" not in resp.messages.user_message
-    assert resp.retry_advice.retryable
+    assert "My App" in resp.user_message
+    assert "<app name>" not in resp.user_message
+    assert resp.retry_advice.strategy == pb.RETRY_STRATEGY_RETRY_LATER
     assert resp.retry_advice.suggested_delay.ToSeconds() == 600
-    ready = status_details(resp.status)
+    ready = status_details(resp.propagation_status)
     assert ready.code == grpc.StatusCode.UNAVAILABLE
     assert ready.retry_info is not None and ready.retry_info.retry_delay.ToSeconds() == 600
 
@@ -51,10 +50,10 @@ def test_batch_item_fails_alone_with_its_details(
         [interpret_request(seed_body("ASLEEP")), interpret_request("not json")]
     )
     ok, bad = resp.results
-    assert ok.status.code == grpc.StatusCode.OK.value[0]
-    assert ok.response.vehicle_state_error.code == "ASLEEP"
-    assert not bad.HasField("response")
-    details = status_details(bad.status)
+    assert ok.WhichOneof("result") == "response"
+    assert ok.response.catalog_code == "ASLEEP"
+    assert bad.WhichOneof("result") == "error"
+    details = status_details(bad.error)
     assert details.code == grpc.StatusCode.INVALID_ARGUMENT
     assert details.bad_request is not None
     assert details.bad_request.field_violations[0].field == "requests[1].body"

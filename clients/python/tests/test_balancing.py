@@ -32,7 +32,7 @@ def test_round_robin_spreads_calls_and_stopping_a_backend_loses_none() -> None:
         def call() -> str:
             # ASLEEP's user message holds <app name>; with no app_name the
             # backend's default fills it.
-            message = client.interpret(code="ASLEEP").messages.user_message
+            message = client.interpret(code="ASLEEP").user_message
             return next(n for n in ("backend-a", "backend-b") if n in message)
 
         # Until both subchannels are ready round_robin uses the ready one:

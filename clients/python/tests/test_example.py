@@ -28,7 +28,8 @@ def test_example_interprets_a_body_file_and_a_code(server: Server, tmp_path: Pat
 
     out = run("--addr", server.addr, "--type", "VEHICLE_STATE", "--code", "in_motion")
     assert out.returncode == 0, out.stderr
-    assert "retryable=True" in out.stdout and "after 600s" in out.stdout
+    assert "RETRY_STRATEGY_RETRY_LATER, action ACTION_NONE" in out.stdout
+    assert "after 600s" in out.stdout
     assert "propagate:  UNAVAILABLE" in out.stdout
 
 

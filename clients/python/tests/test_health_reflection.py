@@ -49,4 +49,5 @@ def test_reflection_v1alpha_lists_and_describes_the_services(client: Client) -> 
         "BatchInterpret",
         "GetVehicleStateError",
         "ListVehicleStateErrors",
+        "ListErrorTypes",
     ]

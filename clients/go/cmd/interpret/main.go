@@ -102,13 +102,16 @@ func readArg(s string) (string, error) {
 
 func printInterpretation(w io.Writer, r *pb.InterpretResponse) {
 	advice := r.GetRetryAdvice()
-	fmt.Fprintf(w, "match:      %s\n", r.GetMatch())
+	fmt.Fprintf(w, "reason:     %s (%s, decided by %s)\n", r.GetReason(), r.GetIdentification(), r.GetDecidedBy())
 	fmt.Fprintf(w, "error:      %s %s (%s)\n", r.GetErrorType(), r.GetErrorCode(), r.GetCategory())
-	fmt.Fprintf(w, "retry:      %s, retryable=%t, user action required=%t, after %s\n",
-		advice.GetStrategy(), advice.GetRetryable(), advice.GetUserActionRequired(),
+	fmt.Fprintf(w, "retry:      %s, action %s, after %s\n",
+		advice.GetStrategy(), advice.GetAction(),
 		advice.GetSuggestedDelay().AsDuration().Round(time.Second))
-	fmt.Fprintf(w, "propagate:  %s\n", status.FromProto(r.GetStatus()).Code())
-	fmt.Fprintf(w, "message:    %s\n", r.GetMessages().GetUserMessage())
+	fmt.Fprintf(w, "propagate:  %s\n", r.GetPropagationCode())
+	fmt.Fprintf(w, "message:    %s\n", r.GetUserMessage())
+	for _, w8 := range r.GetWarnings() {
+		fmt.Fprintf(w, "warning:    %s (%s): %s\n", w8.GetReason(), w8.GetField(), w8.GetMessage())
+	}
 	if id := r.GetRequestId(); id != "" {
 		fmt.Fprintf(w, "request id: %s\n", id)
 	}

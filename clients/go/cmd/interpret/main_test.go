@@ -27,11 +27,11 @@ func TestRun(t *testing.T) {
 		contains []string
 	}{
 		{"body from file", []string{"-addr", srv.Addr, "-body", "@" + bodyFile, "-app", "My App"}, 0,
-			[]string{"MATCH_KIND_EXACT", "VEHICLE_STATE ASLEEP (CATEGORY_CONNECTIVITY)", "connect to My App", "request id: req-1"}},
+			[]string{"IDENTIFICATION_EXACT_CODE", "VEHICLE_STATE ASLEEP (CATEGORY_CONNECTIVITY)", "connect to My App", "request id: req-1"}},
 		{"structured", []string{"-addr", srv.Addr, "-type", "VEHICLE_STATE", "-code", "in_motion"}, 0,
-			[]string{"IN_MOTION", "RETRY_STRATEGY_RETRY_LATER, retryable=true", "after 10m0s", "propagate:  Unavailable"}},
+			[]string{"IN_MOTION", "RETRY_STRATEGY_RETRY_LATER, action ACTION_NONE", "after 10m0s", "propagate:  UNAVAILABLE"}},
 		{"json", []string{"-addr", srv.Addr, "-code", "DOOR_OPEN", "-json"}, 0,
-			[]string{`"MATCH_KIND_EXACT"`, `"propagationCode"`}},
+			[]string{`"IDENTIFICATION_EXACT_CODE"`, `"propagationCode"`}},
 		{"bad body", []string{"-addr", srv.Addr, "-body", "not json"}, 1,
 			[]string{"InvalidArgument", "reason: BODY_NOT_JSON", "field body:"}},
 		{"no input", []string{"-addr", srv.Addr}, 2, []string{"give -body or -code"}},

@@ -7,6 +7,7 @@
 package vehicleerrorsv1
 
 import (
+	code "google.golang.org/genproto/googleapis/rpc/code"
 	status "google.golang.org/genproto/googleapis/rpc/status"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -23,106 +24,260 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// How the input was matched to the catalog. New values may be added;
-// clients must treat an unknown value like `MATCH_KIND_FALLBACK`.
-type MatchKind int32
+// How much of an interpretation to return (AIP-157). New values may be
+// added.
+type InterpretationView int32
 
 const (
-	// Default value; never returned.
-	MatchKind_MATCH_KIND_UNSPECIFIED MatchKind = 0
-	// The type and code matched a catalog entry exactly (in any letter case).
-	MatchKind_MATCH_KIND_EXACT MatchKind = 1
-	// A legacy v1 `VS_00x` code was translated to its current name.
-	MatchKind_MATCH_KIND_LEGACY_CODE MatchKind = 2
-	// A vehicle-state error with a code the catalog lacks (or no code):
-	// answered with the `UNKNOWN` entry's guidance, the original code echoed
-	// in `error_code`.
-	MatchKind_MATCH_KIND_FALLBACK MatchKind = 3
-	// A well-formed error of another type: no catalog entry; retry advice from
-	// its `resolution` where present.
-	MatchKind_MATCH_KIND_NOT_VEHICLE_STATE MatchKind = 4
+	// Unspecified: the same as `INTERPRETATION_VIEW_BASIC`.
+	InterpretationView_INTERPRETATION_VIEW_UNSPECIFIED InterpretationView = 0
+	// The decision: the fields marked BASIC in `InterpretResponse`.
+	InterpretationView_INTERPRETATION_VIEW_BASIC InterpretationView = 1
+	// BASIC plus the catalog entry and the other rendered messages.
+	InterpretationView_INTERPRETATION_VIEW_FULL InterpretationView = 2
 )
 
-// Enum value maps for MatchKind.
+// Enum value maps for InterpretationView.
 var (
-	MatchKind_name = map[int32]string{
-		0: "MATCH_KIND_UNSPECIFIED",
-		1: "MATCH_KIND_EXACT",
-		2: "MATCH_KIND_LEGACY_CODE",
-		3: "MATCH_KIND_FALLBACK",
-		4: "MATCH_KIND_NOT_VEHICLE_STATE",
+	InterpretationView_name = map[int32]string{
+		0: "INTERPRETATION_VIEW_UNSPECIFIED",
+		1: "INTERPRETATION_VIEW_BASIC",
+		2: "INTERPRETATION_VIEW_FULL",
 	}
-	MatchKind_value = map[string]int32{
-		"MATCH_KIND_UNSPECIFIED":       0,
-		"MATCH_KIND_EXACT":             1,
-		"MATCH_KIND_LEGACY_CODE":       2,
-		"MATCH_KIND_FALLBACK":          3,
-		"MATCH_KIND_NOT_VEHICLE_STATE": 4,
+	InterpretationView_value = map[string]int32{
+		"INTERPRETATION_VIEW_UNSPECIFIED": 0,
+		"INTERPRETATION_VIEW_BASIC":       1,
+		"INTERPRETATION_VIEW_FULL":        2,
 	}
 )
 
-func (x MatchKind) Enum() *MatchKind {
-	p := new(MatchKind)
+func (x InterpretationView) Enum() *InterpretationView {
+	p := new(InterpretationView)
 	*p = x
 	return p
 }
 
-func (x MatchKind) String() string {
+func (x InterpretationView) String() string {
 	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
 }
 
-func (MatchKind) Descriptor() protoreflect.EnumDescriptor {
+func (InterpretationView) Descriptor() protoreflect.EnumDescriptor {
 	return file_vehicle_errors_v1_interpreter_proto_enumTypes[0].Descriptor()
 }
 
-func (MatchKind) Type() protoreflect.EnumType {
+func (InterpretationView) Type() protoreflect.EnumType {
 	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[0]
 }
 
-func (x MatchKind) Number() protoreflect.EnumNumber {
+func (x InterpretationView) Number() protoreflect.EnumNumber {
 	return protoreflect.EnumNumber(x)
 }
 
-// Deprecated: Use MatchKind.Descriptor instead.
-func (MatchKind) EnumDescriptor() ([]byte, []int) {
+// Deprecated: Use InterpretationView.Descriptor instead.
+func (InterpretationView) EnumDescriptor() ([]byte, []int) {
 	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{0}
 }
 
-// Which kind of vehicle state blocked the request. New values may be added;
-// clients must treat an unknown value like `CATEGORY_UNKNOWN`.
+// How the error was recognised. New values may be added; clients must treat
+// an unknown value like `IDENTIFICATION_UNKNOWN_TYPE`.
+type Identification int32
+
+const (
+	// Default value; never returned.
+	Identification_IDENTIFICATION_UNSPECIFIED Identification = 0
+	// A code the catalog or the type table lists (including a type's null
+	// code and OAuth `error` values), in any letter case.
+	Identification_IDENTIFICATION_EXACT_CODE Identification = 1
+	// A v1 alias: `VS_00x`, `VOA_00x`, or a code implied by a v1 `error`
+	// string.
+	Identification_IDENTIFICATION_LEGACY_CODE Identification = 2
+	// A known type with a code it does not list: answered with the type's
+	// guidance for unlisted codes (`UNKNOWN`'s for vehicle-state errors), the
+	// code echoed in `error_code`.
+	Identification_IDENTIFICATION_UNKNOWN_CODE Identification = 3
+	// A type this service does not know: answered from the HTTP status when
+	// one is known.
+	Identification_IDENTIFICATION_UNKNOWN_TYPE Identification = 4
+	// No error body (not JSON, empty, too large, or JSON holding no error
+	// object): answered from the HTTP status, with a warning.
+	Identification_IDENTIFICATION_NO_ERROR_BODY Identification = 5
+)
+
+// Enum value maps for Identification.
+var (
+	Identification_name = map[int32]string{
+		0: "IDENTIFICATION_UNSPECIFIED",
+		1: "IDENTIFICATION_EXACT_CODE",
+		2: "IDENTIFICATION_LEGACY_CODE",
+		3: "IDENTIFICATION_UNKNOWN_CODE",
+		4: "IDENTIFICATION_UNKNOWN_TYPE",
+		5: "IDENTIFICATION_NO_ERROR_BODY",
+	}
+	Identification_value = map[string]int32{
+		"IDENTIFICATION_UNSPECIFIED":   0,
+		"IDENTIFICATION_EXACT_CODE":    1,
+		"IDENTIFICATION_LEGACY_CODE":   2,
+		"IDENTIFICATION_UNKNOWN_CODE":  3,
+		"IDENTIFICATION_UNKNOWN_TYPE":  4,
+		"IDENTIFICATION_NO_ERROR_BODY": 5,
+	}
+)
+
+func (x Identification) Enum() *Identification {
+	p := new(Identification)
+	*p = x
+	return p
+}
+
+func (x Identification) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Identification) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[1].Descriptor()
+}
+
+func (Identification) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[1]
+}
+
+func (x Identification) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Identification.Descriptor instead.
+func (Identification) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{1}
+}
+
+// Which evidence decided the answer, in the order of evidence: the catalog,
+// then the body's explicit resolution, then the type table, then the HTTP
+// status, then the default. New values may be added.
+type DecisionSource int32
+
+const (
+	// Default value; never returned.
+	DecisionSource_DECISION_SOURCE_UNSPECIFIED DecisionSource = 0
+	// A vehicle-state catalog entry.
+	DecisionSource_DECISION_SOURCE_CATALOG DecisionSource = 1
+	// The body's `resolution.type` changed the type table's strategy or
+	// action.
+	DecisionSource_DECISION_SOURCE_RESOLUTION DecisionSource = 2
+	// The type table's rule for the type and code.
+	DecisionSource_DECISION_SOURCE_TYPE_TABLE DecisionSource = 3
+	// The HTTP status alone.
+	DecisionSource_DECISION_SOURCE_HTTP_STATUS DecisionSource = 4
+	// Nothing usable: the default answer for an unrecognised error.
+	DecisionSource_DECISION_SOURCE_DEFAULT DecisionSource = 5
+)
+
+// Enum value maps for DecisionSource.
+var (
+	DecisionSource_name = map[int32]string{
+		0: "DECISION_SOURCE_UNSPECIFIED",
+		1: "DECISION_SOURCE_CATALOG",
+		2: "DECISION_SOURCE_RESOLUTION",
+		3: "DECISION_SOURCE_TYPE_TABLE",
+		4: "DECISION_SOURCE_HTTP_STATUS",
+		5: "DECISION_SOURCE_DEFAULT",
+	}
+	DecisionSource_value = map[string]int32{
+		"DECISION_SOURCE_UNSPECIFIED": 0,
+		"DECISION_SOURCE_CATALOG":     1,
+		"DECISION_SOURCE_RESOLUTION":  2,
+		"DECISION_SOURCE_TYPE_TABLE":  3,
+		"DECISION_SOURCE_HTTP_STATUS": 4,
+		"DECISION_SOURCE_DEFAULT":     5,
+	}
+)
+
+func (x DecisionSource) Enum() *DecisionSource {
+	p := new(DecisionSource)
+	*p = x
+	return p
+}
+
+func (x DecisionSource) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DecisionSource) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[2].Descriptor()
+}
+
+func (DecisionSource) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[2]
+}
+
+func (x DecisionSource) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DecisionSource.Descriptor instead.
+func (DecisionSource) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{2}
+}
+
+// What kind of problem blocked the request. New values may be added;
+// clients must treat an unknown value like `CATEGORY_OTHER`.
 type Category int32
 
 const (
 	// Default value; never returned. As a filter: any category.
 	Category_CATEGORY_UNSPECIFIED Category = 0
-	// The vehicle cannot be reached: asleep, out of coverage, remote access
-	// off, in service mode.
+	// Vehicle state: the vehicle cannot be reached (asleep, out of coverage,
+	// remote access off, in service mode).
 	Category_CATEGORY_CONNECTIVITY Category = 1
-	// The charging state conflicts with the request.
+	// Vehicle state: the charging state conflicts with the request.
 	Category_CATEGORY_CHARGING Category = 2
-	// A door, the hood or the trunk is open.
+	// Vehicle state: a door, the hood or the trunk is open.
 	Category_CATEGORY_CLOSURE Category = 3
-	// The vehicle is running or moving.
+	// Vehicle state: the vehicle is running or moving.
 	Category_CATEGORY_VEHICLE_IN_USE Category = 4
-	// A battery is too low.
+	// Vehicle state: a battery is too low.
 	Category_CATEGORY_POWER Category = 5
-	// The API could not tell which state blocked the request.
+	// Vehicle state: the API could not tell which state blocked the request.
 	Category_CATEGORY_UNKNOWN Category = 6
-	// Not a vehicle-state error (`MATCH_KIND_NOT_VEHICLE_STATE`).
+	// An error with no usable type or status.
 	Category_CATEGORY_OTHER Category = 7
+	// Credentials or permissions: the access token, the user's grant.
+	Category_CATEGORY_ACCESS Category = 8
+	// The user's connected-services account at the carmaker: subscription,
+	// virtual key, vehicles linked.
+	Category_CATEGORY_ACCOUNT Category = 9
+	// A rate limit of the API or of the carmaker.
+	Category_CATEGORY_RATE_LIMIT Category = 10
+	// The API plan's limits or standing.
+	Category_CATEGORY_BILLING Category = 11
+	// The vehicle, make or platform cannot do what was asked.
+	Category_CATEGORY_COMPATIBILITY Category = 12
+	// The carmaker's systems failed.
+	Category_CATEGORY_UPSTREAM Category = 13
+	// The API itself failed.
+	Category_CATEGORY_PROVIDER Category = 14
+	// The calling service's own request to the API was wrong.
+	Category_CATEGORY_REQUEST Category = 15
 )
 
 // Enum value maps for Category.
 var (
 	Category_name = map[int32]string{
-		0: "CATEGORY_UNSPECIFIED",
-		1: "CATEGORY_CONNECTIVITY",
-		2: "CATEGORY_CHARGING",
-		3: "CATEGORY_CLOSURE",
-		4: "CATEGORY_VEHICLE_IN_USE",
-		5: "CATEGORY_POWER",
-		6: "CATEGORY_UNKNOWN",
-		7: "CATEGORY_OTHER",
+		0:  "CATEGORY_UNSPECIFIED",
+		1:  "CATEGORY_CONNECTIVITY",
+		2:  "CATEGORY_CHARGING",
+		3:  "CATEGORY_CLOSURE",
+		4:  "CATEGORY_VEHICLE_IN_USE",
+		5:  "CATEGORY_POWER",
+		6:  "CATEGORY_UNKNOWN",
+		7:  "CATEGORY_OTHER",
+		8:  "CATEGORY_ACCESS",
+		9:  "CATEGORY_ACCOUNT",
+		10: "CATEGORY_RATE_LIMIT",
+		11: "CATEGORY_BILLING",
+		12: "CATEGORY_COMPATIBILITY",
+		13: "CATEGORY_UPSTREAM",
+		14: "CATEGORY_PROVIDER",
+		15: "CATEGORY_REQUEST",
 	}
 	Category_value = map[string]int32{
 		"CATEGORY_UNSPECIFIED":    0,
@@ -133,6 +288,14 @@ var (
 		"CATEGORY_POWER":          5,
 		"CATEGORY_UNKNOWN":        6,
 		"CATEGORY_OTHER":          7,
+		"CATEGORY_ACCESS":         8,
+		"CATEGORY_ACCOUNT":        9,
+		"CATEGORY_RATE_LIMIT":     10,
+		"CATEGORY_BILLING":        11,
+		"CATEGORY_COMPATIBILITY":  12,
+		"CATEGORY_UPSTREAM":       13,
+		"CATEGORY_PROVIDER":       14,
+		"CATEGORY_REQUEST":        15,
 	}
 )
 
@@ -147,11 +310,11 @@ func (x Category) String() string {
 }
 
 func (Category) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[1].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[3].Descriptor()
 }
 
 func (Category) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[1]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[3]
 }
 
 func (x Category) Number() protoreflect.EnumNumber {
@@ -160,25 +323,25 @@ func (x Category) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Category.Descriptor instead.
 func (Category) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{1}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{3}
 }
 
-// How a caller should retry. New values may be added; clients must treat an
-// unknown value like `RETRY_STRATEGY_DO_NOT_RETRY`.
+// When a caller should retry. New values may be added; clients must treat
+// an unknown value like `RETRY_STRATEGY_DO_NOT_RETRY`.
 type RetryStrategy int32
 
 const (
 	// Default value; never returned. As a filter: any strategy.
 	RetryStrategy_RETRY_STRATEGY_UNSPECIFIED RetryStrategy = 0
-	// Retry automatically with backoff after `suggested_delay`.
+	// Retry after `suggested_delay`; nobody needs to act.
 	RetryStrategy_RETRY_STRATEGY_RETRY_LATER RetryStrategy = 1
-	// Do not loop: ask the user to act, then retry once.
-	RetryStrategy_RETRY_STRATEGY_RETRY_AFTER_USER_ACTION RetryStrategy = 2
-	// The vehicle is already in the requested state; the command may be
-	// treated as done.
+	// Retry once the `action` is done (the one who acts is not always the
+	// user).
+	RetryStrategy_RETRY_STRATEGY_RETRY_AFTER_ACTION RetryStrategy = 2
+	// The vehicle is already in the state the request asked for; where the
+	// caller's own command makes that true, treat it as done.
 	RetryStrategy_RETRY_STRATEGY_NO_RETRY_NEEDED RetryStrategy = 3
-	// Retrying will not help (an error of another type whose resolution is
-	// absent or `CONTACT_SUPPORT`).
+	// Retrying will not help.
 	RetryStrategy_RETRY_STRATEGY_DO_NOT_RETRY RetryStrategy = 4
 )
 
@@ -187,16 +350,16 @@ var (
 	RetryStrategy_name = map[int32]string{
 		0: "RETRY_STRATEGY_UNSPECIFIED",
 		1: "RETRY_STRATEGY_RETRY_LATER",
-		2: "RETRY_STRATEGY_RETRY_AFTER_USER_ACTION",
+		2: "RETRY_STRATEGY_RETRY_AFTER_ACTION",
 		3: "RETRY_STRATEGY_NO_RETRY_NEEDED",
 		4: "RETRY_STRATEGY_DO_NOT_RETRY",
 	}
 	RetryStrategy_value = map[string]int32{
-		"RETRY_STRATEGY_UNSPECIFIED":             0,
-		"RETRY_STRATEGY_RETRY_LATER":             1,
-		"RETRY_STRATEGY_RETRY_AFTER_USER_ACTION": 2,
-		"RETRY_STRATEGY_NO_RETRY_NEEDED":         3,
-		"RETRY_STRATEGY_DO_NOT_RETRY":            4,
+		"RETRY_STRATEGY_UNSPECIFIED":        0,
+		"RETRY_STRATEGY_RETRY_LATER":        1,
+		"RETRY_STRATEGY_RETRY_AFTER_ACTION": 2,
+		"RETRY_STRATEGY_NO_RETRY_NEEDED":    3,
+		"RETRY_STRATEGY_DO_NOT_RETRY":       4,
 	}
 )
 
@@ -211,11 +374,11 @@ func (x RetryStrategy) String() string {
 }
 
 func (RetryStrategy) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[2].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[4].Descriptor()
 }
 
 func (RetryStrategy) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[2]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[4]
 }
 
 func (x RetryStrategy) Number() protoreflect.EnumNumber {
@@ -224,7 +387,83 @@ func (x RetryStrategy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RetryStrategy.Descriptor instead.
 func (RetryStrategy) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{2}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{4}
+}
+
+// Who must do what before a retry can succeed. New values may be added;
+// clients must treat an unknown value like `ACTION_CONTACT_SUPPORT`.
+type Action int32
+
+const (
+	// Default value; never returned.
+	Action_ACTION_UNSPECIFIED Action = 0
+	// Nobody: wait, or do not retry.
+	Action_ACTION_NONE Action = 1
+	// The driver, at the vehicle: close a door, start the engine, plug in.
+	Action_ACTION_DRIVER_AT_VEHICLE Action = 2
+	// The user signs in again through the connect flow.
+	Action_ACTION_USER_RECONNECT Action = 3
+	// The user fixes something in their carmaker account: a subscription, a
+	// virtual key, a linked vehicle.
+	Action_ACTION_USER_ACCOUNT_ACTION Action = 4
+	// The calling service refreshes its access token, then retries.
+	Action_ACTION_CALLER_REFRESH_CREDENTIALS Action = 5
+	// The calling service fixes its request to the API: a bug to fix, not to
+	// retry.
+	Action_ACTION_CALLER_FIX_REQUEST Action = 6
+	// Someone contacts the API's support.
+	Action_ACTION_CONTACT_SUPPORT Action = 7
+)
+
+// Enum value maps for Action.
+var (
+	Action_name = map[int32]string{
+		0: "ACTION_UNSPECIFIED",
+		1: "ACTION_NONE",
+		2: "ACTION_DRIVER_AT_VEHICLE",
+		3: "ACTION_USER_RECONNECT",
+		4: "ACTION_USER_ACCOUNT_ACTION",
+		5: "ACTION_CALLER_REFRESH_CREDENTIALS",
+		6: "ACTION_CALLER_FIX_REQUEST",
+		7: "ACTION_CONTACT_SUPPORT",
+	}
+	Action_value = map[string]int32{
+		"ACTION_UNSPECIFIED":                0,
+		"ACTION_NONE":                       1,
+		"ACTION_DRIVER_AT_VEHICLE":          2,
+		"ACTION_USER_RECONNECT":             3,
+		"ACTION_USER_ACCOUNT_ACTION":        4,
+		"ACTION_CALLER_REFRESH_CREDENTIALS": 5,
+		"ACTION_CALLER_FIX_REQUEST":         6,
+		"ACTION_CONTACT_SUPPORT":            7,
+	}
+)
+
+func (x Action) Enum() *Action {
+	p := new(Action)
+	*p = x
+	return p
+}
+
+func (x Action) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Action) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[5].Descriptor()
+}
+
+func (Action) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[5]
+}
+
+func (x Action) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Action.Descriptor instead.
+func (Action) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{5}
 }
 
 // The `resolution.type` the API sends with an error.
@@ -272,11 +511,11 @@ func (x ResolutionType) String() string {
 }
 
 func (ResolutionType) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[3].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[6].Descriptor()
 }
 
 func (ResolutionType) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[3]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[6]
 }
 
 func (x ResolutionType) Number() protoreflect.EnumNumber {
@@ -285,7 +524,7 @@ func (x ResolutionType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ResolutionType.Descriptor instead.
 func (ResolutionType) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{3}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{6}
 }
 
 // The error to interpret and the context it arrived in.
@@ -298,24 +537,30 @@ type InterpretRequest struct {
 	//	*InterpretRequest_Body
 	//	*InterpretRequest_Structured
 	Input isInterpretRequest_Input `protobuf_oneof:"input"`
-	// Replaces `<app name>` in rendered messages. Empty means the server's
-	// configured default. At most 64 characters, no control characters.
+	// Replaces the app-name placeholder in rendered messages. Empty means the
+	// server's configured default. At most 64 characters, no control
+	// characters.
 	AppName string `protobuf:"bytes,3,opt,name=app_name,json=appName,proto3" json:"app_name,omitempty"`
 	// The HTTP status the error arrived with; 0 when unknown. A status in the
-	// body wins over this one; `InterpretResponse.http_status_mismatch` says
-	// when they disagree.
+	// body wins over this one (warning `HTTP_STATUS_MISMATCH` when they
+	// differ); a value outside 100-599 is ignored with a warning.
 	HttpStatus uint32 `protobuf:"varint,4,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
-	// The value of the `Retry-After` response header, if any: delay-seconds or
-	// an HTTP-date. Values above one hour (for example millisecond
-	// timestamps) are clamped to one hour.
+	// The value of the `Retry-After` response header, if any: delay-seconds,
+	// an HTTP-date, or an integer of 10^12 or more read as a Unix timestamp
+	// in milliseconds. Used when the answer's strategy is
+	// `RETRY_STRATEGY_RETRY_LATER`; clamped to one hour; a malformed value is
+	// ignored with a warning.
 	RetryAfter string `protobuf:"bytes,5,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
 	// The `sc-request-id` response header, used when the body carries no
-	// `requestId`.
+	// `requestId`; a malformed one is ignored with a warning.
 	RequestId string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The BCP 47 language tag of the rendered messages, such as `fr-CA`.
-	// Falls back to the base language, then to the documentation's English.
-	// Empty means English.
-	Locale        string `protobuf:"bytes,7,opt,name=locale,proto3" json:"locale,omitempty"`
+	// Falls back to the base language, then to English (warning
+	// `LOCALE_FALLBACK`). Empty means English.
+	Locale string `protobuf:"bytes,7,opt,name=locale,proto3" json:"locale,omitempty"`
+	// How much of the answer to return; unspecified means
+	// `INTERPRETATION_VIEW_BASIC`.
+	View          InterpretationView `protobuf:"varint,8,opt,name=view,proto3,enum=vehicle_errors.v1.InterpretationView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -410,6 +655,13 @@ func (x *InterpretRequest) GetLocale() string {
 	return ""
 }
 
+func (x *InterpretRequest) GetView() InterpretationView {
+	if x != nil {
+		return x.View
+	}
+	return InterpretationView_INTERPRETATION_VIEW_UNSPECIFIED
+}
+
 type isInterpretRequest_Input interface {
 	isInterpretRequest_Input()
 }
@@ -417,10 +669,12 @@ type isInterpretRequest_Input interface {
 type InterpretRequest_Body struct {
 	// The HTTP response body exactly as received, as text. Accepted formats:
 	// v2 (`{"type","code","description",...}`), v1
-	// (`{"error":"vehicle_state_error","code":"VS_001",...}`), v3
-	// (`{"errors":[{...}]}`) and minimal objects such as
-	// `{"type":"VEHICLE_STATE","code":"DOOR_OPEN"}`. At most 16 KiB by
-	// default.
+	// (`{"error":"vehicle_state_error","code":"VS_001",...}`, and OAuth's
+	// `{"error","error_description"}`), v3 (`{"errors":[{...}]}`) and
+	// minimal objects such as `{"type":"VEHICLE_STATE","code":"DOOR_OPEN"}`.
+	// Anything else (an HTML gateway page, an empty body) is answered from
+	// `http_status`. At most 16 KiB by default; a longer body counts as
+	// unusable.
 	Body string `protobuf:"bytes,1,opt,name=body,proto3,oneof"`
 }
 
@@ -490,48 +744,67 @@ func (x *StructuredError) GetCode() string {
 	return ""
 }
 
-// The interpretation of one error.
+// The interpretation of one error. Fields marked BASIC are in every view;
+// fields marked FULL only in `INTERPRETATION_VIEW_FULL`.
 type InterpretResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// How the input was matched to the catalog.
-	Match MatchKind `protobuf:"varint,1,opt,name=match,proto3,enum=vehicle_errors.v1.MatchKind" json:"match,omitempty"`
-	// The matched catalog entry. For `MATCH_KIND_FALLBACK` this is the
-	// `UNKNOWN` entry, whose guidance applies; unset for
-	// `MATCH_KIND_NOT_VEHICLE_STATE`.
+	// FULL: the vehicle-state catalog entry whose guidance answered (the
+	// `UNKNOWN` entry for an unlisted vehicle-state code); unset for other
+	// types.
 	VehicleStateError *VehicleStateError `protobuf:"bytes,2,opt,name=vehicle_state_error,json=vehicleStateError,proto3" json:"vehicle_state_error,omitempty"`
-	// The error type as received, upper-cased (`VEHICLE_STATE` for v1's
-	// `vehicle_state_error`).
+	// BASIC: the error type as received, upper-cased (the type a v1 `error`
+	// string maps to, such as `VEHICLE_STATE` for `vehicle_state_error`);
+	// empty when there was no error body.
 	ErrorType string `protobuf:"bytes,3,opt,name=error_type,json=errorType,proto3" json:"error_type,omitempty"`
-	// The error code as received, upper-cased; empty when the error had none.
-	// For `MATCH_KIND_FALLBACK` this is the code the catalog lacks.
+	// BASIC: the error code as received, upper-cased (`VS_002` stays
+	// `VS_002`); empty when the error had none.
 	ErrorCode string `protobuf:"bytes,4,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
-	// Which kind of vehicle state blocked the request.
+	// BASIC: what kind of problem this is.
 	Category Category `protobuf:"varint,5,opt,name=category,proto3,enum=vehicle_errors.v1.Category" json:"category,omitempty"`
-	// Whether and when to retry.
+	// BASIC: when to retry and who must act.
 	RetryAdvice *RetryAdvice `protobuf:"bytes,6,opt,name=retry_advice,json=retryAdvice,proto3" json:"retry_advice,omitempty"`
-	// The messages, rendered with the app name.
+	// FULL: the other rendered messages.
 	Messages *RenderedMessages `protobuf:"bytes,7,opt,name=messages,proto3" json:"messages,omitempty"`
-	// The request id from the body, else from the request; empty when neither
-	// had one.
+	// BASIC: the request id from the body, else from the request; empty when
+	// neither had one.
 	RequestId string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The HTTP status of the error: the body's when it has one, else the
-	// request's `http_status`; 0 when neither is known.
+	// BASIC: the HTTP status of the error: the body's when it has one, else
+	// the request's `http_status`; 0 when neither is known.
 	HttpStatus uint32 `protobuf:"varint,9,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
-	// True when the body's status and the request's `http_status` are both
-	// known and differ.
-	HttpStatusMismatch bool `protobuf:"varint,10,opt,name=http_status_mismatch,json=httpStatusMismatch,proto3" json:"http_status_mismatch,omitempty"`
-	// For a v3 body with several errors, how many errors there were besides
-	// the interpreted one.
+	// BASIC: for a v3 body with several errors, how many errors there were
+	// besides the one answered (the most restrictive).
 	OtherErrorCount uint32 `protobuf:"varint,11,opt,name=other_error_count,json=otherErrorCount,proto3" json:"other_error_count,omitempty"`
-	// The `google.rpc.Code` (as its number) a caller should use if it
-	// propagates this error to its own callers: `UNAVAILABLE` (14) for
-	// `RETRY_STRATEGY_RETRY_LATER`, otherwise `FAILED_PRECONDITION` (9).
-	PropagationCode int32 `protobuf:"varint,12,opt,name=propagation_code,json=propagationCode,proto3" json:"propagation_code,omitempty"`
-	// A ready `google.rpc.Status` with `propagation_code`, the description as
-	// message, and `ErrorInfo`, `RetryInfo` (retry later only),
-	// `LocalizedMessage` and `Help` details, so a service can return it to its
-	// own callers as is.
-	Status        *status.Status `protobuf:"bytes,13,opt,name=status,proto3" json:"status,omitempty"`
+	// BASIC: the code of `propagation_status`: what a caller should return to
+	// its own callers. Never `OK`.
+	PropagationCode code.Code `protobuf:"varint,12,opt,name=propagation_code,json=propagationCode,proto3,enum=google.rpc.Code" json:"propagation_code,omitempty"`
+	// BASIC: a ready `google.rpc.Status` to return to the caller's own
+	// callers: `propagation_code`, the short description as message, and
+	// `ErrorInfo` (always; its reason is `reason`), `RetryInfo` (only for
+	// `RETRY_STRATEGY_RETRY_LATER`), `PreconditionFailure` (on
+	// `FAILED_PRECONDITION`), `QuotaFailure` (on `RESOURCE_EXHAUSTED`),
+	// `LocalizedMessage` (the user message) and `Help` (when there is a
+	// documentation link). Return it through the client packages' helpers,
+	// which also stop gRPC retries of `UNAVAILABLE` and `RESOURCE_EXHAUSTED`.
+	PropagationStatus *status.Status `protobuf:"bytes,13,opt,name=propagation_status,json=propagationStatus,proto3" json:"propagation_status,omitempty"`
+	// BASIC: how the error was recognised.
+	Identification Identification `protobuf:"varint,14,opt,name=identification,proto3,enum=vehicle_errors.v1.Identification" json:"identification,omitempty"`
+	// BASIC: which evidence decided the answer.
+	DecidedBy DecisionSource `protobuf:"varint,15,opt,name=decided_by,json=decidedBy,proto3,enum=vehicle_errors.v1.DecisionSource" json:"decided_by,omitempty"`
+	// BASIC: the one stable UPPER_SNAKE key to switch on, from a fixed
+	// vocabulary (docs/design.md section 5.6), such as
+	// `VEHICLE_STATE_DOOR_OPEN` or `RATE_LIMIT_VEHICLE`; equal to the
+	// `ErrorInfo.reason` of `propagation_status`. An unlisted code never
+	// becomes part of a reason.
+	Reason string `protobuf:"bytes,16,opt,name=reason,proto3" json:"reason,omitempty"`
+	// BASIC: for vehicle-state answers only, the catalog entry used: its code
+	// (`TRUNK_OPEN` for a v1 `VS_002`, `UNKNOWN` for an unlisted code).
+	CatalogCode string `protobuf:"bytes,17,opt,name=catalog_code,json=catalogCode,proto3" json:"catalog_code,omitempty"`
+	// BASIC: the message for the user, rendered with the app's name, in the
+	// requested locale where the catalog has it; bullets on their own lines
+	// prefixed with `• `. Never empty, never holds a placeholder.
+	UserMessage string `protobuf:"bytes,18,opt,name=user_message,json=userMessage,proto3" json:"user_message,omitempty"`
+	// BASIC: what the service ignored or repaired in the input, if anything.
+	Warnings      []*InterpretationWarning `protobuf:"bytes,19,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -564,13 +837,6 @@ func (x *InterpretResponse) ProtoReflect() protoreflect.Message {
 // Deprecated: Use InterpretResponse.ProtoReflect.Descriptor instead.
 func (*InterpretResponse) Descriptor() ([]byte, []int) {
 	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *InterpretResponse) GetMatch() MatchKind {
-	if x != nil {
-		return x.Match
-	}
-	return MatchKind_MATCH_KIND_UNSPECIFIED
 }
 
 func (x *InterpretResponse) GetVehicleStateError() *VehicleStateError {
@@ -629,13 +895,6 @@ func (x *InterpretResponse) GetHttpStatus() uint32 {
 	return 0
 }
 
-func (x *InterpretResponse) GetHttpStatusMismatch() bool {
-	if x != nil {
-		return x.HttpStatusMismatch
-	}
-	return false
-}
-
 func (x *InterpretResponse) GetOtherErrorCount() uint32 {
 	if x != nil {
 		return x.OtherErrorCount
@@ -643,16 +902,138 @@ func (x *InterpretResponse) GetOtherErrorCount() uint32 {
 	return 0
 }
 
-func (x *InterpretResponse) GetPropagationCode() int32 {
+func (x *InterpretResponse) GetPropagationCode() code.Code {
 	if x != nil {
 		return x.PropagationCode
 	}
-	return 0
+	return code.Code(0)
 }
 
-func (x *InterpretResponse) GetStatus() *status.Status {
+func (x *InterpretResponse) GetPropagationStatus() *status.Status {
 	if x != nil {
-		return x.Status
+		return x.PropagationStatus
+	}
+	return nil
+}
+
+func (x *InterpretResponse) GetIdentification() Identification {
+	if x != nil {
+		return x.Identification
+	}
+	return Identification_IDENTIFICATION_UNSPECIFIED
+}
+
+func (x *InterpretResponse) GetDecidedBy() DecisionSource {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return DecisionSource_DECISION_SOURCE_UNSPECIFIED
+}
+
+func (x *InterpretResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *InterpretResponse) GetCatalogCode() string {
+	if x != nil {
+		return x.CatalogCode
+	}
+	return ""
+}
+
+func (x *InterpretResponse) GetUserMessage() string {
+	if x != nil {
+		return x.UserMessage
+	}
+	return ""
+}
+
+func (x *InterpretResponse) GetWarnings() []*InterpretationWarning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+// Something the service ignored or repaired in the input, shaped like
+// `google.rpc.ErrorInfo`. (Not named `Warning`, which Python's builtins
+// would shadow in the generated type stubs.)
+type InterpretationWarning struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A stable UPPER_SNAKE key; new values may be added. One of
+	// `BODY_NOT_JSON`, `BODY_EMPTY`, `BODY_TOO_LARGE`, `BODY_NOT_AN_ERROR`
+	// (the answer came from the HTTP status), `RETRY_AFTER_MALFORMED`,
+	// `RETRY_AFTER_CLAMPED`, `RETRY_AFTER_EPOCH_MILLIS`, `REQUEST_ID_MALFORMED`,
+	// `HTTP_STATUS_MALFORMED`, `HTTP_STATUS_MISMATCH`, `OTHER_ERRORS_IGNORED`,
+	// `LOCALE_FALLBACK`.
+	Reason string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The request field the warning is about, such as `retry_after`.
+	Field string `protobuf:"bytes,2,opt,name=field,proto3" json:"field,omitempty"`
+	// A sentence for people; never switch on it.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// The values involved, with lowerCamelCase keys.
+	Metadata      map[string]string `protobuf:"bytes,4,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InterpretationWarning) Reset() {
+	*x = InterpretationWarning{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InterpretationWarning) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InterpretationWarning) ProtoMessage() {}
+
+func (x *InterpretationWarning) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InterpretationWarning.ProtoReflect.Descriptor instead.
+func (*InterpretationWarning) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *InterpretationWarning) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *InterpretationWarning) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *InterpretationWarning) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *InterpretationWarning) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
 	}
 	return nil
 }
@@ -660,8 +1041,8 @@ func (x *InterpretResponse) GetStatus() *status.Status {
 // Many errors to interpret.
 type BatchInterpretRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The errors, each interpreted as `Interpret` would. Between 1 and the
-	// server's batch limit (100 by default).
+	// The errors, each interpreted as `Interpret` would, each with its own
+	// `view`. Between 1 and the server's batch limit (100 by default).
 	Requests      []*InterpretRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -669,7 +1050,7 @@ type BatchInterpretRequest struct {
 
 func (x *BatchInterpretRequest) Reset() {
 	*x = BatchInterpretRequest{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[3]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +1062,7 @@ func (x *BatchInterpretRequest) String() string {
 func (*BatchInterpretRequest) ProtoMessage() {}
 
 func (x *BatchInterpretRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[3]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +1075,7 @@ func (x *BatchInterpretRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchInterpretRequest.ProtoReflect.Descriptor instead.
 func (*BatchInterpretRequest) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{3}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *BatchInterpretRequest) GetRequests() []*InterpretRequest {
@@ -715,7 +1096,7 @@ type BatchInterpretResponse struct {
 
 func (x *BatchInterpretResponse) Reset() {
 	*x = BatchInterpretResponse{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[4]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +1108,7 @@ func (x *BatchInterpretResponse) String() string {
 func (*BatchInterpretResponse) ProtoMessage() {}
 
 func (x *BatchInterpretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[4]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +1121,7 @@ func (x *BatchInterpretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchInterpretResponse.ProtoReflect.Descriptor instead.
 func (*BatchInterpretResponse) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{4}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *BatchInterpretResponse) GetResults() []*BatchInterpretResult {
@@ -750,21 +1131,24 @@ func (x *BatchInterpretResponse) GetResults() []*BatchInterpretResult {
 	return nil
 }
 
-// The outcome of one item of a batch.
+// The outcome of one item of a batch: its answer, or the error `Interpret`
+// would have returned for it.
 type BatchInterpretResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// `OK` (code 0) when `response` is set; otherwise the error `Interpret`
-	// would have returned for this item, with the same details.
-	Status *status.Status `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
-	// The interpretation; unset when `status` is not `OK`.
-	Response      *InterpretResponse `protobuf:"bytes,2,opt,name=response,proto3" json:"response,omitempty"`
+	// Exactly one is set.
+	//
+	// Types that are valid to be assigned to Result:
+	//
+	//	*BatchInterpretResult_Response
+	//	*BatchInterpretResult_Error
+	Result        isBatchInterpretResult_Result `protobuf_oneof:"result"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BatchInterpretResult) Reset() {
 	*x = BatchInterpretResult{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[5]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +1160,7 @@ func (x *BatchInterpretResult) String() string {
 func (*BatchInterpretResult) ProtoMessage() {}
 
 func (x *BatchInterpretResult) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[5]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,22 +1173,52 @@ func (x *BatchInterpretResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchInterpretResult.ProtoReflect.Descriptor instead.
 func (*BatchInterpretResult) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{5}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{6}
 }
 
-func (x *BatchInterpretResult) GetStatus() *status.Status {
+func (x *BatchInterpretResult) GetResult() isBatchInterpretResult_Result {
 	if x != nil {
-		return x.Status
+		return x.Result
 	}
 	return nil
 }
 
 func (x *BatchInterpretResult) GetResponse() *InterpretResponse {
 	if x != nil {
-		return x.Response
+		if x, ok := x.Result.(*BatchInterpretResult_Response); ok {
+			return x.Response
+		}
 	}
 	return nil
 }
+
+func (x *BatchInterpretResult) GetError() *status.Status {
+	if x != nil {
+		if x, ok := x.Result.(*BatchInterpretResult_Error); ok {
+			return x.Error
+		}
+	}
+	return nil
+}
+
+type isBatchInterpretResult_Result interface {
+	isBatchInterpretResult_Result()
+}
+
+type BatchInterpretResult_Response struct {
+	// The interpretation.
+	Response *InterpretResponse `protobuf:"bytes,2,opt,name=response,proto3,oneof"`
+}
+
+type BatchInterpretResult_Error struct {
+	// The error `Interpret` would have returned for this item, with the
+	// same details and the field path under `requests[i]`. Never `OK`.
+	Error *status.Status `protobuf:"bytes,3,opt,name=error,proto3,oneof"`
+}
+
+func (*BatchInterpretResult_Response) isBatchInterpretResult_Result() {}
+
+func (*BatchInterpretResult_Error) isBatchInterpretResult_Result() {}
 
 // Names one catalog entry.
 type GetVehicleStateErrorRequest struct {
@@ -818,7 +1232,7 @@ type GetVehicleStateErrorRequest struct {
 
 func (x *GetVehicleStateErrorRequest) Reset() {
 	*x = GetVehicleStateErrorRequest{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[6]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -830,7 +1244,7 @@ func (x *GetVehicleStateErrorRequest) String() string {
 func (*GetVehicleStateErrorRequest) ProtoMessage() {}
 
 func (x *GetVehicleStateErrorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[6]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -843,7 +1257,7 @@ func (x *GetVehicleStateErrorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVehicleStateErrorRequest.ProtoReflect.Descriptor instead.
 func (*GetVehicleStateErrorRequest) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{6}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetVehicleStateErrorRequest) GetCode() string {
@@ -864,7 +1278,7 @@ type GetVehicleStateErrorResponse struct {
 
 func (x *GetVehicleStateErrorResponse) Reset() {
 	*x = GetVehicleStateErrorResponse{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[7]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -876,7 +1290,7 @@ func (x *GetVehicleStateErrorResponse) String() string {
 func (*GetVehicleStateErrorResponse) ProtoMessage() {}
 
 func (x *GetVehicleStateErrorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[7]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -889,7 +1303,7 @@ func (x *GetVehicleStateErrorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVehicleStateErrorResponse.ProtoReflect.Descriptor instead.
 func (*GetVehicleStateErrorResponse) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{7}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetVehicleStateErrorResponse) GetVehicleStateError() *VehicleStateError {
@@ -908,8 +1322,8 @@ type ListVehicleStateErrorsRequest struct {
 	Strategy RetryStrategy `protobuf:"varint,2,opt,name=strategy,proto3,enum=vehicle_errors.v1.RetryStrategy" json:"strategy,omitempty"`
 	// The most entries to return; 0 means all of them in one page.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The `next_page_token` of a previous call with the same filters; empty
-	// for the first page.
+	// The `next_page_token` of a previous call with the same filters and page
+	// size; empty for the first page. Opaque.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -917,7 +1331,7 @@ type ListVehicleStateErrorsRequest struct {
 
 func (x *ListVehicleStateErrorsRequest) Reset() {
 	*x = ListVehicleStateErrorsRequest{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[8]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -929,7 +1343,7 @@ func (x *ListVehicleStateErrorsRequest) String() string {
 func (*ListVehicleStateErrorsRequest) ProtoMessage() {}
 
 func (x *ListVehicleStateErrorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[8]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -942,7 +1356,7 @@ func (x *ListVehicleStateErrorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVehicleStateErrorsRequest.ProtoReflect.Descriptor instead.
 func (*ListVehicleStateErrorsRequest) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{8}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListVehicleStateErrorsRequest) GetCategory() Category {
@@ -986,7 +1400,7 @@ type ListVehicleStateErrorsResponse struct {
 
 func (x *ListVehicleStateErrorsResponse) Reset() {
 	*x = ListVehicleStateErrorsResponse{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[9]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -998,7 +1412,7 @@ func (x *ListVehicleStateErrorsResponse) String() string {
 func (*ListVehicleStateErrorsResponse) ProtoMessage() {}
 
 func (x *ListVehicleStateErrorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[9]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1011,7 +1425,7 @@ func (x *ListVehicleStateErrorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVehicleStateErrorsResponse.ProtoReflect.Descriptor instead.
 func (*ListVehicleStateErrorsResponse) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{9}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListVehicleStateErrorsResponse) GetVehicleStateErrors() []*VehicleStateError {
@@ -1024,6 +1438,267 @@ func (x *ListVehicleStateErrorsResponse) GetVehicleStateErrors() []*VehicleState
 func (x *ListVehicleStateErrorsResponse) GetNextPageToken() string {
 	if x != nil {
 		return x.NextPageToken
+	}
+	return ""
+}
+
+// Asks for the type table; it has no filters.
+type ListErrorTypesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListErrorTypesRequest) Reset() {
+	*x = ListErrorTypesRequest{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListErrorTypesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListErrorTypesRequest) ProtoMessage() {}
+
+func (x *ListErrorTypesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListErrorTypesRequest.ProtoReflect.Descriptor instead.
+func (*ListErrorTypesRequest) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{11}
+}
+
+// The type table.
+type ListErrorTypesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every type other than `VEHICLE_STATE` (which the catalog answers), in
+	// the table's order.
+	ErrorTypes    []*ErrorType `protobuf:"bytes,1,rep,name=error_types,json=errorTypes,proto3" json:"error_types,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListErrorTypesResponse) Reset() {
+	*x = ListErrorTypesResponse{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListErrorTypesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListErrorTypesResponse) ProtoMessage() {}
+
+func (x *ListErrorTypesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListErrorTypesResponse.ProtoReflect.Descriptor instead.
+func (*ListErrorTypesResponse) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListErrorTypesResponse) GetErrorTypes() []*ErrorType {
+	if x != nil {
+		return x.ErrorTypes
+	}
+	return nil
+}
+
+// One error type of the API other than `VEHICLE_STATE`, and how its codes
+// are answered.
+type ErrorType struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The type, such as `RATE_LIMIT`.
+	Type string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	// The HTTP status the API sends it with.
+	HttpStatus uint32 `protobuf:"varint,2,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
+	// The v1 `error` strings that mean this type, such as
+	// `rate_limiting_error`.
+	V1Errors []string `protobuf:"bytes,3,rep,name=v1_errors,json=v1Errors,proto3" json:"v1_errors,omitempty"`
+	// The rules, each answering some of the type's codes.
+	Rules         []*ErrorTypeRule `protobuf:"bytes,4,rep,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErrorType) Reset() {
+	*x = ErrorType{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErrorType) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErrorType) ProtoMessage() {}
+
+func (x *ErrorType) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErrorType.ProtoReflect.Descriptor instead.
+func (*ErrorType) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ErrorType) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ErrorType) GetHttpStatus() uint32 {
+	if x != nil {
+		return x.HttpStatus
+	}
+	return 0
+}
+
+func (x *ErrorType) GetV1Errors() []string {
+	if x != nil {
+		return x.V1Errors
+	}
+	return nil
+}
+
+func (x *ErrorType) GetRules() []*ErrorTypeRule {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+// How some codes of one type are answered.
+type ErrorTypeRule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The codes this rule answers; an empty string stands for the API's null
+	// code.
+	Codes []string `protobuf:"bytes,1,rep,name=codes,proto3" json:"codes,omitempty"`
+	// Legacy v1 codes this rule answers, such as `VOA_000`.
+	LegacyCodes []string `protobuf:"bytes,2,rep,name=legacy_codes,json=legacyCodes,proto3" json:"legacy_codes,omitempty"`
+	// True for the rule that answers codes the type does not list.
+	AnswersUnlistedCodes bool `protobuf:"varint,3,opt,name=answers_unlisted_codes,json=answersUnlistedCodes,proto3" json:"answers_unlisted_codes,omitempty"`
+	// The category of the answer.
+	Category Category `protobuf:"varint,4,opt,name=category,proto3,enum=vehicle_errors.v1.Category" json:"category,omitempty"`
+	// The retry strategy, action, delay and its reason.
+	RetryPolicy *RetryPolicy `protobuf:"bytes,5,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	// The code of the status to propagate.
+	PropagationCode code.Code `protobuf:"varint,6,opt,name=propagation_code,json=propagationCode,proto3,enum=google.rpc.Code" json:"propagation_code,omitempty"`
+	// The user message, holding the `<app name>` placeholder where the app's
+	// name goes; this project's words, not the API's documentation.
+	UserMessageTemplate string `protobuf:"bytes,7,opt,name=user_message_template,json=userMessageTemplate,proto3" json:"user_message_template,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ErrorTypeRule) Reset() {
+	*x = ErrorTypeRule{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErrorTypeRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErrorTypeRule) ProtoMessage() {}
+
+func (x *ErrorTypeRule) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErrorTypeRule.ProtoReflect.Descriptor instead.
+func (*ErrorTypeRule) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ErrorTypeRule) GetCodes() []string {
+	if x != nil {
+		return x.Codes
+	}
+	return nil
+}
+
+func (x *ErrorTypeRule) GetLegacyCodes() []string {
+	if x != nil {
+		return x.LegacyCodes
+	}
+	return nil
+}
+
+func (x *ErrorTypeRule) GetAnswersUnlistedCodes() bool {
+	if x != nil {
+		return x.AnswersUnlistedCodes
+	}
+	return false
+}
+
+func (x *ErrorTypeRule) GetCategory() Category {
+	if x != nil {
+		return x.Category
+	}
+	return Category_CATEGORY_UNSPECIFIED
+}
+
+func (x *ErrorTypeRule) GetRetryPolicy() *RetryPolicy {
+	if x != nil {
+		return x.RetryPolicy
+	}
+	return nil
+}
+
+func (x *ErrorTypeRule) GetPropagationCode() code.Code {
+	if x != nil {
+		return x.PropagationCode
+	}
+	return code.Code(0)
+}
+
+func (x *ErrorTypeRule) GetUserMessageTemplate() string {
+	if x != nil {
+		return x.UserMessageTemplate
 	}
 	return ""
 }
@@ -1058,7 +1733,7 @@ type VehicleStateError struct {
 	UserMessageTemplate *TextBlock `protobuf:"bytes,11,opt,name=user_message_template,json=userMessageTemplate,proto3" json:"user_message_template,omitempty"`
 	// Which kind of vehicle state this is.
 	Category Category `protobuf:"varint,12,opt,name=category,proto3,enum=vehicle_errors.v1.Category" json:"category,omitempty"`
-	// How callers should retry.
+	// How callers should retry, and who must act.
 	RetryPolicy *RetryPolicy `protobuf:"bytes,13,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
 	// Legacy v1 codes that mean this error, such as `VS_001`.
 	LegacyCodes   []string `protobuf:"bytes,14,rep,name=legacy_codes,json=legacyCodes,proto3" json:"legacy_codes,omitempty"`
@@ -1068,7 +1743,7 @@ type VehicleStateError struct {
 
 func (x *VehicleStateError) Reset() {
 	*x = VehicleStateError{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[10]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1080,7 +1755,7 @@ func (x *VehicleStateError) String() string {
 func (*VehicleStateError) ProtoMessage() {}
 
 func (x *VehicleStateError) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[10]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1093,7 +1768,7 @@ func (x *VehicleStateError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VehicleStateError.ProtoReflect.Descriptor instead.
 func (*VehicleStateError) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{10}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *VehicleStateError) GetType() string {
@@ -1208,7 +1883,7 @@ type TextBlock struct {
 
 func (x *TextBlock) Reset() {
 	*x = TextBlock{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[11]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1220,7 +1895,7 @@ func (x *TextBlock) String() string {
 func (*TextBlock) ProtoMessage() {}
 
 func (x *TextBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[11]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1233,7 +1908,7 @@ func (x *TextBlock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TextBlock.ProtoReflect.Descriptor instead.
 func (*TextBlock) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{11}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TextBlock) GetText() string {
@@ -1250,22 +1925,26 @@ func (x *TextBlock) GetBullets() []string {
 	return nil
 }
 
-// How callers should retry one catalog entry.
+// How callers should retry one catalog entry or rule.
 type RetryPolicy struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The retry strategy.
+	// When to retry.
 	Strategy RetryStrategy `protobuf:"varint,1,opt,name=strategy,proto3,enum=vehicle_errors.v1.RetryStrategy" json:"strategy,omitempty"`
-	// How long to wait before retrying; zero for `RETRY_STRATEGY_NO_RETRY_NEEDED`.
+	// How long to wait before retrying; for `RETRY_STRATEGY_RETRY_AFTER_ACTION`,
+	// how long after the action the vehicle or account needs to reflect it;
+	// zero where there is nothing to wait for.
 	SuggestedDelay *durationpb.Duration `protobuf:"bytes,2,opt,name=suggested_delay,json=suggestedDelay,proto3" json:"suggested_delay,omitempty"`
 	// Why this delay was chosen.
-	DelayReason   string `protobuf:"bytes,3,opt,name=delay_reason,json=delayReason,proto3" json:"delay_reason,omitempty"`
+	DelayReason string `protobuf:"bytes,3,opt,name=delay_reason,json=delayReason,proto3" json:"delay_reason,omitempty"`
+	// Who must do what before a retry can succeed.
+	Action        Action `protobuf:"varint,4,opt,name=action,proto3,enum=vehicle_errors.v1.Action" json:"action,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[12]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1956,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[12]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1969,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{12}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RetryPolicy) GetStrategy() RetryStrategy {
@@ -1314,28 +1993,35 @@ func (x *RetryPolicy) GetDelayReason() string {
 	return ""
 }
 
-// Whether and when to retry one interpreted error.
+func (x *RetryPolicy) GetAction() Action {
+	if x != nil {
+		return x.Action
+	}
+	return Action_ACTION_UNSPECIFIED
+}
+
+// When to retry one interpreted error, and who must act.
 type RetryAdvice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The retry strategy.
+	// When to retry.
 	Strategy RetryStrategy `protobuf:"varint,1,opt,name=strategy,proto3,enum=vehicle_errors.v1.RetryStrategy" json:"strategy,omitempty"`
-	// True when retrying automatically, with backoff, is right.
-	Retryable bool `protobuf:"varint,2,opt,name=retryable,proto3" json:"retryable,omitempty"`
-	// True when the user must act before a retry can succeed.
-	UserActionRequired bool `protobuf:"varint,3,opt,name=user_action_required,json=userActionRequired,proto3" json:"user_action_required,omitempty"`
-	// How long to wait before retrying: the request's `Retry-After` when given
-	// and the strategy is to retry, else the catalog's delay.
+	// How long to wait before retrying: the request's `retry_after` when the
+	// strategy is `RETRY_STRATEGY_RETRY_LATER` and it was usable, else the
+	// table's delay. For `RETRY_STRATEGY_RETRY_AFTER_ACTION`, how long after
+	// the action to wait.
 	SuggestedDelay *durationpb.Duration `protobuf:"bytes,4,opt,name=suggested_delay,json=suggestedDelay,proto3" json:"suggested_delay,omitempty"`
-	// Why this delay: the catalog's reason, or that it came from
-	// `Retry-After`.
-	DelayReason   string `protobuf:"bytes,5,opt,name=delay_reason,json=delayReason,proto3" json:"delay_reason,omitempty"`
+	// Why this delay.
+	DelayReason string `protobuf:"bytes,5,opt,name=delay_reason,json=delayReason,proto3" json:"delay_reason,omitempty"`
+	// Who must do what before a retry can succeed; `ACTION_NONE` when nobody
+	// must.
+	Action        Action `protobuf:"varint,6,opt,name=action,proto3,enum=vehicle_errors.v1.Action" json:"action,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RetryAdvice) Reset() {
 	*x = RetryAdvice{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[13]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +2033,7 @@ func (x *RetryAdvice) String() string {
 func (*RetryAdvice) ProtoMessage() {}
 
 func (x *RetryAdvice) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[13]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +2046,7 @@ func (x *RetryAdvice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryAdvice.ProtoReflect.Descriptor instead.
 func (*RetryAdvice) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{13}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RetryAdvice) GetStrategy() RetryStrategy {
@@ -1368,20 +2054,6 @@ func (x *RetryAdvice) GetStrategy() RetryStrategy {
 		return x.Strategy
 	}
 	return RetryStrategy_RETRY_STRATEGY_UNSPECIFIED
-}
-
-func (x *RetryAdvice) GetRetryable() bool {
-	if x != nil {
-		return x.Retryable
-	}
-	return false
-}
-
-func (x *RetryAdvice) GetUserActionRequired() bool {
-	if x != nil {
-		return x.UserActionRequired
-	}
-	return false
 }
 
 func (x *RetryAdvice) GetSuggestedDelay() *durationpb.Duration {
@@ -1398,29 +2070,39 @@ func (x *RetryAdvice) GetDelayReason() string {
 	return ""
 }
 
-// The messages of one interpretation, with `<app name>` replaced.
+func (x *RetryAdvice) GetAction() Action {
+	if x != nil {
+		return x.Action
+	}
+	return Action_ACTION_UNSPECIFIED
+}
+
+// The messages of one interpretation besides `user_message`, with the
+// app-name placeholder replaced.
 type RenderedMessages struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The long message for the user, bullets on their own lines prefixed with
-	// `• `.
-	UserMessage string `protobuf:"bytes,1,opt,name=user_message,json=userMessage,proto3" json:"user_message,omitempty"`
-	// The API's short user message (`suggestedUserMessage`).
+	// The API's short user message (`suggestedUserMessage`) for
+	// vehicle-state errors, in the requested locale where the catalog has it.
 	SuggestedUserMessage string `protobuf:"bytes,2,opt,name=suggested_user_message,json=suggestedUserMessage,proto3" json:"suggested_user_message,omitempty"`
-	// The API's description of the error.
+	// The short description of the error.
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
 	// The documentation's suggested resolution, bullets on their own lines.
 	SuggestedResolution string `protobuf:"bytes,4,opt,name=suggested_resolution,json=suggestedResolution,proto3" json:"suggested_resolution,omitempty"`
 	// The documentation's troubleshooting steps.
 	TroubleshootingSteps []string `protobuf:"bytes,5,rep,name=troubleshooting_steps,json=troubleshootingSteps,proto3" json:"troubleshooting_steps,omitempty"`
-	// The BCP 47 tag of the language the messages are in.
-	Locale        string `protobuf:"bytes,6,opt,name=locale,proto3" json:"locale,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The BCP 47 tag of the language `user_message` and
+	// `suggested_user_message` are in.
+	Locale string `protobuf:"bytes,6,opt,name=locale,proto3" json:"locale,omitempty"`
+	// The body's own `suggestedUserMessage`, as received (placeholders
+	// rendered); empty when it had none.
+	BodySuggestedUserMessage string `protobuf:"bytes,7,opt,name=body_suggested_user_message,json=bodySuggestedUserMessage,proto3" json:"body_suggested_user_message,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *RenderedMessages) Reset() {
 	*x = RenderedMessages{}
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[14]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1432,7 +2114,7 @@ func (x *RenderedMessages) String() string {
 func (*RenderedMessages) ProtoMessage() {}
 
 func (x *RenderedMessages) ProtoReflect() protoreflect.Message {
-	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[14]
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1445,14 +2127,7 @@ func (x *RenderedMessages) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderedMessages.ProtoReflect.Descriptor instead.
 func (*RenderedMessages) Descriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{14}
-}
-
-func (x *RenderedMessages) GetUserMessage() string {
-	if x != nil {
-		return x.UserMessage
-	}
-	return ""
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RenderedMessages) GetSuggestedUserMessage() string {
@@ -1490,11 +2165,18 @@ func (x *RenderedMessages) GetLocale() string {
 	return ""
 }
 
+func (x *RenderedMessages) GetBodySuggestedUserMessage() string {
+	if x != nil {
+		return x.BodySuggestedUserMessage
+	}
+	return ""
+}
+
 var File_vehicle_errors_v1_interpreter_proto protoreflect.FileDescriptor
 
 const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\n" +
-	"#vehicle_errors/v1/interpreter.proto\x12\x11vehicle_errors.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x17google/rpc/status.proto\"\x8b\x02\n" +
+	"#vehicle_errors/v1/interpreter.proto\x12\x11vehicle_errors.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15google/rpc/code.proto\x1a\x17google/rpc/status.proto\"\xc6\x02\n" +
 	"\x10InterpretRequest\x12\x14\n" +
 	"\x04body\x18\x01 \x01(\tH\x00R\x04body\x12D\n" +
 	"\n" +
@@ -1507,13 +2189,13 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"retryAfter\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12\x16\n" +
-	"\x06locale\x18\a \x01(\tR\x06localeB\a\n" +
+	"\x06locale\x18\a \x01(\tR\x06locale\x129\n" +
+	"\x04view\x18\b \x01(\x0e2%.vehicle_errors.v1.InterpretationViewR\x04viewB\a\n" +
 	"\x05input\"9\n" +
 	"\x0fStructuredError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
-	"\x04code\x18\x02 \x01(\tR\x04code\"\x8d\x05\n" +
-	"\x11InterpretResponse\x122\n" +
-	"\x05match\x18\x01 \x01(\x0e2\x1c.vehicle_errors.v1.MatchKindR\x05match\x12T\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"\xaa\a\n" +
+	"\x11InterpretResponse\x12T\n" +
 	"\x13vehicle_state_error\x18\x02 \x01(\v2$.vehicle_errors.v1.VehicleStateErrorR\x11vehicleStateError\x12\x1d\n" +
 	"\n" +
 	"error_type\x18\x03 \x01(\tR\terrorType\x12\x1d\n" +
@@ -1525,19 +2207,34 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\b \x01(\tR\trequestId\x12\x1f\n" +
 	"\vhttp_status\x18\t \x01(\rR\n" +
-	"httpStatus\x120\n" +
-	"\x14http_status_mismatch\x18\n" +
-	" \x01(\bR\x12httpStatusMismatch\x12*\n" +
-	"\x11other_error_count\x18\v \x01(\rR\x0fotherErrorCount\x12)\n" +
-	"\x10propagation_code\x18\f \x01(\x05R\x0fpropagationCode\x12*\n" +
-	"\x06status\x18\r \x01(\v2\x12.google.rpc.StatusR\x06status\"X\n" +
+	"httpStatus\x12*\n" +
+	"\x11other_error_count\x18\v \x01(\rR\x0fotherErrorCount\x12;\n" +
+	"\x10propagation_code\x18\f \x01(\x0e2\x10.google.rpc.CodeR\x0fpropagationCode\x12A\n" +
+	"\x12propagation_status\x18\r \x01(\v2\x12.google.rpc.StatusR\x11propagationStatus\x12I\n" +
+	"\x0eidentification\x18\x0e \x01(\x0e2!.vehicle_errors.v1.IdentificationR\x0eidentification\x12@\n" +
+	"\n" +
+	"decided_by\x18\x0f \x01(\x0e2!.vehicle_errors.v1.DecisionSourceR\tdecidedBy\x12\x16\n" +
+	"\x06reason\x18\x10 \x01(\tR\x06reason\x12!\n" +
+	"\fcatalog_code\x18\x11 \x01(\tR\vcatalogCode\x12!\n" +
+	"\fuser_message\x18\x12 \x01(\tR\vuserMessage\x12D\n" +
+	"\bwarnings\x18\x13 \x03(\v2(.vehicle_errors.v1.InterpretationWarningR\bwarningsJ\x04\b\x01\x10\x02J\x04\b\n" +
+	"\x10\vR\x05matchR\x14http_status_mismatch\"\xf0\x01\n" +
+	"\x15InterpretationWarning\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x14\n" +
+	"\x05field\x18\x02 \x01(\tR\x05field\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12R\n" +
+	"\bmetadata\x18\x04 \x03(\v26.vehicle_errors.v1.InterpretationWarning.MetadataEntryR\bmetadata\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"X\n" +
 	"\x15BatchInterpretRequest\x12?\n" +
 	"\brequests\x18\x01 \x03(\v2#.vehicle_errors.v1.InterpretRequestR\brequests\"[\n" +
 	"\x16BatchInterpretResponse\x12A\n" +
-	"\aresults\x18\x01 \x03(\v2'.vehicle_errors.v1.BatchInterpretResultR\aresults\"\x84\x01\n" +
-	"\x14BatchInterpretResult\x12*\n" +
-	"\x06status\x18\x01 \x01(\v2\x12.google.rpc.StatusR\x06status\x12@\n" +
-	"\bresponse\x18\x02 \x01(\v2$.vehicle_errors.v1.InterpretResponseR\bresponse\"1\n" +
+	"\aresults\x18\x01 \x03(\v2'.vehicle_errors.v1.BatchInterpretResultR\aresults\"\x9e\x01\n" +
+	"\x14BatchInterpretResult\x12B\n" +
+	"\bresponse\x18\x02 \x01(\v2$.vehicle_errors.v1.InterpretResponseH\x00R\bresponse\x12*\n" +
+	"\x05error\x18\x03 \x01(\v2\x12.google.rpc.StatusH\x00R\x05errorB\b\n" +
+	"\x06resultJ\x04\b\x01\x10\x02R\x06status\"1\n" +
 	"\x1bGetVehicleStateErrorRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\"t\n" +
 	"\x1cGetVehicleStateErrorResponse\x12T\n" +
@@ -1550,7 +2247,25 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"\xa0\x01\n" +
 	"\x1eListVehicleStateErrorsResponse\x12V\n" +
 	"\x14vehicle_state_errors\x18\x01 \x03(\v2$.vehicle_errors.v1.VehicleStateErrorR\x12vehicleStateErrors\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xca\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
+	"\x15ListErrorTypesRequest\"W\n" +
+	"\x16ListErrorTypesResponse\x12=\n" +
+	"\verror_types\x18\x01 \x03(\v2\x1c.vehicle_errors.v1.ErrorTypeR\n" +
+	"errorTypes\"\x95\x01\n" +
+	"\tErrorType\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x1f\n" +
+	"\vhttp_status\x18\x02 \x01(\rR\n" +
+	"httpStatus\x12\x1b\n" +
+	"\tv1_errors\x18\x03 \x03(\tR\bv1Errors\x126\n" +
+	"\x05rules\x18\x04 \x03(\v2 .vehicle_errors.v1.ErrorTypeRuleR\x05rules\"\xeb\x02\n" +
+	"\rErrorTypeRule\x12\x14\n" +
+	"\x05codes\x18\x01 \x03(\tR\x05codes\x12!\n" +
+	"\flegacy_codes\x18\x02 \x03(\tR\vlegacyCodes\x124\n" +
+	"\x16answers_unlisted_codes\x18\x03 \x01(\bR\x14answersUnlistedCodes\x127\n" +
+	"\bcategory\x18\x04 \x01(\x0e2\x1b.vehicle_errors.v1.CategoryR\bcategory\x12A\n" +
+	"\fretry_policy\x18\x05 \x01(\v2\x1e.vehicle_errors.v1.RetryPolicyR\vretryPolicy\x12;\n" +
+	"\x10propagation_code\x18\x06 \x01(\x0e2\x10.google.rpc.CodeR\x0fpropagationCode\x122\n" +
+	"\x15user_message_template\x18\a \x01(\tR\x13userMessageTemplate\"\xca\x05\n" +
 	"\x11VehicleStateError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12 \n" +
@@ -1570,30 +2285,42 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\flegacy_codes\x18\x0e \x03(\tR\vlegacyCodes\"9\n" +
 	"\tTextBlock\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x18\n" +
-	"\abullets\x18\x02 \x03(\tR\abullets\"\xb2\x01\n" +
+	"\abullets\x18\x02 \x03(\tR\abullets\"\xe5\x01\n" +
 	"\vRetryPolicy\x12<\n" +
 	"\bstrategy\x18\x01 \x01(\x0e2 .vehicle_errors.v1.RetryStrategyR\bstrategy\x12B\n" +
 	"\x0fsuggested_delay\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0esuggestedDelay\x12!\n" +
-	"\fdelay_reason\x18\x03 \x01(\tR\vdelayReason\"\x82\x02\n" +
+	"\fdelay_reason\x18\x03 \x01(\tR\vdelayReason\x121\n" +
+	"\x06action\x18\x04 \x01(\x0e2\x19.vehicle_errors.v1.ActionR\x06action\"\x92\x02\n" +
 	"\vRetryAdvice\x12<\n" +
-	"\bstrategy\x18\x01 \x01(\x0e2 .vehicle_errors.v1.RetryStrategyR\bstrategy\x12\x1c\n" +
-	"\tretryable\x18\x02 \x01(\bR\tretryable\x120\n" +
-	"\x14user_action_required\x18\x03 \x01(\bR\x12userActionRequired\x12B\n" +
+	"\bstrategy\x18\x01 \x01(\x0e2 .vehicle_errors.v1.RetryStrategyR\bstrategy\x12B\n" +
 	"\x0fsuggested_delay\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0esuggestedDelay\x12!\n" +
-	"\fdelay_reason\x18\x05 \x01(\tR\vdelayReason\"\x8d\x02\n" +
-	"\x10RenderedMessages\x12!\n" +
-	"\fuser_message\x18\x01 \x01(\tR\vuserMessage\x124\n" +
+	"\fdelay_reason\x18\x05 \x01(\tR\vdelayReason\x121\n" +
+	"\x06action\x18\x06 \x01(\x0e2\x19.vehicle_errors.v1.ActionR\x06actionJ\x04\b\x02\x10\x03J\x04\b\x03\x10\x04R\tretryableR\x14user_action_required\"\xbd\x02\n" +
+	"\x10RenderedMessages\x124\n" +
 	"\x16suggested_user_message\x18\x02 \x01(\tR\x14suggestedUserMessage\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x121\n" +
 	"\x14suggested_resolution\x18\x04 \x01(\tR\x13suggestedResolution\x123\n" +
 	"\x15troubleshooting_steps\x18\x05 \x03(\tR\x14troubleshootingSteps\x12\x16\n" +
-	"\x06locale\x18\x06 \x01(\tR\x06locale*\x94\x01\n" +
-	"\tMatchKind\x12\x1a\n" +
-	"\x16MATCH_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
-	"\x10MATCH_KIND_EXACT\x10\x01\x12\x1a\n" +
-	"\x16MATCH_KIND_LEGACY_CODE\x10\x02\x12\x17\n" +
-	"\x13MATCH_KIND_FALLBACK\x10\x03\x12 \n" +
-	"\x1cMATCH_KIND_NOT_VEHICLE_STATE\x10\x04*\xc7\x01\n" +
+	"\x06locale\x18\x06 \x01(\tR\x06locale\x12=\n" +
+	"\x1bbody_suggested_user_message\x18\a \x01(\tR\x18bodySuggestedUserMessageJ\x04\b\x01\x10\x02R\fuser_message*v\n" +
+	"\x12InterpretationView\x12#\n" +
+	"\x1fINTERPRETATION_VIEW_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19INTERPRETATION_VIEW_BASIC\x10\x01\x12\x1c\n" +
+	"\x18INTERPRETATION_VIEW_FULL\x10\x02*\xd3\x01\n" +
+	"\x0eIdentification\x12\x1e\n" +
+	"\x1aIDENTIFICATION_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19IDENTIFICATION_EXACT_CODE\x10\x01\x12\x1e\n" +
+	"\x1aIDENTIFICATION_LEGACY_CODE\x10\x02\x12\x1f\n" +
+	"\x1bIDENTIFICATION_UNKNOWN_CODE\x10\x03\x12\x1f\n" +
+	"\x1bIDENTIFICATION_UNKNOWN_TYPE\x10\x04\x12 \n" +
+	"\x1cIDENTIFICATION_NO_ERROR_BODY\x10\x05*\xcc\x01\n" +
+	"\x0eDecisionSource\x12\x1f\n" +
+	"\x1bDECISION_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17DECISION_SOURCE_CATALOG\x10\x01\x12\x1e\n" +
+	"\x1aDECISION_SOURCE_RESOLUTION\x10\x02\x12\x1e\n" +
+	"\x1aDECISION_SOURCE_TYPE_TABLE\x10\x03\x12\x1f\n" +
+	"\x1bDECISION_SOURCE_HTTP_STATUS\x10\x04\x12\x1b\n" +
+	"\x17DECISION_SOURCE_DEFAULT\x10\x05*\x81\x03\n" +
 	"\bCategory\x12\x18\n" +
 	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15CATEGORY_CONNECTIVITY\x10\x01\x12\x15\n" +
@@ -1602,24 +2329,43 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\x17CATEGORY_VEHICLE_IN_USE\x10\x04\x12\x12\n" +
 	"\x0eCATEGORY_POWER\x10\x05\x12\x14\n" +
 	"\x10CATEGORY_UNKNOWN\x10\x06\x12\x12\n" +
-	"\x0eCATEGORY_OTHER\x10\a*\xc0\x01\n" +
+	"\x0eCATEGORY_OTHER\x10\a\x12\x13\n" +
+	"\x0fCATEGORY_ACCESS\x10\b\x12\x14\n" +
+	"\x10CATEGORY_ACCOUNT\x10\t\x12\x17\n" +
+	"\x13CATEGORY_RATE_LIMIT\x10\n" +
+	"\x12\x14\n" +
+	"\x10CATEGORY_BILLING\x10\v\x12\x1a\n" +
+	"\x16CATEGORY_COMPATIBILITY\x10\f\x12\x15\n" +
+	"\x11CATEGORY_UPSTREAM\x10\r\x12\x15\n" +
+	"\x11CATEGORY_PROVIDER\x10\x0e\x12\x14\n" +
+	"\x10CATEGORY_REQUEST\x10\x0f*\xbb\x01\n" +
 	"\rRetryStrategy\x12\x1e\n" +
 	"\x1aRETRY_STRATEGY_UNSPECIFIED\x10\x00\x12\x1e\n" +
-	"\x1aRETRY_STRATEGY_RETRY_LATER\x10\x01\x12*\n" +
-	"&RETRY_STRATEGY_RETRY_AFTER_USER_ACTION\x10\x02\x12\"\n" +
+	"\x1aRETRY_STRATEGY_RETRY_LATER\x10\x01\x12%\n" +
+	"!RETRY_STRATEGY_RETRY_AFTER_ACTION\x10\x02\x12\"\n" +
 	"\x1eRETRY_STRATEGY_NO_RETRY_NEEDED\x10\x03\x12\x1f\n" +
-	"\x1bRETRY_STRATEGY_DO_NOT_RETRY\x10\x04*\xb5\x01\n" +
+	"\x1bRETRY_STRATEGY_DO_NOT_RETRY\x10\x04*\xec\x01\n" +
+	"\x06Action\x12\x16\n" +
+	"\x12ACTION_UNSPECIFIED\x10\x00\x12\x0f\n" +
+	"\vACTION_NONE\x10\x01\x12\x1c\n" +
+	"\x18ACTION_DRIVER_AT_VEHICLE\x10\x02\x12\x19\n" +
+	"\x15ACTION_USER_RECONNECT\x10\x03\x12\x1e\n" +
+	"\x1aACTION_USER_ACCOUNT_ACTION\x10\x04\x12%\n" +
+	"!ACTION_CALLER_REFRESH_CREDENTIALS\x10\x05\x12\x1d\n" +
+	"\x19ACTION_CALLER_FIX_REQUEST\x10\x06\x12\x1a\n" +
+	"\x16ACTION_CONTACT_SUPPORT\x10\a*\xb5\x01\n" +
 	"\x0eResolutionType\x12\x1f\n" +
 	"\x1bRESOLUTION_TYPE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14RESOLUTION_TYPE_NONE\x10\x01\x12\x1f\n" +
 	"\x1bRESOLUTION_TYPE_RETRY_LATER\x10\x02\x12\"\n" +
 	"\x1eRESOLUTION_TYPE_REAUTHENTICATE\x10\x03\x12#\n" +
-	"\x1fRESOLUTION_TYPE_CONTACT_SUPPORT\x10\x042\xcb\x03\n" +
+	"\x1fRESOLUTION_TYPE_CONTACT_SUPPORT\x10\x042\xb2\x04\n" +
 	"\x12InterpreterService\x12V\n" +
 	"\tInterpret\x12#.vehicle_errors.v1.InterpretRequest\x1a$.vehicle_errors.v1.InterpretResponse\x12e\n" +
 	"\x0eBatchInterpret\x12(.vehicle_errors.v1.BatchInterpretRequest\x1a).vehicle_errors.v1.BatchInterpretResponse\x12w\n" +
 	"\x14GetVehicleStateError\x12..vehicle_errors.v1.GetVehicleStateErrorRequest\x1a/.vehicle_errors.v1.GetVehicleStateErrorResponse\x12}\n" +
-	"\x16ListVehicleStateErrors\x120.vehicle_errors.v1.ListVehicleStateErrorsRequest\x1a1.vehicle_errors.v1.ListVehicleStateErrorsResponseBqZogithub.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/gen/vehicle_errors/v1;vehicleerrorsv1b\x06proto3"
+	"\x16ListVehicleStateErrors\x120.vehicle_errors.v1.ListVehicleStateErrorsRequest\x1a1.vehicle_errors.v1.ListVehicleStateErrorsResponse\x12e\n" +
+	"\x0eListErrorTypes\x12(.vehicle_errors.v1.ListErrorTypesRequest\x1a).vehicle_errors.v1.ListErrorTypesResponseBqZogithub.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/gen/vehicle_errors/v1;vehicleerrorsv1b\x06proto3"
 
 var (
 	file_vehicle_errors_v1_interpreter_proto_rawDescOnce sync.Once
@@ -1633,70 +2379,94 @@ func file_vehicle_errors_v1_interpreter_proto_rawDescGZIP() []byte {
 	return file_vehicle_errors_v1_interpreter_proto_rawDescData
 }
 
-var file_vehicle_errors_v1_interpreter_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_vehicle_errors_v1_interpreter_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_vehicle_errors_v1_interpreter_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_vehicle_errors_v1_interpreter_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_vehicle_errors_v1_interpreter_proto_goTypes = []any{
-	(MatchKind)(0),                         // 0: vehicle_errors.v1.MatchKind
-	(Category)(0),                          // 1: vehicle_errors.v1.Category
-	(RetryStrategy)(0),                     // 2: vehicle_errors.v1.RetryStrategy
-	(ResolutionType)(0),                    // 3: vehicle_errors.v1.ResolutionType
-	(*InterpretRequest)(nil),               // 4: vehicle_errors.v1.InterpretRequest
-	(*StructuredError)(nil),                // 5: vehicle_errors.v1.StructuredError
-	(*InterpretResponse)(nil),              // 6: vehicle_errors.v1.InterpretResponse
-	(*BatchInterpretRequest)(nil),          // 7: vehicle_errors.v1.BatchInterpretRequest
-	(*BatchInterpretResponse)(nil),         // 8: vehicle_errors.v1.BatchInterpretResponse
-	(*BatchInterpretResult)(nil),           // 9: vehicle_errors.v1.BatchInterpretResult
-	(*GetVehicleStateErrorRequest)(nil),    // 10: vehicle_errors.v1.GetVehicleStateErrorRequest
-	(*GetVehicleStateErrorResponse)(nil),   // 11: vehicle_errors.v1.GetVehicleStateErrorResponse
-	(*ListVehicleStateErrorsRequest)(nil),  // 12: vehicle_errors.v1.ListVehicleStateErrorsRequest
-	(*ListVehicleStateErrorsResponse)(nil), // 13: vehicle_errors.v1.ListVehicleStateErrorsResponse
-	(*VehicleStateError)(nil),              // 14: vehicle_errors.v1.VehicleStateError
-	(*TextBlock)(nil),                      // 15: vehicle_errors.v1.TextBlock
-	(*RetryPolicy)(nil),                    // 16: vehicle_errors.v1.RetryPolicy
-	(*RetryAdvice)(nil),                    // 17: vehicle_errors.v1.RetryAdvice
-	(*RenderedMessages)(nil),               // 18: vehicle_errors.v1.RenderedMessages
-	(*status.Status)(nil),                  // 19: google.rpc.Status
-	(*durationpb.Duration)(nil),            // 20: google.protobuf.Duration
+	(InterpretationView)(0),                // 0: vehicle_errors.v1.InterpretationView
+	(Identification)(0),                    // 1: vehicle_errors.v1.Identification
+	(DecisionSource)(0),                    // 2: vehicle_errors.v1.DecisionSource
+	(Category)(0),                          // 3: vehicle_errors.v1.Category
+	(RetryStrategy)(0),                     // 4: vehicle_errors.v1.RetryStrategy
+	(Action)(0),                            // 5: vehicle_errors.v1.Action
+	(ResolutionType)(0),                    // 6: vehicle_errors.v1.ResolutionType
+	(*InterpretRequest)(nil),               // 7: vehicle_errors.v1.InterpretRequest
+	(*StructuredError)(nil),                // 8: vehicle_errors.v1.StructuredError
+	(*InterpretResponse)(nil),              // 9: vehicle_errors.v1.InterpretResponse
+	(*InterpretationWarning)(nil),          // 10: vehicle_errors.v1.InterpretationWarning
+	(*BatchInterpretRequest)(nil),          // 11: vehicle_errors.v1.BatchInterpretRequest
+	(*BatchInterpretResponse)(nil),         // 12: vehicle_errors.v1.BatchInterpretResponse
+	(*BatchInterpretResult)(nil),           // 13: vehicle_errors.v1.BatchInterpretResult
+	(*GetVehicleStateErrorRequest)(nil),    // 14: vehicle_errors.v1.GetVehicleStateErrorRequest
+	(*GetVehicleStateErrorResponse)(nil),   // 15: vehicle_errors.v1.GetVehicleStateErrorResponse
+	(*ListVehicleStateErrorsRequest)(nil),  // 16: vehicle_errors.v1.ListVehicleStateErrorsRequest
+	(*ListVehicleStateErrorsResponse)(nil), // 17: vehicle_errors.v1.ListVehicleStateErrorsResponse
+	(*ListErrorTypesRequest)(nil),          // 18: vehicle_errors.v1.ListErrorTypesRequest
+	(*ListErrorTypesResponse)(nil),         // 19: vehicle_errors.v1.ListErrorTypesResponse
+	(*ErrorType)(nil),                      // 20: vehicle_errors.v1.ErrorType
+	(*ErrorTypeRule)(nil),                  // 21: vehicle_errors.v1.ErrorTypeRule
+	(*VehicleStateError)(nil),              // 22: vehicle_errors.v1.VehicleStateError
+	(*TextBlock)(nil),                      // 23: vehicle_errors.v1.TextBlock
+	(*RetryPolicy)(nil),                    // 24: vehicle_errors.v1.RetryPolicy
+	(*RetryAdvice)(nil),                    // 25: vehicle_errors.v1.RetryAdvice
+	(*RenderedMessages)(nil),               // 26: vehicle_errors.v1.RenderedMessages
+	nil,                                    // 27: vehicle_errors.v1.InterpretationWarning.MetadataEntry
+	(code.Code)(0),                         // 28: google.rpc.Code
+	(*status.Status)(nil),                  // 29: google.rpc.Status
+	(*durationpb.Duration)(nil),            // 30: google.protobuf.Duration
 }
 var file_vehicle_errors_v1_interpreter_proto_depIdxs = []int32{
-	5,  // 0: vehicle_errors.v1.InterpretRequest.structured:type_name -> vehicle_errors.v1.StructuredError
-	0,  // 1: vehicle_errors.v1.InterpretResponse.match:type_name -> vehicle_errors.v1.MatchKind
-	14, // 2: vehicle_errors.v1.InterpretResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
-	1,  // 3: vehicle_errors.v1.InterpretResponse.category:type_name -> vehicle_errors.v1.Category
-	17, // 4: vehicle_errors.v1.InterpretResponse.retry_advice:type_name -> vehicle_errors.v1.RetryAdvice
-	18, // 5: vehicle_errors.v1.InterpretResponse.messages:type_name -> vehicle_errors.v1.RenderedMessages
-	19, // 6: vehicle_errors.v1.InterpretResponse.status:type_name -> google.rpc.Status
-	4,  // 7: vehicle_errors.v1.BatchInterpretRequest.requests:type_name -> vehicle_errors.v1.InterpretRequest
-	9,  // 8: vehicle_errors.v1.BatchInterpretResponse.results:type_name -> vehicle_errors.v1.BatchInterpretResult
-	19, // 9: vehicle_errors.v1.BatchInterpretResult.status:type_name -> google.rpc.Status
-	6,  // 10: vehicle_errors.v1.BatchInterpretResult.response:type_name -> vehicle_errors.v1.InterpretResponse
-	14, // 11: vehicle_errors.v1.GetVehicleStateErrorResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
-	1,  // 12: vehicle_errors.v1.ListVehicleStateErrorsRequest.category:type_name -> vehicle_errors.v1.Category
-	2,  // 13: vehicle_errors.v1.ListVehicleStateErrorsRequest.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	14, // 14: vehicle_errors.v1.ListVehicleStateErrorsResponse.vehicle_state_errors:type_name -> vehicle_errors.v1.VehicleStateError
-	3,  // 15: vehicle_errors.v1.VehicleStateError.resolution_type:type_name -> vehicle_errors.v1.ResolutionType
-	15, // 16: vehicle_errors.v1.VehicleStateError.overview:type_name -> vehicle_errors.v1.TextBlock
-	15, // 17: vehicle_errors.v1.VehicleStateError.suggested_resolution:type_name -> vehicle_errors.v1.TextBlock
-	15, // 18: vehicle_errors.v1.VehicleStateError.user_message_template:type_name -> vehicle_errors.v1.TextBlock
-	1,  // 19: vehicle_errors.v1.VehicleStateError.category:type_name -> vehicle_errors.v1.Category
-	16, // 20: vehicle_errors.v1.VehicleStateError.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
-	2,  // 21: vehicle_errors.v1.RetryPolicy.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	20, // 22: vehicle_errors.v1.RetryPolicy.suggested_delay:type_name -> google.protobuf.Duration
-	2,  // 23: vehicle_errors.v1.RetryAdvice.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	20, // 24: vehicle_errors.v1.RetryAdvice.suggested_delay:type_name -> google.protobuf.Duration
-	4,  // 25: vehicle_errors.v1.InterpreterService.Interpret:input_type -> vehicle_errors.v1.InterpretRequest
-	7,  // 26: vehicle_errors.v1.InterpreterService.BatchInterpret:input_type -> vehicle_errors.v1.BatchInterpretRequest
-	10, // 27: vehicle_errors.v1.InterpreterService.GetVehicleStateError:input_type -> vehicle_errors.v1.GetVehicleStateErrorRequest
-	12, // 28: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:input_type -> vehicle_errors.v1.ListVehicleStateErrorsRequest
-	6,  // 29: vehicle_errors.v1.InterpreterService.Interpret:output_type -> vehicle_errors.v1.InterpretResponse
-	8,  // 30: vehicle_errors.v1.InterpreterService.BatchInterpret:output_type -> vehicle_errors.v1.BatchInterpretResponse
-	11, // 31: vehicle_errors.v1.InterpreterService.GetVehicleStateError:output_type -> vehicle_errors.v1.GetVehicleStateErrorResponse
-	13, // 32: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:output_type -> vehicle_errors.v1.ListVehicleStateErrorsResponse
-	29, // [29:33] is the sub-list for method output_type
-	25, // [25:29] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	8,  // 0: vehicle_errors.v1.InterpretRequest.structured:type_name -> vehicle_errors.v1.StructuredError
+	0,  // 1: vehicle_errors.v1.InterpretRequest.view:type_name -> vehicle_errors.v1.InterpretationView
+	22, // 2: vehicle_errors.v1.InterpretResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
+	3,  // 3: vehicle_errors.v1.InterpretResponse.category:type_name -> vehicle_errors.v1.Category
+	25, // 4: vehicle_errors.v1.InterpretResponse.retry_advice:type_name -> vehicle_errors.v1.RetryAdvice
+	26, // 5: vehicle_errors.v1.InterpretResponse.messages:type_name -> vehicle_errors.v1.RenderedMessages
+	28, // 6: vehicle_errors.v1.InterpretResponse.propagation_code:type_name -> google.rpc.Code
+	29, // 7: vehicle_errors.v1.InterpretResponse.propagation_status:type_name -> google.rpc.Status
+	1,  // 8: vehicle_errors.v1.InterpretResponse.identification:type_name -> vehicle_errors.v1.Identification
+	2,  // 9: vehicle_errors.v1.InterpretResponse.decided_by:type_name -> vehicle_errors.v1.DecisionSource
+	10, // 10: vehicle_errors.v1.InterpretResponse.warnings:type_name -> vehicle_errors.v1.InterpretationWarning
+	27, // 11: vehicle_errors.v1.InterpretationWarning.metadata:type_name -> vehicle_errors.v1.InterpretationWarning.MetadataEntry
+	7,  // 12: vehicle_errors.v1.BatchInterpretRequest.requests:type_name -> vehicle_errors.v1.InterpretRequest
+	13, // 13: vehicle_errors.v1.BatchInterpretResponse.results:type_name -> vehicle_errors.v1.BatchInterpretResult
+	9,  // 14: vehicle_errors.v1.BatchInterpretResult.response:type_name -> vehicle_errors.v1.InterpretResponse
+	29, // 15: vehicle_errors.v1.BatchInterpretResult.error:type_name -> google.rpc.Status
+	22, // 16: vehicle_errors.v1.GetVehicleStateErrorResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
+	3,  // 17: vehicle_errors.v1.ListVehicleStateErrorsRequest.category:type_name -> vehicle_errors.v1.Category
+	4,  // 18: vehicle_errors.v1.ListVehicleStateErrorsRequest.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	22, // 19: vehicle_errors.v1.ListVehicleStateErrorsResponse.vehicle_state_errors:type_name -> vehicle_errors.v1.VehicleStateError
+	20, // 20: vehicle_errors.v1.ListErrorTypesResponse.error_types:type_name -> vehicle_errors.v1.ErrorType
+	21, // 21: vehicle_errors.v1.ErrorType.rules:type_name -> vehicle_errors.v1.ErrorTypeRule
+	3,  // 22: vehicle_errors.v1.ErrorTypeRule.category:type_name -> vehicle_errors.v1.Category
+	24, // 23: vehicle_errors.v1.ErrorTypeRule.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
+	28, // 24: vehicle_errors.v1.ErrorTypeRule.propagation_code:type_name -> google.rpc.Code
+	6,  // 25: vehicle_errors.v1.VehicleStateError.resolution_type:type_name -> vehicle_errors.v1.ResolutionType
+	23, // 26: vehicle_errors.v1.VehicleStateError.overview:type_name -> vehicle_errors.v1.TextBlock
+	23, // 27: vehicle_errors.v1.VehicleStateError.suggested_resolution:type_name -> vehicle_errors.v1.TextBlock
+	23, // 28: vehicle_errors.v1.VehicleStateError.user_message_template:type_name -> vehicle_errors.v1.TextBlock
+	3,  // 29: vehicle_errors.v1.VehicleStateError.category:type_name -> vehicle_errors.v1.Category
+	24, // 30: vehicle_errors.v1.VehicleStateError.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
+	4,  // 31: vehicle_errors.v1.RetryPolicy.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	30, // 32: vehicle_errors.v1.RetryPolicy.suggested_delay:type_name -> google.protobuf.Duration
+	5,  // 33: vehicle_errors.v1.RetryPolicy.action:type_name -> vehicle_errors.v1.Action
+	4,  // 34: vehicle_errors.v1.RetryAdvice.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	30, // 35: vehicle_errors.v1.RetryAdvice.suggested_delay:type_name -> google.protobuf.Duration
+	5,  // 36: vehicle_errors.v1.RetryAdvice.action:type_name -> vehicle_errors.v1.Action
+	7,  // 37: vehicle_errors.v1.InterpreterService.Interpret:input_type -> vehicle_errors.v1.InterpretRequest
+	11, // 38: vehicle_errors.v1.InterpreterService.BatchInterpret:input_type -> vehicle_errors.v1.BatchInterpretRequest
+	14, // 39: vehicle_errors.v1.InterpreterService.GetVehicleStateError:input_type -> vehicle_errors.v1.GetVehicleStateErrorRequest
+	16, // 40: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:input_type -> vehicle_errors.v1.ListVehicleStateErrorsRequest
+	18, // 41: vehicle_errors.v1.InterpreterService.ListErrorTypes:input_type -> vehicle_errors.v1.ListErrorTypesRequest
+	9,  // 42: vehicle_errors.v1.InterpreterService.Interpret:output_type -> vehicle_errors.v1.InterpretResponse
+	12, // 43: vehicle_errors.v1.InterpreterService.BatchInterpret:output_type -> vehicle_errors.v1.BatchInterpretResponse
+	15, // 44: vehicle_errors.v1.InterpreterService.GetVehicleStateError:output_type -> vehicle_errors.v1.GetVehicleStateErrorResponse
+	17, // 45: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:output_type -> vehicle_errors.v1.ListVehicleStateErrorsResponse
+	19, // 46: vehicle_errors.v1.InterpreterService.ListErrorTypes:output_type -> vehicle_errors.v1.ListErrorTypesResponse
+	42, // [42:47] is the sub-list for method output_type
+	37, // [37:42] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_vehicle_errors_v1_interpreter_proto_init() }
@@ -1708,13 +2478,17 @@ func file_vehicle_errors_v1_interpreter_proto_init() {
 		(*InterpretRequest_Body)(nil),
 		(*InterpretRequest_Structured)(nil),
 	}
+	file_vehicle_errors_v1_interpreter_proto_msgTypes[6].OneofWrappers = []any{
+		(*BatchInterpretResult_Response)(nil),
+		(*BatchInterpretResult_Error)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_vehicle_errors_v1_interpreter_proto_rawDesc), len(file_vehicle_errors_v1_interpreter_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   15,
+			NumEnums:      7,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,41 +23,64 @@ const (
 	InterpreterService_BatchInterpret_FullMethodName         = "/vehicle_errors.v1.InterpreterService/BatchInterpret"
 	InterpreterService_GetVehicleStateError_FullMethodName   = "/vehicle_errors.v1.InterpreterService/GetVehicleStateError"
 	InterpreterService_ListVehicleStateErrors_FullMethodName = "/vehicle_errors.v1.InterpreterService/ListVehicleStateErrors"
+	InterpreterService_ListErrorTypes_FullMethodName         = "/vehicle_errors.v1.InterpreterService/ListErrorTypes"
 )
 
 // InterpreterServiceClient is the client API for InterpreterService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Turns a connected-car API's vehicle-state errors (ASLEEP, DOOR_OPEN,
-// IN_MOTION, ...) into decisions: a classification, retry advice, and
-// user-facing messages rendered with the calling app's name.
+// Turns a connected-car API's errors (its 17 documented vehicle-state errors,
+// such as ASLEEP, DOOR_OPEN and IN_MOTION, and every other error a caller
+// receives) into decisions: a classification, when to retry and who must
+// act, a user message rendered with the calling app's name, and a
+// `google.rpc.Status` that is safe to return to the caller's own callers.
+// The rules are the project's docs/design.md.
 //
-// Every RPC is idempotent and side-effect free, so clients may retry any of
-// them on `UNAVAILABLE`. Requests that reach a handler never yield `INTERNAL`;
-// bytes that are not valid protobuf are rejected by the gRPC codec before
-// they reach a handler, and that rejection is the codec's to word.
+// Every RPC is idempotent and side-effect free. Status codes a caller can
+// get from this service itself (an interpretation is an answer, never an
+// RPC error):
+//
+//   - `OK`: answered.
+//   - `INVALID_ARGUMENT` with `google.rpc.BadRequest` and `google.rpc.ErrorInfo`:
+//     the caller's own mistake, named per RPC below; also (ErrorInfo reason
+//     `MALFORMED_MESSAGE`, no BadRequest) for request bytes that are not
+//     valid protobuf.
+//   - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
+//   - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
+//     is at its concurrency limit; back off, ideally to another replica.
+//   - `OUT_OF_RANGE`: the request message is over the server's message limit.
+//   - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
+//     caller's deadline).
+//   - `UNAVAILABLE`: transport only (the server is draining or unreachable);
+//     safe to retry.
+//
+// No well-formed request yields `INTERNAL`.
 type InterpreterServiceClient interface {
 	// Interprets one error, given as the response body exactly as received or
 	// as an already parsed `type` and `code`.
 	//
+	// Upstream input is never the caller's fault: a body that is not JSON,
+	// empty, too large or holds no error object is answered from the HTTP
+	// status when one in 400-599 is known, with a warning; a malformed
+	// `retry_after`, `request_id` or `http_status` is ignored with a warning.
+	//
 	// Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` naming the
 	// field when neither `body` nor `structured` is set, when the body is
-	// empty, too large, not JSON, not a JSON object or not an error object,
-	// and when `app_name`, `request_id`, `http_status`, `retry_after` or
-	// `locale` is malformed. A well-formed error the catalog does not know is
-	// not an RPC error: it is answered with `MATCH_KIND_FALLBACK` or
-	// `MATCH_KIND_NOT_VEHICLE_STATE`.
+	// unusable and no usable HTTP status was given, when `structured.type` is
+	// empty, and when `app_name` or `locale` (which the caller itself sets)
+	// is malformed.
 	Interpret(ctx context.Context, in *InterpretRequest, opts ...grpc.CallOption) (*InterpretResponse, error)
 	// Interprets many errors in one call.
 	//
-	// One bad item never fails the batch: each result carries its own
-	// `google.rpc.Status`, built exactly as `Interpret` would have failed.
-	// Errors for the call as a whole: `INVALID_ARGUMENT` when `requests` is
-	// empty or longer than the server's batch limit (100 by default).
+	// One bad item never fails the batch: each result carries either its
+	// answer or its own `google.rpc.Status`, built exactly as `Interpret`
+	// would have failed. Errors for the call as a whole: `INVALID_ARGUMENT`
+	// when `requests` is empty or longer than the server's batch limit (100
+	// by default).
 	BatchInterpret(ctx context.Context, in *BatchInterpretRequest, opts ...grpc.CallOption) (*BatchInterpretResponse, error)
-	// Returns one catalog entry by code, in any letter case, or by its legacy
-	// v1 code (`VS_001`).
+	// Returns one vehicle-state catalog entry by code, in any letter case, or
+	// by its legacy v1 code (`VS_001`).
 	//
 	// Returns a response message wrapping the entry rather than the bare
 	// entry (AIP-131) so that fields can be added beside it; buf's
@@ -69,12 +92,18 @@ type InterpreterServiceClient interface {
 	// which must answer every error body it is handed, this is a catalog
 	// lookup, and a miss is a miss.
 	GetVehicleStateError(ctx context.Context, in *GetVehicleStateErrorRequest, opts ...grpc.CallOption) (*GetVehicleStateErrorResponse, error)
-	// Lists the catalog in the documentation's order, optionally filtered by
-	// category and retry strategy.
+	// Lists the 17 vehicle-state catalog entries in the documentation's
+	// order, optionally filtered by category and retry strategy.
 	//
 	// Errors: `INVALID_ARGUMENT` for a negative `page_size` or a `page_token`
-	// this server did not issue.
+	// this server did not issue for the same filters and page size.
 	ListVehicleStateErrors(ctx context.Context, in *ListVehicleStateErrorsRequest, opts ...grpc.CallOption) (*ListVehicleStateErrorsResponse, error)
+	// Lists the table every error of another type is answered from: each
+	// type with its HTTP status, v1 `error` strings and rules.
+	//
+	// Errors: none of its own; the table is small and fixed, so it comes in
+	// one page.
+	ListErrorTypes(ctx context.Context, in *ListErrorTypesRequest, opts ...grpc.CallOption) (*ListErrorTypesResponse, error)
 }
 
 type interpreterServiceClient struct {
@@ -125,39 +154,71 @@ func (c *interpreterServiceClient) ListVehicleStateErrors(ctx context.Context, i
 	return out, nil
 }
 
+func (c *interpreterServiceClient) ListErrorTypes(ctx context.Context, in *ListErrorTypesRequest, opts ...grpc.CallOption) (*ListErrorTypesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListErrorTypesResponse)
+	err := c.cc.Invoke(ctx, InterpreterService_ListErrorTypes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InterpreterServiceServer is the server API for InterpreterService service.
 // All implementations must embed UnimplementedInterpreterServiceServer
 // for forward compatibility.
 //
-// Turns a connected-car API's vehicle-state errors (ASLEEP, DOOR_OPEN,
-// IN_MOTION, ...) into decisions: a classification, retry advice, and
-// user-facing messages rendered with the calling app's name.
+// Turns a connected-car API's errors (its 17 documented vehicle-state errors,
+// such as ASLEEP, DOOR_OPEN and IN_MOTION, and every other error a caller
+// receives) into decisions: a classification, when to retry and who must
+// act, a user message rendered with the calling app's name, and a
+// `google.rpc.Status` that is safe to return to the caller's own callers.
+// The rules are the project's docs/design.md.
 //
-// Every RPC is idempotent and side-effect free, so clients may retry any of
-// them on `UNAVAILABLE`. Requests that reach a handler never yield `INTERNAL`;
-// bytes that are not valid protobuf are rejected by the gRPC codec before
-// they reach a handler, and that rejection is the codec's to word.
+// Every RPC is idempotent and side-effect free. Status codes a caller can
+// get from this service itself (an interpretation is an answer, never an
+// RPC error):
+//
+//   - `OK`: answered.
+//   - `INVALID_ARGUMENT` with `google.rpc.BadRequest` and `google.rpc.ErrorInfo`:
+//     the caller's own mistake, named per RPC below; also (ErrorInfo reason
+//     `MALFORMED_MESSAGE`, no BadRequest) for request bytes that are not
+//     valid protobuf.
+//   - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
+//   - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
+//     is at its concurrency limit; back off, ideally to another replica.
+//   - `OUT_OF_RANGE`: the request message is over the server's message limit.
+//   - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
+//     caller's deadline).
+//   - `UNAVAILABLE`: transport only (the server is draining or unreachable);
+//     safe to retry.
+//
+// No well-formed request yields `INTERNAL`.
 type InterpreterServiceServer interface {
 	// Interprets one error, given as the response body exactly as received or
 	// as an already parsed `type` and `code`.
 	//
+	// Upstream input is never the caller's fault: a body that is not JSON,
+	// empty, too large or holds no error object is answered from the HTTP
+	// status when one in 400-599 is known, with a warning; a malformed
+	// `retry_after`, `request_id` or `http_status` is ignored with a warning.
+	//
 	// Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` naming the
 	// field when neither `body` nor `structured` is set, when the body is
-	// empty, too large, not JSON, not a JSON object or not an error object,
-	// and when `app_name`, `request_id`, `http_status`, `retry_after` or
-	// `locale` is malformed. A well-formed error the catalog does not know is
-	// not an RPC error: it is answered with `MATCH_KIND_FALLBACK` or
-	// `MATCH_KIND_NOT_VEHICLE_STATE`.
+	// unusable and no usable HTTP status was given, when `structured.type` is
+	// empty, and when `app_name` or `locale` (which the caller itself sets)
+	// is malformed.
 	Interpret(context.Context, *InterpretRequest) (*InterpretResponse, error)
 	// Interprets many errors in one call.
 	//
-	// One bad item never fails the batch: each result carries its own
-	// `google.rpc.Status`, built exactly as `Interpret` would have failed.
-	// Errors for the call as a whole: `INVALID_ARGUMENT` when `requests` is
-	// empty or longer than the server's batch limit (100 by default).
+	// One bad item never fails the batch: each result carries either its
+	// answer or its own `google.rpc.Status`, built exactly as `Interpret`
+	// would have failed. Errors for the call as a whole: `INVALID_ARGUMENT`
+	// when `requests` is empty or longer than the server's batch limit (100
+	// by default).
 	BatchInterpret(context.Context, *BatchInterpretRequest) (*BatchInterpretResponse, error)
-	// Returns one catalog entry by code, in any letter case, or by its legacy
-	// v1 code (`VS_001`).
+	// Returns one vehicle-state catalog entry by code, in any letter case, or
+	// by its legacy v1 code (`VS_001`).
 	//
 	// Returns a response message wrapping the entry rather than the bare
 	// entry (AIP-131) so that fields can be added beside it; buf's
@@ -169,12 +230,18 @@ type InterpreterServiceServer interface {
 	// which must answer every error body it is handed, this is a catalog
 	// lookup, and a miss is a miss.
 	GetVehicleStateError(context.Context, *GetVehicleStateErrorRequest) (*GetVehicleStateErrorResponse, error)
-	// Lists the catalog in the documentation's order, optionally filtered by
-	// category and retry strategy.
+	// Lists the 17 vehicle-state catalog entries in the documentation's
+	// order, optionally filtered by category and retry strategy.
 	//
 	// Errors: `INVALID_ARGUMENT` for a negative `page_size` or a `page_token`
-	// this server did not issue.
+	// this server did not issue for the same filters and page size.
 	ListVehicleStateErrors(context.Context, *ListVehicleStateErrorsRequest) (*ListVehicleStateErrorsResponse, error)
+	// Lists the table every error of another type is answered from: each
+	// type with its HTTP status, v1 `error` strings and rules.
+	//
+	// Errors: none of its own; the table is small and fixed, so it comes in
+	// one page.
+	ListErrorTypes(context.Context, *ListErrorTypesRequest) (*ListErrorTypesResponse, error)
 	mustEmbedUnimplementedInterpreterServiceServer()
 }
 
@@ -196,6 +263,9 @@ func (UnimplementedInterpreterServiceServer) GetVehicleStateError(context.Contex
 }
 func (UnimplementedInterpreterServiceServer) ListVehicleStateErrors(context.Context, *ListVehicleStateErrorsRequest) (*ListVehicleStateErrorsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListVehicleStateErrors not implemented")
+}
+func (UnimplementedInterpreterServiceServer) ListErrorTypes(context.Context, *ListErrorTypesRequest) (*ListErrorTypesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListErrorTypes not implemented")
 }
 func (UnimplementedInterpreterServiceServer) mustEmbedUnimplementedInterpreterServiceServer() {}
 func (UnimplementedInterpreterServiceServer) testEmbeddedByValue()                            {}
@@ -290,6 +360,24 @@ func _InterpreterService_ListVehicleStateErrors_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InterpreterService_ListErrorTypes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListErrorTypesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InterpreterServiceServer).ListErrorTypes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InterpreterService_ListErrorTypes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InterpreterServiceServer).ListErrorTypes(ctx, req.(*ListErrorTypesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InterpreterService_ServiceDesc is the grpc.ServiceDesc for InterpreterService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -312,6 +400,10 @@ var InterpreterService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListVehicleStateErrors",
 			Handler:    _InterpreterService_ListVehicleStateErrors_Handler,
+		},
+		{
+			MethodName: "ListErrorTypes",
+			Handler:    _InterpreterService_ListErrorTypes_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

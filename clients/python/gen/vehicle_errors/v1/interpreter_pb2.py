@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
+from google.rpc import code_pb2 as google_dot_rpc_dot_code__pb2
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#vehicle_errors/v1/interpreter.proto\x12\x11vehicle_errors.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x17google/rpc/status.proto\"\xc5\x01\n\x10InterpretRequest\x12\x0e\n\x04\x62ody\x18\x01 \x01(\tH\x00\x12\x38\n\nstructured\x18\x02 \x01(\x0b\x32\".vehicle_errors.v1.StructuredErrorH\x00\x12\x10\n\x08\x61pp_name\x18\x03 \x01(\t\x12\x13\n\x0bhttp_status\x18\x04 \x01(\r\x12\x13\n\x0bretry_after\x18\x05 \x01(\t\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12\x0e\n\x06locale\x18\x07 \x01(\tB\x07\n\x05input\"-\n\x0fStructuredError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\"\xe7\x03\n\x11InterpretResponse\x12+\n\x05match\x18\x01 \x01(\x0e\x32\x1c.vehicle_errors.v1.MatchKind\x12\x41\n\x13vehicle_state_error\x18\x02 \x01(\x0b\x32$.vehicle_errors.v1.VehicleStateError\x12\x12\n\nerror_type\x18\x03 \x01(\t\x12\x12\n\nerror_code\x18\x04 \x01(\t\x12-\n\x08\x63\x61tegory\x18\x05 \x01(\x0e\x32\x1b.vehicle_errors.v1.Category\x12\x34\n\x0cretry_advice\x18\x06 \x01(\x0b\x32\x1e.vehicle_errors.v1.RetryAdvice\x12\x35\n\x08messages\x18\x07 \x01(\x0b\x32#.vehicle_errors.v1.RenderedMessages\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x13\n\x0bhttp_status\x18\t \x01(\r\x12\x1c\n\x14http_status_mismatch\x18\n \x01(\x08\x12\x19\n\x11other_error_count\x18\x0b \x01(\r\x12\x18\n\x10propagation_code\x18\x0c \x01(\x05\x12\"\n\x06status\x18\r \x01(\x0b\x32\x12.google.rpc.Status\"N\n\x15\x42\x61tchInterpretRequest\x12\x35\n\x08requests\x18\x01 \x03(\x0b\x32#.vehicle_errors.v1.InterpretRequest\"R\n\x16\x42\x61tchInterpretResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\'.vehicle_errors.v1.BatchInterpretResult\"r\n\x14\x42\x61tchInterpretResult\x12\"\n\x06status\x18\x01 \x01(\x0b\x32\x12.google.rpc.Status\x12\x36\n\x08response\x18\x02 \x01(\x0b\x32$.vehicle_errors.v1.InterpretResponse\"+\n\x1bGetVehicleStateErrorRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"a\n\x1cGetVehicleStateErrorResponse\x12\x41\n\x13vehicle_state_error\x18\x01 \x01(\x0b\x32$.vehicle_errors.v1.VehicleStateError\"\xa9\x01\n\x1dListVehicleStateErrorsRequest\x12-\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32\x1b.vehicle_errors.v1.Category\x12\x32\n\x08strategy\x18\x02 \x01(\x0e\x32 .vehicle_errors.v1.RetryStrategy\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"}\n\x1eListVehicleStateErrorsResponse\x12\x42\n\x14vehicle_state_errors\x18\x01 \x03(\x0b\x32$.vehicle_errors.v1.VehicleStateError\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x89\x04\n\x11VehicleStateError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0f\n\x07\x64oc_url\x18\x04 \x01(\t\x12\x13\n\x0bstatus_code\x18\x05 \x01(\r\x12:\n\x0fresolution_type\x18\x06 \x01(\x0e\x32!.vehicle_errors.v1.ResolutionType\x12\x1e\n\x16suggested_user_message\x18\x07 \x01(\t\x12.\n\x08overview\x18\x08 \x01(\x0b\x32\x1c.vehicle_errors.v1.TextBlock\x12:\n\x14suggested_resolution\x18\t \x01(\x0b\x32\x1c.vehicle_errors.v1.TextBlock\x12\x1d\n\x15troubleshooting_steps\x18\n \x03(\t\x12;\n\x15user_message_template\x18\x0b \x01(\x0b\x32\x1c.vehicle_errors.v1.TextBlock\x12-\n\x08\x63\x61tegory\x18\x0c \x01(\x0e\x32\x1b.vehicle_errors.v1.Category\x12\x34\n\x0cretry_policy\x18\r \x01(\x0b\x32\x1e.vehicle_errors.v1.RetryPolicy\x12\x14\n\x0clegacy_codes\x18\x0e \x03(\t\"*\n\tTextBlock\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0f\n\x07\x62ullets\x18\x02 \x03(\t\"\x8b\x01\n\x0bRetryPolicy\x12\x32\n\x08strategy\x18\x01 \x01(\x0e\x32 .vehicle_errors.v1.RetryStrategy\x12\x32\n\x0fsuggested_delay\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0c\x64\x65lay_reason\x18\x03 \x01(\t\"\xbc\x01\n\x0bRetryAdvice\x12\x32\n\x08strategy\x18\x01 \x01(\x0e\x32 .vehicle_errors.v1.RetryStrategy\x12\x11\n\tretryable\x18\x02 \x01(\x08\x12\x1c\n\x14user_action_required\x18\x03 \x01(\x08\x12\x32\n\x0fsuggested_delay\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0c\x64\x65lay_reason\x18\x05 \x01(\t\"\xaa\x01\n\x10RenderedMessages\x12\x14\n\x0cuser_message\x18\x01 \x01(\t\x12\x1e\n\x16suggested_user_message\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x1c\n\x14suggested_resolution\x18\x04 \x01(\t\x12\x1d\n\x15troubleshooting_steps\x18\x05 \x03(\t\x12\x0e\n\x06locale\x18\x06 \x01(\t*\x94\x01\n\tMatchKind\x12\x1a\n\x16MATCH_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10MATCH_KIND_EXACT\x10\x01\x12\x1a\n\x16MATCH_KIND_LEGACY_CODE\x10\x02\x12\x17\n\x13MATCH_KIND_FALLBACK\x10\x03\x12 \n\x1cMATCH_KIND_NOT_VEHICLE_STATE\x10\x04*\xc7\x01\n\x08\x43\x61tegory\x12\x18\n\x14\x43\x41TEGORY_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43\x41TEGORY_CONNECTIVITY\x10\x01\x12\x15\n\x11\x43\x41TEGORY_CHARGING\x10\x02\x12\x14\n\x10\x43\x41TEGORY_CLOSURE\x10\x03\x12\x1b\n\x17\x43\x41TEGORY_VEHICLE_IN_USE\x10\x04\x12\x12\n\x0e\x43\x41TEGORY_POWER\x10\x05\x12\x14\n\x10\x43\x41TEGORY_UNKNOWN\x10\x06\x12\x12\n\x0e\x43\x41TEGORY_OTHER\x10\x07*\xc0\x01\n\rRetryStrategy\x12\x1e\n\x1aRETRY_STRATEGY_UNSPECIFIED\x10\x00\x12\x1e\n\x1aRETRY_STRATEGY_RETRY_LATER\x10\x01\x12*\n&RETRY_STRATEGY_RETRY_AFTER_USER_ACTION\x10\x02\x12\"\n\x1eRETRY_STRATEGY_NO_RETRY_NEEDED\x10\x03\x12\x1f\n\x1bRETRY_STRATEGY_DO_NOT_RETRY\x10\x04*\xb5\x01\n\x0eResolutionType\x12\x1f\n\x1bRESOLUTION_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14RESOLUTION_TYPE_NONE\x10\x01\x12\x1f\n\x1bRESOLUTION_TYPE_RETRY_LATER\x10\x02\x12\"\n\x1eRESOLUTION_TYPE_REAUTHENTICATE\x10\x03\x12#\n\x1fRESOLUTION_TYPE_CONTACT_SUPPORT\x10\x04\x32\xcb\x03\n\x12InterpreterService\x12V\n\tInterpret\x12#.vehicle_errors.v1.InterpretRequest\x1a$.vehicle_errors.v1.InterpretResponse\x12\x65\n\x0e\x42\x61tchInterpret\x12(.vehicle_errors.v1.BatchInterpretRequest\x1a).vehicle_errors.v1.BatchInterpretResponse\x12w\n\x14GetVehicleStateError\x12..vehicle_errors.v1.GetVehicleStateErrorRequest\x1a/.vehicle_errors.v1.GetVehicleStateErrorResponse\x12}\n\x16ListVehicleStateErrors\x12\x30.vehicle_errors.v1.ListVehicleStateErrorsRequest\x1a\x31.vehicle_errors.v1.ListVehicleStateErrorsResponseBqZogithub.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/gen/vehicle_errors/v1;vehicleerrorsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#vehicle_errors/v1/interpreter.proto\x12\x11vehicle_errors.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15google/rpc/code.proto\x1a\x17google/rpc/status.proto\"\xfa\x01\n\x10InterpretRequest\x12\x0e\n\x04\x62ody\x18\x01 \x01(\tH\x00\x12\x38\n\nstructured\x18\x02 \x01(\x0b\x32\".vehicle_errors.v1.StructuredErrorH\x00\x12\x10\n\x08\x61pp_name\x18\x03 \x01(\t\x12\x13\n\x0bhttp_status\x18\x04 \x01(\r\x12\x13\n\x0bretry_after\x18\x05 \x01(\t\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12\x0e\n\x06locale\x18\x07 \x01(\t\x12\x33\n\x04view\x18\x08 \x01(\x0e\x32%.vehicle_errors.v1.InterpretationViewB\x07\n\x05input\"-\n\x0fStructuredError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\"\xcd\x05\n\x11InterpretResponse\x12\x41\n\x13vehicle_state_error\x18\x02 \x01(\x0b\x32$.vehicle_errors.v1.VehicleStateError\x12\x12\n\nerror_type\x18\x03 \x01(\t\x12\x12\n\nerror_code\x18\x04 \x01(\t\x12-\n\x08\x63\x61tegory\x18\x05 \x01(\x0e\x32\x1b.vehicle_errors.v1.Category\x12\x34\n\x0cretry_advice\x18\x06 \x01(\x0b\x32\x1e.vehicle_errors.v1.RetryAdvice\x12\x35\n\x08messages\x18\x07 \x01(\x0b\x32#.vehicle_errors.v1.RenderedMessages\x12\x12\n\nrequest_id\x18\x08 \x01(\t\x12\x13\n\x0bhttp_status\x18\t \x01(\r\x12\x19\n\x11other_error_count\x18\x0b \x01(\r\x12*\n\x10propagation_code\x18\x0c \x01(\x0e\x32\x10.google.rpc.Code\x12.\n\x12propagation_status\x18\r \x01(\x0b\x32\x12.google.rpc.Status\x12\x39\n\x0eidentification\x18\x0e \x01(\x0e\x32!.vehicle_errors.v1.Identification\x12\x35\n\ndecided_by\x18\x0f \x01(\x0e\x32!.vehicle_errors.v1.DecisionSource\x12\x0e\n\x06reason\x18\x10 \x01(\t\x12\x14\n\x0c\x63\x61talog_code\x18\x11 \x01(\t\x12\x14\n\x0cuser_message\x18\x12 \x01(\t\x12:\n\x08warnings\x18\x13 \x03(\x0b\x32(.vehicle_errors.v1.InterpretationWarningJ\x04\x08\x01\x10\x02J\x04\x08\n\x10\x0bR\x05matchR\x14http_status_mismatch\"\xc2\x01\n\x15InterpretationWarning\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12H\n\x08metadata\x18\x04 \x03(\x0b\x32\x36.vehicle_errors.v1.InterpretationWarning.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"N\n\x15\x42\x61tchInterpretRequest\x12\x35\n\x08requests\x18\x01 \x03(\x0b\x32#.vehicle_errors.v1.InterpretRequest\"R\n\x16\x42\x61tchInterpretResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\'.vehicle_errors.v1.BatchInterpretResult\"\x8d\x01\n\x14\x42\x61tchInterpretResult\x12\x38\n\x08response\x18\x02 \x01(\x0b\x32$.vehicle_errors.v1.InterpretResponseH\x00\x12#\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06resultJ\x04\x08\x01\x10\x02R\x06status\"+\n\x1bGetVehicleStateErrorRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"a\n\x1cGetVehicleStateErrorResponse\x12\x41\n\x13vehicle_state_error\x18\x01 \x01(\x0b\x32$.vehicle_errors.v1.VehicleStateError\"\xa9\x01\n\x1dListVehicleStateErrorsRequest\x12-\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32\x1b.vehicle_errors.v1.Category\x12\x32\n\x08strategy\x18\x02 \x01(\x0e\x32 .vehicle_errors.v1.RetryStrategy\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"}\n\x1eListVehicleStateErrorsResponse\x12\x42\n\x14vehicle_state_errors\x18\x01 \x03(\x0b\x32$.vehicle_errors.v1.VehicleStateError\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x17\n\x15ListErrorTypesRequest\"K\n\x16ListErrorTypesResponse\x12\x31\n\x0b\x65rror_types\x18\x01 \x03(\x0b\x32\x1c.vehicle_errors.v1.ErrorType\"r\n\tErrorType\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x13\n\x0bhttp_status\x18\x02 \x01(\r\x12\x11\n\tv1_errors\x18\x03 \x03(\t\x12/\n\x05rules\x18\x04 \x03(\x0b\x32 .vehicle_errors.v1.ErrorTypeRule\"\x84\x02\n\rErrorTypeRule\x12\r\n\x05\x63odes\x18\x01 \x03(\t\x12\x14\n\x0clegacy_codes\x18\x02 \x03(\t\x12\x1e\n\x16\x61nswers_unlisted_codes\x18\x03 \x01(\x08\x12-\n\x08\x63\x61tegory\x18\x04 \x01(\x0e\x32\x1b.vehicle_errors.v1.Category\x12\x34\n\x0cretry_policy\x18\x05 \x01(\x0b\x32\x1e.vehicle_errors.v1.RetryPolicy\x12*\n\x10propagation_code\x18\x06 \x01(\x0e\x32\x10.google.rpc.Code\x12\x1d\n\x15user_message_template\x18\x07 \x01(\t\"\x89\x04\n\x11VehicleStateError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0f\n\x07\x64oc_url\x18\x04 \x01(\t\x12\x13\n\x0bstatus_code\x18\x05 \x01(\r\x12:\n\x0fresolution_type\x18\x06 \x01(\x0e\x32!.vehicle_errors.v1.ResolutionType\x12\x1e\n\x16suggested_user_message\x18\x07 \x01(\t\x12.\n\x08overview\x18\x08 \x01(\x0b\x32\x1c.vehicle_errors.v1.TextBlock\x12:\n\x14suggested_resolution\x18\t \x01(\x0b\x32\x1c.vehicle_errors.v1.TextBlock\x12\x1d\n\x15troubleshooting_steps\x18\n \x03(\t\x12;\n\x15user_message_template\x18\x0b \x01(\x0b\x32\x1c.vehicle_errors.v1.TextBlock\x12-\n\x08\x63\x61tegory\x18\x0c \x01(\x0e\x32\x1b.vehicle_errors.v1.Category\x12\x34\n\x0cretry_policy\x18\r \x01(\x0b\x32\x1e.vehicle_errors.v1.RetryPolicy\x12\x14\n\x0clegacy_codes\x18\x0e \x03(\t\"*\n\tTextBlock\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0f\n\x07\x62ullets\x18\x02 \x03(\t\"\xb6\x01\n\x0bRetryPolicy\x12\x32\n\x08strategy\x18\x01 \x01(\x0e\x32 .vehicle_errors.v1.RetryStrategy\x12\x32\n\x0fsuggested_delay\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0c\x64\x65lay_reason\x18\x03 \x01(\t\x12)\n\x06\x61\x63tion\x18\x04 \x01(\x0e\x32\x19.vehicle_errors.v1.Action\"\xe3\x01\n\x0bRetryAdvice\x12\x32\n\x08strategy\x18\x01 \x01(\x0e\x32 .vehicle_errors.v1.RetryStrategy\x12\x32\n\x0fsuggested_delay\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x14\n\x0c\x64\x65lay_reason\x18\x05 \x01(\t\x12)\n\x06\x61\x63tion\x18\x06 \x01(\x0e\x32\x19.vehicle_errors.v1.ActionJ\x04\x08\x02\x10\x03J\x04\x08\x03\x10\x04R\tretryableR\x14user_action_required\"\xcd\x01\n\x10RenderedMessages\x12\x1e\n\x16suggested_user_message\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x1c\n\x14suggested_resolution\x18\x04 \x01(\t\x12\x1d\n\x15troubleshooting_steps\x18\x05 \x03(\t\x12\x0e\n\x06locale\x18\x06 \x01(\t\x12#\n\x1b\x62ody_suggested_user_message\x18\x07 \x01(\tJ\x04\x08\x01\x10\x02R\x0cuser_message*v\n\x12InterpretationView\x12#\n\x1fINTERPRETATION_VIEW_UNSPECIFIED\x10\x00\x12\x1d\n\x19INTERPRETATION_VIEW_BASIC\x10\x01\x12\x1c\n\x18INTERPRETATION_VIEW_FULL\x10\x02*\xd3\x01\n\x0eIdentification\x12\x1e\n\x1aIDENTIFICATION_UNSPECIFIED\x10\x00\x12\x1d\n\x19IDENTIFICATION_EXACT_CODE\x10\x01\x12\x1e\n\x1aIDENTIFICATION_LEGACY_CODE\x10\x02\x12\x1f\n\x1bIDENTIFICATION_UNKNOWN_CODE\x10\x03\x12\x1f\n\x1bIDENTIFICATION_UNKNOWN_TYPE\x10\x04\x12 \n\x1cIDENTIFICATION_NO_ERROR_BODY\x10\x05*\xcc\x01\n\x0e\x44\x65\x63isionSource\x12\x1f\n\x1b\x44\x45\x43ISION_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x45\x43ISION_SOURCE_CATALOG\x10\x01\x12\x1e\n\x1a\x44\x45\x43ISION_SOURCE_RESOLUTION\x10\x02\x12\x1e\n\x1a\x44\x45\x43ISION_SOURCE_TYPE_TABLE\x10\x03\x12\x1f\n\x1b\x44\x45\x43ISION_SOURCE_HTTP_STATUS\x10\x04\x12\x1b\n\x17\x44\x45\x43ISION_SOURCE_DEFAULT\x10\x05*\x81\x03\n\x08\x43\x61tegory\x12\x18\n\x14\x43\x41TEGORY_UNSPECIFIED\x10\x00\x12\x19\n\x15\x43\x41TEGORY_CONNECTIVITY\x10\x01\x12\x15\n\x11\x43\x41TEGORY_CHARGING\x10\x02\x12\x14\n\x10\x43\x41TEGORY_CLOSURE\x10\x03\x12\x1b\n\x17\x43\x41TEGORY_VEHICLE_IN_USE\x10\x04\x12\x12\n\x0e\x43\x41TEGORY_POWER\x10\x05\x12\x14\n\x10\x43\x41TEGORY_UNKNOWN\x10\x06\x12\x12\n\x0e\x43\x41TEGORY_OTHER\x10\x07\x12\x13\n\x0f\x43\x41TEGORY_ACCESS\x10\x08\x12\x14\n\x10\x43\x41TEGORY_ACCOUNT\x10\t\x12\x17\n\x13\x43\x41TEGORY_RATE_LIMIT\x10\n\x12\x14\n\x10\x43\x41TEGORY_BILLING\x10\x0b\x12\x1a\n\x16\x43\x41TEGORY_COMPATIBILITY\x10\x0c\x12\x15\n\x11\x43\x41TEGORY_UPSTREAM\x10\r\x12\x15\n\x11\x43\x41TEGORY_PROVIDER\x10\x0e\x12\x14\n\x10\x43\x41TEGORY_REQUEST\x10\x0f*\xbb\x01\n\rRetryStrategy\x12\x1e\n\x1aRETRY_STRATEGY_UNSPECIFIED\x10\x00\x12\x1e\n\x1aRETRY_STRATEGY_RETRY_LATER\x10\x01\x12%\n!RETRY_STRATEGY_RETRY_AFTER_ACTION\x10\x02\x12\"\n\x1eRETRY_STRATEGY_NO_RETRY_NEEDED\x10\x03\x12\x1f\n\x1bRETRY_STRATEGY_DO_NOT_RETRY\x10\x04*\xec\x01\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43TION_NONE\x10\x01\x12\x1c\n\x18\x41\x43TION_DRIVER_AT_VEHICLE\x10\x02\x12\x19\n\x15\x41\x43TION_USER_RECONNECT\x10\x03\x12\x1e\n\x1a\x41\x43TION_USER_ACCOUNT_ACTION\x10\x04\x12%\n!ACTION_CALLER_REFRESH_CREDENTIALS\x10\x05\x12\x1d\n\x19\x41\x43TION_CALLER_FIX_REQUEST\x10\x06\x12\x1a\n\x16\x41\x43TION_CONTACT_SUPPORT\x10\x07*\xb5\x01\n\x0eResolutionType\x12\x1f\n\x1bRESOLUTION_TYPE_UNSPECIFIED\x10\x00\x12\x18\n\x14RESOLUTION_TYPE_NONE\x10\x01\x12\x1f\n\x1bRESOLUTION_TYPE_RETRY_LATER\x10\x02\x12\"\n\x1eRESOLUTION_TYPE_REAUTHENTICATE\x10\x03\x12#\n\x1fRESOLUTION_TYPE_CONTACT_SUPPORT\x10\x04\x32\xb2\x04\n\x12InterpreterService\x12V\n\tInterpret\x12#.vehicle_errors.v1.InterpretRequest\x1a$.vehicle_errors.v1.InterpretResponse\x12\x65\n\x0e\x42\x61tchInterpret\x12(.vehicle_errors.v1.BatchInterpretRequest\x1a).vehicle_errors.v1.BatchInterpretResponse\x12w\n\x14GetVehicleStateError\x12..vehicle_errors.v1.GetVehicleStateErrorRequest\x1a/.vehicle_errors.v1.GetVehicleStateErrorResponse\x12}\n\x16ListVehicleStateErrors\x12\x30.vehicle_errors.v1.ListVehicleStateErrorsRequest\x1a\x31.vehicle_errors.v1.ListVehicleStateErrorsResponse\x12\x65\n\x0eListErrorTypes\x12(.vehicle_errors.v1.ListErrorTypesRequest\x1a).vehicle_errors.v1.ListErrorTypesResponseBqZogithub.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/gen/vehicle_errors/v1;vehicleerrorsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,44 +35,64 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vehicle_errors.v1.interpret
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Zogithub.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/gen/vehicle_errors/v1;vehicleerrorsv1'
-  _globals['_MATCHKIND']._serialized_start=2650
-  _globals['_MATCHKIND']._serialized_end=2798
-  _globals['_CATEGORY']._serialized_start=2801
-  _globals['_CATEGORY']._serialized_end=3000
-  _globals['_RETRYSTRATEGY']._serialized_start=3003
-  _globals['_RETRYSTRATEGY']._serialized_end=3195
-  _globals['_RESOLUTIONTYPE']._serialized_start=3198
-  _globals['_RESOLUTIONTYPE']._serialized_end=3379
-  _globals['_INTERPRETREQUEST']._serialized_start=116
-  _globals['_INTERPRETREQUEST']._serialized_end=313
-  _globals['_STRUCTUREDERROR']._serialized_start=315
-  _globals['_STRUCTUREDERROR']._serialized_end=360
-  _globals['_INTERPRETRESPONSE']._serialized_start=363
-  _globals['_INTERPRETRESPONSE']._serialized_end=850
-  _globals['_BATCHINTERPRETREQUEST']._serialized_start=852
-  _globals['_BATCHINTERPRETREQUEST']._serialized_end=930
-  _globals['_BATCHINTERPRETRESPONSE']._serialized_start=932
-  _globals['_BATCHINTERPRETRESPONSE']._serialized_end=1014
-  _globals['_BATCHINTERPRETRESULT']._serialized_start=1016
-  _globals['_BATCHINTERPRETRESULT']._serialized_end=1130
-  _globals['_GETVEHICLESTATEERRORREQUEST']._serialized_start=1132
-  _globals['_GETVEHICLESTATEERRORREQUEST']._serialized_end=1175
-  _globals['_GETVEHICLESTATEERRORRESPONSE']._serialized_start=1177
-  _globals['_GETVEHICLESTATEERRORRESPONSE']._serialized_end=1274
-  _globals['_LISTVEHICLESTATEERRORSREQUEST']._serialized_start=1277
-  _globals['_LISTVEHICLESTATEERRORSREQUEST']._serialized_end=1446
-  _globals['_LISTVEHICLESTATEERRORSRESPONSE']._serialized_start=1448
-  _globals['_LISTVEHICLESTATEERRORSRESPONSE']._serialized_end=1573
-  _globals['_VEHICLESTATEERROR']._serialized_start=1576
-  _globals['_VEHICLESTATEERROR']._serialized_end=2097
-  _globals['_TEXTBLOCK']._serialized_start=2099
-  _globals['_TEXTBLOCK']._serialized_end=2141
-  _globals['_RETRYPOLICY']._serialized_start=2144
-  _globals['_RETRYPOLICY']._serialized_end=2283
-  _globals['_RETRYADVICE']._serialized_start=2286
-  _globals['_RETRYADVICE']._serialized_end=2474
-  _globals['_RENDEREDMESSAGES']._serialized_start=2477
-  _globals['_RENDEREDMESSAGES']._serialized_end=2647
-  _globals['_INTERPRETERSERVICE']._serialized_start=3382
-  _globals['_INTERPRETERSERVICE']._serialized_end=3841
+  _globals['_INTERPRETATIONWARNING_METADATAENTRY']._loaded_options = None
+  _globals['_INTERPRETATIONWARNING_METADATAENTRY']._serialized_options = b'8\001'
+  _globals['_INTERPRETATIONVIEW']._serialized_start=3778
+  _globals['_INTERPRETATIONVIEW']._serialized_end=3896
+  _globals['_IDENTIFICATION']._serialized_start=3899
+  _globals['_IDENTIFICATION']._serialized_end=4110
+  _globals['_DECISIONSOURCE']._serialized_start=4113
+  _globals['_DECISIONSOURCE']._serialized_end=4317
+  _globals['_CATEGORY']._serialized_start=4320
+  _globals['_CATEGORY']._serialized_end=4705
+  _globals['_RETRYSTRATEGY']._serialized_start=4708
+  _globals['_RETRYSTRATEGY']._serialized_end=4895
+  _globals['_ACTION']._serialized_start=4898
+  _globals['_ACTION']._serialized_end=5134
+  _globals['_RESOLUTIONTYPE']._serialized_start=5137
+  _globals['_RESOLUTIONTYPE']._serialized_end=5318
+  _globals['_INTERPRETREQUEST']._serialized_start=139
+  _globals['_INTERPRETREQUEST']._serialized_end=389
+  _globals['_STRUCTUREDERROR']._serialized_start=391
+  _globals['_STRUCTUREDERROR']._serialized_end=436
+  _globals['_INTERPRETRESPONSE']._serialized_start=439
+  _globals['_INTERPRETRESPONSE']._serialized_end=1156
+  _globals['_INTERPRETATIONWARNING']._serialized_start=1159
+  _globals['_INTERPRETATIONWARNING']._serialized_end=1353
+  _globals['_INTERPRETATIONWARNING_METADATAENTRY']._serialized_start=1306
+  _globals['_INTERPRETATIONWARNING_METADATAENTRY']._serialized_end=1353
+  _globals['_BATCHINTERPRETREQUEST']._serialized_start=1355
+  _globals['_BATCHINTERPRETREQUEST']._serialized_end=1433
+  _globals['_BATCHINTERPRETRESPONSE']._serialized_start=1435
+  _globals['_BATCHINTERPRETRESPONSE']._serialized_end=1517
+  _globals['_BATCHINTERPRETRESULT']._serialized_start=1520
+  _globals['_BATCHINTERPRETRESULT']._serialized_end=1661
+  _globals['_GETVEHICLESTATEERRORREQUEST']._serialized_start=1663
+  _globals['_GETVEHICLESTATEERRORREQUEST']._serialized_end=1706
+  _globals['_GETVEHICLESTATEERRORRESPONSE']._serialized_start=1708
+  _globals['_GETVEHICLESTATEERRORRESPONSE']._serialized_end=1805
+  _globals['_LISTVEHICLESTATEERRORSREQUEST']._serialized_start=1808
+  _globals['_LISTVEHICLESTATEERRORSREQUEST']._serialized_end=1977
+  _globals['_LISTVEHICLESTATEERRORSRESPONSE']._serialized_start=1979
+  _globals['_LISTVEHICLESTATEERRORSRESPONSE']._serialized_end=2104
+  _globals['_LISTERRORTYPESREQUEST']._serialized_start=2106
+  _globals['_LISTERRORTYPESREQUEST']._serialized_end=2129
+  _globals['_LISTERRORTYPESRESPONSE']._serialized_start=2131
+  _globals['_LISTERRORTYPESRESPONSE']._serialized_end=2206
+  _globals['_ERRORTYPE']._serialized_start=2208
+  _globals['_ERRORTYPE']._serialized_end=2322
+  _globals['_ERRORTYPERULE']._serialized_start=2325
+  _globals['_ERRORTYPERULE']._serialized_end=2585
+  _globals['_VEHICLESTATEERROR']._serialized_start=2588
+  _globals['_VEHICLESTATEERROR']._serialized_end=3109
+  _globals['_TEXTBLOCK']._serialized_start=3111
+  _globals['_TEXTBLOCK']._serialized_end=3153
+  _globals['_RETRYPOLICY']._serialized_start=3156
+  _globals['_RETRYPOLICY']._serialized_end=3338
+  _globals['_RETRYADVICE']._serialized_start=3341
+  _globals['_RETRYADVICE']._serialized_end=3568
+  _globals['_RENDEREDMESSAGES']._serialized_start=3571
+  _globals['_RENDEREDMESSAGES']._serialized_end=3776
+  _globals['_INTERPRETERSERVICE']._serialized_start=5321
+  _globals['_INTERPRETERSERVICE']._serialized_end=5883
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
+from google.rpc import code_pb2 as _code_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -11,13 +12,29 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
-class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+class InterpretationView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
-    MATCH_KIND_UNSPECIFIED: _ClassVar[MatchKind]
-    MATCH_KIND_EXACT: _ClassVar[MatchKind]
-    MATCH_KIND_LEGACY_CODE: _ClassVar[MatchKind]
-    MATCH_KIND_FALLBACK: _ClassVar[MatchKind]
-    MATCH_KIND_NOT_VEHICLE_STATE: _ClassVar[MatchKind]
+    INTERPRETATION_VIEW_UNSPECIFIED: _ClassVar[InterpretationView]
+    INTERPRETATION_VIEW_BASIC: _ClassVar[InterpretationView]
+    INTERPRETATION_VIEW_FULL: _ClassVar[InterpretationView]
+
+class Identification(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    IDENTIFICATION_UNSPECIFIED: _ClassVar[Identification]
+    IDENTIFICATION_EXACT_CODE: _ClassVar[Identification]
+    IDENTIFICATION_LEGACY_CODE: _ClassVar[Identification]
+    IDENTIFICATION_UNKNOWN_CODE: _ClassVar[Identification]
+    IDENTIFICATION_UNKNOWN_TYPE: _ClassVar[Identification]
+    IDENTIFICATION_NO_ERROR_BODY: _ClassVar[Identification]
+
+class DecisionSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DECISION_SOURCE_UNSPECIFIED: _ClassVar[DecisionSource]
+    DECISION_SOURCE_CATALOG: _ClassVar[DecisionSource]
+    DECISION_SOURCE_RESOLUTION: _ClassVar[DecisionSource]
+    DECISION_SOURCE_TYPE_TABLE: _ClassVar[DecisionSource]
+    DECISION_SOURCE_HTTP_STATUS: _ClassVar[DecisionSource]
+    DECISION_SOURCE_DEFAULT: _ClassVar[DecisionSource]
 
 class Category(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -29,14 +46,33 @@ class Category(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CATEGORY_POWER: _ClassVar[Category]
     CATEGORY_UNKNOWN: _ClassVar[Category]
     CATEGORY_OTHER: _ClassVar[Category]
+    CATEGORY_ACCESS: _ClassVar[Category]
+    CATEGORY_ACCOUNT: _ClassVar[Category]
+    CATEGORY_RATE_LIMIT: _ClassVar[Category]
+    CATEGORY_BILLING: _ClassVar[Category]
+    CATEGORY_COMPATIBILITY: _ClassVar[Category]
+    CATEGORY_UPSTREAM: _ClassVar[Category]
+    CATEGORY_PROVIDER: _ClassVar[Category]
+    CATEGORY_REQUEST: _ClassVar[Category]
 
 class RetryStrategy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RETRY_STRATEGY_UNSPECIFIED: _ClassVar[RetryStrategy]
     RETRY_STRATEGY_RETRY_LATER: _ClassVar[RetryStrategy]
-    RETRY_STRATEGY_RETRY_AFTER_USER_ACTION: _ClassVar[RetryStrategy]
+    RETRY_STRATEGY_RETRY_AFTER_ACTION: _ClassVar[RetryStrategy]
     RETRY_STRATEGY_NO_RETRY_NEEDED: _ClassVar[RetryStrategy]
     RETRY_STRATEGY_DO_NOT_RETRY: _ClassVar[RetryStrategy]
+
+class Action(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACTION_UNSPECIFIED: _ClassVar[Action]
+    ACTION_NONE: _ClassVar[Action]
+    ACTION_DRIVER_AT_VEHICLE: _ClassVar[Action]
+    ACTION_USER_RECONNECT: _ClassVar[Action]
+    ACTION_USER_ACCOUNT_ACTION: _ClassVar[Action]
+    ACTION_CALLER_REFRESH_CREDENTIALS: _ClassVar[Action]
+    ACTION_CALLER_FIX_REQUEST: _ClassVar[Action]
+    ACTION_CONTACT_SUPPORT: _ClassVar[Action]
 
 class ResolutionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -45,11 +81,21 @@ class ResolutionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RESOLUTION_TYPE_RETRY_LATER: _ClassVar[ResolutionType]
     RESOLUTION_TYPE_REAUTHENTICATE: _ClassVar[ResolutionType]
     RESOLUTION_TYPE_CONTACT_SUPPORT: _ClassVar[ResolutionType]
-MATCH_KIND_UNSPECIFIED: MatchKind
-MATCH_KIND_EXACT: MatchKind
-MATCH_KIND_LEGACY_CODE: MatchKind
-MATCH_KIND_FALLBACK: MatchKind
-MATCH_KIND_NOT_VEHICLE_STATE: MatchKind
+INTERPRETATION_VIEW_UNSPECIFIED: InterpretationView
+INTERPRETATION_VIEW_BASIC: InterpretationView
+INTERPRETATION_VIEW_FULL: InterpretationView
+IDENTIFICATION_UNSPECIFIED: Identification
+IDENTIFICATION_EXACT_CODE: Identification
+IDENTIFICATION_LEGACY_CODE: Identification
+IDENTIFICATION_UNKNOWN_CODE: Identification
+IDENTIFICATION_UNKNOWN_TYPE: Identification
+IDENTIFICATION_NO_ERROR_BODY: Identification
+DECISION_SOURCE_UNSPECIFIED: DecisionSource
+DECISION_SOURCE_CATALOG: DecisionSource
+DECISION_SOURCE_RESOLUTION: DecisionSource
+DECISION_SOURCE_TYPE_TABLE: DecisionSource
+DECISION_SOURCE_HTTP_STATUS: DecisionSource
+DECISION_SOURCE_DEFAULT: DecisionSource
 CATEGORY_UNSPECIFIED: Category
 CATEGORY_CONNECTIVITY: Category
 CATEGORY_CHARGING: Category
@@ -58,11 +104,27 @@ CATEGORY_VEHICLE_IN_USE: Category
 CATEGORY_POWER: Category
 CATEGORY_UNKNOWN: Category
 CATEGORY_OTHER: Category
+CATEGORY_ACCESS: Category
+CATEGORY_ACCOUNT: Category
+CATEGORY_RATE_LIMIT: Category
+CATEGORY_BILLING: Category
+CATEGORY_COMPATIBILITY: Category
+CATEGORY_UPSTREAM: Category
+CATEGORY_PROVIDER: Category
+CATEGORY_REQUEST: Category
 RETRY_STRATEGY_UNSPECIFIED: RetryStrategy
 RETRY_STRATEGY_RETRY_LATER: RetryStrategy
-RETRY_STRATEGY_RETRY_AFTER_USER_ACTION: RetryStrategy
+RETRY_STRATEGY_RETRY_AFTER_ACTION: RetryStrategy
 RETRY_STRATEGY_NO_RETRY_NEEDED: RetryStrategy
 RETRY_STRATEGY_DO_NOT_RETRY: RetryStrategy
+ACTION_UNSPECIFIED: Action
+ACTION_NONE: Action
+ACTION_DRIVER_AT_VEHICLE: Action
+ACTION_USER_RECONNECT: Action
+ACTION_USER_ACCOUNT_ACTION: Action
+ACTION_CALLER_REFRESH_CREDENTIALS: Action
+ACTION_CALLER_FIX_REQUEST: Action
+ACTION_CONTACT_SUPPORT: Action
 RESOLUTION_TYPE_UNSPECIFIED: ResolutionType
 RESOLUTION_TYPE_NONE: ResolutionType
 RESOLUTION_TYPE_RETRY_LATER: ResolutionType
@@ -70,7 +132,7 @@ RESOLUTION_TYPE_REAUTHENTICATE: ResolutionType
 RESOLUTION_TYPE_CONTACT_SUPPORT: ResolutionType
 
 class InterpretRequest(_message.Message):
-    __slots__ = ("body", "structured", "app_name", "http_status", "retry_after", "request_id", "locale")
+    __slots__ = ("body", "structured", "app_name", "http_status", "retry_after", "request_id", "locale", "view")
     BODY_FIELD_NUMBER: _ClassVar[int]
     STRUCTURED_FIELD_NUMBER: _ClassVar[int]
     APP_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +140,7 @@ class InterpretRequest(_message.Message):
     RETRY_AFTER_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     LOCALE_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     body: str
     structured: StructuredError
     app_name: str
@@ -85,7 +148,8 @@ class InterpretRequest(_message.Message):
     retry_after: str
     request_id: str
     locale: str
-    def __init__(self, body: _Optional[str] = ..., structured: _Optional[_Union[StructuredError, _Mapping]] = ..., app_name: _Optional[str] = ..., http_status: _Optional[int] = ..., retry_after: _Optional[str] = ..., request_id: _Optional[str] = ..., locale: _Optional[str] = ...) -> None: ...
+    view: InterpretationView
+    def __init__(self, body: _Optional[str] = ..., structured: _Optional[_Union[StructuredError, _Mapping]] = ..., app_name: _Optional[str] = ..., http_status: _Optional[int] = ..., retry_after: _Optional[str] = ..., request_id: _Optional[str] = ..., locale: _Optional[str] = ..., view: _Optional[_Union[InterpretationView, str]] = ...) -> None: ...
 
 class StructuredError(_message.Message):
     __slots__ = ("type", "code")
@@ -96,8 +160,7 @@ class StructuredError(_message.Message):
     def __init__(self, type: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
 
 class InterpretResponse(_message.Message):
-    __slots__ = ("match", "vehicle_state_error", "error_type", "error_code", "category", "retry_advice", "messages", "request_id", "http_status", "http_status_mismatch", "other_error_count", "propagation_code", "status")
-    MATCH_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("vehicle_state_error", "error_type", "error_code", "category", "retry_advice", "messages", "request_id", "http_status", "other_error_count", "propagation_code", "propagation_status", "identification", "decided_by", "reason", "catalog_code", "user_message", "warnings")
     VEHICLE_STATE_ERROR_FIELD_NUMBER: _ClassVar[int]
     ERROR_TYPE_FIELD_NUMBER: _ClassVar[int]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -106,11 +169,15 @@ class InterpretResponse(_message.Message):
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
-    HTTP_STATUS_MISMATCH_FIELD_NUMBER: _ClassVar[int]
     OTHER_ERROR_COUNT_FIELD_NUMBER: _ClassVar[int]
     PROPAGATION_CODE_FIELD_NUMBER: _ClassVar[int]
-    STATUS_FIELD_NUMBER: _ClassVar[int]
-    match: MatchKind
+    PROPAGATION_STATUS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CATALOG_CODE_FIELD_NUMBER: _ClassVar[int]
+    USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
     vehicle_state_error: VehicleStateError
     error_type: str
     error_code: str
@@ -119,11 +186,35 @@ class InterpretResponse(_message.Message):
     messages: RenderedMessages
     request_id: str
     http_status: int
-    http_status_mismatch: bool
     other_error_count: int
-    propagation_code: int
-    status: _status_pb2.Status
-    def __init__(self, match: _Optional[_Union[MatchKind, str]] = ..., vehicle_state_error: _Optional[_Union[VehicleStateError, _Mapping]] = ..., error_type: _Optional[str] = ..., error_code: _Optional[str] = ..., category: _Optional[_Union[Category, str]] = ..., retry_advice: _Optional[_Union[RetryAdvice, _Mapping]] = ..., messages: _Optional[_Union[RenderedMessages, _Mapping]] = ..., request_id: _Optional[str] = ..., http_status: _Optional[int] = ..., http_status_mismatch: _Optional[bool] = ..., other_error_count: _Optional[int] = ..., propagation_code: _Optional[int] = ..., status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+    propagation_code: _code_pb2.Code
+    propagation_status: _status_pb2.Status
+    identification: Identification
+    decided_by: DecisionSource
+    reason: str
+    catalog_code: str
+    user_message: str
+    warnings: _containers.RepeatedCompositeFieldContainer[InterpretationWarning]
+    def __init__(self, vehicle_state_error: _Optional[_Union[VehicleStateError, _Mapping]] = ..., error_type: _Optional[str] = ..., error_code: _Optional[str] = ..., category: _Optional[_Union[Category, str]] = ..., retry_advice: _Optional[_Union[RetryAdvice, _Mapping]] = ..., messages: _Optional[_Union[RenderedMessages, _Mapping]] = ..., request_id: _Optional[str] = ..., http_status: _Optional[int] = ..., other_error_count: _Optional[int] = ..., propagation_code: _Optional[_Union[_code_pb2.Code, str]] = ..., propagation_status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., identification: _Optional[_Union[Identification, str]] = ..., decided_by: _Optional[_Union[DecisionSource, str]] = ..., reason: _Optional[str] = ..., catalog_code: _Optional[str] = ..., user_message: _Optional[str] = ..., warnings: _Optional[_Iterable[_Union[InterpretationWarning, _Mapping]]] = ...) -> None: ...
+
+class InterpretationWarning(_message.Message):
+    __slots__ = ("reason", "field", "message", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    field: str
+    message: str
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, reason: _Optional[str] = ..., field: _Optional[str] = ..., message: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class BatchInterpretRequest(_message.Message):
     __slots__ = ("requests",)
@@ -138,12 +229,12 @@ class BatchInterpretResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[BatchInterpretResult, _Mapping]]] = ...) -> None: ...
 
 class BatchInterpretResult(_message.Message):
-    __slots__ = ("status", "response")
-    STATUS_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("response", "error")
     RESPONSE_FIELD_NUMBER: _ClassVar[int]
-    status: _status_pb2.Status
+    ERROR_FIELD_NUMBER: _ClassVar[int]
     response: InterpretResponse
-    def __init__(self, status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., response: _Optional[_Union[InterpretResponse, _Mapping]] = ...) -> None: ...
+    error: _status_pb2.Status
+    def __init__(self, response: _Optional[_Union[InterpretResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
 
 class GetVehicleStateErrorRequest(_message.Message):
     __slots__ = ("code",)
@@ -176,6 +267,46 @@ class ListVehicleStateErrorsResponse(_message.Message):
     vehicle_state_errors: _containers.RepeatedCompositeFieldContainer[VehicleStateError]
     next_page_token: str
     def __init__(self, vehicle_state_errors: _Optional[_Iterable[_Union[VehicleStateError, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListErrorTypesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListErrorTypesResponse(_message.Message):
+    __slots__ = ("error_types",)
+    ERROR_TYPES_FIELD_NUMBER: _ClassVar[int]
+    error_types: _containers.RepeatedCompositeFieldContainer[ErrorType]
+    def __init__(self, error_types: _Optional[_Iterable[_Union[ErrorType, _Mapping]]] = ...) -> None: ...
+
+class ErrorType(_message.Message):
+    __slots__ = ("type", "http_status", "v1_errors", "rules")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
+    V1_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    http_status: int
+    v1_errors: _containers.RepeatedScalarFieldContainer[str]
+    rules: _containers.RepeatedCompositeFieldContainer[ErrorTypeRule]
+    def __init__(self, type: _Optional[str] = ..., http_status: _Optional[int] = ..., v1_errors: _Optional[_Iterable[str]] = ..., rules: _Optional[_Iterable[_Union[ErrorTypeRule, _Mapping]]] = ...) -> None: ...
+
+class ErrorTypeRule(_message.Message):
+    __slots__ = ("codes", "legacy_codes", "answers_unlisted_codes", "category", "retry_policy", "propagation_code", "user_message_template")
+    CODES_FIELD_NUMBER: _ClassVar[int]
+    LEGACY_CODES_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_UNLISTED_CODES_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
+    PROPAGATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    USER_MESSAGE_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    codes: _containers.RepeatedScalarFieldContainer[str]
+    legacy_codes: _containers.RepeatedScalarFieldContainer[str]
+    answers_unlisted_codes: bool
+    category: Category
+    retry_policy: RetryPolicy
+    propagation_code: _code_pb2.Code
+    user_message_template: str
+    def __init__(self, codes: _Optional[_Iterable[str]] = ..., legacy_codes: _Optional[_Iterable[str]] = ..., answers_unlisted_codes: _Optional[bool] = ..., category: _Optional[_Union[Category, str]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., propagation_code: _Optional[_Union[_code_pb2.Code, str]] = ..., user_message_template: _Optional[str] = ...) -> None: ...
 
 class VehicleStateError(_message.Message):
     __slots__ = ("type", "code", "description", "doc_url", "status_code", "resolution_type", "suggested_user_message", "overview", "suggested_resolution", "troubleshooting_steps", "user_message_template", "category", "retry_policy", "legacy_codes")
@@ -218,41 +349,41 @@ class TextBlock(_message.Message):
     def __init__(self, text: _Optional[str] = ..., bullets: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
-    __slots__ = ("strategy", "suggested_delay", "delay_reason")
+    __slots__ = ("strategy", "suggested_delay", "delay_reason", "action")
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
     SUGGESTED_DELAY_FIELD_NUMBER: _ClassVar[int]
     DELAY_REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     strategy: RetryStrategy
     suggested_delay: _duration_pb2.Duration
     delay_reason: str
-    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ...) -> None: ...
+    action: Action
+    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ..., action: _Optional[_Union[Action, str]] = ...) -> None: ...
 
 class RetryAdvice(_message.Message):
-    __slots__ = ("strategy", "retryable", "user_action_required", "suggested_delay", "delay_reason")
+    __slots__ = ("strategy", "suggested_delay", "delay_reason", "action")
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
-    RETRYABLE_FIELD_NUMBER: _ClassVar[int]
-    USER_ACTION_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     SUGGESTED_DELAY_FIELD_NUMBER: _ClassVar[int]
     DELAY_REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     strategy: RetryStrategy
-    retryable: bool
-    user_action_required: bool
     suggested_delay: _duration_pb2.Duration
     delay_reason: str
-    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., retryable: _Optional[bool] = ..., user_action_required: _Optional[bool] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ...) -> None: ...
+    action: Action
+    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ..., action: _Optional[_Union[Action, str]] = ...) -> None: ...
 
 class RenderedMessages(_message.Message):
-    __slots__ = ("user_message", "suggested_user_message", "description", "suggested_resolution", "troubleshooting_steps", "locale")
-    USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("suggested_user_message", "description", "suggested_resolution", "troubleshooting_steps", "locale", "body_suggested_user_message")
     SUGGESTED_USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     SUGGESTED_RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     TROUBLESHOOTING_STEPS_FIELD_NUMBER: _ClassVar[int]
     LOCALE_FIELD_NUMBER: _ClassVar[int]
-    user_message: str
+    BODY_SUGGESTED_USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     suggested_user_message: str
     description: str
     suggested_resolution: str
     troubleshooting_steps: _containers.RepeatedScalarFieldContainer[str]
     locale: str
-    def __init__(self, user_message: _Optional[str] = ..., suggested_user_message: _Optional[str] = ..., description: _Optional[str] = ..., suggested_resolution: _Optional[str] = ..., troubleshooting_steps: _Optional[_Iterable[str]] = ..., locale: _Optional[str] = ...) -> None: ...
+    body_suggested_user_message: str
+    def __init__(self, suggested_user_message: _Optional[str] = ..., description: _Optional[str] = ..., suggested_resolution: _Optional[str] = ..., troubleshooting_steps: _Optional[_Iterable[str]] = ..., locale: _Optional[str] = ..., body_suggested_user_message: _Optional[str] = ...) -> None: ...

@@ -26,14 +26,32 @@ if _version_not_supported:
 
 
 class InterpreterServiceStub:
-    """Turns a connected-car API's vehicle-state errors (ASLEEP, DOOR_OPEN,
-    IN_MOTION, ...) into decisions: a classification, retry advice, and
-    user-facing messages rendered with the calling app's name.
+    """Turns a connected-car API's errors (its 17 documented vehicle-state errors,
+    such as ASLEEP, DOOR_OPEN and IN_MOTION, and every other error a caller
+    receives) into decisions: a classification, when to retry and who must
+    act, a user message rendered with the calling app's name, and a
+    `google.rpc.Status` that is safe to return to the caller's own callers.
+    The rules are the project's docs/design.md.
 
-    Every RPC is idempotent and side-effect free, so clients may retry any of
-    them on `UNAVAILABLE`. Requests that reach a handler never yield `INTERNAL`;
-    bytes that are not valid protobuf are rejected by the gRPC codec before
-    they reach a handler, and that rejection is the codec's to word.
+    Every RPC is idempotent and side-effect free. Status codes a caller can
+    get from this service itself (an interpretation is an answer, never an
+    RPC error):
+
+    - `OK`: answered.
+    - `INVALID_ARGUMENT` with `google.rpc.BadRequest` and `google.rpc.ErrorInfo`:
+    the caller's own mistake, named per RPC below; also (ErrorInfo reason
+    `MALFORMED_MESSAGE`, no BadRequest) for request bytes that are not
+    valid protobuf.
+    - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
+    - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
+    is at its concurrency limit; back off, ideally to another replica.
+    - `OUT_OF_RANGE`: the request message is over the server's message limit.
+    - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
+    caller's deadline).
+    - `UNAVAILABLE`: transport only (the server is draining or unreachable);
+    safe to retry.
+
+    No well-formed request yields `INTERNAL`.
     """
 
     def __init__(self, channel):
@@ -62,30 +80,56 @@ class InterpreterServiceStub:
                 request_serializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListVehicleStateErrorsRequest.SerializeToString,
                 response_deserializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListVehicleStateErrorsResponse.FromString,
                 _registered_method=True)
+        self.ListErrorTypes = channel.unary_unary(
+                '/vehicle_errors.v1.InterpreterService/ListErrorTypes',
+                request_serializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesRequest.SerializeToString,
+                response_deserializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesResponse.FromString,
+                _registered_method=True)
 
 
 class InterpreterServiceServicer:
-    """Turns a connected-car API's vehicle-state errors (ASLEEP, DOOR_OPEN,
-    IN_MOTION, ...) into decisions: a classification, retry advice, and
-    user-facing messages rendered with the calling app's name.
+    """Turns a connected-car API's errors (its 17 documented vehicle-state errors,
+    such as ASLEEP, DOOR_OPEN and IN_MOTION, and every other error a caller
+    receives) into decisions: a classification, when to retry and who must
+    act, a user message rendered with the calling app's name, and a
+    `google.rpc.Status` that is safe to return to the caller's own callers.
+    The rules are the project's docs/design.md.
 
-    Every RPC is idempotent and side-effect free, so clients may retry any of
-    them on `UNAVAILABLE`. Requests that reach a handler never yield `INTERNAL`;
-    bytes that are not valid protobuf are rejected by the gRPC codec before
-    they reach a handler, and that rejection is the codec's to word.
+    Every RPC is idempotent and side-effect free. Status codes a caller can
+    get from this service itself (an interpretation is an answer, never an
+    RPC error):
+
+    - `OK`: answered.
+    - `INVALID_ARGUMENT` with `google.rpc.BadRequest` and `google.rpc.ErrorInfo`:
+    the caller's own mistake, named per RPC below; also (ErrorInfo reason
+    `MALFORMED_MESSAGE`, no BadRequest) for request bytes that are not
+    valid protobuf.
+    - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
+    - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
+    is at its concurrency limit; back off, ideally to another replica.
+    - `OUT_OF_RANGE`: the request message is over the server's message limit.
+    - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
+    caller's deadline).
+    - `UNAVAILABLE`: transport only (the server is draining or unreachable);
+    safe to retry.
+
+    No well-formed request yields `INTERNAL`.
     """
 
     def Interpret(self, request, context):
         """Interprets one error, given as the response body exactly as received or
         as an already parsed `type` and `code`.
 
+        Upstream input is never the caller's fault: a body that is not JSON,
+        empty, too large or holds no error object is answered from the HTTP
+        status when one in 400-599 is known, with a warning; a malformed
+        `retry_after`, `request_id` or `http_status` is ignored with a warning.
+
         Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` naming the
         field when neither `body` nor `structured` is set, when the body is
-        empty, too large, not JSON, not a JSON object or not an error object,
-        and when `app_name`, `request_id`, `http_status`, `retry_after` or
-        `locale` is malformed. A well-formed error the catalog does not know is
-        not an RPC error: it is answered with `MATCH_KIND_FALLBACK` or
-        `MATCH_KIND_NOT_VEHICLE_STATE`.
+        unusable and no usable HTTP status was given, when `structured.type` is
+        empty, and when `app_name` or `locale` (which the caller itself sets)
+        is malformed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -94,18 +138,19 @@ class InterpreterServiceServicer:
     def BatchInterpret(self, request, context):
         """Interprets many errors in one call.
 
-        One bad item never fails the batch: each result carries its own
-        `google.rpc.Status`, built exactly as `Interpret` would have failed.
-        Errors for the call as a whole: `INVALID_ARGUMENT` when `requests` is
-        empty or longer than the server's batch limit (100 by default).
+        One bad item never fails the batch: each result carries either its
+        answer or its own `google.rpc.Status`, built exactly as `Interpret`
+        would have failed. Errors for the call as a whole: `INVALID_ARGUMENT`
+        when `requests` is empty or longer than the server's batch limit (100
+        by default).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetVehicleStateError(self, request, context):
-        """Returns one catalog entry by code, in any letter case, or by its legacy
-        v1 code (`VS_001`).
+        """Returns one vehicle-state catalog entry by code, in any letter case, or
+        by its legacy v1 code (`VS_001`).
 
         Returns a response message wrapping the entry rather than the bare
         entry (AIP-131) so that fields can be added beside it; buf's
@@ -122,11 +167,22 @@ class InterpreterServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListVehicleStateErrors(self, request, context):
-        """Lists the catalog in the documentation's order, optionally filtered by
-        category and retry strategy.
+        """Lists the 17 vehicle-state catalog entries in the documentation's
+        order, optionally filtered by category and retry strategy.
 
         Errors: `INVALID_ARGUMENT` for a negative `page_size` or a `page_token`
-        this server did not issue.
+        this server did not issue for the same filters and page size.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListErrorTypes(self, request, context):
+        """Lists the table every error of another type is answered from: each
+        type with its HTTP status, v1 `error` strings and rules.
+
+        Errors: none of its own; the table is small and fixed, so it comes in
+        one page.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -155,6 +211,11 @@ def add_InterpreterServiceServicer_to_server(servicer, server):
                     request_deserializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListVehicleStateErrorsRequest.FromString,
                     response_serializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListVehicleStateErrorsResponse.SerializeToString,
             ),
+            'ListErrorTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListErrorTypes,
+                    request_deserializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesRequest.FromString,
+                    response_serializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'vehicle_errors.v1.InterpreterService', rpc_method_handlers)
@@ -164,14 +225,32 @@ def add_InterpreterServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class InterpreterService:
-    """Turns a connected-car API's vehicle-state errors (ASLEEP, DOOR_OPEN,
-    IN_MOTION, ...) into decisions: a classification, retry advice, and
-    user-facing messages rendered with the calling app's name.
+    """Turns a connected-car API's errors (its 17 documented vehicle-state errors,
+    such as ASLEEP, DOOR_OPEN and IN_MOTION, and every other error a caller
+    receives) into decisions: a classification, when to retry and who must
+    act, a user message rendered with the calling app's name, and a
+    `google.rpc.Status` that is safe to return to the caller's own callers.
+    The rules are the project's docs/design.md.
 
-    Every RPC is idempotent and side-effect free, so clients may retry any of
-    them on `UNAVAILABLE`. Requests that reach a handler never yield `INTERNAL`;
-    bytes that are not valid protobuf are rejected by the gRPC codec before
-    they reach a handler, and that rejection is the codec's to word.
+    Every RPC is idempotent and side-effect free. Status codes a caller can
+    get from this service itself (an interpretation is an answer, never an
+    RPC error):
+
+    - `OK`: answered.
+    - `INVALID_ARGUMENT` with `google.rpc.BadRequest` and `google.rpc.ErrorInfo`:
+    the caller's own mistake, named per RPC below; also (ErrorInfo reason
+    `MALFORMED_MESSAGE`, no BadRequest) for request bytes that are not
+    valid protobuf.
+    - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
+    - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
+    is at its concurrency limit; back off, ideally to another replica.
+    - `OUT_OF_RANGE`: the request message is over the server's message limit.
+    - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
+    caller's deadline).
+    - `UNAVAILABLE`: transport only (the server is draining or unreachable);
+    safe to retry.
+
+    No well-formed request yields `INTERNAL`.
     """
 
     @staticmethod
@@ -272,6 +351,33 @@ class InterpreterService:
             '/vehicle_errors.v1.InterpreterService/ListVehicleStateErrors',
             vehicle__errors_dot_v1_dot_interpreter__pb2.ListVehicleStateErrorsRequest.SerializeToString,
             vehicle__errors_dot_v1_dot_interpreter__pb2.ListVehicleStateErrorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListErrorTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vehicle_errors.v1.InterpreterService/ListErrorTypes',
+            vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesRequest.SerializeToString,
+            vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesResponse.FromString,
             options,
             channel_credentials,
             insecure,
