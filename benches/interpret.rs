@@ -53,7 +53,7 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let asleep = interpret(&catalog, Input::Body(V2), &ctx).unwrap();
+    let mut asleep = interpret(&catalog, Input::Body(V2), &ctx).unwrap();
     c.bench_function("render/user_message_with_app_name", |b| {
         b.iter(|| asleep.messages(black_box("Fleet Manager")))
     });

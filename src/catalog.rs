@@ -29,6 +29,11 @@ pub const MAX_CODE_LEN: usize = 64;
 pub const DOCUMENTATION_LOCALE: &str = "en";
 
 pub mod overlay;
+mod table;
+
+pub use table::{
+    Answer, AnswerId, CodeMatch, EMBEDDED_TYPES_JSON, ErrorType, Propagation, TypeRule, TypeTable,
+};
 
 /// Which kind of vehicle state blocked a request (docs/design.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
@@ -191,6 +196,8 @@ pub struct RetryPolicy {
 /// One vehicle-state error: the documentation's text and our classification.
 #[derive(Debug, Clone)]
 pub struct VehicleStateError {
+    /// The stable key of answers from this entry, `VEHICLE_STATE_<CODE>`.
+    pub reason: String,
     /// The error type, `VEHICLE_STATE`.
     pub error_type: String,
     /// The code, such as `DOOR_OPEN`.
@@ -227,6 +234,45 @@ pub struct VehicleStateError {
     /// Translations of the user-facing messages, from an overlay; empty for
     /// the embedded catalog.
     pub localized: Vec<LocalizedMessages>,
+}
+
+/// A user message template with its translations: a type-table answer's
+/// message (this project's words), in English and in any locale an
+/// overlay adds.
+#[derive(Debug, Clone)]
+pub struct LocalizedText {
+    /// The English template as written, with `<app name>`.
+    pub text: String,
+    /// `text`, split at its placeholders.
+    pub template: Template,
+    /// Translations: BCP 47 tag (as the overlay spells it), template text,
+    /// template.
+    pub localized: Vec<(String, String, Template)>,
+}
+
+impl LocalizedText {
+    /// An English-only text.
+    pub fn new(text: String, template: Template) -> Self {
+        Self {
+            text,
+            template,
+            localized: Vec::new(),
+        }
+    }
+
+    /// The template for `locale` by the same rules as
+    /// [`VehicleStateError::user_messages`], with the tag it is in.
+    pub fn pick(&self, locale: Option<&str>) -> (&str, &Template) {
+        let found = locale.and_then(|tag| {
+            let base = tag.split(['-', '_']).next().unwrap_or_default();
+            let find = |want: &str| self.localized.iter().find(|(l, ..)| same_tag(l, want));
+            find(tag).or_else(|| find(base))
+        });
+        match found {
+            Some((tag, _, template)) => (tag, template),
+            None => (DOCUMENTATION_LOCALE, &self.template),
+        }
+    }
 }
 
 /// A translation of an entry's user-facing messages (an overlay's
@@ -317,6 +363,14 @@ pub enum CatalogError {
     /// The catalog as a whole breaks a rule.
     #[error("catalog: {0}")]
     Incomplete(String),
+    /// The type table breaks a rule.
+    #[error("type table {path}: {reason}")]
+    Table {
+        /// Where, such as `types[3].rules[0]`.
+        path: String,
+        /// The rule it breaks.
+        reason: String,
+    },
 }
 
 /// How a code was found.
@@ -328,10 +382,12 @@ pub enum Found {
     LegacyCode,
 }
 
-/// The validated, immutable catalog.
+/// The validated, immutable catalog: the 17 vehicle-state entries and the
+/// type table every other error is answered from.
 #[derive(Debug)]
 pub struct Catalog {
     entries: Vec<VehicleStateError>,
+    table: TypeTable,
     /// Every name an entry answers to (its code and legacy codes), upper
     /// case. A linear scan with `eq_ignore_ascii_case` over 22 short names
     /// beats hashing an upper-cased copy of the input.
@@ -348,13 +404,23 @@ impl Catalog {
         Self::from_json(EMBEDDED_JSON)
     }
 
-    /// Parses and validates a catalog.
+    /// Parses and validates vehicle-state entries, with the embedded type
+    /// table.
+    ///
+    /// # Errors
+    /// As [`Catalog::from_parts`].
+    pub fn from_json(json: &str) -> Result<Self, CatalogError> {
+        Self::from_parts(json, EMBEDDED_TYPES_JSON)
+    }
+
+    /// Parses and validates vehicle-state entries and a type table.
     ///
     /// # Errors
     /// When the JSON does not have the catalog's shape, an entry has empty
     /// required text, a code repeats, a template holds an unknown
-    /// placeholder, or the `UNKNOWN` entry is missing.
-    pub fn from_json(json: &str) -> Result<Self, CatalogError> {
+    /// placeholder, the `UNKNOWN` entry is missing, or the type table
+    /// breaks one of its rules.
+    pub fn from_parts(json: &str, types_json: &str) -> Result<Self, CatalogError> {
         let doc: dto::Catalog = serde_json::from_str(json)?;
         let entries = doc
             .errors
@@ -389,11 +455,27 @@ impl Catalog {
             .iter()
             .position(|e| e.code == FALLBACK_CODE)
             .ok_or_else(|| CatalogError::Incomplete(format!("no {FALLBACK_CODE} entry")))?;
+        let table = TypeTable::from_json(types_json, conflict_answer(&entries[fallback]))?;
         Ok(Self {
             entries,
+            table,
             names,
             fallback,
         })
+    }
+
+    /// The type table.
+    pub fn table(&self) -> &TypeTable {
+        &self.table
+    }
+
+    /// Every reason an answer from this catalog can carry: the fixed
+    /// vocabulary of `InterpretResponse.reason`.
+    pub fn reasons(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .map(|e| e.reason.as_str())
+            .chain(self.table.answers().iter().map(|a| a.reason.as_str()))
     }
 
     /// Finds an entry by code or legacy code, in any letter case.
@@ -438,6 +520,24 @@ impl Catalog {
             id,
             entry: &self.entries[id.0],
         }
+    }
+}
+
+/// The answer for a bare HTTP 409: the API's vehicle-state status with no
+/// body to say which state, so `UNKNOWN`'s guidance (its strategy and, on
+/// the request path, its texts) under a reason of its own.
+fn conflict_answer(unknown: &VehicleStateError) -> Answer {
+    Answer {
+        reason: "HTTP_409".into(),
+        category: unknown.category,
+        retry: unknown.retry.clone(),
+        propagation: Propagation::FailedPrecondition,
+        user_message: LocalizedText::new(
+            unknown.user_message_template.joined(),
+            unknown.user_message.clone(),
+        ),
+        evidence: "A 409 is how the API answers VEHICLE_STATE errors; with no body to name the state, UNKNOWN's guidance applies.".into(),
+        vehicle_state_fallback: true,
     }
 }
 

@@ -6,6 +6,18 @@ use thiserror::Error;
 /// The placeholder the documentation uses for the calling app's name.
 pub(crate) const APP_NAME_PLACEHOLDER: &str = "<app name>";
 
+/// The variant some of the documentation's pages use instead; rendered the
+/// same way, so no placeholder ever reaches a user.
+pub(crate) const YOUR_APP_NAME_PLACEHOLDER: &str = "<your app name>";
+
+/// The next placeholder in `text`: where it starts and how long it is.
+fn next_placeholder(text: &str) -> Option<(usize, usize)> {
+    [APP_NAME_PLACEHOLDER, YOUR_APP_NAME_PLACEHOLDER]
+        .into_iter()
+        .filter_map(|p| text.find(p).map(|at| (at, p.len())))
+        .min()
+}
+
 /// Why a template could not be parsed.
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("unknown placeholder {0:?}")]
@@ -38,7 +50,7 @@ impl Template {
         let mut parts = Vec::new();
         let mut rest = text;
         let mut at_sentence_start = true;
-        while let Some(pos) = rest.find(APP_NAME_PLACEHOLDER) {
+        while let Some((pos, len)) = next_placeholder(rest) {
             let (before, after) = rest.split_at(pos);
             if !before.is_empty() {
                 parts.push(Part::Text(before.to_owned()));
@@ -51,7 +63,7 @@ impl Template {
                 capitalize: at_sentence_start,
             });
             at_sentence_start = false;
-            rest = &after[APP_NAME_PLACEHOLDER.len()..];
+            rest = &after[len..];
         }
         if !rest.is_empty() {
             parts.push(Part::Text(rest.to_owned()));
@@ -97,10 +109,14 @@ impl Template {
     }
 }
 
-/// Replaces `<app name>` in text that did not come from the catalog (the
-/// body of an error of another type), so no placeholder reaches a caller.
-pub(crate) fn replace_placeholder(text: &str, app_name: &str) -> String {
+/// Replaces every app-name placeholder in text that did not come from the
+/// catalog (a body's own texts), so no placeholder reaches a caller.
+pub(crate) fn replace_placeholders(text: &str, app_name: &str) -> String {
+    if !text.contains('<') {
+        return text.to_owned();
+    }
     text.replace(APP_NAME_PLACEHOLDER, app_name)
+        .replace(YOUR_APP_NAME_PLACEHOLDER, app_name)
 }
 
 fn push_capitalized(out: &mut String, s: &str) {
@@ -143,6 +159,17 @@ mod tests {
         let t = Template::parse("Your car is already charging.").unwrap();
         assert!(!t.has_placeholder());
         assert_eq!(t.render("X"), "Your car is already charging.");
+    }
+
+    /// The documentation's `<your app name>` variant renders too.
+    #[test]
+    fn your_app_name_variant_renders() {
+        let t = Template::parse("Open <your app name>, then <app name>.").unwrap();
+        assert_eq!(t.render("Fleet"), "Open Fleet, then Fleet.");
+        assert_eq!(
+            replace_placeholders("<your app name> or <app name>", "X"),
+            "X or X"
+        );
     }
 
     /// A token other than `<app name>` is rejected at load time.

@@ -166,6 +166,7 @@ impl Entry {
             .map_err(|e| format!("userMessage: {e} (only {APP_NAME_PLACEHOLDER} is known)"))?;
 
         Ok(VehicleStateError {
+            reason: format!("{VEHICLE_STATE}_{code}"),
             error_type: body.error_type,
             code,
             description: body.description,

@@ -122,8 +122,11 @@ impl Overlay {
                 })?;
             patch.apply(&mut entries[index], &path)?;
         }
+        let mut table = base.table.clone();
+        table.refresh_conflict_answer(&entries[base.fallback]);
         Ok(Catalog {
             entries,
+            table,
             names: base.names.clone(),
             fallback: base.fallback,
         })

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use super::{encoded::EncodedCatalog, pb, pb::server, propagation};
 use crate::catalog::{
-    Action, Category, ResolutionType, RetryStrategy, TextBlock, VehicleStateError,
+    Action, Category, Propagation, ResolutionType, RetryPolicy, RetryStrategy, TextBlock,
+    TypeTable, VehicleStateError,
 };
-use crate::interpret::{Interpretation, MatchKind, Messages};
+use crate::interpret::{DecisionSource, Identification, Interpretation, Messages, Warning};
 
 /// Converts an interpretation and its rendered messages, holding what
 /// `view` holds (AIP-157: unspecified is BASIC).
@@ -18,15 +19,17 @@ pub(super) fn interpretation(
     encoded: &EncodedCatalog,
     view: server::InterpretationView,
 ) -> server::InterpretResponse {
-    let entry = interp.entry.map(|e| encoded.entry(e.id));
     let full = view == server::InterpretationView::Full;
-    let propagation_status = propagation::status(interp, &messages, entry);
+    let propagation_status = propagation::status(interp, &messages, encoded.answer(interp.key));
     server::InterpretResponse {
-        identification: identification(interp.match_kind) as i32,
-        decided_by: decided_by(interp) as i32,
-        error_type: upper(&interp.error_type),
+        identification: identification(interp.identification) as i32,
+        decided_by: decided_by(interp.decided_by) as i32,
+        error_type: match interp.known_type {
+            Some(t) => t.to_owned(),
+            None => upper(interp.error_type.as_deref().unwrap_or_default()),
+        },
         error_code: upper(interp.error_code.as_deref().unwrap_or_default()),
-        reason: propagation::reason(interp),
+        reason: interp.reason.to_owned(),
         catalog_code: interp
             .entry
             .map(|e| e.entry.code.clone())
@@ -38,60 +41,118 @@ pub(super) fn interpretation(
             suggested_delay: Some(duration(interp.advice.delay)),
             delay_reason: interp.advice.delay_reason.as_str().to_owned(),
         }),
-        user_message: messages.user_message.clone(),
         request_id: interp.request_id.as_deref().unwrap_or_default().to_owned(),
         http_status: interp.http_status.map_or(0, u32::from),
         other_error_count: interp.other_errors,
-        warnings: warnings(interp),
+        warnings: interp.warnings.iter().map(warning).collect(),
         propagation_code: propagation_status.code,
         propagation_status: Some(propagation_status),
-        vehicle_state_error: entry.filter(|_| full).map(|e| e.shared.clone()),
+        vehicle_state_error: interp
+            .entry
+            .filter(|_| full)
+            .map(|e| encoded.entry(e.id).shared.clone()),
         messages: full.then(|| server::RenderedMessages {
             suggested_user_message: messages.suggested_user_message.into_owned(),
             description: messages.description.into_owned(),
             suggested_resolution: messages.suggested_resolution.to_owned(),
             troubleshooting_steps: messages.troubleshooting_steps.to_vec(),
             locale: messages.locale.to_owned(),
-            body_suggested_user_message: String::new(),
+            body_suggested_user_message: messages.body_suggested_user_message.unwrap_or_default(),
         }),
+        user_message: messages.user_message,
     }
 }
 
-fn warnings(interp: &Interpretation<'_, '_>) -> Vec<server::InterpretationWarning> {
-    let mut out = Vec::new();
-    if interp.http_status_mismatch {
-        out.push(server::InterpretationWarning {
-            reason: "HTTP_STATUS_MISMATCH".to_owned(),
-            field: "http_status".to_owned(),
-            message: "the body's status and the request's http_status differ; the body's is used"
-                .to_owned(),
-            metadata: Default::default(),
-        });
-    }
-    if interp.other_errors > 0 {
-        out.push(server::InterpretationWarning {
-            reason: "OTHER_ERRORS_IGNORED".to_owned(),
-            field: "body".to_owned(),
-            message: "the body held several errors; one was answered".to_owned(),
-            metadata: Default::default(),
-        });
-    }
-    out
-}
-
-fn identification(m: MatchKind) -> pb::Identification {
-    match m {
-        MatchKind::Exact => pb::Identification::ExactCode,
-        MatchKind::LegacyCode => pb::Identification::LegacyCode,
-        MatchKind::Fallback => pb::Identification::UnknownCode,
-        MatchKind::NotVehicleState => pb::Identification::UnknownType,
+fn warning(w: &Warning) -> server::InterpretationWarning {
+    server::InterpretationWarning {
+        reason: w.kind.reason().to_owned(),
+        field: w.field.to_owned(),
+        message: w.kind.message().to_owned(),
+        metadata: w
+            .metadata
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
     }
 }
 
-fn decided_by(interp: &Interpretation<'_, '_>) -> pb::DecisionSource {
-    match (interp.entry, interp.advice.delay_reason) {
-        (Some(_), _) => pb::DecisionSource::Catalog,
-        (None, _) => pb::DecisionSource::Default,
+/// The type table as `ListErrorTypes` answers it.
+pub(super) fn error_types(table: &TypeTable) -> Vec<server::ErrorType> {
+    table
+        .types()
+        .iter()
+        .map(|t| server::ErrorType {
+            r#type: t.name.clone(),
+            http_status: u32::from(t.http_status),
+            v1_errors: t.v1_errors.clone(),
+            rules: t
+                .rules
+                .iter()
+                .map(|rule| {
+                    let answer = table.answer(rule.answer);
+                    server::ErrorTypeRule {
+                        codes: rule
+                            .codes
+                            .iter()
+                            .map(|c| c.clone().unwrap_or_default())
+                            .collect(),
+                        legacy_codes: rule.legacy_codes.clone(),
+                        answers_unlisted_codes: rule.answers_unlisted_codes,
+                        category: category(answer.category) as i32,
+                        retry_policy: Some(server::RetryPolicy {
+                            strategy: strategy(answer.retry.strategy) as i32,
+                            action: action(answer.retry.action) as i32,
+                            suggested_delay: Some(duration(answer.retry.delay)),
+                            delay_reason: answer.retry.delay_reason.clone(),
+                        }),
+                        propagation_code: rpc_code(answer.propagation) as i32,
+                        user_message_template: answer.user_message.text.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn retry_policy(policy: &RetryPolicy) -> pb::RetryPolicy {
+    pb::RetryPolicy {
+        strategy: strategy(policy.strategy) as i32,
+        action: action(policy.action) as i32,
+        suggested_delay: Some(duration(policy.delay)),
+        delay_reason: policy.delay_reason.clone(),
+    }
+}
+
+/// The `google.rpc.Code` of a propagation decision.
+pub(super) fn rpc_code(p: Propagation) -> pb::RpcCode {
+    match p {
+        Propagation::FailedPrecondition => pb::RpcCode::FailedPrecondition,
+        Propagation::ResourceExhausted => pb::RpcCode::ResourceExhausted,
+        Propagation::Unavailable => pb::RpcCode::Unavailable,
+        Propagation::DeadlineExceeded => pb::RpcCode::DeadlineExceeded,
+        Propagation::Internal => pb::RpcCode::Internal,
+        Propagation::NotFound => pb::RpcCode::NotFound,
+        Propagation::Unknown => pb::RpcCode::Unknown,
+    }
+}
+
+fn identification(i: Identification) -> pb::Identification {
+    match i {
+        Identification::ExactCode => pb::Identification::ExactCode,
+        Identification::LegacyCode => pb::Identification::LegacyCode,
+        Identification::UnknownCode => pb::Identification::UnknownCode,
+        Identification::UnknownType => pb::Identification::UnknownType,
+        Identification::NoErrorBody => pb::Identification::NoErrorBody,
+    }
+}
+
+fn decided_by(d: DecisionSource) -> pb::DecisionSource {
+    match d {
+        DecisionSource::Catalog => pb::DecisionSource::Catalog,
+        DecisionSource::Resolution => pb::DecisionSource::Resolution,
+        DecisionSource::TypeTable => pb::DecisionSource::TypeTable,
+        DecisionSource::HttpStatus => pb::DecisionSource::HttpStatus,
+        DecisionSource::Default => pb::DecisionSource::Default,
     }
 }
 
@@ -120,12 +181,7 @@ pub(super) fn entry(e: &VehicleStateError) -> pb::VehicleStateError {
         troubleshooting_steps: e.troubleshooting_steps.clone(),
         user_message_template: Some(text_block(&e.user_message_template)),
         category: category(e.category) as i32,
-        retry_policy: Some(pb::RetryPolicy {
-            strategy: strategy(e.retry.strategy) as i32,
-            action: action(e.retry.action) as i32,
-            suggested_delay: Some(duration(e.retry.delay)),
-            delay_reason: e.retry.delay_reason.clone(),
-        }),
+        retry_policy: Some(retry_policy(&e.retry)),
         legacy_codes: e.legacy_codes.clone(),
     }
 }
@@ -217,17 +273,6 @@ fn action(a: Action) -> pb::Action {
         Action::CallerRefreshCredentials => pb::Action::CallerRefreshCredentials,
         Action::CallerFixRequest => pb::Action::CallerFixRequest,
         Action::ContactSupport => pb::Action::ContactSupport,
-    }
-}
-
-/// A match kind's proto name without its prefix, as metrics and
-/// `ErrorInfo` metadata spell it.
-pub(super) fn match_kind_name(kind: MatchKind) -> &'static str {
-    match kind {
-        MatchKind::Exact => "EXACT",
-        MatchKind::LegacyCode => "LEGACY_CODE",
-        MatchKind::Fallback => "FALLBACK",
-        MatchKind::NotVehicleState => "NOT_VEHICLE_STATE",
     }
 }
 

@@ -11,25 +11,45 @@ use prost::{
 use prost_types::Any;
 
 use super::{convert, propagation};
-use crate::catalog::{Catalog, EntryId, RetryStrategy};
+use crate::catalog::{Catalog, EntryId, RetryPolicy, RetryStrategy};
+use crate::interpret::AnswerKey;
 use crate::reload::SnapshotCache;
 
-/// Every entry of one catalog in its encoded form, in the catalog's order,
-/// so an [`EntryId`] indexes it directly.
+/// Every entry and table answer of one catalog in its encoded form, in the
+/// catalog's order, so an [`AnswerKey`] indexes it directly.
 #[derive(Debug)]
 pub struct EncodedCatalog {
     entries: Vec<EncodedEntry>,
+    answers: Vec<EncodedAnswer>,
 }
 
-/// One entry's encoded forms.
+/// One vehicle-state entry's encoded forms.
 #[derive(Debug)]
 pub(super) struct EncodedEntry {
     /// The entry as a `VehicleStateError` message.
     pub(super) shared: SharedEntry,
-    /// `RetryInfo` with the catalog's delay; retry-later entries only.
+    /// The parts every answer from this entry shares.
+    pub(super) answer: EncodedAnswer,
+}
+
+/// The parts of a propagation status that depend only on what answered.
+#[derive(Debug)]
+pub(super) struct EncodedAnswer {
+    /// `ErrorInfo`'s reason and domain, encoded; the per-call metadata is
+    /// appended to it.
+    pub(super) error_info_prefix: Vec<u8>,
+    /// `RetryInfo` with the catalog's delay; retry-later answers only.
     pub(super) retry_info: Option<Any>,
-    /// `Help` linking the entry's documentation.
-    pub(super) help: Any,
+}
+
+impl EncodedAnswer {
+    fn new(reason: &str, retry: &RetryPolicy) -> Self {
+        Self {
+            error_info_prefix: propagation::error_info_prefix(reason),
+            retry_info: (retry.strategy == RetryStrategy::RetryLater)
+                .then(|| propagation::retry_info(retry.delay)),
+        }
+    }
 }
 
 impl SnapshotCache for EncodedCatalog {
@@ -40,10 +60,14 @@ impl SnapshotCache for EncodedCatalog {
                 .iter()
                 .map(|entry| EncodedEntry {
                     shared: SharedEntry::new(&convert::entry(entry)),
-                    retry_info: (entry.retry.strategy == RetryStrategy::RetryLater)
-                        .then(|| propagation::retry_info(entry.retry.delay)),
-                    help: propagation::help(entry),
+                    answer: EncodedAnswer::new(&entry.reason, &entry.retry),
                 })
+                .collect(),
+            answers: catalog
+                .table()
+                .answers()
+                .iter()
+                .map(|a| EncodedAnswer::new(&a.reason, &a.retry))
                 .collect(),
         }
     }
@@ -53,6 +77,14 @@ impl EncodedCatalog {
     /// The encoded forms of the entry `id` names.
     pub(super) fn entry(&self, id: EntryId) -> &EncodedEntry {
         &self.entries[id.index()]
+    }
+
+    /// The encoded parts of what `key` names.
+    pub(super) fn answer(&self, key: AnswerKey) -> &EncodedAnswer {
+        match key {
+            AnswerKey::Entry(id) => &self.entries[id.index()].answer,
+            AnswerKey::Table(id) => &self.answers[id.index()],
+        }
     }
 }
 

@@ -26,10 +26,7 @@ use tonic::{Request, Response, Status, server::NamedService};
 pub use encoded::{EncodedCatalog, SharedEntry};
 pub(crate) use status::overloaded;
 
-use crate::interpret::{
-    self, AppName, Context, Input, Locale, LookupError, RequestError, parse_http_status,
-    parse_request_id, parse_retry_after,
-};
+use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, RequestError};
 use crate::metrics::Metrics;
 use crate::reload::{CatalogStore, Snapshot};
 use page::Page;
@@ -116,14 +113,14 @@ impl Interpreter {
         req: &InterpretRequest,
     ) -> Result<InterpretResponse, RequestError> {
         let parsed = self.parse_interpret(req)?;
-        let interpretation = interpret::interpret(&snap.catalog, parsed.input, &parsed.ctx)?;
-        if let Some(metrics) = &self.metrics {
-            metrics.record_interpretation(&interpretation);
-        }
+        let mut interpretation = interpret::interpret(&snap.catalog, parsed.input, &parsed.ctx)?;
         let app_name = parsed
             .app_name
             .map_or(snap.default_app_name.as_str(), |a| a.as_str());
         let messages = interpretation.messages_in(app_name, parsed.locale.map(|l| l.as_str()));
+        if let Some(metrics) = &self.metrics {
+            metrics.record_interpretation(&interpretation);
+        }
         Ok(convert::interpretation(
             &interpretation,
             messages,
@@ -135,15 +132,13 @@ impl Interpreter {
     fn parse_interpret<'a>(&self, req: &'a InterpretRequest) -> Result<Parsed<'a>, RequestError> {
         let input = match &req.input {
             None => return Err(RequestError::MissingInput),
-            Some(PbInput::Body(body)) => {
-                if body.len() > self.settings.max_body_bytes {
-                    return Err(RequestError::BodyTooLarge {
-                        len: body.len(),
-                        limit: self.settings.max_body_bytes,
-                    });
+            Some(PbInput::Body(body)) if body.len() > self.settings.max_body_bytes => {
+                Input::OversizedBody {
+                    len: body.len(),
+                    limit: self.settings.max_body_bytes,
                 }
-                Input::Body(body)
             }
+            Some(PbInput::Body(body)) => Input::Body(body),
             Some(PbInput::Structured(s)) => {
                 interpret::check_type_or_code("structured.type", &s.r#type)?;
                 interpret::check_type_or_code("structured.code", &s.code)?;
@@ -160,10 +155,12 @@ impl Interpreter {
         };
         Ok(Parsed {
             input,
+            // Upstream fields: read leniently by the domain, with warnings.
             ctx: Context {
-                http_status: parse_http_status(req.http_status)?,
-                retry_after: parse_retry_after(&req.retry_after, SystemTime::now())?,
-                request_id: parse_request_id(&req.request_id)?,
+                http_status: req.http_status,
+                retry_after: &req.retry_after,
+                request_id: &req.request_id,
+                now: SystemTime::now(),
             },
             app_name: AppName::parse(&req.app_name)?,
             locale: Locale::parse(&req.locale)?,
@@ -262,6 +259,12 @@ impl interpreter_service_server::InterpreterService for Interpreter {
         &self,
         _request: Request<ListErrorTypesRequest>,
     ) -> Result<Response<ListErrorTypesResponse>, Status> {
-        Ok(Response::new(ListErrorTypesResponse::default()))
+        let snap = self.catalogs.load();
+        Ok(Response::new(ListErrorTypesResponse {
+            error_types: convert::error_types(snap.catalog.table()),
+        }))
     }
 }
+
+#[cfg(test)]
+mod tests;

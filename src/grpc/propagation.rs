@@ -1,47 +1,69 @@
 //! The ready `google.rpc.Status` an interpretation carries, for callers to
-//! return to their own callers: its code, message and error details.
+//! return to their own callers: its code, message and error details
+//! (docs/design.md §5.4).
 
 use prost::Message;
 use prost_types::Any;
-use tonic::Code;
 use tonic_types::pb;
 
-use super::{convert, encoded::EncodedEntry, status::DOMAIN};
-use crate::catalog::{RetryStrategy, VehicleStateError};
+use super::{convert, encoded::EncodedAnswer, status::DOMAIN};
+use crate::catalog::{Action, Propagation, RetryStrategy};
 use crate::interpret::{DelayReason, Interpretation, Messages};
 
 const ERROR_INFO: &str = "type.googleapis.com/google.rpc.ErrorInfo";
 const RETRY_INFO: &str = "type.googleapis.com/google.rpc.RetryInfo";
+const PRECONDITION_FAILURE: &str = "type.googleapis.com/google.rpc.PreconditionFailure";
+const QUOTA_FAILURE: &str = "type.googleapis.com/google.rpc.QuotaFailure";
 const LOCALIZED_MESSAGE: &str = "type.googleapis.com/google.rpc.LocalizedMessage";
 const HELP: &str = "type.googleapis.com/google.rpc.Help";
 
-/// The gRPC code a caller should propagate: retry-later errors are
-/// transient (`UNAVAILABLE`, which gRPC clients retry), everything else
-/// waits on the vehicle or the user (`FAILED_PRECONDITION`).
-pub(super) fn propagation_code(strategy: RetryStrategy) -> Code {
-    match strategy {
-        RetryStrategy::RetryLater => Code::Unavailable,
-        _ => Code::FailedPrecondition,
-    }
-}
-
-/// The status for an interpretation: its propagation code, the description
-/// as message, and `ErrorInfo`, `RetryInfo` (retry later only),
-/// `LocalizedMessage` and `Help` (catalog entries only). `encoded` holds
-/// the matched entry's precomputed parts when there is an entry.
+/// The status for an interpretation: its propagation code, the short
+/// description as message, and `ErrorInfo` (always), `RetryInfo` (only
+/// for RETRY_LATER), `PreconditionFailure` (on FAILED_PRECONDITION),
+/// `QuotaFailure` (on RESOURCE_EXHAUSTED), `LocalizedMessage` (always) and
+/// `Help` (when there is a documentation link). `encoded` holds what
+/// answered's precomputed parts.
 pub(super) fn status(
     interp: &Interpretation<'_, '_>,
     messages: &Messages<'_>,
-    encoded: Option<&EncodedEntry>,
+    encoded: &EncodedAnswer,
 ) -> pb::Status {
-    let mut details = Vec::with_capacity(4);
-    details.push(error_info(interp));
+    let mut details = Vec::with_capacity(5);
+    details.push(error_info(interp, encoded));
     if interp.advice.strategy == RetryStrategy::RetryLater {
-        let catalog_delay = matches!(interp.advice.delay_reason, DelayReason::Catalog(_));
-        match encoded.and_then(|e| e.retry_info.as_ref()) {
-            Some(precomputed) if catalog_delay => details.push(precomputed.clone()),
+        let table_delay = matches!(interp.advice.delay_reason, DelayReason::Catalog(_));
+        match &encoded.retry_info {
+            Some(precomputed) if table_delay => details.push(precomputed.clone()),
             _ => details.push(retry_info(interp.advice.delay)),
         }
+    }
+    let subject = || subject(interp);
+    match interp.propagation {
+        Propagation::FailedPrecondition => details.push(any(
+            PRECONDITION_FAILURE,
+            &pb::PreconditionFailure {
+                violations: vec![pb::precondition_failure::Violation {
+                    r#type: violation_type(interp.advice.strategy).to_owned(),
+                    subject: subject(),
+                    description: violation_description(
+                        interp.advice.strategy,
+                        interp.advice.action,
+                    )
+                    .to_owned(),
+                }],
+            },
+        )),
+        Propagation::ResourceExhausted => details.push(any(
+            QUOTA_FAILURE,
+            &pb::QuotaFailure {
+                violations: vec![pb::quota_failure::Violation {
+                    subject: subject(),
+                    description: "A rate limit or quota of the API was reached.".to_owned(),
+                    ..Default::default()
+                }],
+            },
+        )),
+        _ => {}
     }
     details.push(any(
         LOCALIZED_MESSAGE,
@@ -50,11 +72,19 @@ pub(super) fn status(
             message: messages.user_message.clone(),
         },
     ));
-    if let Some(encoded) = encoded {
-        details.push(encoded.help.clone());
+    if let Some(url) = messages.doc_url.as_deref().filter(|u| !u.is_empty()) {
+        details.push(any(
+            HELP,
+            &pb::Help {
+                links: vec![pb::help::Link {
+                    description: "API documentation".to_owned(),
+                    url: url.to_owned(),
+                }],
+            },
+        ));
     }
     pb::Status {
-        code: propagation_code(interp.advice.strategy) as i32,
+        code: convert::rpc_code(interp.propagation) as i32,
         message: messages.description.clone().into_owned(),
         details,
     }
@@ -68,97 +98,114 @@ pub(super) fn retry_info(delay: std::time::Duration) -> Any {
     any(RETRY_INFO, &retry)
 }
 
-/// `Help` linking an entry's documentation.
-pub(super) fn help(entry: &VehicleStateError) -> Any {
-    let help = pb::Help {
-        links: vec![pb::help::Link {
-            description: format!("{} {}", entry.error_type, entry.code),
-            url: entry.doc_url.clone(),
-        }],
-    };
-    any(HELP, &help)
-}
-
-/// The answer's stable key, `ErrorInfo.reason`.
-pub(super) fn reason(interp: &Interpretation<'_, '_>) -> String {
-    // A legacy code is reported under its catalog name; any other code as
-    // received, so an unknown code still has a reason of its own.
-    let received = interp.error_code.as_deref().unwrap_or_default();
-    let reason_code = match (interp.match_kind, interp.entry) {
-        (crate::interpret::MatchKind::LegacyCode, Some(e)) => e.entry.code.as_str(),
-        _ => received,
-    };
-    error_reason(&interp.error_type, reason_code)
-}
-
-fn error_info(interp: &Interpretation<'_, '_>) -> Any {
-    let received = interp.error_code.as_deref().unwrap_or_default();
-    let entry = interp.entry.map(|e| e.entry);
-    let error_type = interp.error_type.to_ascii_uppercase();
-    let code = received.to_ascii_uppercase();
-    let mut metadata = Vec::with_capacity(5);
-    if let Some(entry) = entry {
-        metadata.push(("catalogCode", entry.code.as_str()));
+/// What a precondition or quota violation is about: `TYPE:CODE` as
+/// received, the type it was identified as where that is known, or
+/// `HTTP:<status>` for an answer from the status alone.
+fn subject(interp: &Interpretation<'_, '_>) -> String {
+    let error_type = interp
+        .known_type
+        .map(str::to_owned)
+        .or_else(|| interp.error_type.as_deref().map(str::to_ascii_uppercase));
+    match (error_type, interp.error_code.as_deref()) {
+        (Some(t), Some(code)) => format!("{t}:{}", code.to_ascii_uppercase()),
+        (Some(t), None) => t,
+        (None, _) => format!("HTTP:{}", interp.http_status.unwrap_or_default()),
     }
-    metadata.push(("code", &code));
-    metadata.push(("matchKind", convert::match_kind_name(interp.match_kind)));
+}
+
+/// The `PreconditionFailure` violation type: what kind of precondition
+/// failed, by the final strategy.
+fn violation_type(strategy: RetryStrategy) -> &'static str {
+    match strategy {
+        RetryStrategy::NoRetryNeeded => "ALREADY_IN_REQUESTED_STATE",
+        RetryStrategy::RetryAfterAction => "ACTION_REQUIRED",
+        RetryStrategy::RetryLater => "WAIT_REQUIRED",
+        RetryStrategy::DoNotRetry => "NOT_RETRYABLE",
+    }
+}
+
+fn violation_description(strategy: RetryStrategy, action: Action) -> &'static str {
+    match (strategy, action) {
+        (RetryStrategy::NoRetryNeeded, _) => "The vehicle is already in the requested state.",
+        (RetryStrategy::RetryLater, _) => "Wait before retrying.",
+        (RetryStrategy::DoNotRetry, _) => "Retrying will not help.",
+        (RetryStrategy::RetryAfterAction, Action::DriverAtVehicle) => {
+            "The driver must act at the vehicle first."
+        }
+        (RetryStrategy::RetryAfterAction, Action::UserReconnect) => {
+            "The user must reconnect their account first."
+        }
+        (RetryStrategy::RetryAfterAction, Action::UserAccountAction) => {
+            "The user must act in their carmaker account first."
+        }
+        (RetryStrategy::RetryAfterAction, Action::CallerRefreshCredentials) => {
+            "The calling service must refresh its access token first."
+        }
+        (RetryStrategy::RetryAfterAction, _) => "Someone must act before a retry can succeed.",
+    }
+}
+
+/// `ErrorInfo`: the precomputed reason and domain, then the metadata of
+/// this call: the type and code as received and the request id (AIP-193:
+/// the dynamic values). The strategy and action are not repeated here: the
+/// reason determines them, and the default view must fit in 1 KiB.
+fn error_info(interp: &Interpretation<'_, '_>, encoded: &EncodedAnswer) -> Any {
+    let mut value = Vec::with_capacity(encoded.error_info_prefix.len() + 96);
+    value.extend_from_slice(&encoded.error_info_prefix);
+    if let Some(t) = &interp.error_type {
+        metadata_entry(&mut value, "type", &upper(t));
+    }
+    if let Some(code) = &interp.error_code {
+        metadata_entry(&mut value, "code", &upper(code));
+    }
     if let Some(id) = &interp.request_id {
-        metadata.push(("requestId", id));
+        metadata_entry(&mut value, "requestId", id);
     }
-    metadata.push(("type", &error_type));
     Any {
         type_url: ERROR_INFO.to_owned(),
-        value: encode_error_info(&reason(interp), &metadata),
+        value,
     }
 }
 
-/// Encodes a `google.rpc.ErrorInfo` with its metadata in the given order.
+fn upper(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// `ErrorInfo`'s reason (field 1) and domain (field 2), encoded once per
+/// answer.
 ///
 /// Why by hand: prost encodes a map in `HashMap` order, which differs from
 /// one map to the next, so the same answer would come out as different
 /// bytes on every call (no byte-level caching or comparison downstream).
 /// Written in a fixed order, an answer is byte-identical each time, and no
 /// map is built per call.
-fn encode_error_info(reason: &str, metadata: &[(&str, &str)]) -> Vec<u8> {
-    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
-    fn field(buf: &mut Vec<u8>, tag: u32, text: &str) {
-        encode_key(tag, WireType::LengthDelimited, buf);
-        encode_varint(text.len() as u64, buf);
-        buf.extend_from_slice(text.as_bytes());
-    }
-    let field_len = |text: &str| 1 + encoded_len_varint(text.len() as u64) + text.len();
-    let mut buf = Vec::with_capacity(128);
-    field(&mut buf, 1, reason);
-    field(&mut buf, 2, DOMAIN);
-    for (key, value) in metadata {
-        // ErrorInfo.metadata is field 3, each entry a message of key = 1,
-        // value = 2.
-        encode_key(3, WireType::LengthDelimited, &mut buf);
-        encode_varint((field_len(key) + field_len(value)) as u64, &mut buf);
-        field(&mut buf, 1, key);
-        field(&mut buf, 2, value);
-    }
+pub(super) fn error_info_prefix(reason: &str) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(reason.len() + DOMAIN.len() + 4);
+    string_field(&mut buf, 1, reason);
+    string_field(&mut buf, 2, DOMAIN);
     buf
 }
 
-/// `<TYPE>_<CODE>` (or `<TYPE>` with no code), upper snake case and at most
-/// 63 characters (AIP-193): a code alone collides (`PERMISSION` is a type
-/// and a code).
-fn error_reason(error_type: &str, code: &str) -> String {
-    let mut reason = String::with_capacity(error_type.len() + code.len() + 1);
-    let joined = if code.is_empty() {
-        error_type.to_owned()
-    } else {
-        format!("{error_type}_{code}")
-    };
-    for c in joined.chars().take(63) {
-        reason.push(if c.is_ascii_alphanumeric() {
-            c.to_ascii_uppercase()
-        } else {
-            '_'
-        });
-    }
-    reason
+/// Appends one `ErrorInfo.metadata` entry: field 3, a map entry message of
+/// key = 1, value = 2.
+fn metadata_entry(buf: &mut Vec<u8>, key: &str, value: &str) {
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
+    let field_len = |text: &str| 1 + encoded_len_varint(text.len() as u64) + text.len();
+    encode_key(3, WireType::LengthDelimited, buf);
+    encode_varint((field_len(key) + field_len(value)) as u64, buf);
+    string_field(buf, 1, key);
+    string_field(buf, 2, value);
+}
+
+fn string_field(buf: &mut Vec<u8>, tag: u32, text: &str) {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint(text.len() as u64, buf);
+    buf.extend_from_slice(text.as_bytes());
 }
 
 fn any<M: Message>(type_url: &str, message: &M) -> Any {
@@ -175,23 +222,13 @@ mod tests {
     /// The hand-encoded ErrorInfo decodes as the message it stands for.
     #[test]
     fn encoded_error_info_decodes() {
-        let bytes = encode_error_info("R", &[("a", "1"), ("requestId", "abc-123")]);
+        let mut bytes = error_info_prefix("R");
+        metadata_entry(&mut bytes, "a", "1");
+        metadata_entry(&mut bytes, "requestId", "abc-123");
         let decoded = pb::ErrorInfo::decode(&*bytes).unwrap();
         assert_eq!(decoded.reason, "R");
         assert_eq!(decoded.domain, DOMAIN);
         assert_eq!(decoded.metadata.len(), 2);
         assert_eq!(decoded.metadata["requestId"], "abc-123");
-    }
-
-    /// Reasons are upper snake case, bounded, and keep type and code apart.
-    #[test]
-    fn error_reason_is_upper_snake_and_bounded() {
-        assert_eq!(
-            error_reason("VEHICLE_STATE", "door_open"),
-            "VEHICLE_STATE_DOOR_OPEN"
-        );
-        assert_eq!(error_reason("PERMISSION", ""), "PERMISSION");
-        assert_eq!(error_reason("A", "b-c d"), "A_B_C_D");
-        assert_eq!(error_reason("X", &"y".repeat(100)).len(), 63);
     }
 }

@@ -10,15 +10,17 @@ use std::{borrow::Cow, fmt};
 
 use serde::{
     Deserialize, Deserializer,
-    de::{IgnoredAny, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer},
+    de::{
+        DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer,
+    },
 };
 
 use super::RequestError;
 
 /// The fields of one error, whichever format it came in.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct RawError<'a> {
-    /// `type` (v2, v3) or `error` (v1).
+pub(crate) struct RawError<'a> {
+    /// `type` (v2, v3) or `error` (v1, OAuth).
     pub error_type: Option<Cow<'a, str>>,
     /// `code`; `None` when absent or null.
     pub code: Option<Cow<'a, str>>,
@@ -28,22 +30,43 @@ pub struct RawError<'a> {
     pub request_id: Option<Cow<'a, str>>,
     /// `resolution` as a type name, from a string or from `{type}`.
     pub resolution: Option<Cow<'a, str>>,
-    /// `description` (v2), `detail` (v3) or `message` (v1).
+    /// `description` (v2), `detail` or `title` (v3), `message` (v1) or
+    /// `error_description` (OAuth).
     pub description: Option<Cow<'a, str>>,
     /// `suggestedUserMessage`.
     pub suggested_user_message: Option<Cow<'a, str>>,
+    /// `docURL` (v2) or `links.about` (v3).
+    pub doc_url: Option<Cow<'a, str>>,
     /// For v3, how many other errors the body held.
     pub other_errors: u32,
-    /// True for a v1 body (`error` instead of `type`).
+    /// True for a v1 or OAuth body (`error` instead of `type`).
     pub legacy_format: bool,
 }
 
-/// Parses a body into the error it describes.
+/// What a v3 body's errors are ranked by, one at a time, while the list is
+/// read: enough to decide an error's retry strategy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ItemKey<'k> {
+    /// `type`.
+    pub error_type: Option<&'k str>,
+    /// `code`.
+    pub code: Option<&'k str>,
+    /// `resolution`'s type.
+    pub resolution: Option<&'k str>,
+    /// `status`.
+    pub status: Option<u16>,
+}
+
+/// Ranks a v3 error: the highest rank is answered, the first of equals.
+pub(crate) type Rank<'r> = &'r dyn Fn(&ItemKey<'_>) -> u8;
+
+/// Parses a body into the error it describes; of a v3 body's several
+/// errors, the one `rank` ranks highest (the first of equals).
 ///
 /// # Errors
 /// `EmptyBody`, `BodyNotJson`, `BodyNotObject` or `BodyNotAnError`; the
 /// size limit is the caller's to check first.
-pub fn parse_body(body: &str) -> Result<RawError<'_>, RequestError> {
+pub(crate) fn parse_body<'a>(body: &'a str, rank: Rank<'_>) -> Result<RawError<'a>, RequestError> {
     let trimmed = body.trim_start();
     if trimmed.is_empty() {
         return Err(RequestError::EmptyBody);
@@ -56,12 +79,16 @@ pub fn parse_body(body: &str) -> Result<RawError<'_>, RequestError> {
             Err(e) => not_json(&e),
         });
     }
-    let top: TopLevel<'_> = serde_json::from_str(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => RequestError::BodyNotAnError {
-            detail: e.to_string(),
-        },
-        _ => not_json(&e),
-    })?;
+    let mut de = serde_json::Deserializer::from_str(body);
+    let top = TopLevelSeed { rank }
+        .deserialize(&mut de)
+        .and_then(|top| de.end().map(|()| top))
+        .map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => RequestError::BodyNotAnError {
+                detail: e.to_string(),
+            },
+            _ => not_json(&e),
+        })?;
     top.into_raw()
 }
 
@@ -71,33 +98,76 @@ fn not_json(e: &serde_json::Error) -> RequestError {
     }
 }
 
-/// The union of the top-level fields of v1, v2 and v3 bodies.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The union of the top-level fields of v1, v2, v3 and OAuth bodies. Read
+/// by hand rather than derived, because the v3 list needs the ranking
+/// (a `DeserializeSeed`), and so a repeated key keeps its last value
+/// instead of failing the body.
+#[derive(Default)]
 struct TopLevel<'a> {
-    #[serde(borrow, default, rename = "type")]
     error_type: Scalar<'a>,
-    #[serde(borrow, default)]
     code: Scalar<'a>,
-    #[serde(borrow, default)]
     description: Scalar<'a>,
-    #[serde(default)]
     status_code: Scalar<'a>,
-    #[serde(borrow, default)]
     request_id: Scalar<'a>,
-    #[serde(borrow, default)]
     resolution: Resolution<'a>,
-    #[serde(borrow, default)]
     suggested_user_message: Scalar<'a>,
-    /// v1's type.
-    #[serde(borrow, default)]
+    doc_url: Scalar<'a>,
+    /// v1's and OAuth's type.
     error: Scalar<'a>,
     /// v1's description.
-    #[serde(borrow, default)]
     message: Scalar<'a>,
-    /// v3's list.
-    #[serde(borrow, default)]
-    errors: Option<V3Errors<'a>>,
+    /// OAuth's description.
+    error_description: Scalar<'a>,
+    /// v3's list, reduced to its best error.
+    errors: V3Errors<'a>,
+}
+
+struct TopLevelSeed<'r> {
+    rank: Rank<'r>,
+}
+
+impl<'de, 'r> DeserializeSeed<'de> for TopLevelSeed<'r> {
+    type Value = TopLevel<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, 'r> Visitor<'de> for TopLevelSeed<'r> {
+    type Value = TopLevel<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an error object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut top = TopLevel::default();
+        while let Some(key) = map.next_key::<Scalar<'de>>()? {
+            let Scalar::Str(key) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            match &*key {
+                "type" => top.error_type = map.next_value()?,
+                "code" => top.code = map.next_value()?,
+                "description" => top.description = map.next_value()?,
+                "statusCode" => top.status_code = map.next_value()?,
+                "requestId" => top.request_id = map.next_value()?,
+                "resolution" => top.resolution = map.next_value()?,
+                "suggestedUserMessage" => top.suggested_user_message = map.next_value()?,
+                "docURL" => top.doc_url = map.next_value()?,
+                "error" => top.error = map.next_value()?,
+                "message" => top.message = map.next_value()?,
+                "error_description" => top.error_description = map.next_value()?,
+                "errors" => top.errors = map.next_value_seed(V3ErrorsSeed { rank: self.rank })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(top)
+    }
 }
 
 /// One entry of a v3 `errors` list.
@@ -120,12 +190,46 @@ struct V3Item<'a> {
     resolution: Resolution<'a>,
     #[serde(borrow, default)]
     suggested_user_message: Scalar<'a>,
+    #[serde(borrow, default)]
+    links: Links<'a>,
+}
+
+/// v3's `links`; only `about`, the documentation page, is kept. Anything
+/// but an object reads as no links.
+#[derive(Default)]
+struct Links<'a> {
+    about: Scalar<'a>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Links<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Object<'a> {
+            #[serde(borrow, default)]
+            about: Scalar<'a>,
+        }
+        Ok(match Scalar::deserialize_or_object::<D, Object<'a>>(d)? {
+            Either::Scalar(_) => Links::default(),
+            Either::Object(o) => Links { about: o.about },
+        })
+    }
+}
+
+impl V3Item<'_> {
+    fn key(&self) -> ItemKey<'_> {
+        ItemKey {
+            error_type: self.error_type.as_str(),
+            code: self.code.as_str(),
+            resolution: self.resolution.0.as_deref(),
+            status: self.status.status(),
+        }
+    }
 }
 
 impl<'a> TopLevel<'a> {
     fn into_raw(self) -> Result<RawError<'a>, RequestError> {
-        let listed = self.errors.unwrap_or_default();
-        if let Some(item) = listed.vehicle_state.or(listed.first) {
+        let V3Errors { best, objects } = self.errors;
+        if let Some((_, item)) = best {
             return Ok(RawError {
                 error_type: item.error_type.text(),
                 code: item.code.text(),
@@ -138,7 +242,8 @@ impl<'a> TopLevel<'a> {
                     .or(item.description.text())
                     .or(item.title.text()),
                 suggested_user_message: item.suggested_user_message.text(),
-                other_errors: listed.objects.saturating_sub(1),
+                doc_url: item.links.about.text(),
+                other_errors: objects.saturating_sub(1),
                 legacy_format: false,
             });
         }
@@ -157,8 +262,13 @@ impl<'a> TopLevel<'a> {
             status: self.status_code.status(),
             request_id: self.request_id.text(),
             resolution: self.resolution.0,
-            description: self.description.text().or(self.message.text()),
+            description: self
+                .description
+                .text()
+                .or(self.message.text())
+                .or(self.error_description.text()),
             suggested_user_message: self.suggested_user_message.text(),
+            doc_url: self.doc_url.text(),
             other_errors: 0,
             legacy_format,
         })
@@ -175,6 +285,14 @@ enum Scalar<'a> {
 }
 
 impl<'a> Scalar<'a> {
+    /// The value as text when it is a non-empty string.
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Scalar::Str(s) if !s.trim().is_empty() => Some(s),
+            _ => None,
+        }
+    }
+
     /// The value as text: a non-empty string, or an integer's digits.
     fn text(self) -> Option<Cow<'a, str>> {
         match self {
@@ -263,45 +381,47 @@ impl<'de: 'a, 'a> Deserialize<'de> for Resolution<'a> {
     }
 }
 
-/// A v3 `errors` list, reduced while it is read: the first vehicle-state
-/// error, the first error of any type, and how many objects there were. It
-/// never holds the whole list. Anything but a list (null, a string, an
-/// object) reads as an empty list, so the body is judged on its other
-/// fields.
+/// A v3 `errors` list, reduced while it is read to the error ranked
+/// highest and how many objects there were: it never holds the whole
+/// list, so a body of thousands of errors costs no more memory than one.
+/// Anything but a list (null, a string, an object) reads as an empty list,
+/// so the body is judged on its other fields.
 #[derive(Default)]
 struct V3Errors<'a> {
-    vehicle_state: Option<V3Item<'a>>,
-    first: Option<V3Item<'a>>,
+    best: Option<(u8, V3Item<'a>)>,
     objects: u32,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for V3Errors<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = V3Errors<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of errors")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = V3Errors::default();
-                while let Some(item) = seq.next_element::<MaybeItem<'a>>()? {
-                    let Some(item) = item.0 else { continue };
-                    out.objects = out.objects.saturating_add(1);
-                    let is_vehicle_state = matches!(
-                        &item.error_type,
-                        Scalar::Str(t) if super::is_vehicle_state_type(t)
-                    );
-                    if out.vehicle_state.is_none() && is_vehicle_state {
-                        out.vehicle_state = Some(item);
-                    } else if out.first.is_none() {
-                        out.first = Some(item);
-                    }
-                }
-                Ok(out)
+struct V3ErrorsSeed<'r> {
+    rank: Rank<'r>,
+}
+
+impl<'de, 'r> DeserializeSeed<'de> for V3ErrorsSeed<'r> {
+    type Value = V3Errors<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        Ok(Scalar::deserialize_or_seq(d, self)?.unwrap_or_default())
+    }
+}
+
+impl<'de, 'r> Visitor<'de> for V3ErrorsSeed<'r> {
+    type Value = V3Errors<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of errors")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = V3Errors::default();
+        while let Some(item) = seq.next_element::<MaybeItem<'de>>()? {
+            let Some(item) = item.0 else { continue };
+            out.objects = out.objects.saturating_add(1);
+            let rank = (self.rank)(&item.key());
+            if out.best.as_ref().is_none_or(|(best, _)| rank > *best) {
+                out.best = Some((rank, item));
             }
         }
-        Ok(Scalar::deserialize_or_seq(d, V(std::marker::PhantomData))?.unwrap_or_default())
+        Ok(out)
     }
 }
 

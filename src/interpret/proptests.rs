@@ -21,23 +21,32 @@ const BODY_REASONS: [&str; 4] = [
     "BODY_NOT_AN_ERROR",
 ];
 
-/// Checks the parser's contract for one body: an interpretation or a
-/// typed error about the body, never a panic.
-fn assert_total(body: &str) -> Result<(), TestCaseError> {
-    match interpret(catalog(), Input::Body(body), &Context::default()) {
+/// Checks the contract for one body with the given upstream fields: an
+/// interpretation whose reason is in the catalog's vocabulary, or a typed
+/// error about the body, and that only when no usable HTTP status (400-599)
+/// was given; never a panic.
+fn assert_total_with(body: &str, ctx: &Context<'_>) -> Result<(), TestCaseError> {
+    match interpret(catalog(), Input::Body(body), ctx) {
         Ok(interpretation) => {
-            // A vehicle-state match always carries its entry.
+            let reason = interpretation.reason;
+            prop_assert!(catalog().reasons().any(|r| r == reason), "{}", reason);
+            // A vehicle-state answer always carries its entry.
             prop_assert_eq!(
                 interpretation.entry.is_some(),
-                interpretation.match_kind != MatchKind::NotVehicleState
+                interpretation.known_type == Some(VEHICLE_STATE) || reason == "HTTP_409"
             );
         }
         Err(err) => {
+            prop_assert!(!(400..=599).contains(&ctx.http_status), "{:?}", err);
             prop_assert_eq!(err.field(), "body");
             prop_assert!(BODY_REASONS.contains(&err.reason()), "{:?}", err);
         }
     }
     Ok(())
+}
+
+fn assert_total(body: &str) -> Result<(), TestCaseError> {
+    assert_total_with(body, &Context::default())
 }
 
 /// Fragments that steer generated text into the parser's deeper paths:
@@ -115,6 +124,24 @@ proptest! {
         let input = Input::Structured { error_type: &error_type, code: &code };
         prop_assert!(interpret(catalog(), input, &Context::default()).is_ok());
     }
+
+    /// Any body with any upstream fields: an answer whose reason is in the
+    /// vocabulary, or a body error only when no usable status was given.
+    #[test]
+    fn any_body_with_any_upstream_fields(
+        parts in prop::collection::vec(json_fragment(), 0..24),
+        http_status in prop_oneof![Just(0_u32), 100_u32..700, any::<u32>()],
+        retry_after in prop_oneof![Just(String::new()), "[0-9]{1,20}", any::<String>()],
+        request_id in any::<String>(),
+    ) {
+        let ctx = Context {
+            http_status,
+            retry_after: &retry_after,
+            request_id: &request_id,
+            ..Context::default()
+        };
+        assert_total_with(&parts.concat(), &ctx)?;
+    }
 }
 
 proptest! {
@@ -137,7 +164,7 @@ proptest! {
         prop_assume!(!name.contains(crate::render::APP_NAME_PLACEHOLDER));
         for entry in catalog().list() {
             let input = Input::Structured { error_type: VEHICLE_STATE, code: &entry.code };
-            let interpretation = interpret(catalog(), input, &Context::default()).unwrap();
+            let mut interpretation = interpret(catalog(), input, &Context::default()).unwrap();
             let messages = interpretation.messages(name);
             prop_assert!(!messages.user_message.contains("<app name>"), "{}", entry.code);
             if entry.user_message.has_placeholder() {
@@ -163,10 +190,13 @@ proptest! {
             "suggestedUserMessage": text,
         })
         .to_string();
-        let interpretation = interpret(catalog(), Input::Body(&body), &Context::default()).unwrap();
+        let mut interpretation =
+            interpret(catalog(), Input::Body(&body), &Context::default()).unwrap();
         let messages = interpretation.messages(app_name.as_str());
         prop_assert!(!messages.user_message.contains("<app name>"));
         prop_assert!(!messages.description.contains("<app name>"));
+        let own = messages.body_suggested_user_message.unwrap_or_default();
+        prop_assert!(!own.contains("<app name>"));
     }
 }
 
@@ -202,14 +232,16 @@ proptest! {
             let v2 = serde_json::json!({"type": "VEHICLE_STATE", "code": code, "statusCode": 409})
                 .to_string();
             let i = interpret(catalog(), Input::Body(&v2), &ctx).unwrap();
-            prop_assert_eq!(i.match_kind, MatchKind::Exact);
+            prop_assert_eq!(i.identification, Identification::ExactCode);
             prop_assert_eq!(&i.entry.unwrap().entry.code, &entry.code);
 
-            let mut errors = vec![serde_json::json!({"type": "RATE_LIMIT", "code": "VEHICLE"}); others];
-            errors.push(serde_json::json!({"status": "409", "type": "VEHICLE_STATE", "code": code}));
+            // The others are "already done", the least restrictive answer,
+            // so this one (first, and so first of equals) is answered.
+            let mut errors = vec![serde_json::json!({"status": "409", "type": "VEHICLE_STATE", "code": code})];
+            errors.extend(vec![serde_json::json!({"type": "VEHICLE_STATE", "code": "FULLY_CHARGED"}); others]);
             let v3 = serde_json::json!({ "errors": errors }).to_string();
             let i = interpret(catalog(), Input::Body(&v3), &ctx).unwrap();
-            prop_assert_eq!(i.match_kind, MatchKind::Exact);
+            prop_assert_eq!(i.identification, Identification::ExactCode);
             prop_assert_eq!(&i.entry.unwrap().entry.code, &entry.code);
             prop_assert_eq!(i.other_errors, u32::try_from(others).unwrap());
 
@@ -221,7 +253,7 @@ proptest! {
                 })
                 .to_string();
                 let i = interpret(catalog(), Input::Body(&v1), &ctx).unwrap();
-                prop_assert_eq!(i.match_kind, MatchKind::LegacyCode);
+                prop_assert_eq!(i.identification, Identification::LegacyCode);
                 prop_assert_eq!(&i.entry.unwrap().entry.code, &entry.code);
             }
         }

@@ -1,4 +1,4 @@
-//! Matching, classification and rendering over the embedded catalog.
+//! Identification, decision and rendering over the embedded catalog.
 
 use std::time::Duration;
 
@@ -8,13 +8,33 @@ fn catalog() -> Catalog {
     Catalog::embedded().unwrap()
 }
 
-fn body(catalog: &Catalog, body: &str) -> (MatchKind, Option<String>, RetryStrategy) {
-    let i = interpret(catalog, Input::Body(body), &Context::default()).unwrap();
+/// The decision in short: identification, catalog code (vehicle states),
+/// reason, strategy.
+type Short = (Identification, Option<String>, String, RetryStrategy);
+
+fn short(i: &Interpretation<'_, '_>) -> Short {
     (
-        i.match_kind,
+        i.identification,
         i.entry.map(|e| e.entry.code.clone()),
+        i.reason.to_owned(),
         i.advice.strategy,
     )
+}
+
+fn body(catalog: &Catalog, body: &str) -> Short {
+    short(&interpret(catalog, Input::Body(body), &Context::default()).unwrap())
+}
+
+fn with_status<'a>(catalog: &'a Catalog, body: &'a str, status: u32) -> Interpretation<'a, 'a> {
+    let ctx = Context {
+        http_status: status,
+        ..Context::default()
+    };
+    interpret(catalog, Input::Body(body), &ctx).unwrap()
+}
+
+fn warnings(i: &Interpretation<'_, '_>) -> Vec<&'static str> {
+    i.warnings.iter().map(|w| w.kind.reason()).collect()
 }
 
 /// Every catalog code, sent as its documented body, matches itself exactly
@@ -27,12 +47,17 @@ fn every_documented_body_matches_exactly() {
         let seed = item["body"].to_string();
         let i = interpret(&catalog, Input::Body(&seed), &Context::default()).unwrap();
         let entry = i.entry.unwrap().entry;
-        assert_eq!(i.match_kind, MatchKind::Exact);
+        assert_eq!(i.identification, Identification::ExactCode);
+        assert_eq!(i.decided_by, DecisionSource::Catalog);
         assert_eq!(entry.code, item["code"].as_str().unwrap());
+        assert_eq!(i.reason, format!("VEHICLE_STATE_{}", entry.code));
         assert_eq!(i.category, entry.category);
         assert_eq!(i.advice.strategy, entry.retry.strategy);
+        assert_eq!(i.advice.action, entry.retry.action);
         assert_eq!(i.advice.delay, entry.retry.delay);
+        assert_eq!(i.propagation, Propagation::FailedPrecondition);
         assert_eq!(i.http_status, Some(409));
+        assert!(i.warnings.is_empty());
         assert_eq!(
             i.request_id.as_deref(),
             Some("5dea93a1-3f79-4246-90c5-89610a20471b")
@@ -47,59 +72,95 @@ fn codes_match_in_any_case() {
     assert_eq!(
         body(&catalog, r#"{"type":"vehicle_state","code":"door_open"}"#),
         (
-            MatchKind::Exact,
+            Identification::ExactCode,
             Some("DOOR_OPEN".into()),
+            "VEHICLE_STATE_DOOR_OPEN".into(),
             RetryStrategy::RetryAfterAction
         )
     );
-    let ctx = Context::default();
     let i = interpret(
         &catalog,
         Input::Structured {
-            error_type: "Vehicle_State",
-            code: "In_Motion",
+            error_type: "Rate_Limit",
+            code: "vehicle",
         },
-        &ctx,
+        &Context::default(),
     )
     .unwrap();
     assert_eq!(
-        (i.match_kind, i.entry.unwrap().entry.code.as_str()),
-        (MatchKind::Exact, "IN_MOTION")
+        (i.identification, i.reason, i.known_type),
+        (
+            Identification::ExactCode,
+            "RATE_LIMIT_VEHICLE",
+            Some("RATE_LIMIT")
+        )
     );
 }
 
-/// v1 bodies: VS codes are LEGACY_CODE, an unknown VS code and a missing
-/// code fall back, another v1 error type is not a vehicle state.
+/// v1 bodies: VS codes are legacy codes; an unknown VS code falls back;
+/// other v1 `error` strings map to their types, some with a code.
 #[test]
 fn v1_bodies() {
     let catalog = catalog();
-    let v1 = |code: &str| format!(r#"{{"error":"vehicle_state_error","message":"m"{code}}}"#);
+    let v1 = |error: &str, code: &str| format!(r#"{{"error":"{error}","message":"m"{code}}}"#);
     assert_eq!(
-        body(&catalog, &v1(r#","code":"VS_003""#)),
+        body(&catalog, &v1("vehicle_state_error", r#","code":"VS_003""#)),
         (
-            MatchKind::LegacyCode,
+            Identification::LegacyCode,
             Some("HOOD_OPEN".into()),
+            "VEHICLE_STATE_HOOD_OPEN".into(),
             RetryStrategy::RetryAfterAction
         )
     );
+    let fallback = body(&catalog, &v1("vehicle_state_error", r#","code":"VS_OO1""#));
     assert_eq!(
-        body(&catalog, &v1(r#","code":"VS_OO1""#)).0,
-        MatchKind::Fallback
+        (fallback.0, fallback.2.as_str()),
+        (Identification::UnknownCode, "VEHICLE_STATE_UNKNOWN")
     );
-    assert_eq!(body(&catalog, &v1("")).0, MatchKind::Fallback);
-    let auth = body(
+    for (error, reason, strategy) in [
+        (
+            "authentication_error",
+            "AUTHENTICATION",
+            RetryStrategy::RetryAfterAction,
+        ),
+        ("server_error", "SERVER", RetryStrategy::RetryLater),
+        (
+            "rate_limiting_error",
+            "RATE_LIMIT",
+            RetryStrategy::RetryLater,
+        ),
+        ("rate_limit_error", "RATE_LIMIT", RetryStrategy::RetryLater),
+    ] {
+        let got = body(&catalog, &v1(error, ""));
+        assert_eq!(
+            (got.0, got.2.as_str(), got.3),
+            (Identification::ExactCode, reason, strategy),
+            "{error}"
+        );
+    }
+    let implied = body(&catalog, &v1("vehicle_not_capable_error", ""));
+    assert_eq!(
+        (implied.0, implied.2.as_str()),
+        (
+            Identification::LegacyCode,
+            "COMPATIBILITY_VEHICLE_NOT_CAPABLE"
+        )
+    );
+    let voa = body(
         &catalog,
-        r#"{"error":"authentication_error","message":"expired"}"#,
+        &v1("vehicle_owner_action_required", r#","code":"VOA_001""#),
     );
     assert_eq!(
-        auth,
-        (MatchKind::NotVehicleState, None, RetryStrategy::DoNotRetry)
+        (voa.0, voa.2.as_str()),
+        (Identification::LegacyCode, "CONNECTED_SERVICES_ACCOUNT")
     );
 }
 
-/// An unknown vehicle-state code gets UNKNOWN's guidance and keeps its code.
+/// An unknown vehicle-state code gets UNKNOWN's guidance and keeps its
+/// code; an unknown code of another type gets the type's reason, never one
+/// built from the code.
 #[test]
-fn unknown_code_falls_back_and_echoes_the_code() {
+fn unknown_codes_keep_the_code_out_of_the_reason() {
     let catalog = catalog();
     let i = interpret(
         &catalog,
@@ -107,48 +168,190 @@ fn unknown_code_falls_back_and_echoes_the_code() {
         &Context::default(),
     )
     .unwrap();
-    assert_eq!(i.match_kind, MatchKind::Fallback);
+    assert_eq!(i.identification, Identification::UnknownCode);
     assert_eq!(i.entry.unwrap().entry.code, "UNKNOWN");
     assert_eq!(i.error_code.as_deref(), Some("WINDOW_OPEN"));
     assert_eq!(i.category, Category::Unknown);
     assert_eq!(i.advice.strategy, RetryStrategy::RetryLater);
+    let i = interpret(
+        &catalog,
+        Input::Body(r#"{"type":"UPSTREAM","code":"BRAND_NEW_CODE"}"#),
+        &Context::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (i.identification, i.reason, i.propagation),
+        (
+            Identification::UnknownCode,
+            "UPSTREAM",
+            Propagation::Unavailable
+        )
+    );
 }
 
-/// Errors of another type take their retry advice from `resolution`.
+/// The body's explicit resolution outranks the table; when it changes the
+/// strategy, the propagated code follows the final strategy.
 #[test]
-fn other_types_follow_their_resolution() {
+fn resolution_outranks_the_table_and_the_code_follows() {
     let catalog = catalog();
-    for (resolution, strategy) in [
-        (r#""RETRY_LATER""#, RetryStrategy::RetryLater),
+    let decide = |b: &str| {
+        let i = interpret(&catalog, Input::Body(b), &Context::default()).unwrap();
         (
-            r#"{"type":"REAUTHENTICATE"}"#,
-            RetryStrategy::RetryAfterAction,
-        ),
+            i.decided_by,
+            i.advice.strategy,
+            i.advice.action,
+            i.propagation,
+        )
+    };
+    // SERVER:INTERNAL is RETRY_LATER / UNAVAILABLE by the table...
+    assert_eq!(
+        decide(r#"{"type":"SERVER","code":"INTERNAL"}"#),
         (
-            r#"{"type":"CONTACT_SUPPORT","url":"u"}"#,
+            DecisionSource::TypeTable,
+            RetryStrategy::RetryLater,
+            Action::None,
+            Propagation::Unavailable
+        )
+    );
+    // ...but CONTACT_SUPPORT makes it DO_NOT_RETRY, never UNAVAILABLE.
+    assert_eq!(
+        decide(r#"{"type":"SERVER","code":"INTERNAL","resolution":"CONTACT_SUPPORT"}"#),
+        (
+            DecisionSource::Resolution,
             RetryStrategy::DoNotRetry,
+            Action::ContactSupport,
+            Propagation::FailedPrecondition
+        )
+    );
+    // A resolution that agrees with the table changes nothing.
+    assert_eq!(
+        decide(r#"{"type":"SERVER","code":"INTERNAL","resolution":{"type":"RETRY_LATER"}}"#).0,
+        DecisionSource::TypeTable
+    );
+    // RETRY_LATER on a request error: a wait, never a retried code.
+    assert_eq!(
+        decide(r#"{"type":"VALIDATION","resolution":{"type":"RETRY_LATER","url":"u"}}"#),
+        (
+            DecisionSource::Resolution,
+            RetryStrategy::RetryLater,
+            Action::None,
+            Propagation::FailedPrecondition
+        )
+    );
+    // Vehicle-state answers are the catalog's, whatever the body says.
+    assert_eq!(
+        decide(r#"{"type":"VEHICLE_STATE","code":"DOOR_OPEN","resolution":"CONTACT_SUPPORT"}"#).0,
+        DecisionSource::Catalog
+    );
+}
+
+/// Unusable bodies with a usable status are answered from the status with
+/// a warning; without one they are the caller's problem.
+#[test]
+fn unusable_bodies_fall_back_to_the_status() {
+    let catalog = catalog();
+    let cases = [
+        (
+            "<html>502 Bad Gateway</html>",
+            502,
+            "HTTP_502",
+            "BODY_NOT_JSON",
         ),
-        ("null", RetryStrategy::DoNotRetry),
-    ] {
-        let b = format!(r#"{{"type":"AUTHENTICATION","code":null,"resolution":{resolution}}}"#);
-        let (kind, entry, got) = body(&catalog, &b);
-        assert_eq!(
-            (kind, entry, got),
-            (MatchKind::NotVehicleState, None, strategy),
-            "{resolution}"
+        ("", 504, "HTTP_504", "BODY_EMPTY"),
+        (
+            r#"{"error_description":"unauthorized"}"#,
+            401,
+            "HTTP_401",
+            "BODY_NOT_AN_ERROR",
+        ),
+        ("[1,2]", 418, "HTTP_4XX", "BODY_NOT_AN_ERROR"),
+        ("{}", 599, "HTTP_5XX", "BODY_NOT_AN_ERROR"),
+    ];
+    for (b, status, reason, warning) in cases {
+        let i = with_status(&catalog, b, status);
+        assert_eq!(i.identification, Identification::NoErrorBody, "{b}");
+        assert_eq!(i.decided_by, DecisionSource::HttpStatus, "{b}");
+        assert_eq!(i.reason, reason, "{b}");
+        assert_eq!(warnings(&i), [warning], "{b}");
+    }
+    let gateway = with_status(&catalog, "<html/>", 504);
+    assert_eq!(gateway.propagation, Propagation::DeadlineExceeded);
+    let conflict = with_status(&catalog, "", 409);
+    assert_eq!(
+        (conflict.reason, conflict.entry.unwrap().entry.code.as_str()),
+        ("HTTP_409", "UNKNOWN")
+    );
+    for status in [0, 200, 302, 600] {
+        let ctx = Context {
+            http_status: status,
+            ..Context::default()
+        };
+        assert!(
+            interpret(&catalog, Input::Body("<html/>"), &ctx).is_err(),
+            "{status}"
         );
     }
 }
 
-/// The body's status wins over the request's, and a disagreement is
-/// reported; the body's request id wins too.
+/// An unknown type with a usable status is answered from the status;
+/// without one, by the default.
 #[test]
-fn body_status_and_request_id_win() {
+fn unknown_types_use_the_status_else_the_default() {
+    let catalog = catalog();
+    let i = with_status(&catalog, r#"{"error":"random_error"}"#, 504);
+    assert_eq!(
+        (i.identification, i.decided_by, i.reason),
+        (
+            Identification::UnknownType,
+            DecisionSource::HttpStatus,
+            "HTTP_504"
+        )
+    );
+    let i = with_status(&catalog, r#"{"type":"type"}"#, 0);
+    assert_eq!(
+        (i.identification, i.decided_by, i.reason, i.propagation),
+        (
+            Identification::UnknownType,
+            DecisionSource::Default,
+            "UNRECOGNIZED_ERROR",
+            Propagation::Unknown
+        )
+    );
+}
+
+/// A v3 body is answered for its most restrictive error, with the count of
+/// the others and a warning.
+#[test]
+fn v3_answers_the_most_restrictive_error() {
+    let catalog = catalog();
+    let i = interpret(
+        &catalog,
+        Input::Body(
+            r#"{"errors":[
+                {"type":"VEHICLE_STATE","code":"CHARGING_IN_PROGRESS","status":"409"},
+                {"type":"VEHICLE_STATE","code":"IN_MOTION","status":"409"},
+                {"type":"COMPATIBILITY","code":"MAKE_NOT_COMPATIBLE","status":"501"},
+                {"type":"VEHICLE_STATE","code":"DOOR_OPEN","status":"409"}
+            ]}"#,
+        ),
+        &Context::default(),
+    )
+    .unwrap();
+    assert_eq!(i.reason, "COMPATIBILITY_MAKE_NOT_COMPATIBLE");
+    assert_eq!(i.other_errors, 3);
+    assert_eq!(warnings(&i), ["OTHER_ERRORS_IGNORED"]);
+}
+
+/// The body's status wins over the request's, and a disagreement is a
+/// warning; the body's request id wins too; malformed upstream fields are
+/// ignored with a warning.
+#[test]
+fn upstream_fields_are_lenient() {
     let catalog = catalog();
     let ctx = Context {
-        http_status: Some(401),
-        retry_after: None,
-        request_id: Some("hdr"),
+        http_status: 401,
+        request_id: "hdr",
+        ..Context::default()
     };
     let i = interpret(
         &catalog,
@@ -158,16 +361,35 @@ fn body_status_and_request_id_win() {
         &ctx,
     )
     .unwrap();
-    assert_eq!((i.http_status, i.http_status_mismatch), (Some(409), true));
+    assert_eq!(i.http_status, Some(409));
+    assert_eq!(warnings(&i), ["HTTP_STATUS_MISMATCH"]);
     assert_eq!(i.request_id.as_deref(), Some("body"));
+    let ctx = Context {
+        http_status: 1000,
+        retry_after: "soon",
+        request_id: "a\u{7}b",
+        ..Context::default()
+    };
     let i = interpret(
         &catalog,
-        Input::Body(r#"{"type":"VEHICLE_STATE","code":"ASLEEP"}"#),
+        Input::Structured {
+            error_type: "RATE_LIMIT",
+            code: "VEHICLE",
+        },
         &ctx,
     )
     .unwrap();
-    assert_eq!((i.http_status, i.http_status_mismatch), (Some(401), false));
-    assert_eq!(i.request_id.as_deref(), Some("hdr"));
+    assert_eq!(i.reason, "RATE_LIMIT_VEHICLE");
+    assert_eq!(
+        warnings(&i),
+        [
+            "HTTP_STATUS_MALFORMED",
+            "RETRY_AFTER_MALFORMED",
+            "REQUEST_ID_MALFORMED"
+        ]
+    );
+    assert_eq!(i.request_id, None);
+    assert_eq!(i.advice.delay, i.answer.unwrap().1.retry.delay);
 }
 
 /// Retry-After replaces the delay only where retrying later is the advice.
@@ -175,7 +397,7 @@ fn body_status_and_request_id_win() {
 fn retry_after_applies_to_retry_later_only() {
     let catalog = catalog();
     let ctx = Context {
-        retry_after: Some(Duration::from_secs(42)),
+        retry_after: "42",
         ..Context::default()
     };
     let later = interpret(
@@ -204,50 +426,54 @@ fn retry_after_applies_to_retry_later_only() {
 }
 
 /// Rendering puts the app name in, capitalises it at a sentence start,
-/// and never leaves the placeholder, for catalog and foreign text alike.
+/// and never leaves a placeholder, for catalog and table text alike.
 #[test]
 fn renders_app_name() {
     let catalog = catalog();
     let ctx = Context::default();
-    let low = interpret(
-        &catalog,
-        Input::Structured {
-            error_type: "VEHICLE_STATE",
-            code: "LOW_BATTERY",
-        },
-        &ctx,
-    )
-    .unwrap();
+    let structured = |code| Input::Structured {
+        error_type: "VEHICLE_STATE",
+        code,
+    };
+    let mut low = interpret(&catalog, structured("LOW_BATTERY"), &ctx).unwrap();
     assert!(
         low.messages("the app")
             .user_message
             .starts_with("The app was unable to connect")
     );
-    let asleep = interpret(
-        &catalog,
-        Input::Structured {
-            error_type: "VEHICLE_STATE",
-            code: "ASLEEP",
-        },
-        &ctx,
-    )
-    .unwrap();
+    let mut asleep = interpret(&catalog, structured("ASLEEP"), &ctx).unwrap();
     let m = asleep.messages("Fleet Manager").user_message;
     assert!(m.contains("unable to connect to Fleet Manager."), "{m}");
-    let foreign = interpret(
+    let mut foreign = interpret(
         &catalog,
-        Input::Body(r#"{"type":"X","suggestedUserMessage":"Open <app name> again"}"#),
+        Input::Body(r#"{"type":"X","suggestedUserMessage":"Open <your app name> again"}"#),
         &ctx,
     )
     .unwrap();
-    assert_eq!(foreign.messages("Fleet").user_message, "Open Fleet again");
+    let m = foreign.messages("Fleet");
+    assert!(!m.user_message.is_empty() && !m.user_message.contains('<'));
+    assert_eq!(
+        m.body_suggested_user_message.as_deref(),
+        Some("Open Fleet again")
+    );
+}
+
+/// Every reason the catalog can produce has a non-empty user message with
+/// no placeholder left, for every answer of the table.
+#[test]
+fn every_answer_renders_a_message() {
+    let catalog = catalog();
+    for answer in catalog.table().answers() {
+        let m = answer.user_message.template.render("Fleet");
+        assert!(!m.is_empty() && !m.contains('<'), "{}: {m}", answer.reason);
+    }
 }
 
 /// CHARGE_FAULT's bullets render one per line.
 #[test]
 fn bullets_render_on_their_own_lines() {
     let catalog = catalog();
-    let i = interpret(
+    let mut i = interpret(
         &catalog,
         Input::Structured {
             error_type: "VEHICLE_STATE",

@@ -31,7 +31,7 @@ use prometheus_client::{
 };
 
 use crate::catalog::{Catalog, Category};
-use crate::interpret::{Interpretation, MatchKind};
+use crate::interpret::{AnswerKey, DecisionSource, Identification, Interpretation};
 use crate::reload::ReloadStatus;
 
 /// The RPCs this server serves, as (service, method) labels; the service
@@ -90,8 +90,23 @@ const GRPC_CODES: [&str; 17] = [
     "UNAUTHENTICATED",
 ];
 
-/// `vei_interpretations_total`'s `match` values, by `match_index`.
-const MATCH_LABELS: [&str; 4] = ["EXACT", "LEGACY_CODE", "FALLBACK", "NOT_VEHICLE_STATE"];
+/// `vei_interpretations_total`'s `identification` values, by index.
+const IDENTIFICATION_LABELS: [&str; 5] = [
+    "EXACT_CODE",
+    "LEGACY_CODE",
+    "UNKNOWN_CODE",
+    "UNKNOWN_TYPE",
+    "NO_ERROR_BODY",
+];
+
+/// `vei_interpretations_total`'s `decided_by` values, by index.
+const DECISION_LABELS: [&str; 5] = [
+    "CATALOG",
+    "RESOLUTION",
+    "TYPE_TABLE",
+    "HTTP_STATUS",
+    "DEFAULT",
+];
 
 /// `vei_interpretations_total`'s `category` values, by `category_index`.
 const CATEGORY_LABELS: [&str; 15] = [
@@ -123,12 +138,14 @@ const LATENCY_BUCKETS: [f64; 15] = [
 type RpcLabels = [(&'static str, &'static str); 2];
 type HandledLabels = [(&'static str, &'static str); 3];
 
-/// Labels of `vei_interpretations_total`.
+/// Labels of `vei_interpretations_total`: bounded values only (the
+/// catalog's fixed reasons, never a caller's code).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct InterpretationLabels {
-    r#match: &'static str,
+    identification: &'static str,
+    decided_by: &'static str,
     category: &'static str,
-    code: String,
+    reason: String,
 }
 
 /// The server's metrics; cheap to clone (one registry, shared).
@@ -147,10 +164,11 @@ struct Inner {
     catalog_last_reload_ok: Gauge,
     /// Per entry of `RPCS`, then one for `other`.
     rpcs: Box<[RpcHandles]>,
-    /// The catalog's codes, in catalog order.
-    codes: Box<[String]>,
-    /// One per (match kind, category, code or `other`), in that order of
-    /// nesting; see `record_interpretation`.
+    /// How many vehicle-state entries come before the table's answers in
+    /// `interpretation_handles`.
+    entries: usize,
+    /// One per (answer, identification, decision), in that order of
+    /// nesting, created at first use; see `record_interpretation`.
     interpretation_handles: Box<[OnceLock<Counter>]>,
 }
 
@@ -216,9 +234,12 @@ impl Metrics {
             "The running build.",
             Info::new([("version", env!("CARGO_PKG_VERSION"))]),
         );
-        let codes: Box<[String]> = catalog.list().iter().map(|e| e.code.clone()).collect();
+        // An overlay changes words and delays, never which answers exist,
+        // so these sizes hold for every snapshot of the catalog.
+        let entries = catalog.list().len();
+        let answers = entries + catalog.table().answers().len();
         let interpretation_handles =
-            (0..MATCH_LABELS.len() * CATEGORY_LABELS.len() * (codes.len() + 1))
+            (0..answers * IDENTIFICATION_LABELS.len() * DECISION_LABELS.len())
                 .map(|_| OnceLock::new())
                 .collect();
         Self {
@@ -231,7 +252,7 @@ impl Metrics {
                 catalog_reloads,
                 catalog_last_reload_ok,
                 rpcs: (0..=RPCS.len()).map(|_| RpcHandles::default()).collect(),
-                codes,
+                entries,
                 interpretation_handles,
             }),
         }
@@ -281,42 +302,26 @@ impl Metrics {
         }
     }
 
-    /// Counts one interpretation. Only the codes of the
-    /// catalog these metrics were built from become labels; any other is
-    /// `other`.
+    /// Counts one interpretation under its reason, kinds and category.
     pub(crate) fn record_interpretation(&self, interpretation: &Interpretation<'_, '_>) {
         let inner = &*self.inner;
-        let match_index = match_index(interpretation.match_kind);
-        let category_index = category_index(interpretation.category);
-        // A fallback's entry is UNKNOWN, but the caller's code was one the
-        // catalog lacks: that is `other`, never the caller's text.
-        let code_index = match (interpretation.match_kind, interpretation.entry) {
-            // The entry's id, confirmed by code, else searched by code, in
-            // case `catalog` is not the one these metrics were built from
-            // (a reloaded one, say).
-            (MatchKind::Exact | MatchKind::LegacyCode, Some(matched)) => {
-                let code = &matched.entry.code;
-                Some(matched.id.index())
-                    .filter(|&i| inner.codes.get(i) == Some(code))
-                    .or_else(|| inner.codes.iter().position(|c| c == code))
-            }
-            _ => None,
-        }
-        .unwrap_or(inner.codes.len());
-        let index = (match_index * CATEGORY_LABELS.len() + category_index)
-            * (inner.codes.len() + 1)
-            + code_index;
+        let answer = match interpretation.key {
+            AnswerKey::Entry(id) => id.index(),
+            AnswerKey::Table(id) => inner.entries + id.index(),
+        };
+        let identification = identification_index(interpretation.identification);
+        let decided_by = decision_index(interpretation.decided_by);
+        let index = (answer * IDENTIFICATION_LABELS.len() + identification) * DECISION_LABELS.len()
+            + decided_by;
         let Some(cell) = inner.interpretation_handles.get(index) else {
             return;
         };
         cell.get_or_init(|| {
             let labels = InterpretationLabels {
-                r#match: MATCH_LABELS[match_index],
-                category: CATEGORY_LABELS[category_index],
-                code: inner
-                    .codes
-                    .get(code_index)
-                    .map_or_else(|| OTHER.to_owned(), Clone::clone),
+                identification: IDENTIFICATION_LABELS[identification],
+                decided_by: DECISION_LABELS[decided_by],
+                category: CATEGORY_LABELS[category_index(interpretation.category)],
+                reason: interpretation.reason.to_owned(),
             };
             inner.interpretations.get_or_create(&labels).clone()
         })
@@ -324,12 +329,23 @@ impl Metrics {
     }
 }
 
-fn match_index(kind: MatchKind) -> usize {
-    match kind {
-        MatchKind::Exact => 0,
-        MatchKind::LegacyCode => 1,
-        MatchKind::Fallback => 2,
-        MatchKind::NotVehicleState => 3,
+fn identification_index(i: Identification) -> usize {
+    match i {
+        Identification::ExactCode => 0,
+        Identification::LegacyCode => 1,
+        Identification::UnknownCode => 2,
+        Identification::UnknownType => 3,
+        Identification::NoErrorBody => 4,
+    }
+}
+
+fn decision_index(d: DecisionSource) -> usize {
+    match d {
+        DecisionSource::Catalog => 0,
+        DecisionSource::Resolution => 1,
+        DecisionSource::TypeTable => 2,
+        DecisionSource::HttpStatus => 3,
+        DecisionSource::Default => 4,
     }
 }
 
@@ -415,11 +431,10 @@ mod tests {
         assert!(text.contains("vei_catalog_last_reload_ok 1"), "{text}");
     }
 
-    /// An entry that is not at its address in the catalog given (another
-    /// catalog instance, as after a reload) is still labelled with its
-    /// code, and a code the catalog lacks is `other`.
+    /// Interpretations are labelled with their reason, kinds and category;
+    /// a caller's unknown code never becomes a label value.
     #[test]
-    fn labels_come_from_codes_not_addresses() {
+    fn labels_are_reasons_never_raw_codes() {
         let built_from = Catalog::embedded().unwrap();
         let reloaded = Catalog::embedded().unwrap();
         let metrics = Metrics::new(&built_from);
@@ -428,18 +443,12 @@ mod tests {
             metrics.record_interpretation(&interpretation.unwrap());
         }
         let text = metrics.encode();
-        assert!(
-            text.contains(
-                r#"vei_interpretations_total{match="EXACT",category="CLOSURE",code="DOOR_OPEN"} 1"#
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                r#"vei_interpretations_total{match="FALLBACK",category="UNKNOWN",code="other"} 1"#
-            ),
-            "{text}"
-        );
+        for series in [
+            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"} 1"#,
+            r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",reason="VEHICLE_STATE_UNKNOWN"} 1"#,
+        ] {
+            assert!(text.contains(series), "{series} in {text}");
+        }
         assert!(!text.contains("MADE_UP"), "{text}");
     }
 }

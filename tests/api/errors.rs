@@ -32,7 +32,7 @@ fn assert_bad_request(err: &Status, field: &str, reason: &str) {
     assert_eq!(info.metadata["field"], field);
 }
 
-/// Every bad `Interpret` input named in docs/design.md §6, and more.
+/// Every caller mistake `Interpret` refuses (docs/design.md §6), and more.
 #[tokio::test]
 async fn bad_interpret_inputs_are_invalid_argument_with_field() {
     let mut server = TestServer::spawn().await;
@@ -85,29 +85,16 @@ async fn bad_interpret_inputs_are_invalid_argument_with_field() {
             "app_name",
             "EMPTY_FIELD",
         ),
+        // Unusable bodies are the caller's problem only when no usable
+        // status came with them (a 2xx or 3xx is not one); malformed
+        // upstream fields are never: tests/api/taxonomy.rs.
         (
             InterpretRequest {
-                http_status: 700,
-                ..structured("DOOR_OPEN")
+                http_status: 200,
+                ..body("<html>OK</html>")
             },
-            "http_status",
-            "MALFORMED_FIELD",
-        ),
-        (
-            InterpretRequest {
-                retry_after: "-5".into(),
-                ..structured("DOOR_OPEN")
-            },
-            "retry_after",
-            "MALFORMED_FIELD",
-        ),
-        (
-            InterpretRequest {
-                request_id: "a\nb".into(),
-                ..structured("DOOR_OPEN")
-            },
-            "request_id",
-            "CONTROL_CHARACTERS",
+            "body",
+            "BODY_NOT_JSON",
         ),
         (
             InterpretRequest {

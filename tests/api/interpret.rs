@@ -3,8 +3,8 @@
 use tonic::Code;
 use tonic_types::{RpcStatusExt, pb::Status as RpcStatus};
 use vehicle_error_interpreter::pb::{
-    BatchInterpretRequest, BatchInterpretResult, Category, Identification, InterpretRequest,
-    InterpretResponse, InterpretationView, RetryStrategy, StructuredError,
+    BatchInterpretRequest, BatchInterpretResult, Category, DecisionSource, Identification,
+    InterpretRequest, InterpretResponse, InterpretationView, RetryStrategy, StructuredError,
     batch_interpret_result::Result as ItemResult, interpret_request::Input,
 };
 
@@ -98,12 +98,13 @@ async fn every_catalog_code_interprets_from_its_seed_body() {
         );
         assert_eq!(messages.description, entry.description);
 
-        let expected_code = if advice.strategy() == RetryStrategy::RetryLater {
-            Code::Unavailable
-        } else {
-            Code::FailedPrecondition
-        };
-        assert_eq!(r.propagation_code, expected_code as i32, "{code}");
+        // Vehicle-state waits and actions alike: FAILED_PRECONDITION, which
+        // no retry layer retries at once (docs/design.md §5.1).
+        assert_eq!(
+            r.propagation_code,
+            Code::FailedPrecondition as i32,
+            "{code}"
+        );
         let status: &RpcStatus = r.propagation_status.as_ref().unwrap();
         assert_eq!(status.code, r.propagation_code);
         let details = status.get_error_details();
@@ -178,9 +179,11 @@ async fn reports_each_identification_kind() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(r.identification(), Identification::UnknownType);
+    assert_eq!(r.identification(), Identification::ExactCode);
+    assert_eq!(r.decided_by(), DecisionSource::Resolution);
+    assert_eq!(r.reason, "AUTHENTICATION");
     assert!(r.vehicle_state_error.is_none());
-    assert_eq!(r.category(), Category::Other);
+    assert_eq!(r.category(), Category::Access);
     assert_eq!(
         r.retry_advice.unwrap().strategy(),
         RetryStrategy::RetryAfterAction
@@ -212,7 +215,7 @@ async fn default_app_name_and_context() {
     assert_eq!(r.request_id, "hdr-7");
     assert_eq!(r.http_status, 503);
     let v3 = body(
-        r#"{"errors":[{"type":"A"},{"type":"VEHICLE_STATE","code":"ASLEEP","status":"409"},{"type":"B"}]}"#,
+        r#"{"errors":[{"type":"VEHICLE_STATE","code":"FULLY_CHARGED"},{"type":"VEHICLE_STATE","code":"ASLEEP","status":"409"},{"type":"VEHICLE_STATE","code":"CHARGING_IN_PROGRESS"}]}"#,
     );
     let r = server
         .client

@@ -16,4 +16,5 @@ mod overlay;
 mod overload;
 mod reflection;
 mod shutdown;
+mod taxonomy;
 mod tls;

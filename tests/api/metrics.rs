@@ -128,17 +128,21 @@ async fn counts_calls_and_interpretations_with_bounded_labels() {
         0.0
     );
     assert_eq!(
-        value(r#"vei_interpretations_total{match="EXACT",category="CLOSURE",code="DOOR_OPEN"}"#),
+        value(
+            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"}"#
+        ),
         2.0
     );
     assert_eq!(
         value(
-            r#"vei_interpretations_total{match="LEGACY_CODE",category="CLOSURE",code="DOOR_OPEN"}"#
+            r#"vei_interpretations_total{identification="LEGACY_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"}"#
         ),
         1.0
     );
     assert_eq!(
-        value(r#"vei_interpretations_total{match="FALLBACK",category="UNKNOWN",code="other"}"#),
+        value(
+            r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",reason="VEHICLE_STATE_UNKNOWN"}"#
+        ),
         1.0
     );
     assert!(

@@ -116,8 +116,10 @@ func TestInterpretStructured(t *testing.T) {
 	if advice.GetStrategy() != pb.RetryStrategy_RETRY_STRATEGY_RETRY_LATER || advice.GetSuggestedDelay().AsDuration() != 10*time.Minute {
 		t.Errorf("retry advice %v", advice)
 	}
+	// A vehicle-state wait: FAILED_PRECONDITION, which no retry layer
+	// retries at once; RetryInfo is advice to the application.
 	st := status.FromProto(resp.GetPropagationStatus())
-	if st.Code() != codes.Unavailable {
+	if st.Code() != codes.FailedPrecondition {
 		t.Errorf("status code %v", st.Code())
 	}
 	var retry *errdetails.RetryInfo

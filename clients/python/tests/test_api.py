@@ -39,7 +39,8 @@ def test_structured_code_renders_app_name_and_retry_advice(client: Client) -> No
     assert resp.retry_advice.strategy == pb.RETRY_STRATEGY_RETRY_LATER
     assert resp.retry_advice.suggested_delay.ToSeconds() == 600
     ready = status_details(resp.propagation_status)
-    assert ready.code == grpc.StatusCode.UNAVAILABLE
+    # A vehicle-state wait: never UNAVAILABLE, which retry layers retry.
+    assert ready.code == grpc.StatusCode.FAILED_PRECONDITION
     assert ready.retry_info is not None and ready.retry_info.retry_delay.ToSeconds() == 600
 
 

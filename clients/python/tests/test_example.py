@@ -30,7 +30,7 @@ def test_example_interprets_a_body_file_and_a_code(server: Server, tmp_path: Pat
     assert out.returncode == 0, out.stderr
     assert "RETRY_STRATEGY_RETRY_LATER, action ACTION_NONE" in out.stdout
     assert "after 600s" in out.stdout
-    assert "propagate:  UNAVAILABLE" in out.stdout
+    assert "propagate:  FAILED_PRECONDITION" in out.stdout
 
 
 def test_example_reports_a_bad_body_with_its_field(server: Server) -> None:

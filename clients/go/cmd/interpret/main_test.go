@@ -29,7 +29,7 @@ func TestRun(t *testing.T) {
 		{"body from file", []string{"-addr", srv.Addr, "-body", "@" + bodyFile, "-app", "My App"}, 0,
 			[]string{"IDENTIFICATION_EXACT_CODE", "VEHICLE_STATE ASLEEP (CATEGORY_CONNECTIVITY)", "connect to My App", "request id: req-1"}},
 		{"structured", []string{"-addr", srv.Addr, "-type", "VEHICLE_STATE", "-code", "in_motion"}, 0,
-			[]string{"IN_MOTION", "RETRY_STRATEGY_RETRY_LATER, action ACTION_NONE", "after 10m0s", "propagate:  UNAVAILABLE"}},
+			[]string{"IN_MOTION", "RETRY_STRATEGY_RETRY_LATER, action ACTION_NONE", "after 10m0s", "propagate:  FAILED_PRECONDITION"}},
 		{"json", []string{"-addr", srv.Addr, "-code", "DOOR_OPEN", "-json"}, 0,
 			[]string{`"IDENTIFICATION_EXACT_CODE"`, `"propagationCode"`}},
 		{"bad body", []string{"-addr", srv.Addr, "-body", "not json"}, 1,

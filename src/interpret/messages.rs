@@ -1,0 +1,117 @@
+//! Rendering an interpretation's messages with the caller's app name and
+//! locale: the catalog's texts for vehicle-state errors (the
+//! documentation's), the type table's for the rest (this project's).
+
+use std::borrow::Cow;
+
+use super::{Interpretation, Warning, WarningKind};
+use crate::catalog::{CatalogEntry, DOCUMENTATION_LOCALE};
+use crate::render::replace_placeholders;
+
+/// The messages of an interpretation, rendered with an app name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Messages<'c> {
+    /// The message for the user; never empty, never a placeholder.
+    pub user_message: String,
+    /// The API's short user message (vehicle-state errors only).
+    pub suggested_user_message: Cow<'c, str>,
+    /// The short English description: the catalog's, else the body's,
+    /// else the user message in English.
+    pub description: Cow<'c, str>,
+    /// The suggested resolution, joined (vehicle-state errors only).
+    pub suggested_resolution: &'c str,
+    /// The troubleshooting steps (vehicle-state errors only).
+    pub troubleshooting_steps: &'c [String],
+    /// The body's own `suggestedUserMessage`, placeholders rendered.
+    pub body_suggested_user_message: Option<String>,
+    /// The BCP 47 tag `user_message` is in.
+    pub locale: &'c str,
+    /// The documentation page: the catalog's, else the body's.
+    pub doc_url: Option<Cow<'c, str>>,
+}
+
+impl<'c> Interpretation<'c, '_> {
+    /// Renders the messages with `app_name` in every app-name placeholder,
+    /// the user-facing ones in the best variant for `locale` (the exact
+    /// tag, else its base language, else English); when that is not the
+    /// language asked for, adds a `LOCALE_FALLBACK` warning.
+    pub fn messages_in(&mut self, app_name: &str, locale: Option<&str>) -> Messages<'c> {
+        let body_suggested = self
+            .body
+            .suggested_user_message
+            .as_deref()
+            .map(|m| replace_placeholders(m, app_name));
+        let messages = match (self.entry, self.answer) {
+            (Some(CatalogEntry { entry, .. }), _) => {
+                let user = entry.user_messages(locale);
+                Messages {
+                    user_message: user.user_message.render(app_name),
+                    suggested_user_message: Cow::Borrowed(user.suggested_user_message),
+                    description: Cow::Borrowed(&entry.description),
+                    suggested_resolution: &entry.suggested_resolution_text,
+                    troubleshooting_steps: &entry.troubleshooting_steps,
+                    body_suggested_user_message: body_suggested,
+                    locale: user.locale,
+                    doc_url: Some(Cow::Borrowed(&entry.doc_url)),
+                }
+            }
+            (None, Some((_, answer))) => {
+                let (tag, template) = answer.user_message.pick(locale);
+                let user_message = template.render(app_name);
+                let description = match &self.body.description {
+                    Some(d) => Cow::Owned(replace_placeholders(d, app_name)),
+                    None if tag == DOCUMENTATION_LOCALE => Cow::Owned(user_message.clone()),
+                    None => Cow::Owned(answer.user_message.template.render(app_name)),
+                };
+                Messages {
+                    user_message,
+                    suggested_user_message: Cow::Borrowed(""),
+                    description,
+                    suggested_resolution: "",
+                    troubleshooting_steps: &[],
+                    body_suggested_user_message: body_suggested,
+                    locale: tag,
+                    doc_url: self
+                        .body
+                        .doc_url
+                        .as_deref()
+                        .map(|u| Cow::Owned(u.to_owned())),
+                }
+            }
+            // `decide` always sets one or the other.
+            (None, None) => Messages {
+                user_message: String::new(),
+                suggested_user_message: Cow::Borrowed(""),
+                description: Cow::Borrowed(""),
+                suggested_resolution: "",
+                troubleshooting_steps: &[],
+                body_suggested_user_message: body_suggested,
+                locale: DOCUMENTATION_LOCALE,
+                doc_url: None,
+            },
+        };
+        if let Some(asked) = locale
+            && !same_language(asked, messages.locale)
+        {
+            self.warnings.push(
+                Warning::new(WarningKind::LocaleFallback, "locale")
+                    .with("requested", &asked)
+                    .with("used", &messages.locale),
+            );
+        }
+        messages
+    }
+
+    /// [`Interpretation::messages_in`] in English.
+    pub fn messages(&mut self, app_name: &str) -> Messages<'c> {
+        self.messages_in(app_name, None)
+    }
+}
+
+/// Two tags name the same language (their first subtags match, in any
+/// letter case): `fr-CA` answered in `fr` is no fallback worth a warning,
+/// `pt` answered in `en` is.
+fn same_language(a: &str, b: &str) -> bool {
+    let lang = |t: &str| t.split(['-', '_']).next().unwrap_or_default().to_owned();
+    lang(a).eq_ignore_ascii_case(&lang(b))
+}
