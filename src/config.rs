@@ -26,6 +26,9 @@
 //! | `--tls-client-ca` | `VEI_TLS_CLIENT_CA` | none | PEM CA bundle; clients must present a certificate it signed (mutual TLS) |
 //! | `--health-addr` | `VEI_HEALTH_ADDR` | none | extra plaintext listener serving only `grpc.health.v1`, for kubelet gRPC probes when TLS is on |
 //! | `--coalesce-writes` | `VEI_COALESCE_WRITES` | `true` | gather each connection's responses into one write (h2 gives each DATA frame of 256 bytes or more its own write, hyperium/h2#902); `false` turns it off |
+//! | `--max-connections` | `VEI_MAX_CONNECTIONS` | `1000` | connections the gRPC listener holds at once; beyond it new ones are closed at once; `0` = no limit. The `--health-addr` listener is exempt |
+//! | `--preface-timeout` | `VEI_PREFACE_TIMEOUT` | `10s` | a plaintext connection that has not sent the HTTP/2 client preface by then is closed (TLS: the 10 s handshake timeout applies instead) |
+//! | `--max-control-frames-per-second` | `VEI_MAX_CONTROL_FRAMES_PER_SECOND` | `10` | PING and SETTINGS frames per plaintext connection after a burst of 100; each request earns one back; over it, GOAWAY `ENHANCE_YOUR_CALM` and close; `0` = no limit |
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -128,6 +131,24 @@ pub struct Config {
     /// Coalesce each connection's writes; `--coalesce-writes=false` turns it off.
     #[arg(long, env = "VEI_COALESCE_WRITES", action = ArgAction::Set, default_value_t = true)]
     pub coalesce_writes: bool,
+    /// Connections the gRPC listener holds at once; 0 = no limit.
+    #[arg(long, env = "VEI_MAX_CONNECTIONS", default_value_t = 1000)]
+    pub max_connections: usize,
+    /// Time a plaintext connection gets to send the HTTP/2 client preface.
+    #[arg(long, env = "VEI_PREFACE_TIMEOUT", default_value = "10s", value_parser = nonzero_duration)]
+    pub preface_timeout: Duration,
+    /// PING and SETTINGS frames per second per connection, after a burst; 0 = no limit.
+    #[arg(long, env = "VEI_MAX_CONTROL_FRAMES_PER_SECOND", default_value_t = 10)]
+    pub max_control_frames_per_second: u32,
+}
+
+/// A duration that is not zero.
+fn nonzero_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be more than 0".to_owned()),
+        Ok(d) => Ok(d),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 impl Config {
@@ -172,6 +193,9 @@ impl Config {
             max_concurrent_requests: self.max_concurrent_requests,
             tls: self.tls_files(),
             coalesce_writes: self.coalesce_writes,
+            max_connections: self.max_connections,
+            preface_timeout: self.preface_timeout,
+            max_control_frames_per_second: self.max_control_frames_per_second,
         }
     }
 
