@@ -33,12 +33,19 @@ impl BinaryServer {
     }
 
     /// Like `start`, with environment variables (such as a manifest's
-    /// `VEI_*` settings); the address flags override any in `env`.
+    /// `VEI_*` settings); the address flags override any in `env` (a
+    /// health-only listener in `env` moves to an ephemeral port too).
     pub(crate) fn start_with_env(env: &[(String, String)], args: &[&str]) -> Self {
+        let health = env.iter().any(|(k, _)| k == "VEI_HEALTH_ADDR");
         let mut child = Command::new(env!("CARGO_BIN_EXE_vehicle-error-interpreter"))
             .envs(env.iter().map(|(k, v)| (k, v)))
             .args(["--listen-addr", "127.0.0.1:0", "--log-format", "json"])
             .args(["--metrics-addr", "127.0.0.1:0"])
+            .args(if health {
+                ["--health-addr", "127.0.0.1:0"].as_slice()
+            } else {
+                &[]
+            })
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
