@@ -16,7 +16,7 @@
 //! | `--keepalive-timeout` | `VEI_KEEPALIVE_TIMEOUT` | `10s` | how long a PING may go unanswered |
 //! | `--max-connection-age` | `VEI_MAX_CONNECTION_AGE` | `5m` | GOAWAY after this (±10% per process) so clients re-resolve and rebalance |
 //! | `--shutdown-delay` | `VEI_SHUTDOWN_DELAY` | `0s` | after SIGTERM, keep serving this long while health says NOT_SERVING |
-//! | `--drain-timeout` | `VEI_DRAIN_TIMEOUT` | `20s` | the most time in-flight calls get after SIGTERM |
+//! | `--drain-timeout` | `VEI_DRAIN_TIMEOUT` | `20s` | the most time in-flight calls get after SIGTERM; at least `--request-timeout`, or the server refuses to start |
 //! | `--metrics-addr` | `VEI_METRICS_ADDR` | `0.0.0.0:9090` | Prometheus `GET /metrics` (HTTP/1.1), off the gRPC port |
 //! | `--runtime` | `VEI_RUNTIME` | `multi-thread` | tokio flavour: `multi-thread` or `current-thread` (one core, no work stealing) |
 //! | `--worker-threads` | `VEI_WORKER_THREADS` | `0` | multi-thread workers; 0 means one per CPU the process may use. tokio does not see Kubernetes CPU limits: set this to the limit |
@@ -170,6 +170,18 @@ impl Config {
         builder.enable_all().build()
     }
 
+    /// Refuses flag combinations the server cannot honour
+    /// ([`ServerConfig::validate`]), as a usage error.
+    ///
+    /// # Errors
+    /// A clap error naming the flags; `exit()` prints it and exits 2.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        use clap::CommandFactory as _;
+        self.server_config()
+            .validate()
+            .map_err(|msg| Self::command().error(clap::error::ErrorKind::ArgumentConflict, msg))
+    }
+
     /// The server settings these flags describe.
     pub fn server_config(&self) -> ServerConfig {
         ServerConfig {
@@ -252,6 +264,32 @@ mod tests {
         assert_eq!(from_flags.listen_addr, "0.0.0.0:50051".parse().unwrap());
         let defaults = ServerConfig::default();
         assert_eq!(format!("{from_flags:?}"), format!("{defaults:?}"));
+    }
+
+    /// A drain shorter than the request timeout is refused, `0s` included;
+    /// the preface timeout cannot be 0.
+    #[test]
+    fn drain_must_outlast_the_request_timeout() {
+        let parse = |args: &[&str]| {
+            Config::try_parse_from(
+                std::iter::once("vehicle-error-interpreter").chain(args.iter().copied()),
+            )
+        };
+        let err = parse(&["--drain-timeout", "0s"])
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("--drain-timeout (0s) must be at least --request-timeout (5s)"),
+            "{err}"
+        );
+        assert!(parse(&["--drain-timeout", "4s"]).unwrap().check().is_err());
+        assert!(parse(&["--drain-timeout", "5s"]).unwrap().check().is_ok());
+        let short = parse(&["--drain-timeout", "1s", "--request-timeout", "1s"]);
+        assert!(short.unwrap().check().is_ok());
+        assert!(parse(&[]).unwrap().check().is_ok());
+        assert!(parse(&["--preface-timeout", "0s"]).is_err());
     }
 
     /// Write coalescing is on unless turned off explicitly.
