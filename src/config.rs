@@ -16,7 +16,7 @@
 //! | `--keepalive-timeout` | `VEI_KEEPALIVE_TIMEOUT` | `10s` | how long a PING may go unanswered |
 //! | `--max-connection-age` | `VEI_MAX_CONNECTION_AGE` | `5m` | GOAWAY after this (±10% per process) so clients re-resolve and rebalance |
 //! | `--shutdown-delay` | `VEI_SHUTDOWN_DELAY` | `0s` | after SIGTERM, keep serving this long while health says NOT_SERVING |
-//! | `--drain-timeout` | `VEI_DRAIN_TIMEOUT` | `20s` | the most time in-flight calls get after SIGTERM |
+//! | `--drain-timeout` | `VEI_DRAIN_TIMEOUT` | `20s` | the most time in-flight calls get after SIGTERM; at least `--request-timeout`, or the server refuses to start |
 //! | `--metrics-addr` | `VEI_METRICS_ADDR` | `0.0.0.0:9090` | Prometheus `GET /metrics` (HTTP/1.1), off the gRPC port |
 //! | `--runtime` | `VEI_RUNTIME` | `multi-thread` | tokio flavour: `multi-thread` or `current-thread` (one core, no work stealing) |
 //! | `--worker-threads` | `VEI_WORKER_THREADS` | `0` | multi-thread workers; 0 means one per CPU the process may use. tokio does not see Kubernetes CPU limits: set this to the limit |
@@ -26,6 +26,9 @@
 //! | `--tls-client-ca` | `VEI_TLS_CLIENT_CA` | none | PEM CA bundle; clients must present a certificate it signed (mutual TLS) |
 //! | `--health-addr` | `VEI_HEALTH_ADDR` | none | extra plaintext listener serving only `grpc.health.v1`, for kubelet gRPC probes when TLS is on |
 //! | `--coalesce-writes` | `VEI_COALESCE_WRITES` | `true` | gather each connection's responses into one write (h2 gives each DATA frame of 256 bytes or more its own write, hyperium/h2#902); `false` turns it off |
+//! | `--max-connections` | `VEI_MAX_CONNECTIONS` | `1000` | connections the gRPC listener holds at once; beyond it new ones are closed at once; `0` = no limit. The `--health-addr` listener is exempt |
+//! | `--preface-timeout` | `VEI_PREFACE_TIMEOUT` | `10s` | a plaintext connection that has not sent the HTTP/2 client preface by then is closed (TLS: the 10 s handshake timeout applies instead) |
+//! | `--max-control-frames-per-second` | `VEI_MAX_CONTROL_FRAMES_PER_SECOND` | `10` | PING and SETTINGS frames per plaintext connection after a burst of 100; each request earns one back; over it, GOAWAY `ENHANCE_YOUR_CALM` and close; `0` = no limit |
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -128,6 +131,24 @@ pub struct Config {
     /// Coalesce each connection's writes; `--coalesce-writes=false` turns it off.
     #[arg(long, env = "VEI_COALESCE_WRITES", action = ArgAction::Set, default_value_t = true)]
     pub coalesce_writes: bool,
+    /// Connections the gRPC listener holds at once; 0 = no limit.
+    #[arg(long, env = "VEI_MAX_CONNECTIONS", default_value_t = 1000)]
+    pub max_connections: usize,
+    /// Time a plaintext connection gets to send the HTTP/2 client preface.
+    #[arg(long, env = "VEI_PREFACE_TIMEOUT", default_value = "10s", value_parser = nonzero_duration)]
+    pub preface_timeout: Duration,
+    /// PING and SETTINGS frames per second per connection, after a burst; 0 = no limit.
+    #[arg(long, env = "VEI_MAX_CONTROL_FRAMES_PER_SECOND", default_value_t = 10)]
+    pub max_control_frames_per_second: u32,
+}
+
+/// A duration that is not zero.
+fn nonzero_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be more than 0".to_owned()),
+        Ok(d) => Ok(d),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 impl Config {
@@ -147,6 +168,18 @@ impl Config {
             }
         };
         builder.enable_all().build()
+    }
+
+    /// Refuses flag combinations the server cannot honour
+    /// ([`ServerConfig::validate`]), as a usage error.
+    ///
+    /// # Errors
+    /// A clap error naming the flags; `exit()` prints it and exits 2.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        use clap::CommandFactory as _;
+        self.server_config()
+            .validate()
+            .map_err(|msg| Self::command().error(clap::error::ErrorKind::ArgumentConflict, msg))
     }
 
     /// The server settings these flags describe.
@@ -172,6 +205,9 @@ impl Config {
             max_concurrent_requests: self.max_concurrent_requests,
             tls: self.tls_files(),
             coalesce_writes: self.coalesce_writes,
+            max_connections: self.max_connections,
+            preface_timeout: self.preface_timeout,
+            max_control_frames_per_second: self.max_control_frames_per_second,
         }
     }
 
@@ -228,6 +264,32 @@ mod tests {
         assert_eq!(from_flags.listen_addr, "0.0.0.0:50051".parse().unwrap());
         let defaults = ServerConfig::default();
         assert_eq!(format!("{from_flags:?}"), format!("{defaults:?}"));
+    }
+
+    /// A drain shorter than the request timeout is refused, `0s` included;
+    /// the preface timeout cannot be 0.
+    #[test]
+    fn drain_must_outlast_the_request_timeout() {
+        let parse = |args: &[&str]| {
+            Config::try_parse_from(
+                std::iter::once("vehicle-error-interpreter").chain(args.iter().copied()),
+            )
+        };
+        let err = parse(&["--drain-timeout", "0s"])
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("--drain-timeout (0s) must be at least --request-timeout (5s)"),
+            "{err}"
+        );
+        assert!(parse(&["--drain-timeout", "4s"]).unwrap().check().is_err());
+        assert!(parse(&["--drain-timeout", "5s"]).unwrap().check().is_ok());
+        let short = parse(&["--drain-timeout", "1s", "--request-timeout", "1s"]);
+        assert!(short.unwrap().check().is_ok());
+        assert!(parse(&[]).unwrap().check().is_ok());
+        assert!(parse(&["--preface-timeout", "0s"]).is_err());
     }
 
     /// Write coalescing is on unless turned off explicitly.

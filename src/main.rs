@@ -9,6 +9,9 @@ use vehicle_error_interpreter::{Application, Config, shutdown, telemetry};
 
 fn main() -> ExitCode {
     let config = Config::parse();
+    if let Err(err) = config.check() {
+        err.exit();
+    }
     if let Err(err) = telemetry::init(config.log_format, &config.log_filter) {
         eprintln!("invalid --log-filter: {err}");
         return ExitCode::FAILURE;

@@ -57,12 +57,14 @@ impl Application {
     /// until the server stops.
     ///
     /// # Errors
-    /// When an address cannot be bound or the overlay is invalid or cannot
-    /// be watched.
+    /// When the configuration is invalid ([`ServerConfig::validate`]), an
+    /// address cannot be bound, or the overlay is invalid or cannot be
+    /// watched.
     pub async fn build_with_store(
         config: ServerConfig,
         catalogs: Arc<Catalogs>,
     ) -> Result<Self, ServeError> {
+        config.validate().map_err(ServeError::Config)?;
         let watcher = match &config.catalog_overlay {
             Some(path) => Some(OverlayWatcher::start(Arc::clone(&catalogs), path)?),
             None => None,

@@ -24,8 +24,18 @@ use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::transport::server::Connected;
 
-/// The longest a closed connection waits for the peer's FIN. A client that
-/// read our GOAWAY closes within a round trip; one that does not is cut.
+/// The longest a close takes from its first `poll_shutdown`: our FIN, then
+/// waiting for the peer's. A client that read our GOAWAY closes within a
+/// round trip; one that does not is cut.
+///
+/// The clock starts at the first call, before the inner shutdown, so the
+/// bound covers all of the close. On a `TcpStream` the inner shutdown is a
+/// `shutdown(SHUT_WR)` that never waits (the kernel queues the FIN behind
+/// unsent data), so starting after it was the same in practice; but what
+/// flushes before it (h2's frames, the write coalescer's buffer) can wait
+/// on a peer that does not read, and that is bounded elsewhere: keepalive
+/// closes such a connection (no PING ACK comes back), and at shutdown the
+/// drain timeout ends the server.
 pub const LINGER: Duration = Duration::from_secs(2);
 
 pin_project! {
@@ -35,14 +45,21 @@ pin_project! {
     pub struct LingeringClose<IO> {
         #[pin]
         io: IO,
+        // Started at the first `poll_shutdown`.
         linger: Option<Pin<Box<tokio::time::Sleep>>>,
+        // The inner shutdown (our FIN) is done.
+        shut: bool,
     }
 }
 
 impl<IO> LingeringClose<IO> {
     /// Wraps an accepted connection.
     pub fn new(io: IO) -> Self {
-        Self { io, linger: None }
+        Self {
+            io,
+            linger: None,
+            shut: false,
+        }
     }
 }
 
@@ -91,16 +108,20 @@ impl<IO: AsyncRead + AsyncWrite> AsyncWrite for LingeringClose<IO> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut this = self.project();
-        if this.linger.is_none() {
+        let linger = this
+            .linger
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(LINGER)));
+        if linger.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Ok(()));
+        }
+        if !*this.shut {
             // Flushes what is buffered and sends FIN.
             ready!(this.io.as_mut().poll_shutdown(cx))?;
-            *this.linger = Some(Box::pin(tokio::time::sleep(LINGER)));
+            *this.shut = true;
         }
         let mut scratch = [0_u8; 4096];
         loop {
-            if let Some(linger) = this.linger.as_mut()
-                && linger.as_mut().poll(cx).is_ready()
-            {
+            if linger.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Ok(()));
             }
             let mut buf = ReadBuf::new(&mut scratch);
@@ -112,5 +133,51 @@ impl<IO: AsyncRead + AsyncWrite> AsyncWrite for LingeringClose<IO> {
                 Ok(()) | Err(_) => return Poll::Ready(Ok(())),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt as _;
+
+    /// A connection whose shutdown never completes and whose peer never
+    /// sends anything.
+    struct Stuck;
+
+    impl AsyncRead for Stuck {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Stuck {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            data: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(data.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    /// The bound covers the inner shutdown too: a close that can never
+    /// send its FIN still ends after `LINGER`, not never.
+    #[tokio::test(start_paused = true)]
+    async fn close_is_bounded_even_when_the_inner_shutdown_hangs() {
+        let started = tokio::time::Instant::now();
+        let mut io = LingeringClose::new(Stuck);
+        io.shutdown().await.unwrap();
+        assert_eq!(started.elapsed(), LINGER);
     }
 }

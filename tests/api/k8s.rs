@@ -13,10 +13,11 @@ use crate::helpers::{BinaryServer, Manifest, health_client, http_get, probe_once
 /// The overlays a test checks.
 const OVERLAYS: [&str; 2] = ["dev", "prod"];
 
-/// Every overlay's probes dial the port the server is configured to listen
-/// on (the ConfigMap's `VEI_LISTEN_ADDR`, all interfaces, since probes dial
-/// the Pod IP), and each asks for a name the running binary answers
-/// SERVING; liveness and startup ask for "", which no catalog state
+/// Every overlay's probes dial the health-only listener (the ConfigMap's
+/// `VEI_HEALTH_ADDR`, all interfaces, since probes dial the Pod IP; it is
+/// exempt from `VEI_MAX_CONNECTIONS`, so a connection flood cannot fail
+/// the probes), and each asks for a name the running binary answers
+/// SERVING there; liveness and startup ask for "", which no catalog state
 /// changes. The scrape annotations point at the metrics the binary serves.
 #[tokio::test]
 async fn probes_and_scraping_match_what_the_server_serves() {
@@ -24,8 +25,16 @@ async fn probes_and_scraping_match_what_the_server_serves() {
         let manifest = Manifest::render(overlay);
         let listen: SocketAddr = manifest.env("VEI_LISTEN_ADDR").parse().unwrap();
         let metrics: SocketAddr = manifest.env("VEI_METRICS_ADDR").parse().unwrap();
+        let health_listen: SocketAddr = manifest.env("VEI_HEALTH_ADDR").parse().unwrap();
         assert!(listen.ip().is_unspecified() && metrics.ip().is_unspecified());
+        assert!(health_listen.ip().is_unspecified());
+        assert_ne!(health_listen.port(), listen.port());
         assert_eq!(manifest.container_port("grpc"), listen.port(), "{overlay}");
+        assert_eq!(
+            manifest.container_port("health"),
+            health_listen.port(),
+            "{overlay}"
+        );
         assert_eq!(
             manifest.container_port("metrics"),
             metrics.port(),
@@ -36,10 +45,10 @@ async fn probes_and_scraping_match_what_the_server_serves() {
         // ephemeral loopback ports (flags win over the environment).
         let mount = tempfile::tempdir().unwrap();
         let server = BinaryServer::start_with_env(&manifest.pod_env(mount.path()), &[]);
-        let mut health = health_client(server.addr).await;
+        let mut health = health_client(server.health_addr.expect("a health-only listener")).await;
         for which in ["startupProbe", "readinessProbe", "livenessProbe"] {
             let probe = manifest.probe(which);
-            assert_eq!(probe.port, listen.port(), "{overlay} {which} port");
+            assert_eq!(probe.port, health_listen.port(), "{overlay} {which} port");
             assert!(
                 HEALTH_SERVICE_NAMES.contains(&probe.service.as_str()),
                 "{overlay} {which} asks for {:?}",

@@ -65,7 +65,8 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
     let exit_budget = manifest.grace_period() - manifest.pre_stop_sleep();
     let mount = tempfile::tempdir().unwrap();
     let server = BinaryServer::start_with_env(&manifest.pod_env(mount.path()), &[]);
-    let mut health = health_client(server.addr).await;
+    // The probes' port: the health-only listener.
+    let mut health = health_client(server.health_addr.expect("a health-only listener")).await;
 
     // The startup probe, at its period, within its failure budget.
     let mut ticks = tokio::time::interval(startup.period);

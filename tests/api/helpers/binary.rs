@@ -5,6 +5,7 @@ use std::{
     io::{BufRead, BufReader},
     net::SocketAddr,
     process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -18,6 +19,10 @@ pub(crate) struct BinaryServer {
     pub(crate) metrics_addr: SocketAddr,
     /// The "serving" log line.
     pub(crate) serving: serde_json::Value,
+    /// The health-only listener's address, when `--health-addr` is set.
+    pub(crate) health_addr: Option<SocketAddr>,
+    /// The log lines after "serving", as they arrive.
+    lines: Arc<Mutex<Vec<String>>>,
 }
 
 impl BinaryServer {
@@ -28,12 +33,19 @@ impl BinaryServer {
     }
 
     /// Like `start`, with environment variables (such as a manifest's
-    /// `VEI_*` settings); the address flags override any in `env`.
+    /// `VEI_*` settings); the address flags override any in `env` (a
+    /// health-only listener in `env` moves to an ephemeral port too).
     pub(crate) fn start_with_env(env: &[(String, String)], args: &[&str]) -> Self {
+        let health = env.iter().any(|(k, _)| k == "VEI_HEALTH_ADDR");
         let mut child = Command::new(env!("CARGO_BIN_EXE_vehicle-error-interpreter"))
             .envs(env.iter().map(|(k, v)| (k, v)))
             .args(["--listen-addr", "127.0.0.1:0", "--log-format", "json"])
             .args(["--metrics-addr", "127.0.0.1:0"])
+            .args(if health {
+                ["--health-addr", "127.0.0.1:0"].as_slice()
+            } else {
+                &[]
+            })
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -58,11 +70,15 @@ impl BinaryServer {
         };
         let metrics_addr = metrics_addr.expect("metrics served before gRPC");
         let addr = serving["addr"].as_str().unwrap().parse().unwrap();
+        let health_addr = serving["health_addr"].as_str().map(|a| a.parse().unwrap());
         // Keep draining the log so the server never blocks on a full pipe;
-        // its lines show up in the test's output.
+        // its lines show up in the test's output and in `log_lines`.
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&lines);
         std::thread::spawn(move || {
             for line in stderr.lines().map_while(Result::ok) {
                 eprintln!("server: {line}");
+                kept.lock().unwrap().push(line);
             }
         });
         Self {
@@ -70,7 +86,21 @@ impl BinaryServer {
             addr,
             metrics_addr,
             serving,
+            health_addr,
+            lines,
         }
+    }
+
+    /// The log lines written after "serving" so far.
+    pub(crate) fn log_lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// The process' resident set (`VmRSS`), in KiB.
+    pub(crate) fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
     /// Sends SIGTERM, as the kubelet does.

@@ -1,8 +1,9 @@
 //! Fixtures shared by the test modules: the server in this process
 //! (`server`), the binary as a child process (`binary`), raw HTTP/2 gRPC
-//! calls (`raw`) and the rendered Kubernetes manifests (`k8s`).
+//! calls (`raw`), hand-built HTTP/2 frames (`frames`) and the rendered Kubernetes manifests (`k8s`).
 
 mod binary;
+pub(crate) mod frames;
 mod k8s;
 mod raw;
 mod server;
