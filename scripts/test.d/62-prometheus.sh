@@ -9,7 +9,8 @@
 #      does (classic text format; no Accept header gets the same);
 #   3. every PromQL expression of the Grafana dashboard parses (promtool
 #      check rules on a generated rules file) and names only metrics the live
-#      scrape exposes.
+#      scrape exposes; README.md's panel list names the dashboard's rows and
+#      panels, in order.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/server.sh
@@ -133,5 +134,18 @@ while IFS= read -r name; do
 done <"$work/dashboard-metrics.txt"
 [ "$missing" -eq 0 ] || exit 1
 echo "dashboard: every expression parses and every metric is in the live scrape"
+
+python - "$monitoring/dashboard.json" README.md <<'PY'
+import json, re, sys
+titles = [p["title"] for p in json.load(open(sys.argv[1]))["panels"]]
+readme = open(sys.argv[2]).read()
+block = re.search(r"<!-- dashboard-panels:start -->\n(.*?)<!-- dashboard-panels:end -->", readme, re.S)
+if not block:
+    sys.exit("README.md has no <!-- dashboard-panels:start/end --> block")
+listed = re.findall(r"^\s*- \*\*(.+?)\*\*", block.group(1), re.M)
+if listed != titles:
+    sys.exit(f"README.md's panel list differs from the dashboard's:\n  README:    {listed}\n  dashboard: {titles}")
+print(f"README.md lists the dashboard's {len(titles)} rows and panels")
+PY
 stop_server
 SERVER_PID=
