@@ -9,7 +9,8 @@ use std::{
 #[test]
 fn text_logs_on_a_pipe_are_not_coloured() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vehicle-error-interpreter"))
-        .args(["--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"])
+        .args(["--listen-addr", "127.0.0.1:0"])
+        .args(["--metrics-addr", "127.0.0.1:0"])
         .args(["--log-format", "text"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
