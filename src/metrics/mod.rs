@@ -1,7 +1,8 @@
 //! Prometheus metrics, served on their own port (`--metrics-addr`, see
 //! [`http`]): calls per RPC and gRPC status, latency and in-flight calls
-//! (recorded by the tower layer in [`grpc`]), interpretations by match
-//! kind, category and code (recorded by the service adapter), catalog
+//! (recorded by the tower layer in [`grpc`]), interpretations by
+//! identification, decision source, category and reason (recorded by the
+//! service adapter), catalog
 //! overlay reloads by outcome (from the catalog store's status channel,
 //! see [`Metrics::observe_reloads`]), and build info.
 //!
@@ -12,13 +13,15 @@
 //! an upkeep task drains them), and its metric handles can be resolved
 //! once and kept.
 //!
-//! Cost per call: every label value is a `&'static str` or a catalog code,
-//! and each label combination's handle is looked up once, at its first
-//! use, and cached in a `OnceLock`; after that, recording is a few atomic
-//! operations and a short histogram lock, with no allocation. Cardinality
-//! is bounded: unknown RPC paths and codes the catalog lacks are labelled
-//! `other`, so nothing a caller sends becomes a label value.
+//! Cost per call: every label value is a `&'static str` or one of the
+//! catalog's fixed reasons, and each label combination's handle is looked
+//! up once, at its first use, and cached in a `OnceLock`; after that,
+//! recording is a few atomic operations and a short histogram lock, with
+//! no allocation. Cardinality is bounded: unknown RPC paths are labelled
+//! `other`, and a caller's code never becomes a label (reasons are a
+//! fixed vocabulary), so nothing a caller sends becomes a label value.
 
+mod classic;
 pub(crate) mod grpc;
 pub(crate) mod http;
 
@@ -26,7 +29,7 @@ use std::{fmt, future::Future, sync::Arc, sync::OnceLock};
 
 use prometheus_client::{
     encoding::EncodeLabelSet,
-    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram, info::Info},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
 
@@ -127,6 +130,9 @@ const CATEGORY_LABELS: [&str; 15] = [
     "REQUEST",
 ];
 
+/// `vei_catalog_reloads_total`'s `outcome` values.
+const RELOAD_OUTCOMES: [&str; 3] = ["applied", "rejected", "removed"];
+
 /// Latency buckets in seconds: loopback calls take ~100 µs end to end and
 /// the handlers a few µs, so the resolution is below a millisecond; the top
 /// buckets reach the 5 s request timeout.
@@ -189,51 +195,62 @@ impl fmt::Debug for Metrics {
 impl Metrics {
     /// Registers every metric; `catalog`'s codes are the only code labels
     /// `vei_interpretations_total` will use.
+    ///
+    /// Help strings are written without a final period: prometheus-client
+    /// appends one.
     pub fn new(catalog: &Catalog) -> Self {
         let mut registry = Registry::default();
         let handled = Family::<HandledLabels, Counter>::default();
         registry.register(
             "grpc_server_handled",
-            "Completed gRPC calls by service, method and status code.",
+            "Completed gRPC calls by service, method and status code",
             handled.clone(),
         );
         let latency: Family<RpcLabels, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
         registry.register(
             "grpc_server_handling_seconds",
-            "Time from a call's arrival to its status, by service and method.",
+            "Time from a call's arrival to its status, by service and method",
             latency.clone(),
         );
         let in_flight = Family::<RpcLabels, Gauge>::default();
         registry.register(
             "grpc_server_in_flight_requests",
-            "gRPC calls started and not yet completed, by service and method.",
+            "gRPC calls started and not yet completed, by service and method",
             in_flight.clone(),
         );
         let interpretations = Family::<InterpretationLabels, Counter>::default();
         registry.register(
             "vei_interpretations",
-            "Interpreted errors (Interpret and each BatchInterpret item) by match kind, category and catalog code.",
+            "Interpreted errors (Interpret and each BatchInterpret item) by identification, decision source, category and reason",
             interpretations.clone(),
         );
         let catalog_reloads = Family::<[(&'static str, &'static str); 1], Counter>::default();
+        // Every outcome from 0, so the first rejected reload is an increase
+        // a rule can see (and the family is in every scrape).
+        for outcome in RELOAD_OUTCOMES {
+            drop(catalog_reloads.get_or_create(&[("outcome", outcome)]));
+        }
         registry.register(
             "vei_catalog_reloads",
-            "Catalog overlay reloads by outcome: applied, rejected (the last good catalog keeps serving) or removed (the embedded catalog serves again).",
+            "Catalog overlay reloads by outcome: applied, rejected (the last good catalog keeps serving) or removed (the embedded catalog serves again)",
             catalog_reloads.clone(),
         );
         let catalog_last_reload_ok = Gauge::default();
         catalog_last_reload_ok.set(1);
         registry.register(
             "vei_catalog_last_reload_ok",
-            "0 while the overlay file on disk is one that was rejected, so the catalog serving is older than the file; else 1.",
+            "0 while the overlay file on disk is one that was rejected, so the catalog serving is older than the file; else 1",
             catalog_last_reload_ok.clone(),
         );
-        registry.register(
-            "vei_build",
-            "The running build.",
-            Info::new([("version", env!("CARGO_PKG_VERSION"))]),
-        );
+        // A gauge of 1 named `_info`, Prometheus' convention: the
+        // OpenMetrics `info` type is unknown to the classic text format
+        // (`promtool check metrics` rejects it).
+        let build_info = Family::<[(&'static str, &'static str); 1], Gauge>::default();
+        build_info
+            .get_or_create(&[("version", env!("CARGO_PKG_VERSION"))])
+            .set(1);
+        registry.register("vei_build_info", "The running build", build_info);
         // An overlay changes words and delays, never which answers exist,
         // so these sizes hold for every snapshot of the catalog.
         let entries = catalog.list().len();
@@ -266,6 +283,13 @@ impl Metrics {
         out
     }
 
+    /// The metrics in the classic Prometheus text format (0.0.4), which
+    /// `promtool check metrics` and scrapers without an `Accept` header
+    /// read.
+    pub fn encode_classic(&self) -> String {
+        classic::from_openmetrics(&self.encode())
+    }
+
     /// Follows the catalog store's reload status into
     /// `vei_catalog_reloads_total` and `vei_catalog_last_reload_ok`. The
     /// future runs until dropped: the server polls it alongside itself.
@@ -280,10 +304,8 @@ impl Metrics {
             loop {
                 let now = status.borrow_and_update().clone();
                 let totals = [now.applied, now.rejected, now.removed];
-                for ((outcome, total), seen) in ["applied", "rejected", "removed"]
-                    .into_iter()
-                    .zip(totals)
-                    .zip(&mut counted)
+                for ((outcome, total), seen) in
+                    RELOAD_OUTCOMES.into_iter().zip(totals).zip(&mut counted)
                 {
                     if total > *seen {
                         inner
@@ -429,6 +451,33 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("vei_catalog_last_reload_ok 1"), "{text}");
+    }
+
+    /// Every family has a HELP ending in exactly one period, in both
+    /// formats; the build metric is a gauge of 1 in both.
+    #[test]
+    fn help_ends_in_one_period_and_build_info_is_a_gauge() {
+        let metrics = Metrics::new(&Catalog::embedded().unwrap());
+        for text in [metrics.encode(), metrics.encode_classic()] {
+            let helps: Vec<&str> = text.lines().filter(|l| l.starts_with("# HELP ")).collect();
+            // Families without a series yet are not written.
+            assert!(helps.len() >= 3, "{text}");
+            for help in helps {
+                assert!(help.ends_with('.') && !help.ends_with(".."), "{help}");
+            }
+            assert!(text.contains("# TYPE vei_build_info gauge\n"), "{text}");
+            assert!(
+                text.contains("vei_catalog_reloads_total{outcome=\"rejected\"} 0\n"),
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!(
+                    "vei_build_info{{version=\"{}\"}} 1\n",
+                    env!("CARGO_PKG_VERSION")
+                )),
+                "{text}"
+            );
+        }
     }
 
     /// Interpretations are labelled with their reason, kinds and category;

@@ -12,6 +12,7 @@ mod hostile;
 mod interpret;
 mod k8s;
 mod lifecycle;
+mod logs;
 mod metrics;
 mod overlay;
 mod overload;

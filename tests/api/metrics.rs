@@ -1,6 +1,7 @@
 //! Prometheus metrics of the real binary, scraped from its own port:
 //! calls by RPC and status, latency, in-flight, interpretations by match
-//! kind, category and code, build info, and bounded label values.
+//! kind, category and code, build info, and bounded label values; the
+//! classic text format unless the scraper asks for OpenMetrics.
 
 use std::{collections::HashMap, net::SocketAddr};
 
@@ -11,12 +12,17 @@ use vehicle_error_interpreter::pb::{
     interpreter_service_client::InterpreterServiceClient,
 };
 
-use crate::helpers::{BinaryServer, connect, http_get, structured};
+use crate::helpers::{BinaryServer, connect, http_get, http_get_accepting, structured};
 
-/// Scrapes `/metrics`: each sample line's series (name and labels, as
-/// written) mapped to its value.
+/// What Prometheus 3 sends when it scrapes.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,\
+    application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,\
+    text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+
+/// Scrapes `/metrics` in OpenMetrics: each sample line's series (name and
+/// labels, as written) mapped to its value.
 async fn scrape(addr: SocketAddr) -> HashMap<String, f64> {
-    let (status, rest) = http_get(addr, "/metrics").await;
+    let (status, rest) = http_get_accepting(addr, "/metrics", Some(PROMETHEUS_ACCEPT)).await;
     assert_eq!(status, "HTTP/1.1 200 OK");
     let (headers, body) = rest.split_once("\r\n\r\n").unwrap();
     assert!(
@@ -29,6 +35,11 @@ async fn scrape(addr: SocketAddr) -> HashMap<String, f64> {
         body.trim_end().ends_with("# EOF"),
         "not OpenMetrics: {body}"
     );
+    samples(body)
+}
+
+/// Each sample line's series mapped to its value.
+fn samples(body: &str) -> HashMap<String, f64> {
     body.lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
         .map(|line| {
@@ -36,6 +47,22 @@ async fn scrape(addr: SocketAddr) -> HashMap<String, f64> {
             (series.to_owned(), value.parse().unwrap())
         })
         .collect()
+}
+
+/// The `/metrics` response's `content-type` and body for `accept`.
+async fn scrape_as(addr: SocketAddr, accept: Option<&str>) -> (String, String) {
+    let (status, rest) = http_get_accepting(addr, "/metrics", accept).await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let (headers, body) = rest.split_once("\r\n\r\n").unwrap();
+    let content_type = headers
+        .lines()
+        .find_map(|h| {
+            let (name, value) = h.split_once(':')?;
+            name.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_owned())
+        })
+        .expect("no content-type");
+    (content_type, body.to_owned())
 }
 
 fn request(input: Input) -> InterpretRequest {
@@ -149,6 +176,57 @@ async fn counts_calls_and_interpretations_with_bounded_labels() {
         !after.keys().any(|k| k.contains("CALLER_MADE_THIS_UP")),
         "a caller's code became a label value"
     );
+}
+
+/// No `Accept` header (curl, `promtool check metrics`) or `text/plain`
+/// (Go's client) gets the classic text format: counters typed under their
+/// `_total` name, the build metric a gauge, no `# EOF`, one period after
+/// each HELP. OpenMetrics, when asked for, has the same samples.
+#[tokio::test]
+async fn serves_classic_text_unless_openmetrics_is_asked_for() {
+    let server = BinaryServer::start(&[]);
+    let mut client = InterpreterServiceClient::new(connect(server.addr).await);
+    client.interpret(structured("DOOR_OPEN")).await.unwrap();
+
+    let classic_type = "text/plain; version=0.0.4; charset=utf-8";
+    for accept in [None, Some("text/plain"), Some("*/*")] {
+        let (content_type, body) = scrape_as(server.metrics_addr, accept).await;
+        assert_eq!(content_type, classic_type, "Accept: {accept:?}");
+        assert!(!body.contains("# EOF"), "{body}");
+        for line in [
+            "# TYPE grpc_server_handled_total counter",
+            "# HELP grpc_server_handled_total Completed gRPC calls by service, method and status code.",
+            "# TYPE grpc_server_handling_seconds histogram",
+            "# TYPE grpc_server_in_flight_requests gauge",
+            "# TYPE vei_interpretations_total counter",
+            "# TYPE vei_catalog_reloads_total counter",
+            "# TYPE vei_catalog_last_reload_ok gauge",
+            "# TYPE vei_build_info gauge",
+        ] {
+            assert!(body.lines().any(|l| l == line), "no {line:?} in {body}");
+        }
+        for line in body.lines().filter(|l| l.starts_with("# HELP ")) {
+            assert!(line.ends_with('.') && !line.ends_with(".."), "{line}");
+        }
+        assert!(
+            !body
+                .lines()
+                .any(|l| l.starts_with("# UNIT") || l.starts_with("# TYPE") && l.ends_with(" info")),
+            "{body}"
+        );
+    }
+
+    let (content_type, openmetrics) =
+        scrape_as(server.metrics_addr, Some("application/openmetrics-text")).await;
+    assert_eq!(
+        content_type,
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    assert!(openmetrics.ends_with("# EOF\n"), "{openmetrics}");
+    assert!(openmetrics.contains("# TYPE grpc_server_handled counter\n"));
+    let (_, classic) = scrape_as(server.metrics_addr, None).await;
+    // Nothing was called between the two scrapes.
+    assert_eq!(samples(&classic), samples(&openmetrics));
 }
 
 /// Only `/metrics` is served on the metrics port.

@@ -141,9 +141,20 @@ impl Drop for BinaryServer {
 
 /// One HTTP/1.1 GET on a fresh connection: (status line, headers+body).
 pub(crate) async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
+    http_get_accepting(addr, path, None).await
+}
+
+/// Like `http_get`, with an `Accept` header when `accept` is given.
+pub(crate) async fn http_get_accepting(
+    addr: SocketAddr,
+    path: &str,
+    accept: Option<&str>,
+) -> (String, String) {
     let exchange = async {
         let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        let accept = accept.map_or_else(String::new, |a| format!("Accept: {a}\r\n"));
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n");
         tcp.write_all(request.as_bytes()).await.unwrap();
         let mut response = String::new();
         tcp.read_to_string(&mut response).await.unwrap();

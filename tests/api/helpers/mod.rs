@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use tonic::transport::Channel;
 use vehicle_error_interpreter::pb::{InterpretRequest, StructuredError, interpret_request::Input};
 
-pub(crate) use binary::{BinaryServer, http_get};
+pub(crate) use binary::{BinaryServer, http_get, http_get_accepting};
 pub(crate) use k8s::{Manifest, health_client, probe_once};
 pub(crate) use raw::{INTERPRET, RawClient, RawReply, frame};
 pub(crate) use server::TestServer;
