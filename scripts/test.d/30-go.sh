@@ -2,8 +2,9 @@
 # Go client: gofmt, `go mod tidy` leaves no diff, go vet, and go test
 # against the real server binary
 # (Interpret, BatchInterpret, Get/List, rich errors, health, round_robin
-# over two servers, kill -9 of one of them under load, the interpret
-# command, and the README's programs).
+# over two servers, kill -9 of one of them under load, Propagate through a
+# toy service behind a retrying caller, the interpret command, the README's
+# programs and its install route).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VEI_SERVER_BIN=$(scripts/lib/server.sh)
