@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -49,6 +50,51 @@ func TestReadmePrograms(t *testing.T) {
 		}
 		if got, want := stdout.String(), string(m[2]); got != want {
 			t.Errorf("program %d printed:\n%s\nREADME says:\n%s", i+1, got, want)
+		}
+	}
+}
+
+// The README's go.mod lines: require v0.0.0 plus replace by a directory.
+var installBlock = regexp.MustCompile("(?s)```go.mod\n(.*?)```")
+
+// The README's install route works: a module outside this one, with the
+// README's require and replace lines (its placeholder path pointing at this
+// module), passes go mod tidy and builds the README's first program.
+func TestReadmeInstallRoute(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := installBlock.FindSubmatch(readme)
+	if m == nil || !bytes.Contains(m[1], []byte("=> ../path/to/clients/go")) {
+		t.Fatal("README has no go.mod block replacing the module by ../path/to/clients/go")
+	}
+	self, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.ReplaceAll(string(m[1]), "../path/to/clients/go", self)
+	program := snippet.FindSubmatch(readme)
+	if program == nil {
+		t.Fatal("README has no program")
+	}
+
+	dir := t.TempDir() // outside this module
+	files := map[string]string{
+		"go.mod":  "module example.com/readme-install\n\ngo 1.26.0\n\n" + lines,
+		"main.go": string(program[1]),
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"mod", "tidy"}, {"build", "-o", os.DevNull, "."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 }

@@ -4,8 +4,9 @@
 # install, not the source tree, so a packaging mistake fails here. The tests
 # start the real server binary; they cover every RPC, rich errors
 # (grpcio-status), health (grpcio-health-checking), reflection
-# (grpcio-reflection, v1alpha), round_robin over two servers, the example
-# script and the README's programs.
+# (grpcio-reflection, v1alpha), round_robin over two servers, abort_with /
+# abort_with_async through toy services behind a retrying caller, the
+# example script and the README's programs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VEI_SERVER_BIN=$(scripts/lib/server.sh)

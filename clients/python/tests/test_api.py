@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
-from typing import Any
-
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 import pytest
@@ -134,3 +134,32 @@ def test_default_deadline_bounds_a_call_to_a_hung_server() -> None:
             srv.resume()
         assert isinstance(err, grpc.RpcError)
         assert err.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def test_interpret_passes_locale_view_metadata(client: Client) -> None:
+    # The locale reaches the server: a malformed one names its field.
+    with pytest.raises(grpc.RpcError) as raised:
+        client.interpret(code="ASLEEP", locale="not a tag")
+    details = error_details(raised.value)
+    assert details.bad_request is not None
+    assert details.bad_request.field_violations[0].field == "locale"
+    ok = client.interpret(code="ASLEEP", locale="en-US", metadata=[("x-request-source", "test")])
+    assert ok.catalog_code == "ASLEEP"
+    # BASIC (the default) has no catalog entry; FULL has it.
+    assert not client.interpret(code="ASLEEP").HasField("vehicle_state_error")
+    full = client.interpret(code="ASLEEP", view=pb.INTERPRETATION_VIEW_FULL)
+    assert full.vehicle_state_error.code == "ASLEEP"
+
+
+def test_wait_for_ready_waits_for_a_connection_within_the_timeout() -> None:
+    # Nothing listens on a port the kernel just handed out and took back.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with Client(f"127.0.0.1:{port}") as client:
+        with pytest.raises(grpc.RpcError) as fails_fast:
+            client.interpret(code="ASLEEP", timeout=2)
+        assert fails_fast.value.code() == grpc.StatusCode.UNAVAILABLE
+        with pytest.raises(grpc.RpcError) as waits:
+            client.interpret(code="ASLEEP", timeout=0.3, wait_for_ready=True)
+        assert waits.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED

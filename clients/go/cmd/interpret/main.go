@@ -46,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	req := &pb.InterpretRequest{AppName: *app}
+	var req *pb.InterpretRequest
 	switch {
 	case *body != "" && *code != "":
 		fmt.Fprintln(stderr, "interpret: give -body or -code, not both")
@@ -57,13 +57,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "interpret:", err)
 			return 2
 		}
-		req.Input = &pb.InterpretRequest_Body{Body: text}
+		req = interpreter.BodyRequest(text)
 	case *code != "":
-		req.Input = &pb.InterpretRequest_Structured{Structured: &pb.StructuredError{Type: *typ, Code: *code}}
+		req = interpreter.StructuredRequest(*typ, *code)
 	default:
 		fmt.Fprintln(stderr, "interpret: give -body or -code")
 		return 2
 	}
+
+	req.AppName = *app
 
 	c, err := interpreter.Dial(*addr, interpreter.WithTimeout(*timeout))
 	if err != nil {

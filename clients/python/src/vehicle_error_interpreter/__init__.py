@@ -2,8 +2,10 @@
 
 `Client` wraps a channel with production defaults (a deadline on every call,
 round_robin, retries of UNAVAILABLE); `error_details` and `status_details`
-decode the rich error details the service sends. The generated stubs are the
-`vehicle_errors.v1` package.
+decode the rich error details the service sends; `abort_with` and
+`abort_with_async` return an interpretation's propagation status from your
+own servicer (raising `AlreadyDone` for "already done"). The generated stubs
+are the `vehicle_errors.v1` package.
 """
 
 from vehicle_error_interpreter.client import (
@@ -15,12 +17,22 @@ from vehicle_error_interpreter.client import (
     interpret_request,
     status_details,
 )
+from vehicle_error_interpreter.propagate import (
+    PUSHBACK_TRAILER,
+    AlreadyDone,
+    abort_with,
+    abort_with_async,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "PUSHBACK_TRAILER",
     "SERVICE_CONFIG",
+    "AlreadyDone",
     "Client",
     "Details",
+    "abort_with",
+    "abort_with_async",
     "error_details",
     "interpret_request",
     "status_details",

@@ -94,9 +94,19 @@ class Client:
         http_status: int = 0,
         retry_after: str = "",
         request_id: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
         timeout: float | None = None,
+        metadata: Sequence[tuple[str, str | bytes]] | None = None,
+        wait_for_ready: bool | None = None,
     ) -> pb.InterpretResponse:
-        """Interprets one error: its `body` as received, or its `code`."""
+        """Interprets one error: its `body` as received, or its `code`.
+
+        The request fields are `interpret_request`'s. `metadata` is sent with
+        the call; `wait_for_ready=True` makes the call wait (within its
+        timeout) for a connection instead of failing at once while none is
+        ready.
+        """
         return self.stub.Interpret(
             interpret_request(
                 body,
@@ -106,8 +116,12 @@ class Client:
                 http_status=http_status,
                 retry_after=retry_after,
                 request_id=request_id,
+                locale=locale,
+                view=view,
             ),
             timeout=timeout or self.timeout,
+            metadata=metadata,
+            wait_for_ready=wait_for_ready,
         )
 
     def batch_interpret(
@@ -144,14 +158,14 @@ class Client:
                 return entries
             req.page_token = page.next_page_token
 
-    def check_health(
-        self, service: str = "", *, timeout: float | None = None
-    ) -> health_pb2.HealthCheckResponse.ServingStatus.ValueType:
-        """Returns the health status of `service` ("" is the whole server)."""
+    def check_health(self, service: str = "", *, timeout: float | None = None) -> str:
+        """Returns the health status of `service` ("" is the whole server) by
+        name: "SERVING", "NOT_SERVING". An unknown service is NOT_FOUND."""
         resp = self.health.Check(
             health_pb2.HealthCheckRequest(service=service), timeout=timeout or self.timeout
         )
-        return resp.status
+        name: str = health_pb2.HealthCheckResponse.ServingStatus.Name(resp.status)
+        return name
 
     def close(self) -> None:
         """Closes the channel; calls in flight are cancelled."""
@@ -173,8 +187,15 @@ def interpret_request(
     http_status: int = 0,
     retry_after: str = "",
     request_id: str = "",
+    locale: str = "",
+    view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
 ) -> pb.InterpretRequest:
-    """Builds an InterpretRequest from a body or a code (exactly one)."""
+    """Builds an InterpretRequest from a body or a code (exactly one).
+
+    `locale` is a BCP 47 tag such as "fr-CA" ("" means English); `view`
+    unspecified means BASIC (the decision), FULL adds the catalog entry and
+    the other rendered messages.
+    """
     if (body is None) == (code is None):
         raise ValueError("give exactly one of body and code")
     req = pb.InterpretRequest(
@@ -182,6 +203,8 @@ def interpret_request(
         http_status=http_status,
         retry_after=retry_after,
         request_id=request_id,
+        locale=locale,
+        view=view,
     )
     if body is not None:
         req.body = body
@@ -200,6 +223,8 @@ class Details:
     error_info: error_details_pb2.ErrorInfo | None = None
     bad_request: error_details_pb2.BadRequest | None = None
     retry_info: error_details_pb2.RetryInfo | None = None
+    precondition_failure: error_details_pb2.PreconditionFailure | None = None
+    quota_failure: error_details_pb2.QuotaFailure | None = None
     localized_message: error_details_pb2.LocalizedMessage | None = None
     help: error_details_pb2.Help | None = None
     #: Details of other types, still packed.
@@ -210,6 +235,8 @@ _DETAIL_TYPES = {
     "error_info": error_details_pb2.ErrorInfo,
     "bad_request": error_details_pb2.BadRequest,
     "retry_info": error_details_pb2.RetryInfo,
+    "precondition_failure": error_details_pb2.PreconditionFailure,
+    "quota_failure": error_details_pb2.QuotaFailure,
     "localized_message": error_details_pb2.LocalizedMessage,
     "help": error_details_pb2.Help,
 }
