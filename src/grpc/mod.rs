@@ -29,7 +29,7 @@ pub(crate) use status::overloaded;
 use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, RequestError};
 use crate::metrics::Metrics;
 use crate::reload::{CatalogStore, Snapshot};
-use page::Page;
+use page::{Page, PageQuery};
 use pb::server::{
     BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
     GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretRequest, InterpretResponse,
@@ -235,7 +235,12 @@ impl interpreter_service_server::InterpreterService for Interpreter {
         request: Request<ListVehicleStateErrorsRequest>,
     ) -> Result<Response<ListVehicleStateErrorsResponse>, Status> {
         let req = request.get_ref();
-        let page = Page::parse(req.page_size, &req.page_token)?;
+        let query = PageQuery {
+            category: req.category,
+            strategy: req.strategy,
+            page_size: req.page_size,
+        };
+        let page = Page::parse(query, &req.page_token)?;
         let snap = self.catalogs.load();
         // A filter value this proto does not define matches no entry.
         let matching: Vec<_> = match (
@@ -251,7 +256,7 @@ impl interpreter_service_server::InterpreterService for Interpreter {
                 .iter()
                 .map(|e| snap.cache.entry(e.id).shared.clone())
                 .collect(),
-            next_page_token: next.map(page::PageToken::encode).unwrap_or_default(),
+            next_page_token: next.unwrap_or_default(),
         }))
     }
 

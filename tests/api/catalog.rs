@@ -132,3 +132,53 @@ async fn lists_in_documentation_order_with_filters_and_pages() {
     assert_eq!(pages, [5, 5, 5, 2]);
     server.stop().await;
 }
+
+/// Page tokens are opaque and bound to the filters and page size they were
+/// issued for: reused with others, or made up, they are INVALID_ARGUMENT
+/// with a BadRequest naming `page_token`.
+#[tokio::test]
+async fn page_tokens_are_bound_to_their_query() {
+    let mut server = TestServer::spawn().await;
+    let first = ListVehicleStateErrorsRequest {
+        page_size: 2,
+        ..Default::default()
+    };
+    let token = server
+        .client
+        .list_vehicle_state_errors(first.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .next_page_token;
+    assert!(!token.is_empty() && !token.contains("offset"), "{token}");
+    let misuses = [
+        ListVehicleStateErrorsRequest {
+            page_token: token.clone(),
+            category: Category::Closure as i32,
+            ..first.clone()
+        },
+        ListVehicleStateErrorsRequest {
+            page_token: token.clone(),
+            page_size: 3,
+            ..first.clone()
+        },
+        ListVehicleStateErrorsRequest {
+            page_token: "offset:2".into(),
+            ..first.clone()
+        },
+    ];
+    for request in misuses {
+        let err = server
+            .client
+            .list_vehicle_state_errors(request)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        let details = err.get_error_details();
+        assert_eq!(
+            details.bad_request().unwrap().field_violations[0].field,
+            "page_token"
+        );
+    }
+    server.stop().await;
+}

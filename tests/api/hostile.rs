@@ -183,7 +183,7 @@ fn cases() -> Vec<(&'static str, Send, Expect)> {
         ("10 KB code", Send::GetOwned("C".repeat(10_000)), bad("code", "FIELD_TOO_LONG")),
         ("unknown category enum number", Send::List(ListVehicleStateErrorsRequest { category: 99, strategy: -7, ..Default::default() }), Expect::Ok(None)),
         ("page_size i32::MAX", Send::List(ListVehicleStateErrorsRequest { page_size: i32::MAX, ..Default::default() }), Expect::Ok(None)),
-        ("page token far past the end", Send::List(ListVehicleStateErrorsRequest { page_token: "offset:18446744073709551615".into(), ..Default::default() }), Expect::Ok(None)),
+        ("old-style page token", Send::List(ListVehicleStateErrorsRequest { page_token: "offset:18446744073709551615".into(), ..Default::default() }), bad("page_token", "MALFORMED_FIELD")),
         // Hand-built protobuf.
         ("invalid UTF-8 in body", Send::RawInterpret(len_field(1, b"{\"type\":\"\xff\xfe\"}")), undecodable),
         ("invalid UTF-8 in app_name", Send::RawInterpret([len_field(1, DOOR_BODY), len_field(3, b"App\xc3")].concat()), undecodable),
