@@ -97,7 +97,7 @@ fn checksum(bytes: &[u8]) -> u32 {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() > 2 * LEN {
+    if !s.len().is_multiple_of(2) || s.len() > 2 * LEN {
         return None;
     }
     (0..s.len())
