@@ -17,7 +17,10 @@ use serde::{
 };
 use thiserror::Error;
 
-use super::{Catalog, LocalizedMessages, RetryStrategy, TextBlock, VehicleStateError, same_tag};
+use super::{
+    Answer, Catalog, LocalizedMessages, LocalizedText, RetryPolicy, RetryStrategy, TextBlock,
+    VehicleStateError, same_tag,
+};
 use crate::render::{APP_NAME_PLACEHOLDER, Template, has_placeholder_token};
 use crate::rules::{self, AppNameError};
 
@@ -123,6 +126,19 @@ impl Overlay {
             patch.apply(&mut entries[index], &path)?;
         }
         let mut table = base.table.clone();
+        for (reason, patch) in &self.doc.reasons {
+            let path = format!("reasons.{reason}");
+            let answer = table
+                .answer_mut(reason)
+                .filter(|a| !a.vehicle_state_fallback)
+                .ok_or_else(|| {
+                    invalid(
+                        &path,
+                        "no type-table answer has this reason (vehicle-state codes are patched under entries)",
+                    )
+                })?;
+            patch.apply(answer, &path)?;
+        }
         table.refresh_conflict_answer(&entries[base.fallback]);
         Ok(Catalog {
             entries,
@@ -200,8 +216,53 @@ impl dto::EntryPatch {
     }
 }
 
+impl dto::AnswerPatch {
+    fn apply(&self, answer: &mut Answer, path: &str) -> Result<(), OverlayError> {
+        if let Some(text) = &self.user_message {
+            answer.user_message = localized_text(&format!("{path}.userMessage"), text)?;
+        }
+        if let Some(retry) = &self.retry {
+            retry.apply_policy(&mut answer.retry, &answer.reason, &format!("{path}.retry"))?;
+        }
+        let mut localized: Vec<(String, String, Template)> = Vec::with_capacity(self.locales.len());
+        for (tag, variant) in &self.locales {
+            let path = format!("{path}.locales.{tag}");
+            check_tag(&path, tag)?;
+            if localized.iter().any(|(l, ..)| same_tag(l, tag)) {
+                return Err(invalid(
+                    path,
+                    "the same tag appears twice (tags ignore case)",
+                ));
+            }
+            let text = localized_text(&format!("{path}.userMessage"), &variant.user_message)?;
+            localized.push((tag.clone(), text.text, text.template));
+        }
+        answer.user_message.localized = localized;
+        Ok(())
+    }
+}
+
+/// A one-paragraph user message template: checked like a catalog template.
+fn localized_text(path: &str, text: &str) -> Result<LocalizedText, OverlayError> {
+    check_text(path, text)?;
+    let template = Template::parse(text)
+        .map_err(|e| invalid(path, format!("{e}; only {APP_NAME_PLACEHOLDER} is known")))?;
+    Ok(LocalizedText::new(text.to_owned(), template))
+}
+
 impl dto::RetryPatch {
     fn apply(&self, entry: &mut VehicleStateError, path: &str) -> Result<(), OverlayError> {
+        self.apply_policy(&mut entry.retry, &entry.code, path)
+    }
+
+    /// Patches a retry policy's delay and reason; `name` names its owner
+    /// in errors.
+    fn apply_policy(
+        &self,
+        policy: &mut RetryPolicy,
+        name: &str,
+        path: &str,
+    ) -> Result<(), OverlayError> {
         if self.delay_seconds.is_none() && self.delay_reason.is_none() {
             return Err(invalid(path, "sets neither delaySeconds nor delayReason"));
         }
@@ -222,29 +283,23 @@ impl dto::RetryPatch {
                     format!("is more than {} (a day)", MAX_DELAY.as_secs()),
                 ));
             }
-            match entry.retry.strategy {
+            match policy.strategy {
                 RetryStrategy::NoRetryNeeded if !delay.is_zero() => {
-                    return Err(invalid(
-                        field,
-                        format!("must be 0: {} needs no retry", entry.code),
-                    ));
+                    return Err(invalid(field, format!("must be 0: {name} needs no retry")));
                 }
                 RetryStrategy::RetryLater if delay.is_zero() => {
                     return Err(invalid(
                         field,
-                        format!(
-                            "must be positive: callers retry {} automatically",
-                            entry.code
-                        ),
+                        format!("must be positive: callers retry {name} after it"),
                     ));
                 }
                 _ => {}
             }
-            entry.retry.delay = delay;
+            policy.delay = delay;
         }
         if let Some(reason) = &self.delay_reason {
             plain_text(&format!("{path}.delayReason"), reason)?;
-            entry.retry.delay_reason.clone_from(reason);
+            policy.delay_reason.clone_from(reason);
         }
         Ok(())
     }
@@ -378,6 +433,9 @@ mod dto {
     pub(super) struct Overlay {
         #[serde(rename = "$comment")]
         _comment: Option<String>,
+        /// Answers of the type table, by reason.
+        #[serde(default, deserialize_with = "pairs")]
+        pub(super) reasons: Vec<(String, AnswerPatch)>,
         pub(super) default_app_name: Option<String>,
         #[serde(default, deserialize_with = "pairs")]
         pub(super) entries: Vec<(String, EntryPatch)>,
@@ -397,6 +455,26 @@ mod dto {
         pub(super) retry: Option<RetryPatch>,
         #[serde(default, deserialize_with = "pairs")]
         pub(super) locales: Vec<(String, LocalePatch)>,
+    }
+
+    /// A type-table answer's wording (this project's words, not the API's):
+    /// its user message, its delay and the message's translations.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub(super) struct AnswerPatch {
+        #[serde(rename = "$comment")]
+        _comment: Option<String>,
+        pub(super) user_message: Option<String>,
+        pub(super) retry: Option<RetryPatch>,
+        #[serde(default, deserialize_with = "pairs")]
+        pub(super) locales: Vec<(String, AnswerLocalePatch)>,
+    }
+
+    /// A translation of an answer's user message.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    pub(super) struct AnswerLocalePatch {
+        pub(super) user_message: String,
     }
 
     /// No `strategy`: the classification is not the operator's to change,

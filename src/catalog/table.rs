@@ -154,6 +154,11 @@ impl TypeTable {
         &self.answers
     }
 
+    /// The answer with `reason`, for the overlay.
+    pub(super) fn answer_mut(&mut self, reason: &str) -> Option<&mut Answer> {
+        self.answers.iter_mut().find(|a| a.reason == reason)
+    }
+
     /// The answer `id` names.
     pub fn answer(&self, id: AnswerId) -> &Answer {
         &self.answers[id.0]

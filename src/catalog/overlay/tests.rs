@@ -300,3 +300,79 @@ fn documented_examples_apply() {
         assert_eq!(overlay.default_app_name(), Some("Fleet Manager"));
     }
 }
+
+/// Type-table answers are patched by reason: their message, delay and
+/// translations, which requests then get by locale like the catalog's.
+#[test]
+fn answers_are_patched_by_reason() {
+    let patched = apply(&json!({
+        "reasons": {
+            "RATE_LIMIT_VEHICLE": {
+                "userMessage": "<app name> is waiting for your car.",
+                "retry": { "delaySeconds": 90, "delayReason": "The fleet's own limit." },
+                "locales": { "fr": { "userMessage": "<app name> attend votre voiture." } }
+            }
+        }
+    }))
+    .unwrap();
+    let answer = patched
+        .table()
+        .answers()
+        .iter()
+        .find(|a| a.reason == "RATE_LIMIT_VEHICLE")
+        .unwrap();
+    assert_eq!(answer.retry.delay, Duration::from_secs(90));
+    assert_eq!(answer.retry.strategy, RetryStrategy::RetryLater);
+    let (tag, fr) = answer.user_message.pick(Some("fr-CA"));
+    assert_eq!(
+        (tag, fr.render("Fleet").as_str()),
+        ("fr", "Fleet attend votre voiture.")
+    );
+    let (tag, en) = answer.user_message.pick(Some("de"));
+    assert_eq!(
+        (tag, en.render("Fleet").as_str()),
+        ("en", "Fleet is waiting for your car.")
+    );
+    // Its neighbour under the same type keeps the table's words.
+    let other = patched
+        .table()
+        .answers()
+        .iter()
+        .find(|a| a.reason == "RATE_LIMIT_SMARTCAR_API")
+        .unwrap();
+    assert!(other.user_message.localized.is_empty());
+}
+
+/// A reason patch names a real table reason, keeps the strategy's delay
+/// rule and holds only the app-name placeholder.
+#[test]
+fn invalid_answer_patches_name_the_field() {
+    for (overlay, path) in [
+        (
+            json!({"reasons": {"NOT_A_REASON": {}}}),
+            "reasons.NOT_A_REASON",
+        ),
+        (
+            json!({"reasons": {"VEHICLE_STATE_DOOR_OPEN": {"userMessage": "x"}}}),
+            "reasons.VEHICLE_STATE_DOOR_OPEN",
+        ),
+        (
+            json!({"reasons": {"HTTP_409": {"userMessage": "x"}}}),
+            "reasons.HTTP_409",
+        ),
+        (
+            json!({"reasons": {"SERVER_INTERNAL": {"userMessage": "Hi <user>"}}}),
+            "reasons.SERVER_INTERNAL.userMessage",
+        ),
+        (
+            json!({"reasons": {"SERVER_INTERNAL": {"retry": {"delaySeconds": 0, "delayReason": "r"}}}}),
+            "reasons.SERVER_INTERNAL.retry.delaySeconds",
+        ),
+        (
+            json!({"reasons": {"UPSTREAM": {"locales": {"fr_CA": {"userMessage": "x"}}}}}),
+            "reasons.UPSTREAM.locales.fr_CA",
+        ),
+    ] {
+        assert_eq!(rejected_path(&overlay), path, "{overlay}");
+    }
+}
