@@ -15,8 +15,8 @@ pub struct Messages<'c> {
     pub user_message: String,
     /// The API's short user message (vehicle-state errors only).
     pub suggested_user_message: Cow<'c, str>,
-    /// The short English description: the catalog's, else the body's,
-    /// else the user message in English.
+    /// The short English description, for developers: the catalog's, else
+    /// the body's, else a sentence saying the API sent none.
     pub description: Cow<'c, str>,
     /// The suggested resolution, joined (vehicle-state errors only).
     pub suggested_resolution: &'c str,
@@ -58,10 +58,16 @@ impl<'c> Interpretation<'c, '_> {
             (None, Some((_, answer))) => {
                 let (tag, template) = answer.user_message.pick(locale);
                 let user_message = template.render(app_name);
-                let description = match &self.body.description {
-                    Some(d) => Cow::Owned(replace_placeholders(d, app_name)),
-                    None if tag == DOCUMENTATION_LOCALE => Cow::Owned(user_message.clone()),
-                    None => Cow::Owned(answer.user_message.template.render(app_name)),
+                // For developers (the status message): the body's own
+                // description, else what the API sent, never a copy of the
+                // user message.
+                let description = match (&self.body.description, self.error_type.is_some()) {
+                    (Some(d), _) => Cow::Owned(replace_placeholders(d, app_name)),
+                    (None, true) => Cow::Borrowed("The API's error carried no description."),
+                    (None, false) => Cow::Owned(format!(
+                        "The API answered HTTP {} without a usable error body.",
+                        self.http_status.unwrap_or_default()
+                    )),
                 };
                 Messages {
                     user_message,
