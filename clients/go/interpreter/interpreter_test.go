@@ -133,6 +133,37 @@ func TestInterpretStructured(t *testing.T) {
 	}
 }
 
+// A gateway's HTML page with a 504 is no caller mistake: it is answered from
+// the status (a timeout: DEADLINE_EXCEEDED, the command may have run), with
+// a warning saying the body was not used.
+func TestInterpretGatewayPageAnswersFromTheStatus(t *testing.T) {
+	c, _ := dial(t)
+	resp, err := c.Interpret(context.Background(), &pb.InterpretRequest{
+		Input:      &pb.InterpretRequest_Body{Body: "<html>504 Gateway Time-out</html>"},
+		HttpStatus: 504,
+		AppName:    "My App",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetReason() != "HTTP_504" || resp.GetIdentification() != pb.Identification_IDENTIFICATION_NO_ERROR_BODY ||
+		resp.GetDecidedBy() != pb.DecisionSource_DECISION_SOURCE_HTTP_STATUS {
+		t.Errorf("reason %q, identification %v, decided by %v", resp.GetReason(), resp.GetIdentification(), resp.GetDecidedBy())
+	}
+	if resp.GetCategory() != pb.Category_CATEGORY_PROVIDER || resp.GetRetryAdvice().GetStrategy() != pb.RetryStrategy_RETRY_STRATEGY_RETRY_LATER {
+		t.Errorf("category %v, advice %v", resp.GetCategory(), resp.GetRetryAdvice())
+	}
+	if st := status.FromProto(resp.GetPropagationStatus()); st.Code() != codes.DeadlineExceeded {
+		t.Errorf("propagation code %v", st.Code())
+	}
+	if !strings.Contains(resp.GetUserMessage(), "My App") {
+		t.Errorf("user message %q", resp.GetUserMessage())
+	}
+	if w := resp.GetWarnings(); len(w) != 1 || w[0].GetReason() != "BODY_NOT_JSON" || w[0].GetField() != "body" {
+		t.Errorf("warnings %v", w)
+	}
+}
+
 // One bad item fails alone, with the details Interpret would have returned.
 func TestBatchInterpret(t *testing.T) {
 	c, _ := dial(t)

@@ -44,6 +44,21 @@ def test_structured_code_renders_app_name_and_retry_advice(client: Client) -> No
     assert ready.retry_info is not None and ready.retry_info.retry_delay.ToSeconds() == 600
 
 
+def test_gateway_page_is_answered_from_the_status_with_a_warning(client: Client) -> None:
+    """A gateway's HTML page with a 504 is no caller mistake: it is answered
+    from the status (DEADLINE_EXCEEDED: the command may have run), with a
+    warning that the body was not used."""
+    resp = client.interpret("<html>504 Gateway Time-out</html>", app_name="My App", http_status=504)
+    assert resp.reason == "HTTP_504"
+    assert resp.identification == pb.IDENTIFICATION_NO_ERROR_BODY
+    assert resp.decided_by == pb.DECISION_SOURCE_HTTP_STATUS
+    assert resp.category == pb.CATEGORY_PROVIDER
+    assert resp.retry_advice.strategy == pb.RETRY_STRATEGY_RETRY_LATER
+    assert status_details(resp.propagation_status).code == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert "My App" in resp.user_message
+    assert [(w.reason, w.field) for w in resp.warnings] == [("BODY_NOT_JSON", "body")]
+
+
 def test_batch_item_fails_alone_with_its_details(
     client: Client, seed_body: Callable[[str], str]
 ) -> None:
