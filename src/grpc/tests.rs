@@ -61,3 +61,68 @@ async fn basic_door_open_answer_fits_in_a_kibibyte() {
     assert!(basic <= 1024, "{basic}");
     assert!(full > basic);
 }
+
+mod properties {
+    use proptest::prelude::*;
+    use tonic::Code;
+
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// For any body and any upstream fields, with a valid app name and
+        /// locale, `Interpret` answers OK or INVALID_ARGUMENT, and
+        /// INVALID_ARGUMENT only when no usable HTTP status (400-599) was
+        /// given; every reason it answers with is in the catalog's
+        /// vocabulary, and so is the status' ErrorInfo reason.
+        #[test]
+        fn interpret_answers_any_upstream_input(
+            body in prop_oneof![
+                any::<String>(),
+                "[{}\\[\\]\":,a-z0-9<> ]{0,64}",
+                Just(String::new()),
+                Just("<html>502</html>".to_owned()),
+                Just(r#"{"type":"RATE_LIMIT","code":"VEHICLE"}"#.to_owned()),
+                Just(r#"{"errors":[{"type":"X"},{"type":"VEHICLE_STATE","code":"ASLEEP"}]}"#.to_owned()),
+            ],
+            http_status in prop_oneof![Just(0_u32), 100_u32..700, any::<u32>()],
+            retry_after in prop_oneof![Just(String::new()), "[0-9]{1,22}", any::<String>()],
+            request_id in any::<String>(),
+            full in any::<bool>(),
+        ) {
+            let service = interpreter();
+            let catalog = Catalog::embedded().unwrap();
+            let request = InterpretRequest {
+                input: Some(Input::Body(body)),
+                app_name: "Fleet".into(),
+                locale: "fr-CA".into(),
+                http_status,
+                retry_after,
+                request_id,
+                view: if full { InterpretationView::Full } else { InterpretationView::Basic } as i32,
+            };
+            match runtime().block_on(service.interpret(Request::new(request))) {
+                Ok(response) => {
+                    let r = response.into_inner();
+                    prop_assert!(catalog.reasons().any(|x| x == r.reason), "{}", r.reason);
+                    let status = r.propagation_status.unwrap();
+                    prop_assert_ne!(status.code, 0);
+                    let info = tonic_types::RpcStatusExt::get_details_error_info(&status);
+                    prop_assert_eq!(info.map(|i| i.reason), Some(r.reason.clone()));
+                    prop_assert!(!r.user_message.is_empty());
+                }
+                Err(status) => {
+                    prop_assert_eq!(status.code(), Code::InvalidArgument, "{:?}", status);
+                    prop_assert!(!(400..=599).contains(&http_status), "{:?}", status);
+                }
+            }
+        }
+    }
+}
