@@ -15,11 +15,11 @@ mod tls;
 // part of the documented API.
 #[doc(hidden)]
 pub use coalesce::CoalescedWrites;
-pub use guard::{CONTROL_FRAME_BURST, LOG_INTERVAL};
-pub use linger::{LINGER, LingeringClose};
-
-pub use overload::{Shed, ShedFuture};
-pub use tls::{HANDSHAKE_TIMEOUT, TlsError, TlsFiles, install_crypto_provider};
+// The abuse tests size their floods from the budget's burst.
+pub use guard::CONTROL_FRAME_BURST;
+pub(crate) use linger::LingeringClose;
+pub(crate) use overload::Shed;
+pub use tls::{TlsError, TlsFiles};
 
 use std::{
     future::Future,

@@ -66,7 +66,7 @@ pub const CONTROL_FRAME_BURST: u32 = 100;
 
 /// The shortest time between two `warn` lines about refused or tripped
 /// connections.
-pub const LOG_INTERVAL: Duration = Duration::from_secs(60);
+pub(super) const LOG_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The HTTP/2 client connection preface (RFC 9113 section 3.4).
 const MAGIC: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";

@@ -36,7 +36,7 @@ use tonic::transport::server::Connected;
 /// on a peer that does not read, and that is bounded elsewhere: keepalive
 /// closes such a connection (no PING ACK comes back), and at shutdown the
 /// drain timeout ends the server.
-pub const LINGER: Duration = Duration::from_secs(2);
+pub(super) const LINGER: Duration = Duration::from_secs(2);
 
 pin_project! {
     /// A connection whose shutdown half-closes, then drains input until the
@@ -54,7 +54,7 @@ pin_project! {
 
 impl<IO> LingeringClose<IO> {
     /// Wraps an accepted connection.
-    pub fn new(io: IO) -> Self {
+    pub(crate) fn new(io: IO) -> Self {
         Self {
             io,
             linger: None,

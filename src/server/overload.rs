@@ -37,7 +37,7 @@ use tower::{
 /// A gRPC service behind a global concurrency limit that sheds excess
 /// calls with `RESOURCE_EXHAUSTED`.
 #[derive(Debug, Clone)]
-pub struct Shed<S> {
+pub(crate) struct Shed<S> {
     inner: LoadShed<ConcurrencyLimit<S>>,
     limit: usize,
 }
@@ -45,7 +45,7 @@ pub struct Shed<S> {
 impl<S> Shed<S> {
     /// Wraps `service`, admitting at most `limit` calls at once. Clones
     /// (tonic clones per call) share the limit.
-    pub fn new(service: S, limit: NonZeroUsize) -> Self {
+    pub(crate) fn new(service: S, limit: NonZeroUsize) -> Self {
         let limited = GlobalConcurrencyLimitLayer::new(limit.get()).layer(service);
         Self {
             inner: LoadShedLayer::new().layer(limited),
@@ -86,7 +86,7 @@ where
 /// The response of a [`Shed`] service: the inner response, or the
 /// `RESOURCE_EXHAUSTED` status when the call was shed.
 #[derive(Debug)]
-pub struct ShedFuture<F> {
+pub(crate) struct ShedFuture<F> {
     inner: tower::load_shed::future::ResponseFuture<
         tower::limit::concurrency::future::ResponseFuture<F>,
     >,

@@ -17,7 +17,7 @@ use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 /// each handshake in its own task, so a slow or silent client (or a
 /// plaintext one waiting for a server preface) ties up only its socket,
 /// and only for this long.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the PEM files are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub enum TlsError {
 /// are two and no default, and the first TLS handshake panics. Installing
 /// ring explicitly at start-up removes the ambiguity. Calling it again, or
 /// after another provider was installed, changes nothing.
-pub fn install_crypto_provider() {
+pub(super) fn install_crypto_provider() {
     // Err means a provider is already installed: that one stays, by design.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
