@@ -9,8 +9,8 @@
 //! - [`interpret`]: parsing bodies, matching, classifying, retry advice.
 //! - [`render`]: `<app name>` templates; [`rules`]: validation rules that
 //!   requests, the overlay and the catalog loader share.
-//! - [`grpc`]: the adapter, and the only module besides the server wiring
-//!   that knows tonic or prost: the service, conversions, encoded entries,
+//! - [`grpc`]: the adapter, and (with [`server`], the wiring) the only
+//!   place that knows the gRPC stack: the service, conversions, encoded entries,
 //!   statuses, the codec and the generated code ([`pb`]).
 //! - [`server`]: health, reflection, limits, load shedding, TLS and
 //!   graceful shutdown.

@@ -6,6 +6,7 @@ mod coalesce;
 mod either;
 mod guard;
 mod linger;
+mod metrics_layer;
 mod overload;
 mod tls;
 
@@ -273,7 +274,7 @@ pub(crate) async fn serve(
     // Outermost of our layers, so it also counts what later layers (load
     // shedding) reject; tonic's own timeout sits outside every layer, and a
     // timed-out call counts as CANCELLED, which is what clients see.
-    let mut main = builder(&config).layer(metrics.grpc_layer());
+    let mut main = builder(&config).layer(metrics_layer::GrpcMetricsLayer::new(metrics.clone()));
     if let Some(files) = &config.tls {
         main = tls::configure(main, files)?;
     }

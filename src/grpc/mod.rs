@@ -48,6 +48,27 @@ pub type InterpreterServer = interpreter_service_server::InterpreterServiceServe
 /// The fully qualified service name, from the generated code.
 pub const SERVICE_NAME: &str = <InterpreterServer as NamedService>::NAME;
 
+/// The RPCs this server serves, as (service, method) metric labels; the
+/// service names come from the generated servers (ours, tonic-health's,
+/// tonic-reflection's), the method names from the protos.
+pub(crate) const RPCS: [(&str, &str); 9] = [
+    (SERVICE_NAME, "Interpret"),
+    (SERVICE_NAME, "BatchInterpret"),
+    (SERVICE_NAME, "GetVehicleStateError"),
+    (SERVICE_NAME, "ListVehicleStateErrors"),
+    (SERVICE_NAME, "ListErrorTypes"),
+    (tonic_health::pb::health_server::SERVICE_NAME, "Check"),
+    (tonic_health::pb::health_server::SERVICE_NAME, "Watch"),
+    (
+        tonic_reflection::pb::v1::server_reflection_server::SERVICE_NAME,
+        "ServerReflectionInfo",
+    ),
+    (
+        tonic_reflection::pb::v1alpha::server_reflection_server::SERVICE_NAME,
+        "ServerReflectionInfo",
+    ),
+];
+
 /// Request limits the service enforces.
 #[derive(Debug, Clone)]
 pub struct ServiceSettings {

@@ -1,6 +1,6 @@
 //! Prometheus metrics, served on their own port (`--metrics-addr`, see
 //! [`http`]): calls per RPC and gRPC status, latency and in-flight calls
-//! (recorded by the tower layer in [`grpc`]), interpretations by
+//! (recorded by the server's tower layer through [`calls`]), interpretations by
 //! identification, decision source, category and reason (recorded by the
 //! service adapter), catalog
 //! overlay reloads by outcome (from the catalog store's status channel,
@@ -21,8 +21,8 @@
 //! `other`, and a caller's code never becomes a label (reasons are a
 //! fixed vocabulary), so nothing a caller sends becomes a label value.
 
+pub(crate) mod calls;
 mod classic;
-pub(crate) mod grpc;
 pub(crate) mod http;
 
 use std::{fmt, future::Future, sync::Arc, sync::OnceLock};
@@ -34,28 +34,9 @@ use prometheus_client::{
 };
 
 use crate::catalog::{Catalog, Category};
+use crate::grpc::RPCS;
 use crate::interpret::{AnswerKey, DecisionSource, Identification, Interpretation};
 use crate::reload::ReloadStatus;
-
-/// The RPCs this server serves, as (service, method) labels; the service
-/// names come from the generated servers. Any other path (an
-/// UNIMPLEMENTED call) counts as `other`.
-const RPCS: [(&str, &str); 8] = [
-    (crate::grpc::SERVICE_NAME, "Interpret"),
-    (crate::grpc::SERVICE_NAME, "BatchInterpret"),
-    (crate::grpc::SERVICE_NAME, "GetVehicleStateError"),
-    (crate::grpc::SERVICE_NAME, "ListVehicleStateErrors"),
-    (tonic_health::pb::health_server::SERVICE_NAME, "Check"),
-    (tonic_health::pb::health_server::SERVICE_NAME, "Watch"),
-    (
-        tonic_reflection::pb::v1::server_reflection_server::SERVICE_NAME,
-        "ServerReflectionInfo",
-    ),
-    (
-        tonic_reflection::pb::v1alpha::server_reflection_server::SERVICE_NAME,
-        "ServerReflectionInfo",
-    ),
-];
 
 /// The index in `RPCS` of the call to an HTTP/2 `path`
 /// (`/<service>/<method>`), or `RPCS.len()` for any other path.
@@ -70,7 +51,7 @@ fn rpc_index(path: &str) -> usize {
 const OTHER: &str = "other";
 
 /// The gRPC status code UNKNOWN, for a status that cannot be read.
-const UNKNOWN: usize = 2;
+pub(crate) const UNKNOWN: usize = 2;
 
 /// gRPC status codes by number, as the gRPC spec names them.
 const GRPC_CODES: [&str; 17] = [

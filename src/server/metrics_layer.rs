@@ -1,5 +1,5 @@
 //! The tower layer that records every gRPC call's RPC, status, latency
-//! and in-flight count, for `Server::layer`.
+//! and in-flight count into the metrics, for `Server::layer`.
 //!
 //! A call's status is known only at its end: in the response headers for
 //! a trailers-only response (every error), else in the body's trailers. So
@@ -7,49 +7,34 @@
 //! trailers pass through, or as CANCELLED when the body is dropped first.
 
 use std::{
-    fmt,
     future::Future,
     pin::Pin,
     task::{Context, Poll, ready},
-    time::Instant,
 };
 
 use bytes::Bytes;
-use http::{HeaderMap, Request, Response};
+use http::{Request, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use prometheus_client::metrics::gauge::Gauge;
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
-use super::{GRPC_CODES, Metrics, OTHER, RPCS, RpcHandles, RpcLabels, UNKNOWN, rpc_index};
+use crate::metrics::{
+    Metrics,
+    calls::{CallGuard, grpc_status},
+};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Records calls in [`Metrics`]; build it with [`Metrics::grpc_layer`].
+/// Records calls in [`Metrics`].
 #[derive(Debug, Clone)]
-pub struct GrpcMetricsLayer {
+pub(crate) struct GrpcMetricsLayer {
     metrics: Metrics,
 }
 
-impl Metrics {
-    /// The layer recording gRPC calls into these metrics.
-    pub fn grpc_layer(&self) -> GrpcMetricsLayer {
-        GrpcMetricsLayer {
-            metrics: self.clone(),
-        }
-    }
-
-    /// Starts timing a call to `path`; the guard records its outcome.
-    fn start_call(&self, path: &str) -> CallGuard {
-        let rpc = rpc_index(path);
-        let guard = CallGuard {
-            metrics: self.clone(),
-            rpc,
-            start: Instant::now(),
-            finished: false,
-        };
-        guard.in_flight().inc();
-        guard
+impl GrpcMetricsLayer {
+    /// The layer recording gRPC calls into `metrics`.
+    pub(crate) fn new(metrics: Metrics) -> Self {
+        Self { metrics }
     }
 }
 
@@ -66,7 +51,7 @@ impl<S> Layer<S> for GrpcMetricsLayer {
 
 /// The service [`GrpcMetricsLayer`] wraps around the routes.
 #[derive(Debug, Clone)]
-pub struct GrpcMetricsService<S> {
+pub(crate) struct GrpcMetricsService<S> {
     inner: S,
     metrics: Metrics,
 }
@@ -97,7 +82,7 @@ where
 
 pin_project_lite::pin_project! {
     /// The response future of [`GrpcMetricsService`].
-    pub struct ResponseFuture<F> {
+    pub(crate) struct ResponseFuture<F> {
         #[pin]
         inner: F,
         guard: Option<CallGuard>,
@@ -143,7 +128,7 @@ where
                 }
                 Err(err) => {
                     if let Some(guard) = &mut guard {
-                        guard.finish(tonic::Code::Internal as usize);
+                        guard.finish(CallGuard::INTERNAL);
                     }
                     Poll::Ready(Err(err))
                 }
@@ -154,7 +139,7 @@ where
 
 /// A response body that records its call when the trailers pass.
 #[derive(Debug)]
-pub struct MetricsBody {
+pub(crate) struct MetricsBody {
     inner: Body,
     /// `None` once the call is recorded.
     guard: Option<CallGuard>,
@@ -172,11 +157,11 @@ impl HttpBody for MetricsBody {
         let code = match &frame {
             Some(Ok(frame)) => frame
                 .trailers_ref()
-                .map(|t| grpc_status(t).unwrap_or(UNKNOWN)),
+                .map(|t| grpc_status(t).unwrap_or(crate::metrics::UNKNOWN)),
             // The body failed: tonic resets the stream.
-            Some(Err(_)) => Some(tonic::Code::Internal as usize),
+            Some(Err(_)) => Some(CallGuard::INTERNAL),
             // Ended without trailers, which a gRPC client reads as an error.
-            None => Some(UNKNOWN),
+            None => Some(crate::metrics::UNKNOWN),
         };
         // Take the guard only with a status in hand: dropping it records
         // CANCELLED.
@@ -194,91 +179,5 @@ impl HttpBody for MetricsBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
-    }
-}
-
-/// The `grpc-status` in `headers`, as a number; malformed reads as
-/// UNKNOWN.
-fn grpc_status(headers: &HeaderMap) -> Option<usize> {
-    let value = headers.get("grpc-status")?;
-    Some(
-        std::str::from_utf8(value.as_bytes())
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(UNKNOWN),
-    )
-}
-
-/// One call in flight: records its status and latency once, and counts
-/// it as CANCELLED if it is dropped first (the client went away, or
-/// tonic's request timeout dropped it).
-struct CallGuard {
-    metrics: Metrics,
-    rpc: usize,
-    start: Instant,
-    finished: bool,
-}
-
-impl CallGuard {
-    const CANCELLED: usize = 1;
-
-    fn labels(&self) -> RpcLabels {
-        let (service, method) = RPCS.get(self.rpc).copied().unwrap_or((OTHER, OTHER));
-        [("grpc_service", service), ("grpc_method", method)]
-    }
-
-    fn handles(&self) -> &RpcHandles {
-        &self.metrics.inner.rpcs[self.rpc]
-    }
-
-    fn in_flight(&self) -> &Gauge {
-        self.handles().in_flight.get_or_init(|| {
-            self.metrics
-                .inner
-                .in_flight
-                .get_or_create(&self.labels())
-                .clone()
-        })
-    }
-
-    /// Records the call's gRPC status code (a number; out of range reads as
-    /// UNKNOWN) and latency.
-    fn finish(&mut self, code: usize) {
-        if std::mem::replace(&mut self.finished, true) {
-            return;
-        }
-        let code = if code < GRPC_CODES.len() {
-            code
-        } else {
-            UNKNOWN
-        };
-        let inner = &*self.metrics.inner;
-        let handles = self.handles();
-        handles.handled[code]
-            .get_or_init(|| {
-                let [service, method] = self.labels();
-                inner
-                    .handled
-                    .get_or_create(&[service, method, ("grpc_code", GRPC_CODES[code])])
-                    .clone()
-            })
-            .inc();
-        handles
-            .latency
-            .get_or_init(|| inner.latency.get_or_create(&self.labels()).clone())
-            .observe(self.start.elapsed().as_secs_f64());
-        self.in_flight().dec();
-    }
-}
-
-impl fmt::Debug for CallGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallGuard").field("rpc", &self.rpc).finish()
-    }
-}
-
-impl Drop for CallGuard {
-    fn drop(&mut self) {
-        self.finish(Self::CANCELLED);
     }
 }
