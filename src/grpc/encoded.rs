@@ -11,7 +11,7 @@ use prost::{
 use prost_types::Any;
 
 use super::{convert, propagation};
-use crate::catalog::{Catalog, EntryId, RetryPolicy, RetryStrategy};
+use crate::catalog::{Action, Catalog, EntryId, Propagation, RetryPolicy, RetryStrategy};
 use crate::interpret::AnswerKey;
 use crate::reload::SnapshotCache;
 
@@ -40,14 +40,29 @@ pub(super) struct EncodedAnswer {
     pub(super) error_info_prefix: Vec<u8>,
     /// `RetryInfo` with the catalog's delay; retry-later answers only.
     pub(super) retry_info: Option<Any>,
+    /// The strategy, action and code `violation` was built for: a body's
+    /// resolution can change them, and then the violation is built anew.
+    pub(super) base: (RetryStrategy, Action, Propagation),
+    /// `PreconditionFailure` or `QuotaFailure`, where the code has one.
+    pub(super) violation: Option<Any>,
+    /// `Help` linking the entry's documentation (vehicle-state entries).
+    pub(super) help: Option<Any>,
 }
 
 impl EncodedAnswer {
-    fn new(reason: &str, retry: &RetryPolicy) -> Self {
+    fn new(
+        reason: &str,
+        retry: &RetryPolicy,
+        propagation: Propagation,
+        doc_url: Option<&str>,
+    ) -> Self {
         Self {
             error_info_prefix: propagation::error_info_prefix(reason),
             retry_info: (retry.strategy == RetryStrategy::RetryLater)
                 .then(|| propagation::retry_info(retry.delay)),
+            base: (retry.strategy, retry.action, propagation),
+            violation: propagation::violation(reason, retry.strategy, retry.action, propagation),
+            help: doc_url.map(propagation::help),
         }
     }
 }
@@ -60,14 +75,27 @@ impl SnapshotCache for EncodedCatalog {
                 .iter()
                 .map(|entry| EncodedEntry {
                     shared: SharedEntry::new(&convert::entry(entry)),
-                    answer: EncodedAnswer::new(&entry.reason, &entry.retry),
+                    answer: EncodedAnswer::new(
+                        &entry.reason,
+                        &entry.retry,
+                        Propagation::FailedPrecondition,
+                        Some(&entry.doc_url),
+                    ),
                 })
                 .collect(),
             answers: catalog
                 .table()
                 .answers()
                 .iter()
-                .map(|a| EncodedAnswer::new(&a.reason, &a.retry))
+                .map(|a| {
+                    // A bare 409 answers with UNKNOWN's guidance and links
+                    // its documentation; other table answers link only what
+                    // a body names.
+                    let doc = a
+                        .vehicle_state_fallback
+                        .then(|| catalog.fallback().entry.doc_url.as_str());
+                    EncodedAnswer::new(&a.reason, &a.retry, a.propagation, doc)
+                })
                 .collect(),
         }
     }

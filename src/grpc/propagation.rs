@@ -37,51 +37,37 @@ pub(super) fn status(
             _ => details.push(retry_info(interp.advice.delay)),
         }
     }
-    let subject = || subject(interp);
-    match interp.propagation {
-        Propagation::FailedPrecondition => details.push(any(
-            PRECONDITION_FAILURE,
-            &pb::PreconditionFailure {
-                violations: vec![pb::precondition_failure::Violation {
-                    r#type: violation_type(interp.advice.strategy).to_owned(),
-                    subject: subject(),
-                    description: violation_description(
-                        interp.advice.strategy,
-                        interp.advice.action,
-                    )
-                    .to_owned(),
-                }],
-            },
+    // The violation: precomputed for the answer as the table gives it,
+    // built here only when the body's resolution changed it.
+    let as_tabled = encoded.base
+        == (
+            interp.advice.strategy,
+            interp.advice.action,
+            interp.propagation,
+        );
+    match (&encoded.violation, as_tabled) {
+        (Some(precomputed), true) => details.push(precomputed.clone()),
+        _ => details.extend(violation(
+            interp.reason,
+            interp.advice.strategy,
+            interp.advice.action,
+            interp.propagation,
         )),
-        Propagation::ResourceExhausted => details.push(any(
-            QUOTA_FAILURE,
-            &pb::QuotaFailure {
-                violations: vec![pb::quota_failure::Violation {
-                    subject: subject(),
-                    description: "A rate limit or quota of the API was reached.".to_owned(),
-                    ..Default::default()
-                }],
-            },
-        )),
-        _ => {}
     }
-    details.push(any(
-        LOCALIZED_MESSAGE,
-        &pb::LocalizedMessage {
-            locale: messages.locale.to_owned(),
-            message: messages.user_message.clone(),
+    details.push(Any {
+        type_url: LOCALIZED_MESSAGE.to_owned(),
+        value: {
+            let mut value =
+                Vec::with_capacity(messages.locale.len() + messages.user_message.len() + 6);
+            string_field(&mut value, 1, messages.locale);
+            string_field(&mut value, 2, &messages.user_message);
+            value
         },
-    ));
-    if let Some(url) = messages.doc_url.as_deref().filter(|u| !u.is_empty()) {
-        details.push(any(
-            HELP,
-            &pb::Help {
-                links: vec![pb::help::Link {
-                    description: "API documentation".to_owned(),
-                    url: url.to_owned(),
-                }],
-            },
-        ));
+    });
+    match (&encoded.help, &messages.doc_url) {
+        (Some(precomputed), _) => details.push(precomputed.clone()),
+        (None, Some(url)) if !url.is_empty() => details.push(help(url)),
+        _ => {}
     }
     pb::Status {
         code: convert::rpc_code(interp.propagation) as i32,
@@ -98,19 +84,51 @@ pub(super) fn retry_info(delay: std::time::Duration) -> Any {
     any(RETRY_INFO, &retry)
 }
 
-/// What a precondition or quota violation is about: `TYPE:CODE` as
-/// received, the type it was identified as where that is known, or
-/// `HTTP:<status>` for an answer from the status alone.
-fn subject(interp: &Interpretation<'_, '_>) -> String {
-    let error_type = interp
-        .known_type
-        .map(str::to_owned)
-        .or_else(|| interp.error_type.as_deref().map(str::to_ascii_uppercase));
-    match (error_type, interp.error_code.as_deref()) {
-        (Some(t), Some(code)) => format!("{t}:{}", code.to_ascii_uppercase()),
-        (Some(t), None) => t,
-        (None, _) => format!("HTTP:{}", interp.http_status.unwrap_or_default()),
+/// The `PreconditionFailure` (on FAILED_PRECONDITION) or `QuotaFailure`
+/// (on RESOURCE_EXHAUSTED) of an answer; its subject is the answer's
+/// reason, the stable name of what failed.
+pub(super) fn violation(
+    reason: &str,
+    strategy: RetryStrategy,
+    action: Action,
+    propagation: Propagation,
+) -> Option<Any> {
+    match propagation {
+        Propagation::FailedPrecondition => Some(any(
+            PRECONDITION_FAILURE,
+            &pb::PreconditionFailure {
+                violations: vec![pb::precondition_failure::Violation {
+                    r#type: violation_type(strategy).to_owned(),
+                    subject: reason.to_owned(),
+                    description: violation_description(strategy, action).to_owned(),
+                }],
+            },
+        )),
+        Propagation::ResourceExhausted => Some(any(
+            QUOTA_FAILURE,
+            &pb::QuotaFailure {
+                violations: vec![pb::quota_failure::Violation {
+                    subject: reason.to_owned(),
+                    description: "A rate limit or quota of the API was reached.".to_owned(),
+                    ..Default::default()
+                }],
+            },
+        )),
+        _ => None,
     }
+}
+
+/// `Help` linking the documentation page at `url`.
+pub(super) fn help(url: &str) -> Any {
+    any(
+        HELP,
+        &pb::Help {
+            links: vec![pb::help::Link {
+                description: "API documentation".to_owned(),
+                url: url.to_owned(),
+            }],
+        },
+    )
 }
 
 /// The `PreconditionFailure` violation type: what kind of precondition
