@@ -1,4 +1,5 @@
-//! The catalog of vehicle-state errors: loading, validation and lookup.
+//! The catalog: the 17 vehicle-state errors (loading, validation, lookup)
+//! and the type table every other error is answered from (`table`).
 //!
 //! The JSON shape lives in private DTOs (`dto` below) so the file format,
 //! the domain types here and the proto can change independently.

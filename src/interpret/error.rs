@@ -1,4 +1,4 @@
-//! What can be wrong with a request, in domain terms. `status.rs` turns
+//! What can be wrong with a request, in domain terms. `grpc::status` turns
 //! these into gRPC statuses; nothing here knows about gRPC.
 
 use thiserror::Error;
