@@ -32,7 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(false)
         .build_server(true)
         .out_dir(&server_dir)
-        .extern_path(".google.rpc.Status", "::tonic_types::pb::Status")
+        // A status the server sends is assembled from pre-encoded parts:
+        // see src/grpc/wire.rs.
+        .extern_path(".google.rpc.Status", "crate::grpc::wire::EncodedStatus")
         .extern_path(".google.rpc.Code", "crate::grpc::pb::RpcCode")
         .extern_path(
             ".vehicle_errors.v1.VehicleStateError",

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     match interpret(catalog, Input::Body(body), &Context::default()) {
-        Ok(interpretation) => {
+        Ok(mut interpretation) => {
             let _ = interpretation.messages("Fuzz App");
         }
         Err(err) => assert_eq!(err.field(), "body", "{err:?}"),

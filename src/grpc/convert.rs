@@ -45,7 +45,7 @@ pub(super) fn interpretation(
         http_status: interp.http_status.map_or(0, u32::from),
         other_error_count: interp.other_errors,
         warnings: interp.warnings.iter().map(warning).collect(),
-        propagation_code: propagation_status.code,
+        propagation_code: rpc_code(interp.propagation) as i32,
         propagation_status: Some(propagation_status),
         vehicle_state_error: interp
             .entry

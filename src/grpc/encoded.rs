@@ -8,7 +8,6 @@ use prost::{
     bytes::{Buf, BufMut},
     encoding::{DecodeContext, WireType, skip_field},
 };
-use prost_types::Any;
 
 use super::{convert, propagation};
 use crate::catalog::{Action, Catalog, EntryId, Propagation, RetryPolicy, RetryStrategy};
@@ -38,15 +37,18 @@ pub(super) struct EncodedAnswer {
     /// `ErrorInfo`'s reason and domain, encoded; the per-call metadata is
     /// appended to it.
     pub(super) error_info_prefix: Vec<u8>,
-    /// `RetryInfo` with the catalog's delay; retry-later answers only.
-    pub(super) retry_info: Option<Any>,
+    /// `RetryInfo` with the catalog's delay, as an encoded `Any`;
+    /// retry-later answers only.
+    pub(super) retry_info: Option<Vec<u8>>,
     /// The strategy, action and code `violation` was built for: a body's
     /// resolution can change them, and then the violation is built anew.
     pub(super) base: (RetryStrategy, Action, Propagation),
-    /// `PreconditionFailure` or `QuotaFailure`, where the code has one.
-    pub(super) violation: Option<Any>,
-    /// `Help` linking the entry's documentation (vehicle-state entries).
-    pub(super) help: Option<Any>,
+    /// `PreconditionFailure` or `QuotaFailure` as an encoded `Any`, where
+    /// the code has one.
+    pub(super) violation: Option<Vec<u8>>,
+    /// `Help` linking the entry's documentation as an encoded `Any`
+    /// (vehicle-state entries).
+    pub(super) help: Option<Vec<u8>>,
 }
 
 impl EncodedAnswer {

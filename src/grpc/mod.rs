@@ -18,6 +18,8 @@ mod page;
 pub mod pb;
 mod propagation;
 mod status;
+#[doc(hidden)]
+pub mod wire;
 
 use std::{sync::Arc, time::SystemTime};
 
@@ -223,7 +225,9 @@ impl interpreter_service_server::InterpreterService for Interpreter {
             .map(|(index, item)| BatchInterpretResult {
                 result: Some(match self.interpret_one(&snap, item) {
                     Ok(response) => ItemResult::Response(response),
-                    Err(err) => ItemResult::Error(status::batch_item_status(index, &err)),
+                    Err(err) => ItemResult::Error(wire::EncodedStatus::from_status(
+                        &status::batch_item_status(index, &err),
+                    )),
                 }),
             })
             .collect();

@@ -3,9 +3,9 @@
 //! (docs/design.md §5.4).
 
 use prost::Message;
-use prost_types::Any;
 use tonic_types::pb;
 
+use super::wire::{EncodedStatus, encode_any, field_len, string_field};
 use super::{convert, encoded::EncodedAnswer, status::DOMAIN};
 use crate::catalog::{Action, Propagation, RetryStrategy};
 use crate::interpret::{DelayReason, Interpretation, Messages};
@@ -22,19 +22,23 @@ const HELP: &str = "type.googleapis.com/google.rpc.Help";
 /// for RETRY_LATER), `PreconditionFailure` (on FAILED_PRECONDITION),
 /// `QuotaFailure` (on RESOURCE_EXHAUSTED), `LocalizedMessage` (always) and
 /// `Help` (when there is a documentation link). `encoded` holds what
-/// answered's precomputed parts.
+/// answered's precomputed parts, copied in as bytes.
 pub(super) fn status(
     interp: &Interpretation<'_, '_>,
     messages: &Messages<'_>,
     encoded: &EncodedAnswer,
-) -> pb::Status {
-    let mut details = Vec::with_capacity(5);
-    details.push(error_info(interp, encoded));
+) -> EncodedStatus {
+    let mut status = EncodedStatus::new(
+        convert::rpc_code(interp.propagation) as i32,
+        &messages.description,
+        512 + messages.user_message.len(),
+    );
+    error_info(&mut status, interp, encoded);
     if interp.advice.strategy == RetryStrategy::RetryLater {
         let table_delay = matches!(interp.advice.delay_reason, DelayReason::Catalog(_));
         match &encoded.retry_info {
-            Some(precomputed) if table_delay => details.push(precomputed.clone()),
-            _ => details.push(retry_info(interp.advice.delay)),
+            Some(precomputed) if table_delay => status.push_any(precomputed),
+            _ => status.push_any(&retry_info(interp.advice.delay)),
         }
     }
     // The violation: precomputed for the answer as the table gives it,
@@ -46,38 +50,38 @@ pub(super) fn status(
             interp.propagation,
         );
     match (&encoded.violation, as_tabled) {
-        (Some(precomputed), true) => details.push(precomputed.clone()),
-        _ => details.extend(violation(
-            interp.reason,
-            interp.advice.strategy,
-            interp.advice.action,
-            interp.propagation,
-        )),
+        (Some(precomputed), true) => status.push_any(precomputed),
+        _ => {
+            let built = violation(
+                interp.reason,
+                interp.advice.strategy,
+                interp.advice.action,
+                interp.propagation,
+            );
+            if let Some(built) = built {
+                status.push_any(&built);
+            }
+        }
     }
-    details.push(Any {
-        type_url: LOCALIZED_MESSAGE.to_owned(),
-        value: {
-            let mut value =
-                Vec::with_capacity(messages.locale.len() + messages.user_message.len() + 6);
-            string_field(&mut value, 1, messages.locale);
-            string_field(&mut value, 2, &messages.user_message);
-            value
+    let (locale, message) = (messages.locale, messages.user_message.as_str());
+    status.push_with(
+        LOCALIZED_MESSAGE,
+        field_len(locale.len()) + field_len(message.len()),
+        |b| {
+            string_field(b, 1, locale);
+            string_field(b, 2, message);
         },
-    });
+    );
     match (&encoded.help, &messages.doc_url) {
-        (Some(precomputed), _) => details.push(precomputed.clone()),
-        (None, Some(url)) if !url.is_empty() => details.push(help(url)),
+        (Some(precomputed), _) => status.push_any(precomputed),
+        (None, Some(url)) if !url.is_empty() => status.push_any(&help(url)),
         _ => {}
     }
-    pb::Status {
-        code: convert::rpc_code(interp.propagation) as i32,
-        message: messages.description.clone().into_owned(),
-        details,
-    }
+    status
 }
 
-/// `RetryInfo` advising `delay`.
-pub(super) fn retry_info(delay: std::time::Duration) -> Any {
+/// `RetryInfo` advising `delay`, as an encoded `Any`.
+pub(super) fn retry_info(delay: std::time::Duration) -> Vec<u8> {
     let retry = pb::RetryInfo {
         retry_delay: Some(convert::duration(delay)),
     };
@@ -92,7 +96,7 @@ pub(super) fn violation(
     strategy: RetryStrategy,
     action: Action,
     propagation: Propagation,
-) -> Option<Any> {
+) -> Option<Vec<u8>> {
     match propagation {
         Propagation::FailedPrecondition => Some(any(
             PRECONDITION_FAILURE,
@@ -118,8 +122,8 @@ pub(super) fn violation(
     }
 }
 
-/// `Help` linking the documentation page at `url`.
-pub(super) fn help(url: &str) -> Any {
+/// `Help` linking the documentation page at `url`, as an encoded `Any`.
+pub(super) fn help(url: &str) -> Vec<u8> {
     any(
         HELP,
         &pb::Help {
@@ -167,22 +171,32 @@ fn violation_description(strategy: RetryStrategy, action: Action) -> &'static st
 /// this call: the type and code as received and the request id (AIP-193:
 /// the dynamic values). The strategy and action are not repeated here: the
 /// reason determines them, and the default view must fit in 1 KiB.
-fn error_info(interp: &Interpretation<'_, '_>, encoded: &EncodedAnswer) -> Any {
-    let mut value = Vec::with_capacity(encoded.error_info_prefix.len() + 96);
-    value.extend_from_slice(&encoded.error_info_prefix);
-    if let Some(t) = &interp.error_type {
-        metadata_entry(&mut value, "type", &upper(t));
-    }
-    if let Some(code) = &interp.error_code {
-        metadata_entry(&mut value, "code", &upper(code));
-    }
-    if let Some(id) = &interp.request_id {
-        metadata_entry(&mut value, "requestId", id);
-    }
-    Any {
-        type_url: ERROR_INFO.to_owned(),
-        value,
-    }
+fn error_info(
+    status: &mut EncodedStatus,
+    interp: &Interpretation<'_, '_>,
+    encoded: &EncodedAnswer,
+) {
+    let error_type = interp.error_type.as_deref().map(upper);
+    let code = interp.error_code.as_deref().map(upper);
+    let metadata = [
+        ("type", error_type.as_deref()),
+        ("code", code.as_deref()),
+        ("requestId", interp.request_id.as_deref()),
+    ];
+    let entry_len = |k: &str, v: &str| field_len(field_len(k.len()) + field_len(v.len()));
+    let len = encoded.error_info_prefix.len()
+        + metadata
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| entry_len(k, v)))
+            .sum::<usize>();
+    status.push_with(ERROR_INFO, len, |b| {
+        b.extend_from_slice(&encoded.error_info_prefix);
+        for (key, value) in metadata {
+            if let Some(value) = value {
+                metadata_entry(b, key, value);
+            }
+        }
+    });
 }
 
 fn upper(s: &str) -> std::borrow::Cow<'_, str> {
@@ -211,26 +225,15 @@ pub(super) fn error_info_prefix(reason: &str) -> Vec<u8> {
 /// Appends one `ErrorInfo.metadata` entry: field 3, a map entry message of
 /// key = 1, value = 2.
 fn metadata_entry(buf: &mut Vec<u8>, key: &str, value: &str) {
-    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
-    let field_len = |text: &str| 1 + encoded_len_varint(text.len() as u64) + text.len();
+    use prost::encoding::{WireType, encode_key, encode_varint};
     encode_key(3, WireType::LengthDelimited, buf);
-    encode_varint((field_len(key) + field_len(value)) as u64, buf);
+    encode_varint((field_len(key.len()) + field_len(value.len())) as u64, buf);
     string_field(buf, 1, key);
     string_field(buf, 2, value);
 }
 
-fn string_field(buf: &mut Vec<u8>, tag: u32, text: &str) {
-    use prost::encoding::{WireType, encode_key, encode_varint};
-    encode_key(tag, WireType::LengthDelimited, buf);
-    encode_varint(text.len() as u64, buf);
-    buf.extend_from_slice(text.as_bytes());
-}
-
-fn any<M: Message>(type_url: &str, message: &M) -> Any {
-    Any {
-        type_url: type_url.to_owned(),
-        value: message.encode_to_vec(),
-    }
+fn any<M: Message>(type_url: &str, message: &M) -> Vec<u8> {
+    encode_any(type_url, &message.encode_to_vec())
 }
 
 #[cfg(test)]

@@ -112,7 +112,10 @@ mod properties {
                 Ok(response) => {
                     let r = response.into_inner();
                     prop_assert!(catalog.reasons().any(|x| x == r.reason), "{}", r.reason);
-                    let status = r.propagation_status.unwrap();
+                    // The server's view holds the status encoded; read it
+                    // back as a client would.
+                    let bytes = r.propagation_status.unwrap().encode_to_vec();
+                    let status = tonic_types::pb::Status::decode(&*bytes).unwrap();
                     prop_assert_ne!(status.code, 0);
                     let info = tonic_types::RpcStatusExt::get_details_error_info(&status);
                     prop_assert_eq!(info.map(|i| i.reason), Some(r.reason.clone()));
