@@ -183,8 +183,9 @@ def one_run(lang: str, binary: str, args: argparse.Namespace, loop: asyncio.Abst
         # last one was sent (s after SIGSTOP; 0 if none).
         "attempts_to_frozen": len(frozen_headers),
         "frozen_last_attempt_s": round(max(frozen_headers, default=0.0), 3),
-        # Attempts in the first second after SIGSTOP, and after that.
+        # Attempts in the first second after SIGSTOP, and when each was sent.
         "frozen_attempts_first_1s": sum(t < 1 for t in frozen_headers),
+        "frozen_attempt_times_s": [round(t, 3) for t in sorted(frozen_headers)],
         # First answer from the frozen replica after SIGCONT (s), or null.
         "back_after_s": round(min(back), 3) if back else None,
         "answers_from_a_after_resume": len(back),
