@@ -166,9 +166,14 @@ def one_run(lang: str, binary: str, args: argparse.Namespace, loop: asyncio.Abst
     finally:
         a.kill()
         b.kill()
-    calls = [line.split() for line in Path(out).read_text().splitlines()]
-    ok = [(int(s) / 1e9, int(t) / 1e9, who) for s, t, who, code in calls if code == "OK"]
-    failed = [code for _, _, _, code in calls if code != "OK"]
+    calls = [(line.split(maxsplit=4) + [""])[:5] for line in Path(out).read_text().splitlines()]
+    ok = [(int(s) / 1e9, int(t) / 1e9, who) for s, t, who, code, _ in calls if code == "OK"]
+    failed = [code for _, _, _, code, _ in calls if code != "OK"]
+    # Each failed call: start (s after SIGSTOP), duration, code, error text.
+    failures = [
+        {"start_s": round(int(s) / 1e9 - stopped, 3), "took_s": round(int(t) / 1e9, 3), "code": code, "error": text}
+        for s, t, _, code, text in calls if code != "OK"
+    ]
     frozen_headers = [t - stopped for t in relays[0].headers if stopped <= t < resumed]
     back = [s + t - resumed for s, t, who in ok if who == "backend-a" and s + t > resumed]
     return {
@@ -176,6 +181,7 @@ def one_run(lang: str, binary: str, args: argparse.Namespace, loop: asyncio.Abst
         "calls": len(calls),
         "failed": len(failed),
         "failed_codes": sorted(set(failed)),
+        "failures": failures[:5],
         "success_rate": (len(calls) - len(failed)) / len(calls),
         "slowest_success_s": round(max(t for _, t, _ in ok), 3),
         "calls_over_3s": sum(t > 3 for _, t, _ in ok),

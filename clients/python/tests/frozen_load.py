@@ -5,8 +5,8 @@ It does not stop or resume anything itself: the script freezes a backend
 while this runs. Each backend must run with its own --default-app-name
 (backend-a, backend-b), so every answer says which one gave it.
 
-Output (to --out): "<start unix ns> <latency ns> <backend or -> <code>" per
-call, in completion order.
+Output (to --out): "<start unix ns> <latency ns> <backend or -> <code>
+[<error text>]" per call, in completion order.
 """
 
 from __future__ import annotations
@@ -47,15 +47,17 @@ def main() -> None:
             while time.monotonic() < end:
                 start_ns = time.time_ns()
                 t0 = time.perf_counter_ns()
-                backend, code = "-", "OK"
+                backend, code, details = "-", "OK", ""
                 try:
                     message = client.interpret(code="ASLEEP").user_message
                     backend = next((n for n in ("backend-a", "backend-b") if n in message), "?")
                 except grpc.RpcError as err:
                     code = err.code().name
+                    debug = getattr(err, "debug_error_string", lambda: "")()
+                    details = " ".join(f"{err.details()} {debug}".split())
                 took = time.perf_counter_ns() - t0
                 with lock:
-                    lines.append(f"{start_ns} {took} {backend} {code}\n")
+                    lines.append(f"{start_ns} {took} {backend} {code} {details}".rstrip() + "\n")
                 time.sleep(args.pause)
 
         threads = [threading.Thread(target=caller) for _ in range(args.callers)]

@@ -5,8 +5,8 @@
 // while this runs. Each backend must run with its own --default-app-name
 // (backend-a, backend-b), so every answer says which one gave it.
 //
-// Output (to -out): "<start unix ns> <latency ns> <backend or -> <code>"
-// per call, in completion order.
+// Output (to -out): "<start unix ns> <latency ns> <backend or -> <code>
+// [<error text>]" per call, in completion order.
 package main
 
 import (
@@ -93,7 +93,11 @@ func main() {
 					}
 				}
 				mu.Lock()
-				fmt.Fprintf(w, "%d %d %s %s\n", start.UnixNano(), took.Nanoseconds(), backend, status.Code(err))
+				line := fmt.Sprintf("%d %d %s %s", start.UnixNano(), took.Nanoseconds(), backend, status.Code(err))
+				if err != nil {
+					line += " " + strings.Join(strings.Fields(err.Error()), " ")
+				}
+				fmt.Fprintln(w, line)
 				mu.Unlock()
 				time.Sleep(*pause)
 			}
