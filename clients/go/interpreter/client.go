@@ -68,7 +68,8 @@ const ServiceConfig = `{
 // ready only once the server answers again); until then the per-attempt
 // timeout moves the calls it gets. The server polices no ping rate of its
 // own except --max-control-frames-per-second (10/s after a burst of 100),
-// which one PING per 10 s cannot reach.
+// which one PING per 10 s cannot reach. For one client, override it with
+// WithDialOptions(grpc.WithKeepaliveParams(...)).
 var DefaultKeepalive = keepalive.ClientParameters{
 	Time:                10 * time.Second,
 	Timeout:             2 * time.Second,
