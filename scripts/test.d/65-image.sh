@@ -5,11 +5,13 @@
 # a non-root user, no shell, only the binary; and that the binary, run from
 # the image's own filesystem as that user (chroot, no libraries around),
 # serves, answers both health names SERVING, serves /metrics, and exits 0
-# on SIGTERM.
+# on SIGTERM. Also writes the binary's CycloneDX SBOM next to it
+# ($CARGO_TARGET_DIR/<target>/release/vehicle-error-interpreter.cdx.json)
+# and checks it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-for tool in buildah chroot grpc-health-probe curl; do
+for tool in buildah chroot grpc-health-probe curl cargo-cyclonedx python3; do
   command -v "$tool" >/dev/null || { echo "$tool is required (scripts/install-tools.sh)"; exit 1; }
 done
 
@@ -26,11 +28,45 @@ if ! ldd "$binary" 2>&1 | grep -qE 'not a dynamic executable|statically linked';
   ldd "$binary"; echo "$binary is not static"; exit 1
 fi
 
+# The SBOM (CycloneDX 1.5 JSON) of what that binary links: cargo-cyclonedx
+# reads the same Cargo.lock (--locked), target and features as the build
+# above and leaves out build scripts' and proc macros' dependencies
+# (--no-build-deps) and dev-dependencies, which are not in the binary.
+# Why not `cargo auditable` (the list embedded in the binary, converted
+# afterwards): two more tools to build and pin for the same list, and our
+# binary is built here from this lock file. cargo-cyclonedx writes
+# <bin>_bin.cdx.json beside Cargo.toml; it is moved next to the binary.
+sbom="$target_dir/$target/release/vehicle-error-interpreter.cdx.json"
+rm -f vehicle-error-interpreter_bin.cdx.json "$sbom"
+trap 'rm -f vehicle-error-interpreter_bin.cdx.json' EXIT
+start=$SECONDS
+cargo-cyclonedx cyclonedx --quiet --format json --spec-version 1.5 --describe binaries \
+  --target "$target" --no-build-deps
+mv vehicle-error-interpreter_bin.cdx.json "$sbom"
+# Valid JSON, a CycloneDX document for our crate, with our stack in it and
+# no build-only crates.
+python3 - "$sbom" <<'PY'
+import json, sys
+bom = json.load(open(sys.argv[1]))
+assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.5", "not CycloneDX 1.5"
+top = bom["metadata"]["component"]
+assert (top["name"], top.get("version")) == ("vehicle-error-interpreter", "0.1.0"), top
+names = {c["name"]: c.get("version") for c in bom["components"]}
+for crate in ("tonic", "h2", "hyper", "prost", "rustls", "tokio"):
+    assert crate in names, f"{crate} missing from the SBOM"
+for crate in ("prost-build", "tonic-build", "criterion"):
+    assert crate not in names, f"{crate} (build or dev only) is in the SBOM"
+print(f"sbom: {sys.argv[1]}: CycloneDX {bom['specVersion']}, {top['name']} {top['version']}, "
+      f"{len(names)} components (tonic {names['tonic']}, rustls {names['rustls']})")
+PY
+echo "sbom: $((SECONDS - start))s"
+
 work="$(mktemp -d)"
 # A private store: nothing shared with other buildah users on the machine.
 bah() { buildah --root "$work/storage" --runroot "$work/run" --storage-driver vfs "$@"; }
 pid=
 cleanup() {
+  rm -f vehicle-error-interpreter_bin.cdx.json
   [ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null || true
   bah rm --all >/dev/null 2>&1 || true
   rm -rf "$work"

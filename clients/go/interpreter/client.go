@@ -8,7 +8,12 @@
 //     HTTP/2 connection otherwise pins all calls to one pod behind a
 //     Kubernetes headless Service;
 //   - retries of UNAVAILABLE only (every RPC of the service is idempotent, and
-//     no other code is worth retrying blindly).
+//     no other code is worth retrying blindly);
+//   - a short timeout per attempt (DefaultAttemptTimeout), after which the
+//     call is tried again on another pick, and client keepalive
+//     (DefaultKeepalive), because a replica that is frozen or cut off (no
+//     FIN, no RST) otherwise holds every call routed to it for its whole
+//     deadline (docs/reliability.md, "A frozen replica").
 //
 // In a cluster, dial the headless Service through DNS:
 //
@@ -24,6 +29,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
 	vehicleerrorsv1 "github.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/gen/vehicle_errors/v1"
@@ -34,12 +40,14 @@ import (
 // request timeout) leaves room for retries and a slow network.
 const DefaultTimeout = 5 * time.Second
 
-// ServiceConfig is the default gRPC service config: round_robin, and up to 4
-// attempts of any InterpreterService call that fails with UNAVAILABLE (a pod
-// going away, a connection refused), with jittered exponential backoff.
+// ServiceConfig is the default gRPC service config: round_robin (as
+// BalancerName, which sets aside a backend whose attempt timed out), and up
+// to 4 attempts of any InterpreterService call that fails with UNAVAILABLE
+// (a pod going away, a connection refused), with jittered exponential
+// backoff.
 // A service config from the resolver would take precedence; DNS provides none.
 const ServiceConfig = `{
-  "loadBalancingConfig": [{"round_robin": {}}],
+  "loadBalancingConfig": [{"vehicle_errors_round_robin": {}}],
   "methodConfig": [{
     "name": [{"service": "vehicle_errors.v1.InterpreterService"}],
     "retryPolicy": {
@@ -52,6 +60,22 @@ const ServiceConfig = `{
   }]
 }`
 
+// DefaultKeepalive is the client keepalive Dial sets: a PING after 10 s
+// without reads (grpc-go's floor: it raises anything lower to 10 s), the
+// connection closed if no answer comes within 2 s, also while no call is in
+// flight. A frozen replica's connection is then closed after about 12 s, so
+// round_robin stops picking it and reconnects (the new connection becomes
+// ready only once the server answers again); until then the per-attempt
+// timeout moves the calls it gets. The server polices no ping rate of its
+// own except --max-control-frames-per-second (10/s after a burst of 100),
+// which one PING per 10 s cannot reach. For one client, override it with
+// WithDialOptions(grpc.WithKeepaliveParams(...)).
+var DefaultKeepalive = keepalive.ClientParameters{
+	Time:                10 * time.Second,
+	Timeout:             2 * time.Second,
+	PermitWithoutStream: true,
+}
+
 // Client is a connection to the service: the generated InterpreterService
 // client plus the standard health client, sharing one *grpc.ClientConn.
 type Client struct {
@@ -63,8 +87,9 @@ type Client struct {
 }
 
 type options struct {
-	timeout  time.Duration
-	dialOpts []grpc.DialOption
+	timeout        time.Duration
+	attemptTimeout time.Duration
+	dialOpts       []grpc.DialOption
 }
 
 // Option changes a default of Dial.
@@ -73,6 +98,13 @@ type Option func(*options)
 // WithTimeout sets the deadline given to calls whose context has none.
 func WithTimeout(d time.Duration) Option {
 	return func(o *options) { o.timeout = d }
+}
+
+// WithAttemptTimeout sets the timeout of one attempt of a unary call
+// (DefaultAttemptTimeout by default; 0 turns per-attempt timeouts off, so
+// an attempt may take the call's whole deadline).
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(o *options) { o.attemptTimeout = d }
 }
 
 // WithDialOptions adds gRPC dial options after the defaults, so they win:
@@ -87,17 +119,23 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 // call does. The connection is plaintext unless WithDialOptions says
 // otherwise.
 func Dial(target string, opts ...Option) (*Client, error) {
-	o := options{timeout: DefaultTimeout}
+	o := options{timeout: DefaultTimeout, attemptTimeout: DefaultAttemptTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.timeout <= 0 {
 		return nil, errors.New("interpreter: timeout must be positive")
 	}
+	if o.attemptTimeout < 0 {
+		return nil, errors.New("interpreter: attempt timeout must not be negative")
+	}
 	dialOpts := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(ServiceConfig),
-		grpc.WithChainUnaryInterceptor(defaultDeadline(o.timeout)),
+		grpc.WithKeepaliveParams(DefaultKeepalive),
+		// defaultDeadline first: attemptTimeouts splits the call's deadline.
+		grpc.WithChainUnaryInterceptor(defaultDeadline(o.timeout),
+			attemptTimeouts(o.attemptTimeout, DefaultMaxAttempts)),
 	}, o.dialOpts...)
 	conn, err := grpc.NewClient(target, dialOpts...)
 	if err != nil {

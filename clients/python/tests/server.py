@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
 import time
+import urllib.request
 from functools import cache
 from pathlib import Path
 
@@ -48,6 +50,8 @@ class Server:
             text=True,
         )
         self.addr = ""
+        #: host:port of its Prometheus endpoint (GET /metrics).
+        self.metrics_addr = ""
         self._serving = threading.Event()
         # Read the whole log, so the server never blocks on a full pipe.
         threading.Thread(target=self._read_log, daemon=True).start()
@@ -62,10 +66,23 @@ class Server:
                 log = json.loads(line)
             except ValueError:
                 continue
+            if log.get("message") == "serving metrics":  # logged before "serving"
+                self.metrics_addr = log["addr"]
             if log.get("message") == "serving":
                 self.addr = log["addr"]
                 self._serving.set()
         self._serving.set()  # exited: stop waiting
+
+    def handled(self, method: str, code: str = "OK") -> int:
+        """The server's grpc_server_handled_total for `method` (such as
+        "Interpret") and `code`, from its metrics endpoint."""
+        with urllib.request.urlopen(f"http://{self.metrics_addr}/metrics", timeout=10) as resp:
+            text = resp.read().decode()
+        total = 0.0
+        for labels, value in re.findall(r"^grpc_server_handled_total\{([^}]*)\} (\S+)$", text, re.M):
+            if f'grpc_method="{method}"' in labels and f'grpc_code="{code}"' in labels:
+                total += float(value)
+        return int(total)
 
     def terminate(self) -> None:
         """Sends SIGTERM, as the kubelet does."""

@@ -8,10 +8,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,6 +30,8 @@ const startTimeout = 15 * time.Second
 type Server struct {
 	// Addr is the host:port the server listens on.
 	Addr string
+	// MetricsAddr is the host:port of its Prometheus endpoint (GET /metrics).
+	MetricsAddr string
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
@@ -76,19 +81,25 @@ func Start(t testing.TB, args ...string) *Server {
 		t.Fatalf("start server: %v", err)
 	}
 	s := &Server{cmd: cmd, done: make(chan struct{})}
-	addrs := make(chan string, 1)
+	addrs := make(chan [2]string, 1) // gRPC, metrics
 	go func() {
 		// Read the whole log (so the server never blocks on a full pipe),
 		// then reap the process: Wait must follow the last read.
 		scanner := bufio.NewScanner(stderr)
+		var metrics string
 		for scanner.Scan() {
 			s.last = scanner.Text()
 			var line struct {
 				Message string `json:"message"`
 				Addr    string `json:"addr"`
 			}
-			if json.Unmarshal(scanner.Bytes(), &line) == nil && line.Message == "serving" {
-				addrs <- line.Addr
+			if json.Unmarshal(scanner.Bytes(), &line) == nil {
+				switch line.Message {
+				case "serving metrics": // logged before "serving"
+					metrics = line.Addr
+				case "serving":
+					addrs <- [2]string{line.Addr, metrics}
+				}
 			}
 			if testing.Verbose() {
 				os.Stderr.Write(append([]byte("server: "), append(scanner.Bytes(), '\n')...))
@@ -102,7 +113,8 @@ func Start(t testing.TB, args ...string) *Server {
 		<-s.done
 	})
 	select {
-	case s.Addr = <-addrs:
+	case a := <-addrs:
+		s.Addr, s.MetricsAddr = a[0], a[1]
 		return s
 	case <-s.done:
 		t.Fatalf("server exited before serving: %v; last log line: %s", s.err, s.last)
@@ -110,6 +122,39 @@ func Start(t testing.TB, args ...string) *Server {
 		t.Fatalf("server did not report serving within %v", startTimeout)
 	}
 	return nil
+}
+
+// Handled returns the server's grpc_server_handled_total for method (such
+// as "Interpret") and code (such as "OK"), from its metrics endpoint.
+func (s *Server) Handled(t testing.TB, method, code string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + s.MetricsAddr + "/metrics")
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	want := []string{`grpc_method="` + method + `"`, `grpc_code="` + code + `"`}
+	total := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		name, rest, ok := strings.Cut(line, "{")
+		if !ok || name != "grpc_server_handled_total" || !strings.Contains(rest, want[0]) || !strings.Contains(rest, want[1]) {
+			continue
+		}
+		fields := strings.Fields(rest[strings.LastIndexByte(rest, '}')+1:])
+		if len(fields) == 0 {
+			continue
+		}
+		n, err := strconv.ParseFloat(fields[0], 64)
+		if err != nil {
+			t.Fatalf("scrape: %q: %v", line, err)
+		}
+		total += int(n)
+	}
+	return total
 }
 
 // Terminate sends SIGTERM, as the kubelet does.

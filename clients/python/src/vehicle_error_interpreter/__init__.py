@@ -1,7 +1,7 @@
 """Python client for vehicle-error-interpreter.
 
 `Client` wraps a channel with production defaults (a deadline on every call,
-round_robin, retries of UNAVAILABLE); `error_details` and `status_details`
+round_robin, retries of UNAVAILABLE, keepalive); `error_details` and `status_details`
 decode the rich error details the service sends; `abort_with` and
 `abort_with_async` return an interpretation's propagation status from your
 own servicer (raising `AlreadyDone` for "already done"). The generated stubs
@@ -10,6 +10,7 @@ are the `vehicle_errors.v1` package.
 
 from vehicle_error_interpreter.client import (
     DEFAULT_TIMEOUT,
+    KEEPALIVE_OPTIONS,
     SERVICE_CONFIG,
     Client,
     Details,
@@ -26,6 +27,7 @@ from vehicle_error_interpreter.propagate import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "KEEPALIVE_OPTIONS",
     "PUSHBACK_TRAILER",
     "SERVICE_CONFIG",
     "AlreadyDone",

@@ -5,7 +5,11 @@ caller needs so that every service does not rediscover them:
   without one can hang forever;
 * round_robin over every address the target resolves to, because one HTTP/2
   connection otherwise pins all calls to one pod behind a headless Service;
-* retries of UNAVAILABLE only (every RPC of the service is idempotent).
+* retries of UNAVAILABLE only (every RPC of the service is idempotent);
+* client keepalive every second (`KEEPALIVE_OPTIONS`), because a replica
+  that is frozen or cut off (no FIN, no RST) otherwise holds every call
+  routed to it for its whole deadline (docs/reliability.md, "A frozen
+  replica").
 """
 
 from __future__ import annotations
@@ -49,14 +53,50 @@ SERVICE_CONFIG = json.dumps(
     }
 )
 
+#: Client keepalive, so that a frozen or cut-off replica (no FIN, no RST)
+#: is noticed within about two seconds: a PING after 1 s without reads, and
+#: the connection closed when no answer came within 1 s. Its calls then fail
+#: with UNAVAILABLE, which the retry policy above retries on the other
+#: backend, and round_robin stops picking it until it answers again (the
+#: reconnect completes only when the server reads again). Measured with a
+#: 15 s freeze of one of two servers (docs/reliability.md): no failed call,
+#: the slowest about 2 s, against 8 calls lost to the 5 s deadline without
+#: keepalive.
+#:
+#: `grpc.http2.ping_timeout_ms` is needed besides `keepalive_timeout_ms`:
+#: in grpcio 1.85 an unanswered keepalive PING closed nothing within an 8 s
+#: freeze without it. `max_pings_without_data` 0 lets pings go on while no
+#: request is sent, and `keepalive_permit_without_calls` on an idle channel,
+#: so an idle connection to a dead replica is closed before a call meets it.
+#: grpcio takes intervals below 10 s (grpc-go does not; the Go package uses
+#: a per-attempt timeout instead). The server allows this: tonic polices no
+#: ping interval, and --max-control-frames-per-second (10/s after a burst of
+#: 100) is ten times one PING a second.
+#:
+#: Measured and not chosen: the retry policy's `perAttemptRecvTimeout`
+#: (0.5 s), which grpcio 1.85.1 honours only with
+#: `grpc.experimental.enable_hedging`: calls moved, but the frozen replica
+#: kept its share of attempts for the whole freeze (199 in 15 s; round_robin
+#: re-picks it, and at most 5 attempts are allowed), and on SIGCONT the
+#: pile of cancelled streams tripped the server's reset-flood guard
+#: (GOAWAY too_many_resets): 5 of 6,370 calls failed, the slowest 2.4 s.
+KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
+    ("grpc.keepalive_time_ms", 1000),
+    ("grpc.keepalive_timeout_ms", 1000),
+    ("grpc.http2.ping_timeout_ms", 1000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+)
+
 
 class Client:
     """A channel to the service with its stub and the health stub.
 
     `target` is any gRPC target: `localhost:50051`, or in Kubernetes
     `dns:///vehicle-error-interpreter-headless.<ns>.svc.cluster.local:50051`.
-    The channel is plaintext unless `credentials` are given. Use it as a
-    context manager, or call `close()`.
+    The channel is plaintext unless `credentials` are given. `options` are
+    added after the defaults (`SERVICE_CONFIG`, `KEEPALIVE_OPTIONS`). Use it
+    as a context manager, or call `close()`.
     """
 
     def __init__(
@@ -72,6 +112,7 @@ class Client:
         opts = [
             ("grpc.service_config", SERVICE_CONFIG),
             ("grpc.enable_retries", 1),
+            *KEEPALIVE_OPTIONS,
             *options,
         ]
         if credentials is None:
