@@ -110,15 +110,16 @@ go_tool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSIO
 # cargo_tool NAME VERSION VERSION-COMMAND...: `cargo install --locked
 # NAME@VERSION --root .tools` unless VERSION-COMMAND prints "NAME VERSION"
 # (cargo-cyclonedx, run directly, names itself cargo-cyclonedx-cyclonedx).
-# Built in a throwaway target dir: CARGO_TARGET_DIR, if set, is the
-# project's, and a tool build there would mix with it.
+# Built in a target dir of their own under .tools (never the project's
+# CARGO_TARGET_DIR, whose builds a tool's would mix with), shared by the
+# cargo tools so the crates they have in common compile once.
 cargo_tool() {
   local name=$1 version=$2 state; shift 2
   if "$@" 2>/dev/null | grep -qE "^$name(-cyclonedx)? $version\$"; then
     state="already installed"
   else
     command -v cargo >/dev/null 2>&1 || die "cargo is required to install $name"
-    quietly env -u CARGO_TARGET_DIR cargo install --locked --quiet --force \
+    quietly env CARGO_TARGET_DIR="$TOOLS_DIR/cargo-target" cargo install --locked --quiet --force \
       --root "$TOOLS_DIR" "$name@$version" || die "cargo install $name@$version failed"
     "$@" 2>/dev/null | grep -qE "^$name(-cyclonedx)? $version\$" \
       || die "$name: '$*' does not report $version"
