@@ -6,12 +6,13 @@
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
 };
 
 use tokio::{
+    sync::Notify,
     task::JoinSet,
     time::{Instant, MissedTickBehavior},
 };
@@ -24,18 +25,28 @@ use crate::helpers::{BinaryServer, Manifest, connect, health_client, probe_once,
 /// Concurrent callers during the shutdown.
 const CALLERS: usize = 16;
 
+/// Calls that were started after SIGTERM and have succeeded, and a wake-up
+/// for the test waiting for the first of them.
+#[derive(Default)]
+struct LateCalls {
+    done: AtomicU64,
+    first: Notify,
+}
+
 /// Callers that interpret in a loop until `stop` is set. Each returns how
-/// many calls it started after `terminated` was set, and fails the test on
-/// any failed call.
+/// many calls it started after `terminated` was set (also counted in
+/// `late`), and fails the test on any failed call.
 fn start_load(
     channel: &Channel,
     stop: &Arc<AtomicBool>,
     terminated: &Arc<AtomicBool>,
+    late_calls: &Arc<LateCalls>,
 ) -> JoinSet<u64> {
     let mut callers = JoinSet::new();
     for _ in 0..CALLERS {
         let mut client = InterpreterServiceClient::new(channel.clone());
         let (stop, terminated) = (Arc::clone(stop), Arc::clone(terminated));
+        let late_calls = Arc::clone(late_calls);
         callers.spawn(async move {
             let mut after_sigterm = 0;
             while !stop.load(Ordering::Relaxed) {
@@ -45,7 +56,12 @@ fn start_load(
                 if let Err(status) = client.interpret(request).await {
                     panic!("a call failed during shutdown: {status:?}");
                 }
-                after_sigterm += u64::from(late);
+                if late {
+                    after_sigterm += 1;
+                    if late_calls.done.fetch_add(1, Ordering::Relaxed) == 0 {
+                        late_calls.first.notify_one();
+                    }
+                }
             }
             after_sigterm
         });
@@ -89,7 +105,8 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let mut callers = start_load(&channel, &stop, &terminated);
+    let late_calls = Arc::new(LateCalls::default());
+    let mut callers = start_load(&channel, &stop, &terminated, &late_calls);
     // Calls are flowing before the signal: wait for one to complete.
     let warm = InterpreterServiceClient::new(channel.clone())
         .interpret(structured("DOOR_OPEN"))
@@ -123,6 +140,14 @@ async fn sigterm_under_load_fails_readiness_and_drains_cleanly() {
             readiness.period
         );
     }
+
+    // On a single-threaded test runtime the probe can see NOT_SERVING
+    // before any caller has run again since the signal: keep the load on
+    // until one call started in the lame duck has succeeded (a permit
+    // stored by notify_one is not lost if it came first).
+    tokio::time::timeout(exit_budget, late_calls.first.notified())
+        .await
+        .expect("no call started after SIGTERM finished within the grace period");
 
     // Clients have now seen NOT_SERVING and move away; every call they
     // had started must have succeeded.
