@@ -19,6 +19,8 @@
 //! - [`metrics`]: Prometheus metrics and their scrape endpoint.
 //! - [`startup`]: [`Application`], the one start-up path for `main`, tests,
 //!   benches and examples.
+//! - [`tracing_otel`]: OpenTelemetry traces, off unless an `OTEL_*`
+//!   endpoint is set.
 //! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
 //!
 //! `catalog`, `interpret` and `render` never see gRPC types.
@@ -35,6 +37,7 @@ pub mod server;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
+pub mod tracing_otel;
 
 pub use catalog::Catalog;
 pub use config::Config;

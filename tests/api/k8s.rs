@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use tonic_health::pb::health_check_response::ServingStatus;
 use vehicle_error_interpreter::server::HEALTH_SERVICE_NAMES;
+use vehicle_error_interpreter::tracing_otel::FLUSH_TIMEOUT;
 
 use crate::helpers::{BinaryServer, Manifest, health_client, http_get, probe_once};
 
@@ -81,7 +82,8 @@ async fn probes_and_scraping_match_what_the_server_serves() {
 }
 
 /// The kubelet, not SIGKILL, sees the end of every drain: preStop sleep,
-/// then the server's lame duck and drain budget, fit in the grace period;
+/// then the server's lame duck and drain budget, then the bounded flush of
+/// trace spans (`tracing_otel::FLUSH_TIMEOUT`), fit in the grace period;
 /// and the readiness period is shorter than the lame duck, so the kubelet
 /// probes at least once while health says NOT_SERVING and the server
 /// still answers.
@@ -91,10 +93,10 @@ fn shutdown_budget_fits_the_grace_period() {
         let manifest = Manifest::render(overlay);
         let delay = manifest.env_duration("VEI_SHUTDOWN_DELAY");
         let drain = manifest.env_duration("VEI_DRAIN_TIMEOUT");
-        let budget = manifest.pre_stop_sleep() + delay + drain;
+        let budget = manifest.pre_stop_sleep() + delay + drain + FLUSH_TIMEOUT;
         assert!(
             budget < manifest.grace_period(),
-            "{overlay}: preStop + shutdown delay + drain timeout = {budget:?}, grace {:?}",
+            "{overlay}: preStop + shutdown delay + drain timeout + trace flush = {budget:?}, grace {:?}",
             manifest.grace_period()
         );
         let readiness = manifest.probe("readinessProbe");

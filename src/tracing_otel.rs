@@ -1,0 +1,774 @@
+//! OpenTelemetry traces: one server span per RPC, continuing the caller's
+//! W3C `traceparent`/`tracestate` and `baggage`, exported over OTLP/gRPC
+//! in batches. Configured only by the standard `OTEL_*` variables
+//! ([`Settings::from_env`]); with no endpoint it is off and costs nothing
+//! (no span layer, no tower layer, one relaxed atomic load per
+//! interpretation).
+//!
+//! Pieces:
+//! - [`Settings`]: what the environment asks for, or `None` (off);
+//! - [`Settings::start`]: the exporter, the bounded batch queue, the
+//!   provider, and the `tracing` layer that turns our RPC spans (and only
+//!   those: no log event ever becomes span data) into OpenTelemetry spans;
+//! - [`TraceLayer`]: the tower layer that opens a span per call, inside the
+//!   metrics layer, and ends it with the call's gRPC status;
+//! - [`record_interpretation`]: called by the service for every
+//!   interpretation, it puts the interpretation's kinds, category and
+//!   reason on the Interpret span, or one event per item on a
+//!   BatchInterpret span;
+//! - [`Tracing::shutdown`]: the flush at exit, bounded by
+//!   [`FLUSH_TIMEOUT`].
+//!
+//! # What a span carries, and what it never carries
+//!
+//! `rpc.system` (`grpc`), `rpc.service`, `rpc.method`,
+//! `rpc.grpc.status_code`, and for interpretations
+//! `vei.interpretation.identification`, `.decided_by`, `.category` and
+//! `.reason` (proto enum names without prefix, and the catalog's fixed
+//! reasons). Never a request or response body, a rendered message, a raw
+//! code a caller sent, the `grpc-message` (it can quote a caller's code), or
+//! any log event. An RPC this server does not serve is named `_OTHER`, so
+//! a caller cannot put arbitrary text into a span through the path either.
+//!
+//! # Semantic conventions
+//!
+//! The names come from `opentelemetry-semantic-conventions` 0.33.1 (schema
+//! 1.42.0), pinned exactly in Cargo.toml. In that schema the RPC
+//! conventions are still experimental, and `rpc.system`, `rpc.service` and
+//! `rpc.grpc.status_code` are marked deprecated in favour of
+//! `rpc.system.name`, a fully qualified `rpc.method` and a string
+//! `rpc.response.status_code`. We emit the earlier, widely deployed set on
+//! purpose (it is what dashboards and the Python gRPC instrumentation use
+//! today); Go's otelgrpc emits the new set by default and the earlier one
+//! with `OTEL_SEMCONV_STABILITY_OPT_IN=rpc/old` (or both with `rpc/dup`).
+//!
+//! # Export, queue and drops
+//!
+//! The batch processor runs as a task on the server's own tokio runtime
+//! (the thread-based one has no tokio reactor for the tonic exporter and
+//! exports nothing). Ending a span never waits: the span goes into a
+//! bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`, default 2048) or, when the
+//! queue is full, is dropped. The SDK counts neither those drops nor the
+//! spans of a failed export, so [`Bounded`] and [`Counted`] wrap the
+//! processor and the exporter and count both in
+//! `vei_trace_spans_dropped_total`.
+
+use std::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc, LazyLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    task::{Context, Poll, ready},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, Response};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use opentelemetry::{
+    InstrumentationScope, KeyValue,
+    propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator},
+    trace::{Status, TracerProvider as _},
+};
+use opentelemetry_sdk::{
+    Resource,
+    error::OTelSdkResult,
+    runtime,
+    trace::{
+        BatchConfigBuilder, SdkTracerProvider, SpanData, SpanExporter, SpanProcessor,
+        span_processor_with_async_runtime::BatchSpanProcessor,
+    },
+};
+use opentelemetry_semantic_conventions as semconv;
+use prometheus_client::metrics::counter::Counter;
+use thiserror::Error;
+use tonic::body::Body;
+use tower::{Layer, Service};
+use tracing::Span;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::interpret::Interpretation;
+use crate::grpc::RPCS;
+use crate::metrics;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The most time the exit path waits for the last spans to be exported.
+/// Counted in the shutdown budget (`tests/api/k8s.rs`): preStop sleep +
+/// shutdown delay + drain timeout + this fits the pod's grace period.
+pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The `tracing` target of our RPC spans: the only callsites the
+/// OpenTelemetry layer sees.
+const SPAN_TARGET: &str = "vei::rpc";
+/// The `tracing` name of every RPC span but BatchInterpret's.
+const RPC_SPAN: &str = "grpc.server";
+/// The `tracing` name of BatchInterpret's span, where interpretations
+/// become events (one per item) rather than attributes.
+const BATCH_SPAN: &str = "grpc.server.batch";
+/// `rpc.service`, `rpc.method` and the span name of a path this server
+/// does not serve (semantic conventions' placeholder).
+const OTHER: &str = "_OTHER";
+
+/// Interpretation attributes; our own namespace, with the values of the
+/// proto enums (without their prefix) and the catalog's reasons.
+const IDENTIFICATION: &str = "vei.interpretation.identification";
+const DECIDED_BY: &str = "vei.interpretation.decided_by";
+const CATEGORY: &str = "vei.interpretation.category";
+const REASON: &str = "vei.interpretation.reason";
+/// The event a BatchInterpret span gets per interpreted item.
+const INTERPRETATION_EVENT: &str = "interpretation";
+
+/// The default `OTEL_BSP_MAX_QUEUE_SIZE`, as the SDK's.
+const DEFAULT_QUEUE_SIZE: usize = opentelemetry_sdk::trace::OTEL_BSP_MAX_QUEUE_SIZE_DEFAULT;
+/// Room in the batch processor's channel above the span queue, for its
+/// flush and shutdown messages.
+const CONTROL_HEADROOM: usize = 8;
+
+/// Whether [`Settings::start`] ran: the one check the untraced path makes.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Spans dropped: queue full, export failed or timed out, or still queued
+/// when the exit flush ran out of time. Process-wide like the tracer
+/// itself; registered in every [`metrics::Metrics`] as
+/// `vei_trace_spans_dropped_total` (0 while tracing is off).
+static SPANS_DROPPED: LazyLock<Counter> = LazyLock::new(Counter::default);
+
+/// W3C trace context and baggage, the standard propagators.
+static PROPAGATOR: LazyLock<TextMapCompositePropagator> = LazyLock::new(|| {
+    TextMapCompositePropagator::new(vec![
+        Box::new(opentelemetry_sdk::propagation::TraceContextPropagator::new()),
+        Box::new(opentelemetry_sdk::propagation::BaggagePropagator::new()),
+    ])
+});
+
+/// Span names by index into `RPCS`, then `_OTHER`.
+static SPAN_NAMES: LazyLock<Box<[String]>> = LazyLock::new(|| {
+    RPCS.iter()
+        .map(|(service, method)| format!("{service}/{method}"))
+        .chain([OTHER.to_owned()])
+        .collect()
+});
+
+/// The counter behind `vei_trace_spans_dropped_total`.
+pub(crate) fn spans_dropped() -> &'static Counter {
+    &SPANS_DROPPED
+}
+
+/// Why tracing could not start; the server refuses to start rather than
+/// run without the traces it was asked for.
+#[derive(Debug, Error)]
+pub enum TracingError {
+    /// A variable asks for something this server does not support.
+    #[error("{var}={value}: {why}")]
+    Unsupported {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// What is supported.
+        why: &'static str,
+    },
+    /// The OTLP exporter rejected its configuration (an endpoint that is
+    /// not a URL, say).
+    #[error("OTLP exporter: {0}")]
+    Exporter(#[from] opentelemetry_otlp::ExporterBuildError),
+}
+
+/// What the `OTEL_*` environment asks for, when it asks for traces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The OTLP/gRPC endpoint, for the log line (the exporter reads the
+    /// variables itself).
+    pub endpoint: String,
+    /// Spans waiting for export at most (`OTEL_BSP_MAX_QUEUE_SIZE`).
+    pub queue_size: usize,
+    /// `OTEL_SERVICE_NAME`, or `service.name` in
+    /// `OTEL_RESOURCE_ATTRIBUTES`, is set; else ours is used.
+    pub service_name_set: bool,
+}
+
+impl Settings {
+    /// Reads the process environment; see [`Settings::from_lookup`].
+    ///
+    /// # Errors
+    /// As [`Settings::from_lookup`].
+    pub fn from_env() -> Result<Option<Self>, TracingError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// `None` (tracing off) when `OTEL_SDK_DISABLED=true`, when
+    /// `OTEL_TRACES_EXPORTER=none`, or when neither
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` nor `OTEL_EXPORTER_OTLP_ENDPOINT`
+    /// is set to a non-empty value. Sampling (`OTEL_TRACES_SAMPLER`,
+    /// `_ARG`; parent-based always-on by default), batching (`OTEL_BSP_*`),
+    /// timeouts, headers and compression (`OTEL_EXPORTER_OTLP_*`) and the
+    /// resource (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`) are read
+    /// by the SDK and the exporter themselves.
+    ///
+    /// # Errors
+    /// An exporter other than `otlp` or `none`, or an OTLP protocol other
+    /// than `grpc`.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, TracingError> {
+        let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        if set("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+            return Ok(None);
+        }
+        match set("OTEL_TRACES_EXPORTER").as_deref().map(str::trim) {
+            None | Some("otlp") => {}
+            Some("none") => return Ok(None),
+            Some(other) => {
+                return Err(TracingError::Unsupported {
+                    var: "OTEL_TRACES_EXPORTER",
+                    value: other.to_owned(),
+                    why: "only `otlp` (OTLP over gRPC) and `none` are supported",
+                });
+            }
+        }
+        let Some(endpoint) = set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            .or_else(|| set("OTEL_EXPORTER_OTLP_ENDPOINT"))
+        else {
+            return Ok(None);
+        };
+        for var in [
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ] {
+            if let Some(value) = set(var)
+                && value.trim() != "grpc"
+            {
+                return Err(TracingError::Unsupported {
+                    var,
+                    value,
+                    why: "only `grpc` is supported (the collector's OTLP/gRPC port, 4317 by default)",
+                });
+            }
+        }
+        let queue_size = set("OTEL_BSP_MAX_QUEUE_SIZE")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(DEFAULT_QUEUE_SIZE);
+        let service_name_set = set("OTEL_SERVICE_NAME").is_some()
+            || set("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|attrs| {
+                attrs.split(',').any(|kv| {
+                    kv.split('=').next().map(str::trim) == Some(semconv::resource::SERVICE_NAME)
+                })
+            });
+        Ok(Some(Self {
+            endpoint: endpoint.trim().to_owned(),
+            queue_size,
+            service_name_set,
+        }))
+    }
+
+    /// Builds the exporter, the batch processor (a task on the current
+    /// tokio runtime: call this inside it) and the provider, turns the
+    /// [`TraceLayer`] on, and returns the handle for the exit flush with
+    /// the `tracing` layer to install in the global subscriber.
+    ///
+    /// # Errors
+    /// When the exporter rejects its configuration.
+    pub fn start<S>(
+        &self,
+    ) -> Result<
+        (
+            Tracing,
+            impl tracing_subscriber::Layer<S> + Send + Sync + use<S>,
+        ),
+        TracingError,
+    >
+    where
+        S: tracing::Subscriber + for<'a> LookupSpan<'a> + Send + Sync,
+    {
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .build()?;
+        let queue = Arc::new(Queue::new(self.queue_size));
+        let batch = BatchSpanProcessor::builder(
+            Counted {
+                inner: exporter,
+                queue: Arc::clone(&queue),
+            },
+            runtime::Tokio,
+        )
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(self.queue_size + CONTROL_HEADROOM)
+                .build(),
+        )
+        .build();
+        let mut resource = Resource::builder();
+        if !self.service_name_set {
+            resource = resource.with_service_name(env!("CARGO_PKG_NAME"));
+        }
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(Bounded {
+                inner: batch,
+                queue: Arc::clone(&queue),
+            })
+            .with_resource(
+                resource
+                    .with_attribute(KeyValue::new(
+                        semconv::resource::SERVICE_VERSION,
+                        env!("CARGO_PKG_VERSION"),
+                    ))
+                    .build(),
+            )
+            .build();
+        let layer = span_layer(&provider);
+        ACTIVE.store(true, Ordering::Relaxed);
+        Ok((Tracing { provider, queue }, layer))
+    }
+}
+
+/// The `tracing` layer for `provider`'s tracer, seeing our RPC spans only:
+/// log events and other crates' spans never reach it. Location, thread,
+/// level, target and busy/idle timings are off (noise per span).
+fn span_layer<S>(
+    provider: &SdkTracerProvider,
+) -> impl tracing_subscriber::Layer<S> + Send + Sync + use<S>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a> + Send + Sync,
+{
+    use tracing_subscriber::Layer as _;
+    let scope = InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build();
+    tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer_with_scope(scope))
+        .with_location(false)
+        .with_threads(false)
+        .with_level(false)
+        .with_target(false)
+        .with_tracked_inactivity(false)
+        .with_context_activation(false)
+        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+            meta.is_span() && meta.target() == SPAN_TARGET
+        }))
+}
+
+/// The running tracer provider; [`Tracing::shutdown`] flushes it at exit.
+#[derive(Debug)]
+pub struct Tracing {
+    provider: SdkTracerProvider,
+    queue: Arc<Queue>,
+}
+
+impl Tracing {
+    /// Exports what is still queued and stops the exporter, waiting at most
+    /// `timeout`; spans still queued then are counted as dropped. Never
+    /// blocks the runtime (the SDK's shutdown blocks its thread until the
+    /// batch task, which runs on this runtime, answers).
+    pub async fn shutdown(self, timeout: Duration) {
+        let provider = self.provider.clone();
+        let flush = tokio::task::spawn_blocking(move || provider.shutdown_with_timeout(timeout));
+        match tokio::time::timeout(timeout, flush).await {
+            Ok(Ok(Ok(()))) => tracing::info!("traces flushed"),
+            Ok(Ok(Err(err))) => tracing::warn!(%err, "flushing traces failed"),
+            Ok(Err(err)) => tracing::warn!(%err, "flushing traces failed"),
+            Err(_) => {
+                let lost = self.queue.pending.swap(0, Ordering::Relaxed);
+                SPANS_DROPPED.inc_by(lost as u64);
+                tracing::warn!(?timeout, lost, "flushing traces timed out");
+            }
+        }
+    }
+}
+
+/// Spans handed to the batch processor and not yet taken by the exporter.
+#[derive(Debug)]
+struct Queue {
+    pending: AtomicUsize,
+    capacity: usize,
+    /// The last export failed (logged once per outage).
+    failing: AtomicBool,
+}
+
+impl Queue {
+    fn new(capacity: usize) -> Self {
+        Self {
+            pending: AtomicUsize::new(0),
+            capacity,
+            failing: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The batch processor behind a queue bound of our own, so that every span
+/// it refuses is counted (the SDK's processor counts only for a log line
+/// at shutdown). Its own channel is a little larger, so it never refuses a
+/// span we admit.
+#[derive(Debug)]
+struct Bounded<P> {
+    inner: P,
+    queue: Arc<Queue>,
+}
+
+impl<P: SpanProcessor> SpanProcessor for Bounded<P> {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.inner.on_start(span, cx);
+    }
+
+    fn on_end(&self, span: SpanData) {
+        // The processor ignores unsampled spans too.
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        if self.queue.pending.fetch_add(1, Ordering::Relaxed) >= self.queue.capacity {
+            self.queue.pending.fetch_sub(1, Ordering::Relaxed);
+            SPANS_DROPPED.inc();
+            return;
+        }
+        self.inner.on_end(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+/// The exporter, counting the spans of every export that fails or is cut
+/// short (the processor's export timeout drops the future).
+#[derive(Debug)]
+struct Counted<E> {
+    inner: E,
+    queue: Arc<Queue>,
+}
+
+/// Counts `spans` as dropped unless disarmed.
+struct DropGuard {
+    spans: u64,
+}
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        if self.spans > 0 {
+            SPANS_DROPPED.inc_by(self.spans);
+        }
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for Counted<E> {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let spans = batch.len();
+        self.queue.pending.fetch_sub(spans, Ordering::Relaxed);
+        let mut guard = DropGuard {
+            spans: spans as u64,
+        };
+        let result = self.inner.export(batch).await;
+        match &result {
+            Ok(()) => {
+                guard.spans = 0;
+                if self.queue.failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!("exporting spans works again");
+                }
+            }
+            Err(err) => {
+                if !self.queue.failing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        %err,
+                        "exporting spans failed; dropping them (vei_trace_spans_dropped_total) until the collector answers"
+                    );
+                }
+            }
+        }
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+/// Puts an interpretation on the current RPC span: as attributes on an
+/// Interpret span, as one `interpretation` event per item on a
+/// BatchInterpret span. Off (no tracing configured), one relaxed load.
+pub(crate) fn record_interpretation(interpretation: &Interpretation<'_, '_>) {
+    if !ACTIVE.load(Ordering::Relaxed) {
+        return;
+    }
+    let span = Span::current();
+    let Some(name) = span.metadata().map(|meta| meta.name()) else {
+        return;
+    };
+    let [identification, decided_by, category] = metrics::interpretation_labels(interpretation);
+    let attributes = [
+        KeyValue::new(IDENTIFICATION, identification),
+        KeyValue::new(DECIDED_BY, decided_by),
+        KeyValue::new(CATEGORY, category),
+        KeyValue::new(REASON, interpretation.reason.to_owned()),
+    ];
+    match name {
+        RPC_SPAN => {
+            for KeyValue { key, value, .. } in attributes {
+                span.set_attribute(key, value);
+            }
+        }
+        BATCH_SPAN => span.add_event(INTERPRETATION_EVENT, attributes.to_vec()),
+        _ => {}
+    }
+}
+
+/// Opens a server span per call; installed (inside the metrics layer)
+/// only while tracing is on, see [`server_layer`].
+#[derive(Debug, Clone, Copy)]
+pub struct TraceLayer;
+
+/// The [`TraceLayer`] when tracing is on, else `None`: the server stack
+/// is then exactly what it is without tracing.
+pub(crate) fn server_layer() -> Option<TraceLayer> {
+    ACTIVE.load(Ordering::Relaxed).then_some(TraceLayer)
+}
+
+impl<S> Layer<S> for TraceLayer {
+    type Service = TraceService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        TraceService { inner }
+    }
+}
+
+/// The service [`TraceLayer`] wraps around the routes.
+#[derive(Debug, Clone)]
+pub struct TraceService<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request<Body>> for TraceService<S>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Body>;
+    // The inner error, unchanged: `Either` with the routes alone (tracing
+    // off) needs the same type.
+    type Error = S::Error;
+    type Future = TraceFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let span = server_span(&request);
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        TraceFuture {
+            inner,
+            span: Some(span),
+        }
+    }
+}
+
+/// The span of a call to `request`'s path, child of the caller's context.
+fn server_span(request: &Request<Body>) -> Span {
+    let rpc = metrics::rpc_index(request.uri().path());
+    let (service, method) = RPCS.get(rpc).copied().unwrap_or((OTHER, OTHER));
+    let name = SPAN_NAMES[rpc].as_str();
+    let span = if (service, method) == (crate::grpc::SERVICE_NAME, "BatchInterpret") {
+        tracing::info_span!(target: SPAN_TARGET, BATCH_SPAN, otel.name = name, otel.kind = "server")
+    } else {
+        tracing::info_span!(target: SPAN_TARGET, RPC_SPAN, otel.name = name, otel.kind = "server")
+    };
+    let parent = PROPAGATOR.extract(&Headers(request.headers()));
+    // Fails only when no OpenTelemetry layer sees the span (tests).
+    let _ = span.set_parent(parent);
+    #[allow(deprecated)] // see the module docs, "Semantic conventions"
+    {
+        span.set_attribute(semconv::attribute::RPC_SYSTEM, "grpc");
+        span.set_attribute(semconv::attribute::RPC_SERVICE, service);
+    }
+    span.set_attribute(semconv::attribute::RPC_METHOD, method);
+    span
+}
+
+/// gRPC metadata as a propagator reads it.
+struct Headers<'a>(&'a HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`TraceService`]: polls the call inside its
+    /// span.
+    pub struct TraceFuture<F> {
+        #[pin]
+        inner: F,
+        span: Option<Span>,
+    }
+}
+
+impl<F> fmt::Debug for TraceFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, B, E> Future for TraceFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Response<Body>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = {
+            let _entered = this.span.as_ref().map(Span::enter);
+            ready!(this.inner.poll(cx))
+        };
+        let mut call = Call {
+            span: this.span.take().unwrap_or_else(Span::none),
+        };
+        Poll::Ready(match result {
+            Ok(response) => {
+                let call = match metrics::calls::grpc_status(response.headers()) {
+                    // Trailers-only (every error): the status is final.
+                    Some(code) => {
+                        call.finish(code);
+                        None
+                    }
+                    None => Some(call),
+                };
+                Ok(response.map(|inner| Body::new(TracedBody { inner, call })))
+            }
+            // Never for tonic's routes (their error is `Infallible`); the
+            // metrics layer outside turns any other into a status.
+            Err(err) => {
+                call.finish(tonic::Code::Internal as usize);
+                Err(err)
+            }
+        })
+    }
+}
+
+/// One call's span until its status is known; dropped unfinished (the
+/// client went away, or tonic's timeout dropped the call) it records
+/// CANCELLED, as the metrics do.
+struct Call {
+    span: Span,
+}
+
+impl Call {
+    /// Records the gRPC status `code` and ends the span. Per the gRPC
+    /// conventions for server spans, only codes that are the server's fault
+    /// make the span status an error; the status message is never recorded.
+    fn finish(&mut self, code: usize) {
+        let span = std::mem::replace(&mut self.span, Span::none());
+        if span.is_none() {
+            return;
+        }
+        #[allow(deprecated)] // see the module docs, "Semantic conventions"
+        span.set_attribute(semconv::attribute::RPC_GRPC_STATUS_CODE, code as i64);
+        if is_server_error(code) {
+            span.set_status(Status::error(""));
+        }
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        self.finish(tonic::Code::Cancelled as usize);
+    }
+}
+
+/// UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
+/// DATA_LOSS: the codes the conventions count as a server span's error.
+fn is_server_error(code: usize) -> bool {
+    matches!(code, 2 | 4 | 12 | 13 | 14 | 15)
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that ends its call's span when the trailers pass.
+    struct TracedBody<B> {
+        #[pin]
+        inner: B,
+        // `None` once the status is recorded.
+        call: Option<Call>,
+    }
+}
+
+impl<B> HttpBody for TracedBody<B>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let frame = ready!(this.inner.poll_frame(cx));
+        let code = match &frame {
+            Some(Ok(frame)) => frame
+                .trailers_ref()
+                .map(|t| metrics::calls::grpc_status(t).unwrap_or(metrics::UNKNOWN)),
+            Some(Err(_)) => Some(tonic::Code::Internal as usize),
+            None => Some(metrics::UNKNOWN),
+        };
+        if let Some(code) = code
+            && let Some(mut call) = this.call.take()
+        {
+            call.finish(code);
+        }
+        Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl<B> fmt::Debug for TracedBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracedBody").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;
