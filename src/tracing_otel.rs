@@ -1,9 +1,10 @@
 //! OpenTelemetry traces: one server span per RPC, continuing the caller's
 //! W3C `traceparent`/`tracestate` and `baggage`, exported over OTLP/gRPC
 //! in batches. Configured only by the standard `OTEL_*` variables
-//! ([`Settings::from_env`]); with no endpoint it is off and costs nothing
-//! (no span layer, no tower layer, one relaxed atomic load per
-//! interpretation).
+//! ([`Settings::from_env`]); with no endpoint it is off and makes no span:
+//! no span layer in the subscriber, the server's trace layer an `Either`
+//! that always takes the plain branch, and one relaxed atomic load per
+//! interpretation.
 //!
 //! Pieces:
 //! - [`Settings`]: what the environment asks for, or `None` (off);
@@ -307,6 +308,7 @@ impl Settings {
             resource = resource.with_service_name(env!("CARGO_PKG_NAME"));
         }
         let provider = SdkTracerProvider::builder()
+            .with_id_generator(Ids)
             .with_span_processor(Bounded {
                 inner: batch,
                 queue: Arc::clone(&queue),
@@ -375,6 +377,72 @@ impl Tracing {
                 let lost = self.queue.pending.swap(0, Ordering::Relaxed);
                 SPANS_DROPPED.inc_by(lost as u64);
                 tracing::warn!(?timeout, lost, "flushing traces timed out");
+            }
+        }
+    }
+}
+
+/// Trace and span ids from a per-thread xoshiro256++ seeded by std's
+/// `RandomState` (the `getrandom` system call), not the SDK's default.
+/// That one seeds `rand` through getrandom 0.3, which in a static glibc
+/// binary cannot find the system call's libc wrapper and falls back to
+/// reading `/dev/urandom`; without that file (the image's filesystem in a
+/// chroot, scripts/test.d/65-image.sh) every new span panicked and the call
+/// died with it. Ids need uniqueness and unpredictability enough for
+/// sampling decisions, not cryptographic strength; 128 bits of OS entropy
+/// per thread give both.
+#[derive(Debug)]
+struct Ids;
+
+thread_local! {
+    static ID_STATE: std::cell::Cell<[u64; 4]> = std::cell::Cell::new(id_seed());
+}
+
+fn id_seed() -> [u64; 4] {
+    use std::hash::BuildHasher as _;
+    let keys = std::hash::RandomState::new();
+    let mut state = [0_u64; 4];
+    for (i, word) in (0_u64..).zip(&mut state) {
+        *word = keys.hash_one(i);
+    }
+    if state == [0; 4] {
+        state[0] = 1; // the one state xoshiro cannot leave
+    }
+    state
+}
+
+/// The next xoshiro256++ output of this thread's state.
+fn next_id_word() -> u64 {
+    ID_STATE.with(|cell| {
+        let mut s = cell.get();
+        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        cell.set(s);
+        result
+    })
+}
+
+impl opentelemetry_sdk::trace::IdGenerator for Ids {
+    fn new_trace_id(&self) -> opentelemetry::trace::TraceId {
+        loop {
+            let id = (u128::from(next_id_word()) << 64) | u128::from(next_id_word());
+            if id != 0 {
+                return opentelemetry::trace::TraceId::from_bytes(id.to_be_bytes());
+            }
+        }
+    }
+
+    fn new_span_id(&self) -> opentelemetry::trace::SpanId {
+        loop {
+            let id = next_id_word();
+            if id != 0 {
+                return opentelemetry::trace::SpanId::from_bytes(id.to_be_bytes());
             }
         }
     }

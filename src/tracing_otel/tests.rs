@@ -342,6 +342,19 @@ async fn unknown_paths_are_other() {
     assert_eq!(span.status, Status::error(""));
 }
 
+/// Our ids are valid and do not repeat (the generator seeds itself per
+/// thread from std's `RandomState`, not from `/dev/urandom`).
+#[test]
+fn ids_are_valid_and_distinct() {
+    use opentelemetry_sdk::trace::IdGenerator as _;
+    let traces: std::collections::HashSet<_> = (0..1000).map(|_| Ids.new_trace_id()).collect();
+    let spans: std::collections::HashSet<_> = (0..1000).map(|_| Ids.new_span_id()).collect();
+    assert_eq!((traces.len(), spans.len()), (1000, 1000));
+    assert!(!traces.contains(&TraceId::INVALID) && !spans.contains(&SpanId::INVALID));
+    let other = std::thread::spawn(|| Ids.new_trace_id()).join().unwrap();
+    assert!(!traces.contains(&other));
+}
+
 // ------------------------------------------------------------ drops
 
 /// Holds every span it is given; exports nothing.
