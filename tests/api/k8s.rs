@@ -107,3 +107,36 @@ fn shutdown_budget_fits_the_grace_period() {
         );
     }
 }
+
+/// Traces are off in the dev and prod overlays (an empty endpoint, the
+/// server's own reading of the ConfigMap) with no egress at all, and
+/// overlays/tracing turns them on with egress to exactly DNS and the
+/// collector's OTLP/gRPC port.
+#[test]
+fn traces_are_off_unless_the_tracing_overlay_wires_them() {
+    use vehicle_error_interpreter::tracing_otel::Settings;
+    let settings = |manifest: &Manifest| {
+        let env = manifest.config_env();
+        Settings::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .unwrap()
+    };
+    let egress_ports = |manifest: &Manifest| -> Vec<u64> {
+        let policy = manifest.object("NetworkPolicy", "vehicle-error-interpreter");
+        let rules = policy["spec"]["egress"].as_array().unwrap();
+        rules
+            .iter()
+            .flat_map(|r| r["ports"].as_array().unwrap())
+            .map(|p| p["port"].as_u64().unwrap())
+            .collect()
+    };
+    for overlay in OVERLAYS {
+        let manifest = Manifest::render(overlay);
+        assert_eq!(manifest.env("OTEL_EXPORTER_OTLP_ENDPOINT"), "", "{overlay}");
+        assert_eq!(settings(&manifest), None, "{overlay}");
+        assert!(egress_ports(&manifest).is_empty(), "{overlay}");
+    }
+    let tracing = Manifest::render("tracing");
+    let on = settings(&tracing).expect("overlays/tracing turns traces on");
+    assert!(on.endpoint.starts_with("http://"), "{on:?}");
+    assert_eq!(egress_ports(&tracing), [53, 53, 4317]);
+}
