@@ -9,6 +9,7 @@ mod linger;
 mod metrics_layer;
 mod overload;
 mod tls;
+mod trace_layer;
 
 // Hidden, not private: the load generator (examples/loadgen.rs) coalesces
 // its client writes the same way, and an example sees only public items.
@@ -279,9 +280,7 @@ pub(crate) async fn serve(
     // it but an `Either` that is always the identity.
     let mut main = builder(&config)
         .layer(metrics_layer::GrpcMetricsLayer::new(metrics.clone()))
-        .layer(tower::util::option_layer(
-            crate::tracing_otel::server_layer(),
-        ));
+        .layer(tower::util::option_layer(trace_layer::layer()));
     if let Some(files) = &config.tls {
         main = tls::configure(main, files)?;
     }

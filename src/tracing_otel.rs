@@ -11,8 +11,9 @@
 //! - [`Settings::start`]: the exporter, the bounded batch queue, the
 //!   provider, and the `tracing` layer that turns our RPC spans (and only
 //!   those: no log event ever becomes span data) into OpenTelemetry spans;
-//! - [`TraceLayer`]: the tower layer that opens a span per call, inside the
-//!   metrics layer, and ends it with the call's gRPC status;
+//! - [`server_span`] and [`record_status`]: a call's span, for the tower
+//!   layer in `server::trace_layer` (inside the metrics layer), which ends
+//!   it with the call's gRPC status;
 //! - [`record_interpretation`]: called by the service for every
 //!   interpretation, it puts the interpretation's kinds, category and
 //!   reason on the Interpret span, or one event per item on a
@@ -55,20 +56,14 @@
 //! `vei_trace_spans_dropped_total`.
 
 use std::{
-    fmt,
-    future::Future,
-    pin::Pin,
     sync::{
         Arc, LazyLock,
         atomic::{AtomicBool, AtomicUsize, Ordering},
     },
-    task::{Context, Poll, ready},
     time::Duration,
 };
 
-use bytes::Bytes;
-use http::{HeaderMap, Request, Response};
-use http_body::{Body as HttpBody, Frame, SizeHint};
+use http::HeaderMap;
 use opentelemetry::{
     InstrumentationScope, KeyValue,
     propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator},
@@ -86,17 +81,13 @@ use opentelemetry_sdk::{
 use opentelemetry_semantic_conventions as semconv;
 use prometheus_client::metrics::counter::Counter;
 use thiserror::Error;
-use tonic::body::Body;
-use tower::{Layer, Service};
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::interpret::Interpretation;
 use crate::grpc::RPCS;
+use crate::interpret::Interpretation;
 use crate::metrics;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The most time the exit path waits for the last spans to be exported.
 /// Counted in the shutdown budget (`tests/api/k8s.rs`): preStop sleep +
@@ -117,12 +108,12 @@ const OTHER: &str = "_OTHER";
 
 /// Interpretation attributes; our own namespace, with the values of the
 /// proto enums (without their prefix) and the catalog's reasons.
-const IDENTIFICATION: &str = "vei.interpretation.identification";
-const DECIDED_BY: &str = "vei.interpretation.decided_by";
-const CATEGORY: &str = "vei.interpretation.category";
-const REASON: &str = "vei.interpretation.reason";
+pub(crate) const IDENTIFICATION: &str = "vei.interpretation.identification";
+pub(crate) const DECIDED_BY: &str = "vei.interpretation.decided_by";
+pub(crate) const CATEGORY: &str = "vei.interpretation.category";
+pub(crate) const REASON: &str = "vei.interpretation.reason";
 /// The event a BatchInterpret span gets per interpreted item.
-const INTERPRETATION_EVENT: &str = "interpretation";
+pub(crate) const INTERPRETATION_EVENT: &str = "interpretation";
 
 /// The default `OTEL_BSP_MAX_QUEUE_SIZE`, as the SDK's.
 const DEFAULT_QUEUE_SIZE: usize = opentelemetry_sdk::trace::OTEL_BSP_MAX_QUEUE_SIZE_DEFAULT;
@@ -132,6 +123,13 @@ const CONTROL_HEADROOM: usize = 8;
 
 /// Whether [`Settings::start`] ran: the one check the untraced path makes.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Turns `record_interpretation` on for tests that install a subscriber
+/// with [`span_layer`] themselves.
+#[cfg(test)]
+pub(crate) fn activate_for_tests() {
+    ACTIVE.store(true, Ordering::Relaxed);
+}
 
 /// Spans dropped: queue full, export failed or timed out, or still queued
 /// when the exit flush ran out of time. Process-wide like the tracer
@@ -269,7 +267,7 @@ impl Settings {
 
     /// Builds the exporter, the batch processor (a task on the current
     /// tokio runtime: call this inside it) and the provider, turns the
-    /// [`TraceLayer`] on, and returns the handle for the exit flush with
+    /// server's trace layer on, and returns the handle for the exit flush with
     /// the `tracing` layer to install in the global subscriber.
     ///
     /// # Errors
@@ -331,7 +329,7 @@ impl Settings {
 /// The `tracing` layer for `provider`'s tracer, seeing our RPC spans only:
 /// log events and other crates' spans never reach it. Location, thread,
 /// level, target and busy/idle timings are off (noise per span).
-fn span_layer<S>(
+pub(crate) fn span_layer<S>(
     provider: &SdkTracerProvider,
 ) -> impl tracing_subscriber::Layer<S> + Send + Sync + use<S>
 where
@@ -573,7 +571,7 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
 /// Interpret span, as one `interpretation` event per item on a
 /// BatchInterpret span. Off (no tracing configured), one relaxed load.
 pub(crate) fn record_interpretation(interpretation: &Interpretation<'_, '_>) {
-    if !ACTIVE.load(Ordering::Relaxed) {
+    if !enabled() {
         return;
     }
     let span = Span::current();
@@ -598,63 +596,17 @@ pub(crate) fn record_interpretation(interpretation: &Interpretation<'_, '_>) {
     }
 }
 
-/// Opens a server span per call; installed (inside the metrics layer)
-/// only while tracing is on, see [`server_layer`].
-#[derive(Debug, Clone, Copy)]
-pub struct TraceLayer;
-
-/// The [`TraceLayer`] when tracing is on, else `None`: the server stack
-/// is then exactly what it is without tracing.
-pub(crate) fn server_layer() -> Option<TraceLayer> {
-    ACTIVE.load(Ordering::Relaxed).then_some(TraceLayer)
+/// Whether tracing is on: the server installs its trace layer
+/// (`server::trace_layer`) only then, so the stack is otherwise what it is
+/// without tracing.
+pub(crate) fn enabled() -> bool {
+    ACTIVE.load(Ordering::Relaxed)
 }
 
-impl<S> Layer<S> for TraceLayer {
-    type Service = TraceService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        TraceService { inner }
-    }
-}
-
-/// The service [`TraceLayer`] wraps around the routes.
-#[derive(Debug, Clone)]
-pub struct TraceService<S> {
-    inner: S,
-}
-
-impl<S, B> Service<Request<Body>> for TraceService<S>
-where
-    S: Service<Request<Body>, Response = Response<B>>,
-    B: HttpBody<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    type Response = Response<Body>;
-    // The inner error, unchanged: `Either` with the routes alone (tracing
-    // off) needs the same type.
-    type Error = S::Error;
-    type Future = TraceFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let span = server_span(&request);
-        let inner = {
-            let _entered = span.enter();
-            self.inner.call(request)
-        };
-        TraceFuture {
-            inner,
-            span: Some(span),
-        }
-    }
-}
-
-/// The span of a call to `request`'s path, child of the caller's context.
-fn server_span(request: &Request<Body>) -> Span {
-    let rpc = metrics::rpc_index(request.uri().path());
+/// The span of a call to `path`, child of the context the caller's
+/// `headers` carry (`traceparent`, `tracestate`, `baggage`).
+pub(crate) fn server_span(path: &str, headers: &HeaderMap) -> Span {
+    let rpc = metrics::rpc_index(path);
     let (service, method) = RPCS.get(rpc).copied().unwrap_or((OTHER, OTHER));
     let name = SPAN_NAMES[rpc].as_str();
     let span = if (service, method) == (crate::grpc::SERVICE_NAME, "BatchInterpret") {
@@ -662,7 +614,7 @@ fn server_span(request: &Request<Body>) -> Span {
     } else {
         tracing::info_span!(target: SPAN_TARGET, RPC_SPAN, otel.name = name, otel.kind = "server")
     };
-    let parent = PROPAGATOR.extract(&Headers(request.headers()));
+    let parent = PROPAGATOR.extract(&Headers(headers));
     // Fails only when no OpenTelemetry layer sees the span (tests).
     let _ = span.set_parent(parent);
     #[allow(deprecated)] // see the module docs, "Semantic conventions"
@@ -687,154 +639,16 @@ impl Extractor for Headers<'_> {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// The response future of [`TraceService`]: polls the call inside its
-    /// span.
-    pub struct TraceFuture<F> {
-        #[pin]
-        inner: F,
-        span: Option<Span>,
-    }
-}
-
-impl<F> fmt::Debug for TraceFuture<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TraceFuture").finish_non_exhaustive()
-    }
-}
-
-impl<F, B, E> Future for TraceFuture<F>
-where
-    F: Future<Output = Result<Response<B>, E>>,
-    B: HttpBody<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    type Output = Result<Response<Body>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let result = {
-            let _entered = this.span.as_ref().map(Span::enter);
-            ready!(this.inner.poll(cx))
-        };
-        let mut call = Call {
-            span: this.span.take().unwrap_or_else(Span::none),
-        };
-        Poll::Ready(match result {
-            Ok(response) => {
-                let call = match metrics::calls::grpc_status(response.headers()) {
-                    // Trailers-only (every error): the status is final.
-                    Some(code) => {
-                        call.finish(code);
-                        None
-                    }
-                    None => Some(call),
-                };
-                Ok(response.map(|inner| Body::new(TracedBody { inner, call })))
-            }
-            // Never for tonic's routes (their error is `Infallible`); the
-            // metrics layer outside turns any other into a status.
-            Err(err) => {
-                call.finish(tonic::Code::Internal as usize);
-                Err(err)
-            }
-        })
-    }
-}
-
-/// One call's span until its status is known; dropped unfinished (the
-/// client went away, or tonic's timeout dropped the call) it records
-/// CANCELLED, as the metrics do.
-struct Call {
-    span: Span,
-}
-
-impl Call {
-    /// Records the gRPC status `code` and ends the span. Per the gRPC
-    /// conventions for server spans, only codes that are the server's fault
-    /// make the span status an error; the status message is never recorded.
-    fn finish(&mut self, code: usize) {
-        let span = std::mem::replace(&mut self.span, Span::none());
-        if span.is_none() {
-            return;
-        }
-        #[allow(deprecated)] // see the module docs, "Semantic conventions"
-        span.set_attribute(semconv::attribute::RPC_GRPC_STATUS_CODE, code as i64);
-        if is_server_error(code) {
-            span.set_status(Status::error(""));
-        }
-    }
-}
-
-impl Drop for Call {
-    fn drop(&mut self) {
-        self.finish(tonic::Code::Cancelled as usize);
-    }
-}
-
-/// UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
-/// DATA_LOSS: the codes the conventions count as a server span's error.
-fn is_server_error(code: usize) -> bool {
-    matches!(code, 2 | 4 | 12 | 13 | 14 | 15)
-}
-
-pin_project_lite::pin_project! {
-    /// A response body that ends its call's span when the trailers pass.
-    struct TracedBody<B> {
-        #[pin]
-        inner: B,
-        // `None` once the status is recorded.
-        call: Option<Call>,
-    }
-}
-
-impl<B> HttpBody for TracedBody<B>
-where
-    B: HttpBody<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let this = self.project();
-        let frame = ready!(this.inner.poll_frame(cx));
-        let code = match &frame {
-            Some(Ok(frame)) => frame
-                .trailers_ref()
-                .map(|t| metrics::calls::grpc_status(t).unwrap_or(metrics::UNKNOWN)),
-            Some(Err(_)) => Some(tonic::Code::Internal as usize),
-            None => Some(metrics::UNKNOWN),
-        };
-        if let Some(code) = code
-            && let Some(mut call) = this.call.take()
-        {
-            call.finish(code);
-        }
-        Poll::Ready(frame.map(|f| f.map_err(Into::into)))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl<B> fmt::Debug for TracedBody<B> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TracedBody").finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for Call {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Call").finish_non_exhaustive()
+/// Records the call's gRPC status `code` on `span`, which ends when the
+/// caller drops it. Per the gRPC conventions for server spans, only codes
+/// that are the server's fault (UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED,
+/// INTERNAL, UNAVAILABLE, DATA_LOSS) make the span's status an error; the
+/// status message is never recorded (it can quote a caller's code).
+pub(crate) fn record_status(span: &Span, code: usize) {
+    #[allow(deprecated)] // see the module docs, "Semantic conventions"
+    span.set_attribute(semconv::attribute::RPC_GRPC_STATUS_CODE, code as i64);
+    if matches!(code, 2 | 4 | 12 | 13 | 14 | 15) {
+        span.set_status(Status::error(""));
     }
 }
 
