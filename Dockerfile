@@ -17,9 +17,13 @@ FROM docker.io/library/rust:${RUST_VERSION}-slim-bookworm AS build
 WORKDIR /src
 COPY . .
 # crt-static on the gnu target links glibc statically: no musl toolchain
-# needed, and safe here because the server resolves no host names (glibc's
-# NSS would want shared libraries for that). --target keeps the flag off
-# build scripts and proc macros, which must stay dynamic.
+# needed. The one host name the server may resolve is the trace collector's
+# (OTEL_EXPORTER_OTLP_ENDPOINT, a Service name): glibc >= 2.34 has its
+# `files` and `dns` lookups built in, so getaddrinfo works from this image
+# through the kubelet's /etc/resolv.conf with no NSS libraries (proven by
+# scripts/test.d/65-image.sh against a DNS server on loopback); bookworm's
+# glibc is 2.36. --target keeps the flag off build scripts and proc macros,
+# which must stay dynamic.
 RUN target="$(uname -m)-unknown-linux-gnu" \
  && RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --locked --target "$target" --bin vehicle-error-interpreter \

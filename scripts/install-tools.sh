@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install, at pinned versions, every external tool the project's tests need:
 #   .tools/bin/   grpcurl, grpc-health-probe, protoc-gen-go, protoc-gen-go-grpc,
-#                 promtool (go install)
+#                 promtool (go install); jaeger (a Go tool of the module in
+#                 scripts/tools/jaeger, whose go.sum pins its whole graph)
 #                 cargo-deny, cargo-cyclonedx (cargo install --locked)
 #                 buf (npm package, installed under .tools/npm, symlinked here)
 #   .venv/        Python gRPC/pytest/kubernetes-validate tooling, pinned in
 #                 clients/python/requirements-dev.txt
-#   system        buildah and h2load (Debian packages; installed only when missing)
+#   system        buildah, h2load and dnsmasq (Debian packages; installed only
+#                 when missing)
 #
 # Idempotent: a tool whose pinned version is already installed is skipped, so a
 # second run takes a few seconds. Works from any cwd. Exports nothing; to use the
@@ -23,12 +25,18 @@ PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
 # Prometheus 3.16.0 (its Go module is versioned v0.3xx.y for Prometheus 3.xx.y).
 PROMTOOL_VERSION=v0.316.0
+# Jaeger v2 (receives OTLP; scripts/test.d/70-tracing.sh, 65-image.sh). Also
+# the version in scripts/tools/jaeger/go.mod: change both (`go get -tool
+# github.com/jaegertracing/jaeger/cmd/jaeger@<version>` there).
+JAEGER_VERSION=v1.76.0
 BUF_VERSION=1.75.0
 CARGO_DENY_VERSION=0.20.2
 CARGO_CYCLONEDX_VERSION=0.5.9
 PY_REQUIREMENTS="clients/python/requirements-dev.txt"
 KUBERNETES_SCHEMA_VERSION=1.30.0      # kubernetes-validate must ship this schema
-APT_PACKAGES_FOR=(buildah:buildah h2load:nghttp2-client)   # binary:package
+# dnsmasq-base: the dnsmasq binary without the system service the `dnsmasq`
+# package would start; the image stage's DNS server on loopback.
+APT_PACKAGES_FOR=(buildah:buildah h2load:nghttp2-client dnsmasq:dnsmasq-base)   # binary:package
 
 TOOLS_DIR="$ROOT/.tools"
 BIN_DIR="$TOOLS_DIR/bin"
@@ -135,6 +143,31 @@ cargo_tool cargo-deny "$CARGO_DENY_VERSION" "$BIN_DIR/cargo-deny" --version
 # The CycloneDX SBOM of the release binary (scripts/test.d/65-image.sh). A
 # cold build took 5 min 04 s wall (168 CPU-seconds), right after cargo-deny's.
 cargo_tool cargo-cyclonedx "$CARGO_CYCLONEDX_VERSION" "$BIN_DIR/cargo-cyclonedx" cyclonedx --version
+
+# ---------------------------------------------------------------- jaeger
+# Built from scripts/tools/jaeger (a `go get -tool` module), so every
+# dependency is the one its go.sum pins, with the version set by ldflags as
+# Jaeger's release builds do (else `jaeger version` prints none). A cold
+# build (empty Go build cache; modules already downloaded, ~40 s more
+# when not) took 14 min 10 s wall, 7.6 CPU-minutes, on this 2-core machine
+# while a cargo build ran beside it; the platform notes measured 3 min 40 s
+# on an idle one. The binary is ~120 MB.
+jaeger_dir="$ROOT/scripts/tools/jaeger"
+jaeger_pinned="$(awk '$1 == "github.com/jaegertracing/jaeger" { print $2 }' "$jaeger_dir/go.mod")"
+[ "$jaeger_pinned" = "$JAEGER_VERSION" ] \
+  || die "scripts/tools/jaeger/go.mod pins jaeger $jaeger_pinned, install-tools.sh $JAEGER_VERSION"
+if go_installed "$BIN_DIR/jaeger" "$JAEGER_VERSION" version; then
+  state="already installed"
+else
+  command -v go >/dev/null 2>&1 || die "go is required to install jaeger"
+  (cd "$jaeger_dir" && quietly go build -o "$BIN_DIR/jaeger" \
+    -ldflags="-X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" \
+    github.com/jaegertracing/jaeger/cmd/jaeger) || die "building jaeger $JAEGER_VERSION failed"
+  go_installed "$BIN_DIR/jaeger" "$JAEGER_VERSION" version \
+    || die "jaeger: '$BIN_DIR/jaeger version' does not run or does not report $JAEGER_VERSION"
+  state="installed"
+fi
+log jaeger "$JAEGER_VERSION ($state)"
 
 # ---------------------------------------------------------------- buf (npm)
 buf_version() {

@@ -12,13 +12,16 @@
 //! - [`grpc`]: the adapter, and (with [`server`], the wiring) the only
 //!   place that knows the gRPC stack: the service, conversions, encoded entries,
 //!   statuses, the codec and the generated code ([`pb`]).
-//! - [`server`]: health, reflection, limits, load shedding, TLS and
-//!   graceful shutdown.
+//! - [`server`]: health, reflection, limits, load shedding, TLS, the
+//!   metrics and trace layers, and graceful shutdown.
 //! - [`reload`]: catalog snapshots swapped atomically, and the overlay
 //!   file's watcher.
 //! - [`metrics`]: Prometheus metrics and their scrape endpoint.
 //! - [`startup`]: [`Application`], the one start-up path for `main`, tests,
 //!   benches and examples.
+//! - [`tracing_otel`]: OpenTelemetry traces, off unless an `OTEL_*`
+//!   endpoint is set (its per-call tower layer is server wiring, in
+//!   `server`).
 //! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
 //!
 //! `catalog`, `interpret` and `render` never see gRPC types.
@@ -35,6 +38,7 @@ pub mod server;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
+pub mod tracing_otel;
 
 pub use catalog::Catalog;
 pub use config::Config;

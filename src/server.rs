@@ -9,6 +9,7 @@ mod linger;
 mod metrics_layer;
 mod overload;
 mod tls;
+mod trace_layer;
 
 // Hidden, not private: the load generator (examples/loadgen.rs) coalesces
 // its client writes the same way, and an example sees only public items.
@@ -274,7 +275,12 @@ pub(crate) async fn serve(
     // Outermost of our layers, so it also counts what later layers (load
     // shedding) reject; tonic's own timeout sits outside every layer, and a
     // timed-out call counts as CANCELLED, which is what clients see.
-    let mut main = builder(&config).layer(metrics_layer::GrpcMetricsLayer::new(metrics.clone()));
+    // The trace layer, when tracing is on, sits inside the metrics layer
+    // (the span covers load shedding too); off, the stack holds nothing of
+    // it but an `Either` that is always the identity.
+    let mut main = builder(&config)
+        .layer(metrics_layer::GrpcMetricsLayer::new(metrics.clone()))
+        .layer(tower::util::option_layer(trace_layer::layer()));
     if let Some(files) = &config.tls {
         main = tls::configure(main, files)?;
     }

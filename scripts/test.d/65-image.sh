@@ -8,10 +8,22 @@
 # on SIGTERM. Also writes the binary's CycloneDX SBOM next to it
 # ($CARGO_TARGET_DIR/<target>/release/vehicle-error-interpreter.cdx.json)
 # and checks it.
+#
+# Then traces from the image: the static glibc binary has no NSS modules
+# and no /etc/hosts, and a collector is reached by a Service name, which
+# resolves through DNS. So the binary runs again, from the image's
+# filesystem, with OTEL_EXPORTER_OTLP_ENDPOINT naming the collector by a
+# short Service name (`otel-collector.observability`), an /etc/resolv.conf
+# like the kubelet's (search list, ndots:5) and a DNS server on loopback:
+# dnsmasq answering that name (NXDOMAIN for the rest, as cluster DNS does),
+# on port 53 (resolv.conf has no port) of a random 127/8 address, so
+# parallel runs do not collide; port 53 needs root, like the chroot. The
+# collector is Jaeger (scripts/install-tools.sh); the stage passes when its
+# query API lists the server's spans and dnsmasq saw the name.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-for tool in buildah chroot grpc-health-probe curl cargo-cyclonedx python3; do
+for tool in buildah chroot grpc-health-probe curl cargo-cyclonedx python3 dnsmasq jaeger; do
   command -v "$tool" >/dev/null || { echo "$tool is required (scripts/install-tools.sh)"; exit 1; }
 done
 
@@ -65,9 +77,13 @@ work="$(mktemp -d)"
 # A private store: nothing shared with other buildah users on the machine.
 bah() { buildah --root "$work/storage" --runroot "$work/run" --storage-driver vfs "$@"; }
 pid=
+jaeger_pid=
+dns_pid=
 cleanup() {
   rm -f vehicle-error-interpreter_bin.cdx.json
   [ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null || true
+  [ -z "$jaeger_pid" ] || kill "$jaeger_pid" 2>/dev/null || true
+  [ -z "$dns_pid" ] || kill "$dns_pid" 2>/dev/null || true
   bah rm --all >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -92,34 +108,91 @@ rootfs="$(bah mount "$container")"
 contents="$(cd "$rootfs" && find . -mindepth 1 | sort | tr '\n' ' ')"
 [ "$contents" = "./vehicle-error-interpreter " ] || { echo "unexpected image contents: $contents"; exit 1; }
 
-# Run it from the image's filesystem, as the image's user.
+# Run it from the image's filesystem, as the image's user, with only the
+# environment given as NAME=value arguments (as a container gets only its
+# own); sets pid, addr and metrics.
 log="$work/server.log"
-: >"$log"
-chroot --userspec=65532:65532 "$rootfs" /vehicle-error-interpreter \
-  --listen-addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 --log-format json 2>"$log" &
-pid=$!
-# Wait for the "serving" line, logged once the listener is bound; each
-# read is bounded, and the server logs only a few lines before it.
-exec {lines}< <(tail -n +1 -f "$log")
-follower=$!
-started=
-while IFS= read -r -t 10 -u "$lines" line; do
-  if [[ $line == *'"message":"serving"'* ]]; then started=1; break; fi
-done
-kill "$follower" 2>/dev/null || true
-[ -n "$started" ] || { cat "$log"; echo "the server did not start"; exit 1; }
-addr="$(grep '"message":"serving"' "$log" | sed -E 's/.*"addr":"([^"]+)".*/\1/')"
-metrics="$(grep '"message":"serving metrics"' "$log" | sed -E 's/.*"addr":"([^"]+)".*/\1/')"
+run_image_binary() {
+  : >"$log"
+  env -i "$@" "$(command -v chroot)" --userspec=65532:65532 "$rootfs" /vehicle-error-interpreter \
+    --listen-addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 --log-format json 2>"$log" &
+  pid=$!
+  # Wait for the "serving" line, logged once the listener is bound; each
+  # read is bounded, and the server logs only a few lines before it.
+  local lines follower started= line
+  exec {lines}< <(tail -n +1 -f "$log")
+  follower=$!
+  while IFS= read -r -t 10 -u "$lines" line; do
+    if [[ $line == *'"message":"serving"'* ]]; then started=1; break; fi
+  done
+  kill "$follower" 2>/dev/null || true
+  [ -n "$started" ] || { cat "$log"; echo "the server did not start"; exit 1; }
+  addr="$(grep '"message":"serving"' "$log" | sed -E 's/.*"addr":"([^"]+)".*/\1/')"
+  metrics="$(grep '"message":"serving metrics"' "$log" | sed -E 's/.*"addr":"([^"]+)".*/\1/')"
+}
+
+# SIGTERM, then exit 0 within 25 s.
+stop_image_binary() {
+  kill -TERM "$pid"
+  local status=0
+  timeout 25 tail --pid="$pid" -f /dev/null || { echo "no exit within 25 s of SIGTERM"; exit 1; }
+  wait "$pid" || status=$?
+  pid=
+  [ "$status" -eq 0 ] || { cat "$log"; echo "exit status $status after SIGTERM"; exit 1; }
+}
+
+run_image_binary
 for service in "" vehicle_errors.v1.InterpreterService; do
   grpc-health-probe -addr "$addr" -service "$service"
 done
 curl --fail --silent --max-time 5 "http://$metrics/metrics" | grep -q '^vei_build_info{version="0.1.0"} 1$' \
   || { echo "no build info at http://$metrics/metrics"; exit 1; }
 
-kill -TERM "$pid"
-status=0
-timeout 25 tail --pid="$pid" -f /dev/null || { echo "no exit within 25 s of SIGTERM"; exit 1; }
-wait "$pid" || status=$?
-pid=
-[ "$status" -eq 0 ] || { cat "$log"; echo "exit status $status after SIGTERM"; exit 1; }
+stop_image_binary
 echo "the image's binary served, answered health and metrics, and exited 0 on SIGTERM"
+
+# ------------------------------------------------------------ traces by DNS name
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+otlp_port="$(free_port)"
+query="127.0.0.1:$(free_port)"
+VEI_JAEGER_OTLP_GRPC="127.0.0.1:$otlp_port" VEI_JAEGER_QUERY_HTTP="$query" \
+  VEI_JAEGER_QUERY_GRPC="127.0.0.1:$(free_port)" \
+  jaeger --config scripts/tools/jaeger/config.yaml >"$work/jaeger.log" 2>&1 &
+jaeger_pid=$!
+dns_ip="127.$((RANDOM % 250 + 2)).$((RANDOM % 254 + 1)).$((RANDOM % 254 + 1))"
+collector=otel-collector.observability
+dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+  --listen-address="$dns_ip" --port=53 --pid-file= --log-queries --log-facility=- \
+  --host-record="$collector.svc.cluster.local,127.0.0.1" --address='/#/' \
+  >"$work/dns.log" 2>&1 &
+dns_pid=$!
+# What the kubelet writes for a pod in namespace vehicle-errors.
+mkdir -p "$rootfs/etc"
+cat >"$rootfs/etc/resolv.conf" <<EOF
+search vehicle-errors.svc.cluster.local svc.cluster.local cluster.local
+nameserver $dns_ip
+options ndots:5
+EOF
+ok=
+for _ in $(seq 100); do
+  curl -sf --max-time 1 "http://$query/api/services" >/dev/null && ok=1 && break
+  sleep 0.1
+done
+[ -n "$ok" ] || { cat "$work/jaeger.log"; echo "Jaeger did not start"; exit 1; }
+
+run_image_binary OTEL_EXPORTER_OTLP_ENDPOINT="http://$collector:$otlp_port" OTEL_BSP_SCHEDULE_DELAY=100
+grpc-health-probe -addr "$addr" >/dev/null
+found=
+for _ in $(seq 100); do
+  if curl -sf --max-time 1 "http://$query/api/services" | grep -q '"vehicle-error-interpreter"'; then
+    found=1; break
+  fi
+  sleep 0.1
+done
+stop_image_binary
+grep -q "query\[A\] $collector.svc.cluster.local from" "$work/dns.log" \
+  || { cat "$work/dns.log"; echo "dnsmasq was never asked for $collector"; exit 1; }
+[ -n "$found" ] || { cat "$log"; echo "no spans from the image's binary reached the collector at $collector"; exit 1; }
+dropped="$(grep -c 'exporting spans failed' "$log" || true)"
+[ "$dropped" -eq 0 ] || { cat "$log"; echo "exports failed"; exit 1; }
+echo "the image's binary resolved $collector through DNS ($dns_ip:53) and exported its spans to it"

@@ -144,6 +144,7 @@ impl Interpreter {
         if let Some(metrics) = &self.metrics {
             metrics.record_interpretation(&interpretation);
         }
+        crate::tracing_otel::record_interpretation(&interpretation);
         Ok(convert::interpretation(
             &interpretation,
             messages,

@@ -40,7 +40,7 @@ use crate::reload::ReloadStatus;
 
 /// The index in `RPCS` of the call to an HTTP/2 `path`
 /// (`/<service>/<method>`), or `RPCS.len()` for any other path.
-fn rpc_index(path: &str) -> usize {
+pub(crate) fn rpc_index(path: &str) -> usize {
     path.strip_prefix('/')
         .and_then(|p| p.split_once('/'))
         .and_then(|(service, method)| RPCS.iter().position(|&(s, m)| s == service && m == method))
@@ -232,6 +232,12 @@ impl Metrics {
             .get_or_create(&[("version", env!("CARGO_PKG_VERSION"))])
             .set(1);
         registry.register("vei_build_info", "The running build", build_info);
+        // Process-wide, like the tracer (src/tracing_otel.rs); 0 while off.
+        registry.register(
+            "vei_trace_spans_dropped",
+            "Trace spans dropped instead of exported: the export queue was full, or an export to the collector failed or timed out",
+            crate::tracing_otel::spans_dropped().clone(),
+        );
         // An overlay changes words and delays, never which answers exist,
         // so these sizes hold for every snapshot of the catalog.
         let entries = catalog.list().len();
@@ -330,6 +336,16 @@ impl Metrics {
         })
         .inc();
     }
+}
+
+/// An interpretation's identification, decision source and category, as
+/// the metric labels them (and the trace spans, `tracing_otel`).
+pub(crate) fn interpretation_labels(interpretation: &Interpretation<'_, '_>) -> [&'static str; 3] {
+    [
+        IDENTIFICATION_LABELS[identification_index(interpretation.identification)],
+        DECISION_LABELS[decision_index(interpretation.decided_by)],
+        CATEGORY_LABELS[category_index(interpretation.category)],
+    ]
 }
 
 fn identification_index(i: Identification) -> usize {

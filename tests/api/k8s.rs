@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use tonic_health::pb::health_check_response::ServingStatus;
 use vehicle_error_interpreter::server::HEALTH_SERVICE_NAMES;
+use vehicle_error_interpreter::tracing_otel::FLUSH_TIMEOUT;
 
 use crate::helpers::{BinaryServer, Manifest, health_client, http_get, probe_once};
 
@@ -81,7 +82,8 @@ async fn probes_and_scraping_match_what_the_server_serves() {
 }
 
 /// The kubelet, not SIGKILL, sees the end of every drain: preStop sleep,
-/// then the server's lame duck and drain budget, fit in the grace period;
+/// then the server's lame duck and drain budget, then the bounded flush of
+/// trace spans (`tracing_otel::FLUSH_TIMEOUT`), fit in the grace period;
 /// and the readiness period is shorter than the lame duck, so the kubelet
 /// probes at least once while health says NOT_SERVING and the server
 /// still answers.
@@ -91,10 +93,10 @@ fn shutdown_budget_fits_the_grace_period() {
         let manifest = Manifest::render(overlay);
         let delay = manifest.env_duration("VEI_SHUTDOWN_DELAY");
         let drain = manifest.env_duration("VEI_DRAIN_TIMEOUT");
-        let budget = manifest.pre_stop_sleep() + delay + drain;
+        let budget = manifest.pre_stop_sleep() + delay + drain + FLUSH_TIMEOUT;
         assert!(
             budget < manifest.grace_period(),
-            "{overlay}: preStop + shutdown delay + drain timeout = {budget:?}, grace {:?}",
+            "{overlay}: preStop + shutdown delay + drain timeout + trace flush = {budget:?}, grace {:?}",
             manifest.grace_period()
         );
         let readiness = manifest.probe("readinessProbe");
@@ -104,4 +106,37 @@ fn shutdown_budget_fits_the_grace_period() {
             readiness.period * readiness.failure_threshold
         );
     }
+}
+
+/// Traces are off in the dev and prod overlays (an empty endpoint, the
+/// server's own reading of the ConfigMap) with no egress at all, and
+/// overlays/tracing turns them on with egress to exactly DNS and the
+/// collector's OTLP/gRPC port.
+#[test]
+fn traces_are_off_unless_the_tracing_overlay_wires_them() {
+    use vehicle_error_interpreter::tracing_otel::Settings;
+    let settings = |manifest: &Manifest| {
+        let env = manifest.config_env();
+        Settings::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .unwrap()
+    };
+    let egress_ports = |manifest: &Manifest| -> Vec<u64> {
+        let policy = manifest.object("NetworkPolicy", "vehicle-error-interpreter");
+        let rules = policy["spec"]["egress"].as_array().unwrap();
+        rules
+            .iter()
+            .flat_map(|r| r["ports"].as_array().unwrap())
+            .map(|p| p["port"].as_u64().unwrap())
+            .collect()
+    };
+    for overlay in OVERLAYS {
+        let manifest = Manifest::render(overlay);
+        assert_eq!(manifest.env("OTEL_EXPORTER_OTLP_ENDPOINT"), "", "{overlay}");
+        assert_eq!(settings(&manifest), None, "{overlay}");
+        assert!(egress_ports(&manifest).is_empty(), "{overlay}");
+    }
+    let tracing = Manifest::render("tracing");
+    let on = settings(&tracing).expect("overlays/tracing turns traces on");
+    assert!(on.endpoint.starts_with("http://"), "{on:?}");
+    assert_eq!(egress_ports(&tracing), [53, 53, 4317]);
 }

@@ -1,0 +1,223 @@
+//! The tower layer that opens an OpenTelemetry server span per call
+//! ([`crate::tracing_otel`]), for `Server::layer`, inside the metrics layer
+//! and only while tracing is on ([`layer`]).
+//!
+//! As in the metrics layer, a call's status is known only at its end: in
+//! the response headers for a trailers-only response (every error), else
+//! in the body's trailers. So the response body is wrapped, and the span
+//! ends when the trailers pass through, or with CANCELLED when the body is
+//! dropped first (the client went away, or tonic's timeout dropped the
+//! call).
+
+use std::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll, ready},
+};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use tonic::body::Body;
+use tower::{Layer, Service};
+use tracing::Span;
+
+use crate::metrics::{UNKNOWN, calls::grpc_status};
+use crate::tracing_otel;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Opens a server span per call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TraceLayer;
+
+/// The [`TraceLayer`] when tracing is on, else `None` (with
+/// `tower::util::option_layer`, an `Either` that always takes the plain
+/// branch).
+pub(crate) fn layer() -> Option<TraceLayer> {
+    tracing_otel::enabled().then_some(TraceLayer)
+}
+
+impl<S> Layer<S> for TraceLayer {
+    type Service = TraceService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        TraceService { inner }
+    }
+}
+
+/// The service [`TraceLayer`] wraps around the routes.
+#[derive(Debug, Clone)]
+pub(crate) struct TraceService<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request<Body>> for TraceService<S>
+where
+    S: Service<Request<Body>, Response = Response<B>>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Body>;
+    // The inner error, unchanged: `Either` with the routes alone (tracing
+    // off) needs the same type.
+    type Error = S::Error;
+    type Future = TraceFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let span = tracing_otel::server_span(request.uri().path(), request.headers());
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        TraceFuture {
+            inner,
+            span: Some(span),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`TraceService`]: polls the call inside its
+    /// span.
+    pub(crate) struct TraceFuture<F> {
+        #[pin]
+        inner: F,
+        span: Option<Span>,
+    }
+}
+
+impl<F> fmt::Debug for TraceFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, B, E> Future for TraceFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Response<Body>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = {
+            let _entered = this.span.as_ref().map(Span::enter);
+            ready!(this.inner.poll(cx))
+        };
+        let mut call = Call {
+            span: this.span.take().unwrap_or_else(Span::none),
+        };
+        Poll::Ready(match result {
+            Ok(response) => {
+                let call = match grpc_status(response.headers()) {
+                    // Trailers-only (every error): the status is final.
+                    Some(code) => {
+                        call.finish(code);
+                        None
+                    }
+                    None => Some(call),
+                };
+                Ok(response.map(|inner| Body::new(TracedBody { inner, call })))
+            }
+            // Never for tonic's routes (their error is `Infallible`); the
+            // metrics layer outside turns any other into a status.
+            Err(err) => {
+                call.finish(tonic::Code::Internal as usize);
+                Err(err)
+            }
+        })
+    }
+}
+
+/// One call's span until its status is known; dropped unfinished it
+/// records CANCELLED, as the metrics do.
+struct Call {
+    span: Span,
+}
+
+impl Call {
+    /// Records `code` and ends the span (once).
+    fn finish(&mut self, code: usize) {
+        let span = std::mem::replace(&mut self.span, Span::none());
+        if !span.is_none() {
+            tracing_otel::record_status(&span, code);
+        }
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        self.finish(tonic::Code::Cancelled as usize);
+    }
+}
+
+impl fmt::Debug for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call").finish_non_exhaustive()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that ends its call's span when the trailers pass.
+    struct TracedBody<B> {
+        #[pin]
+        inner: B,
+        // `None` once the status is recorded.
+        call: Option<Call>,
+    }
+}
+
+impl<B> HttpBody for TracedBody<B>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let frame = ready!(this.inner.poll_frame(cx));
+        let code = match &frame {
+            Some(Ok(frame)) => frame
+                .trailers_ref()
+                .map(|t| grpc_status(t).unwrap_or(UNKNOWN)),
+            Some(Err(_)) => Some(tonic::Code::Internal as usize),
+            None => Some(UNKNOWN),
+        };
+        if let Some(code) = code
+            && let Some(mut call) = this.call.take()
+        {
+            call.finish(code);
+        }
+        Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl<B> fmt::Debug for TracedBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracedBody").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;
