@@ -3,11 +3,7 @@
 
 use std::{fmt, sync::Arc};
 
-use prost::{
-    DecodeError, Message,
-    bytes::{Buf, BufMut},
-    encoding::{DecodeContext, WireType, skip_field},
-};
+use prost::Message;
 
 use super::{convert, propagation};
 use crate::catalog::{Action, Catalog, EntryId, Propagation, RetryPolicy, RetryStrategy};
@@ -139,29 +135,7 @@ impl fmt::Debug for SharedEntry {
     }
 }
 
-impl Message for SharedEntry {
-    fn encode_raw(&self, buf: &mut impl BufMut) {
-        buf.put_slice(&self.0);
-    }
-
-    fn merge_field(
-        &mut self,
-        tag: u32,
-        wire_type: WireType,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), DecodeError> {
-        skip_field(wire_type, tag, buf, ctx)
-    }
-
-    fn encoded_len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn clear(&mut self) {
-        *self = Self::default();
-    }
-}
+super::wire::pre_encoded_message!(SharedEntry);
 
 #[cfg(test)]
 mod tests {

@@ -10,12 +10,42 @@
 //! prost's own encoding of the same status.
 
 use prost::{
-    DecodeError, Message,
-    bytes::{Buf, BufMut},
-    encoding::{
-        DecodeContext, WireType, encode_key, encode_varint, encoded_len_varint, skip_field,
-    },
+    Message,
+    encoding::{WireType, encode_key, encode_varint, encoded_len_varint},
 };
+
+/// Implements `prost::Message` for a newtype over bytes that are already a
+/// message's encoding (a `Vec<u8>` or `Arc<[u8]>` in `.0`, and `Default`): encoding writes
+/// the stored bytes; the server never decodes one (no request carries it),
+/// so decoding skips the fields.
+macro_rules! pre_encoded_message {
+    ($name:ty) => {
+        impl ::prost::Message for $name {
+            fn encode_raw(&self, buf: &mut impl ::prost::bytes::BufMut) {
+                buf.put_slice(&self.0);
+            }
+
+            fn merge_field(
+                &mut self,
+                tag: u32,
+                wire_type: ::prost::encoding::WireType,
+                buf: &mut impl ::prost::bytes::Buf,
+                ctx: ::prost::encoding::DecodeContext,
+            ) -> Result<(), ::prost::DecodeError> {
+                ::prost::encoding::skip_field(wire_type, tag, buf, ctx)
+            }
+
+            fn encoded_len(&self) -> usize {
+                self.0.len()
+            }
+
+            fn clear(&mut self) {
+                *self = Self::default();
+            }
+        }
+    };
+}
+pub(super) use pre_encoded_message;
 
 /// A `google.rpc.Status`, encoded: what the server's messages
 /// (`pb::server`) hold where the proto has a `google.rpc.Status`.
@@ -103,29 +133,7 @@ fn bytes_field(buf: &mut Vec<u8>, tag: u32, bytes: &[u8]) {
     buf.extend_from_slice(bytes);
 }
 
-impl Message for EncodedStatus {
-    fn encode_raw(&self, buf: &mut impl BufMut) {
-        buf.put_slice(&self.0);
-    }
-
-    fn merge_field(
-        &mut self,
-        tag: u32,
-        wire_type: WireType,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), DecodeError> {
-        skip_field(wire_type, tag, buf, ctx)
-    }
-
-    fn encoded_len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn clear(&mut self) {
-        self.0.clear();
-    }
-}
+pre_encoded_message!(EncodedStatus);
 
 #[cfg(test)]
 mod tests {
