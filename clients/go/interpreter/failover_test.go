@@ -48,32 +48,11 @@ func TestKillNineUnderLoadFailsOver(t *testing.T) {
 		window     = callers
 		minSuccess = 0.999
 	)
-	a := testserver.Start(t, "--default-app-name", "backend-a")
-	b := testserver.Start(t, "--default-app-name", "backend-b")
-	r := manual.NewBuilderWithScheme("test")
-	r.InitialState(resolver.State{Addresses: []resolver.Address{{Addr: a.Addr}, {Addr: b.Addr}}})
 	attempts := &attemptCounter{failed: map[codes.Code]int{}}
-	c, err := interpreter.Dial("test:///interpreter",
-		interpreter.WithDialOptions(grpc.WithResolvers(r), grpc.WithStatsHandler(attempts)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	a, _, c := twoBackends(t, grpc.WithStatsHandler(attempts))
 	call := failoverCall(c)
-
-	// Until both subchannels are ready round_robin uses the ready one; call
-	// (bounded) until both answered, so that the kill hits a balanced load.
-	deadline := time.Now().Add(10 * time.Second)
-	for seen := map[string]bool{}; !seen["backend-a"] || !seen["backend-b"]; {
-		if time.Now().After(deadline) {
-			t.Fatalf("not both backends answered within 10s: %v", seen)
-		}
-		o := call(false)
-		if o.err != nil {
-			t.Fatal(o.err)
-		}
-		seen[o.backend] = true
-	}
+	// So that the kill hits a balanced load.
+	untilBothAnswer(t, call)
 
 	var (
 		completed atomic.Int64 // calls completed under load
@@ -176,6 +155,42 @@ type outcome struct {
 	err         error
 	attempts    int32 // attempts the channel made, retries included
 	transparent int32 // of which transparent retries
+}
+
+// twoBackends starts backends a and b, which render different default app
+// names so that every answer says which one gave it, and a client with
+// Dial's defaults plus opts that reaches both through a manual resolver,
+// standing in for a headless Service's DNS name.
+func twoBackends(t *testing.T, opts ...grpc.DialOption) (a, b *testserver.Server, c *interpreter.Client) {
+	t.Helper()
+	a = testserver.Start(t, "--default-app-name", "backend-a")
+	b = testserver.Start(t, "--default-app-name", "backend-b")
+	r := manual.NewBuilderWithScheme("test")
+	r.InitialState(resolver.State{Addresses: []resolver.Address{{Addr: a.Addr}, {Addr: b.Addr}}})
+	c, err := interpreter.Dial("test:///interpreter",
+		interpreter.WithDialOptions(append([]grpc.DialOption{grpc.WithResolvers(r)}, opts...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return a, b, c
+}
+
+// untilBothAnswer calls until both backends have answered, for at most
+// 10 s: until both subchannels are ready, round_robin uses the ready one.
+func untilBothAnswer(t *testing.T, call func(batch bool) outcome) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for seen := map[string]bool{}; !seen["backend-a"] || !seen["backend-b"]; {
+		if time.Now().After(deadline) {
+			t.Fatalf("not both backends answered within 10s: %v", seen)
+		}
+		o := call(false)
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		seen[o.backend] = true
+	}
 }
 
 // failoverCall returns a function that makes one Interpret call, or a

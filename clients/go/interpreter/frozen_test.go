@@ -6,11 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/resolver"
-	"google.golang.org/grpc/resolver/manual"
-
-	"github.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/internal/testserver"
 	"github.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/interpreter"
 )
 
@@ -37,28 +32,9 @@ func TestFrozenReplicaLosesNoCallAndComesBack(t *testing.T) {
 		minDuring    = 100             // calls completed on b during the freeze
 		backWithin   = 20 * time.Second
 	)
-	a := testserver.Start(t, "--default-app-name", "backend-a")
-	b := testserver.Start(t, "--default-app-name", "backend-b")
-	r := manual.NewBuilderWithScheme("test")
-	r.InitialState(resolver.State{Addresses: []resolver.Address{{Addr: a.Addr}, {Addr: b.Addr}}})
-	c, err := interpreter.Dial("test:///interpreter", interpreter.WithDialOptions(grpc.WithResolvers(r)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	a, b, c := twoBackends(t)
 	call := failoverCall(c)
-
-	deadline := time.Now().Add(10 * time.Second)
-	for seen := map[string]bool{}; !seen["backend-a"] || !seen["backend-b"]; {
-		if time.Now().After(deadline) {
-			t.Fatalf("not both backends answered within 10s: %v", seen)
-		}
-		o := call(false)
-		if o.err != nil {
-			t.Fatal(o.err)
-		}
-		seen[o.backend] = true
-	}
+	untilBothAnswer(t, call)
 
 	const (
 		phaseBefore = iota
