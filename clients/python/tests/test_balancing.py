@@ -3,45 +3,18 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import grpc
 
-from server import Server
-from vehicle_error_interpreter import Client
+from backends import two_backends, until_both_answer
 
 CALLERS, PER_PHASE = 4, 50
 
 
 def test_round_robin_spreads_calls_and_stopping_a_backend_loses_none() -> None:
-    # Each backend renders a different default app name, so a reply says
-    # which backend answered. The ipv4: target lists both addresses, as a
-    # headless Service's DNS name does.
-    with (
-        Server("--default-app-name", "backend-a") as a,
-        Server("--default-app-name", "backend-b") as b,
-        # Both addresses in the target would make the default :authority
-        # "host:port,host:port", which the server rejects (PROTOCOL_ERROR);
-        # a DNS target has a proper one.
-        Client(
-            f"ipv4:{a.addr},{b.addr}",
-            options=[("grpc.default_authority", "vehicle-error-interpreter")],
-        ) as client,
-    ):
-
-        def call() -> str:
-            # ASLEEP's user message holds <app name>; with no app_name the
-            # backend's default fills it.
-            message = client.interpret(code="ASLEEP").user_message
-            return next(n for n in ("backend-a", "backend-b") if n in message)
-
-        # Until both subchannels are ready round_robin uses the ready one:
-        # call until both answered (bounded), then the spread must be even.
-        seen: set[str] = set()
-        deadline = time.monotonic() + 10
-        while seen != {"backend-a", "backend-b"}:
-            assert time.monotonic() < deadline, f"only {seen} answered within 10s"
-            seen.add(call())
+    with two_backends() as (a, _, call):
+        # Then the spread must be even.
+        until_both_answer(call)
         spread = [call() for _ in range(20)]
         assert spread.count("backend-a") == spread.count("backend-b") == 10
 

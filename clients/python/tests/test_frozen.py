@@ -21,8 +21,8 @@ import time
 
 import grpc
 
-from server import Server
-from vehicle_error_interpreter import DEFAULT_TIMEOUT, Client
+from backends import two_backends, until_both_answer
+from vehicle_error_interpreter import DEFAULT_TIMEOUT
 
 CALLERS = 8
 BEFORE_FREEZE = 200
@@ -35,25 +35,8 @@ BEFORE, FROZEN, RESUMED = 0, 1, 2
 
 
 def test_frozen_replica_loses_no_call_and_comes_back() -> None:
-    with (
-        Server("--default-app-name", "backend-a") as a,
-        Server("--default-app-name", "backend-b") as b,
-        # See test_balancing.py for the authority.
-        Client(
-            f"ipv4:{a.addr},{b.addr}",
-            options=[("grpc.default_authority", "vehicle-error-interpreter")],
-        ) as client,
-    ):
-
-        def call() -> str:
-            message = client.interpret(code="ASLEEP").user_message
-            return next(n for n in ("backend-a", "backend-b") if n in message)
-
-        seen: set[str] = set()
-        deadline = time.monotonic() + 10
-        while seen != {"backend-a", "backend-b"}:
-            assert time.monotonic() < deadline, f"only {seen} answered within 10s"
-            seen.add(call())
+    with two_backends() as (a, b, call):
+        until_both_answer(call)
 
         lock = threading.Lock()
         phase = BEFORE
