@@ -13,7 +13,7 @@ use prost::Message as _;
 use tonic::Request;
 use vehicle_error_interpreter::{
     Catalog,
-    catalog::EMBEDDED_JSON,
+    catalog::seed_bodies,
     grpc::{Interpreter, ServiceSettings},
     pb::server::{
         InterpretRequest, InterpretationView, interpret_request::Input,
@@ -29,18 +29,7 @@ async fn main() {
         CatalogStore::new(catalog, "the app"),
         ServiceSettings::default(),
     );
-    let raw: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).expect("catalog JSON");
-    let seeds: Vec<(String, String)> = raw["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| {
-            (
-                e["code"].as_str().unwrap_or_default().to_owned(),
-                e["body"].to_string(),
-            )
-        })
-        .collect();
+    let seeds = seed_bodies();
     for (name, view) in [
         ("BASIC", InterpretationView::Unspecified),
         ("FULL", InterpretationView::Full),

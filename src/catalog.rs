@@ -16,6 +16,27 @@ use crate::render::{APP_NAME_PLACEHOLDER, Template};
 /// The catalog embedded in the binary, from `catalog/vehicle_state_errors.json`.
 pub const EMBEDDED_JSON: &str = include_str!("../catalog/vehicle_state_errors.json");
 
+/// Each embedded entry's code and the JSON body the API documents for it
+/// (the seed bodies), in catalog order, read from [`EMBEDDED_JSON`] itself
+/// rather than from a loaded [`Catalog`]: what tests, benchmarks and
+/// examples send to exercise every entry. Not used when serving.
+#[doc(hidden)]
+pub fn seed_bodies() -> Vec<(String, String)> {
+    let raw: serde_json::Value =
+        serde_json::from_str(EMBEDDED_JSON).expect("the embedded catalog is JSON");
+    raw["errors"]
+        .as_array()
+        .expect("the embedded catalog has an errors array")
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap_or_default().to_owned(),
+                e["body"].to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The error type every catalog entry has.
 pub const VEHICLE_STATE: &str = "VEHICLE_STATE";
 

@@ -11,7 +11,7 @@ use super::pb::server::{
     interpreter_service_server::InterpreterService as _,
 };
 use super::*;
-use crate::catalog::{Catalog, EMBEDDED_JSON};
+use crate::catalog::Catalog;
 
 fn interpreter() -> Interpreter {
     let catalog = Arc::new(Catalog::embedded().unwrap());
@@ -19,22 +19,6 @@ fn interpreter() -> Interpreter {
         CatalogStore::new(catalog, "the app"),
         ServiceSettings::default(),
     )
-}
-
-/// Each catalog entry's documented body, as the API sends it.
-fn seed_bodies() -> Vec<(String, String)> {
-    let raw: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
-    raw["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["code"].as_str().unwrap().to_owned(),
-                e["body"].to_string(),
-            )
-        })
-        .collect()
 }
 
 async fn size(service: &Interpreter, body: &str, view: InterpretationView) -> usize {
@@ -53,7 +37,7 @@ async fn size(service: &Interpreter, body: &str, view: InterpretationView) -> us
 #[tokio::test]
 async fn basic_door_open_answer_fits_in_a_kibibyte() {
     let service = interpreter();
-    let seeds = seed_bodies();
+    let seeds = crate::catalog::seed_bodies();
     let door = &seeds.iter().find(|(c, _)| c == "DOOR_OPEN").unwrap().1;
     let basic = size(&service, door, InterpretationView::Unspecified).await;
     let full = size(&service, door, InterpretationView::Full).await;

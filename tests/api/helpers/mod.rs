@@ -38,19 +38,4 @@ pub(crate) fn structured(code: &str) -> InterpretRequest {
     }
 }
 
-/// Each catalog entry's code and documented JSON body: the seed bodies.
-pub(crate) fn seed_bodies() -> Vec<(String, String)> {
-    let raw: serde_json::Value =
-        serde_json::from_str(vehicle_error_interpreter::catalog::EMBEDDED_JSON).unwrap();
-    raw["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["code"].as_str().unwrap().to_owned(),
-                e["body"].to_string(),
-            )
-        })
-        .collect()
-}
+pub(crate) use vehicle_error_interpreter::catalog::seed_bodies;
