@@ -27,8 +27,8 @@
 //! | `--health-addr` | `VEI_HEALTH_ADDR` | none | extra plaintext listener serving only `grpc.health.v1`, for kubelet gRPC probes when TLS is on |
 //! | `--coalesce-writes` | `VEI_COALESCE_WRITES` | `true` | gather each connection's responses into one write (h2 gives each DATA frame of 256 bytes or more its own write, hyperium/h2#902); `false` turns it off |
 //! | `--max-connections` | `VEI_MAX_CONNECTIONS` | `1000` | connections the gRPC listener holds at once; beyond it new ones are closed at once; `0` = no limit. The `--health-addr` listener is exempt |
-//! | `--preface-timeout` | `VEI_PREFACE_TIMEOUT` | `10s` | a plaintext connection that has not sent the HTTP/2 client preface by then is closed (TLS: the 10 s handshake timeout applies instead) |
-//! | `--max-control-frames-per-second` | `VEI_MAX_CONTROL_FRAMES_PER_SECOND` | `10` | PING and SETTINGS frames per plaintext connection after a burst of 100; each request earns one back; over it, GOAWAY `ENHANCE_YOUR_CALM` and close; `0` = no limit |
+//! | `--preface-timeout` | `VEI_PREFACE_TIMEOUT` | `10s` | a connection that has not sent the HTTP/2 client preface by then is closed (under TLS: counted from the end of the handshake, which has its own 10 s timeout) |
+//! | `--max-control-frames-per-second` | `VEI_MAX_CONTROL_FRAMES_PER_SECOND` | `10` | PING and SETTINGS frames per connection after a burst of 100; each request earns one back; over it, GOAWAY `ENHANCE_YOUR_CALM` and close; `0` = no limit |
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -134,7 +134,8 @@ pub struct Config {
     /// Connections the gRPC listener holds at once; 0 = no limit.
     #[arg(long, env = "VEI_MAX_CONNECTIONS", default_value_t = 1000)]
     pub max_connections: usize,
-    /// Time a plaintext connection gets to send the HTTP/2 client preface.
+    /// Time a connection gets to send the HTTP/2 client preface (under TLS,
+    /// after its handshake).
     #[arg(long, env = "VEI_PREFACE_TIMEOUT", default_value = "10s", value_parser = nonzero_duration)]
     pub preface_timeout: Duration,
     /// PING and SETTINGS frames per second per connection, after a burst; 0 = no limit.

@@ -2,6 +2,7 @@
 //! listener, with deliberate limits, load shedding, optional TLS, an
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
 
+mod accept;
 mod coalesce;
 mod either;
 mod guard;
@@ -34,15 +35,16 @@ use std::{
 };
 
 use thiserror::Error;
-use tokio::{net::TcpListener, sync::oneshot};
-use tokio_stream::{Stream, StreamExt as _};
-use tonic::transport::{Server, server::TcpIncoming};
+use tokio::sync::oneshot;
+use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
 use crate::catalog::CatalogError;
 use crate::grpc::{self, Interpreter, InterpreterServer, ServiceSettings, pb};
 use crate::reload::ReloadError;
 use crate::startup::Application;
+
+use accept::Incoming;
 
 /// Addresses, transport limits and shutdown timing, plus the service's own
 /// settings: everything [`Application::build`] needs besides the catalog.
@@ -104,11 +106,11 @@ pub struct ServerConfig {
     /// closed at once. 0 turns the limit off. The health-only listener is
     /// exempt (kubelet probes must get through a connection flood).
     pub max_connections: usize,
-    /// The most time a plaintext connection gets to send the HTTP/2 client
-    /// preface before it is closed (TLS: [`HANDSHAKE_TIMEOUT`] bounds the
-    /// handshake instead).
+    /// The most time a connection gets to send the HTTP/2 client preface
+    /// before it is closed; under TLS it starts after the handshake, which
+    /// has its own 10 s bound.
     pub preface_timeout: Duration,
-    /// PING and SETTINGS frames a plaintext connection may send per second
+    /// PING and SETTINGS frames a connection may send per second
     /// after a burst of [`CONTROL_FRAME_BURST`]; each request it sends
     /// earns one more. Over budget: GOAWAY `ENHANCE_YOUR_CALM` and close.
     /// 0 turns the limit off.
@@ -258,12 +260,12 @@ pub(crate) async fn serve(
         0,
         config.preface_timeout,
         config.max_control_frames_per_second,
-        true,
     ));
     let health_only = listeners.health.map(|listener| {
+        let incoming = Incoming::new(listener, None, health_guards, config.coalesce_writes);
         builder(&config)
             .add_service(health_service.clone())
-            .serve_with_incoming(incoming(listener, config.coalesce_writes, health_guards))
+            .serve_with_incoming(incoming)
     });
     let health_only = async move {
         match health_only {
@@ -278,13 +280,9 @@ pub(crate) async fn serve(
     // The trace layer, when tracing is on, sits inside the metrics layer
     // (the span covers load shedding too); off, the stack holds nothing of
     // it but an `Either` that is always the identity.
-    let mut main = builder(&config)
+    let router = builder(&config)
         .layer(metrics_layer::GrpcMetricsLayer::new(metrics.clone()))
-        .layer(tower::util::option_layer(trace_layer::layer()));
-    if let Some(files) = &config.tls {
-        main = tls::configure(main, files)?;
-    }
-    let router = main
+        .layer(tower::util::option_layer(trace_layer::layer()))
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?);
@@ -298,12 +296,10 @@ pub(crate) async fn serve(
         config.max_connections,
         config.preface_timeout,
         config.max_control_frames_per_second,
-        config.tls.is_none(),
     ));
-    let server = router.serve_with_incoming_shutdown(
-        incoming(listeners.grpc, config.coalesce_writes, guards),
-        signal,
-    );
+    let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
+    let incoming = Incoming::new(listeners.grpc, tls, guards, config.coalesce_writes);
+    let server = router.serve_with_incoming_shutdown(incoming, signal);
 
     // tonic's graceful shutdown waits for every connection, and an open
     // health Watch never ends by itself: bound the drain from outside.
@@ -325,43 +321,6 @@ pub(crate) async fn serve(
     }
     tracing::info!("server stopped");
     Ok(())
-}
-
-type Lingering = LingeringClose<tokio::net::TcpStream>;
-type Connection = guard::Guarded<either::Either<CoalescedWrites<Lingering>, Lingering>>;
-
-/// Accepted connections: admitted by `guards` (the connection limit, the
-/// preface deadline and the control-frame budget, see [`guard`]; a
-/// connection over the limit is dropped here, which closes it), no Nagle
-/// delay (we decide when bytes go out, see [`CoalescedWrites`]), a
-/// lingering close (see [`LingeringClose`]), and coalesced writes unless
-/// `coalesce_writes` is off.
-///
-/// Limits on the accept loop itself go on the stream, like the admission
-/// in the `filter_map`; each further wrapper of a connection is one more
-/// step inside it, an [`either::Either`] when configuration can leave it
-/// out.
-fn incoming(
-    listener: TcpListener,
-    coalesce_writes: bool,
-    guards: Arc<guard::Guards>,
-) -> impl Stream<Item = std::io::Result<Connection>> {
-    TcpIncoming::from(listener)
-        .with_nodelay(Some(true))
-        .filter_map(move |accepted| match accepted {
-            Err(err) => Some(Err(err)),
-            Ok(tcp) => {
-                let io = LingeringClose::new(tcp);
-                let io = if coalesce_writes {
-                    either::Either::Left {
-                        io: CoalescedWrites::new(io),
-                    }
-                } else {
-                    either::Either::Right { io }
-                };
-                guards.admit(io).map(Ok)
-            }
-        })
 }
 
 /// A server builder with this config's transport limits, shared by the

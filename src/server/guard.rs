@@ -30,10 +30,11 @@
 //! is mid-frame at that moment (its socket is full), the GOAWAY is left
 //! out and the connection is only closed.
 //!
-//! Under TLS this wrapper sits below tonic's TLS layer and sees only
-//! ciphertext: it then keeps the connection limit and nothing else. The
-//! TLS handshake has its own deadline ([`super::HANDSHAKE_TIMEOUT`]); the
-//! preface after it and the control frames are not watched.
+//! Under TLS the permit is taken before the handshake (a handshake holds a
+//! slot) and the wrapper goes on after it, above the TLS layer, so it reads
+//! the same plaintext frames as without TLS; the handshake has its own
+//! deadline ([`super::tls::HANDSHAKE_TIMEOUT`]) and the preface deadline
+//! starts once it is done.
 //!
 //! Nothing here logs per frame or per connection above `debug`: a refused
 //! or tripped connection is logged at `warn` at most once per
@@ -82,36 +83,32 @@ const ENHANCE_YOUR_CALM: u32 = 0xb;
 #[derive(Debug)]
 pub(crate) struct Guards {
     connections: Option<Arc<Semaphore>>,
-    preface_timeout: Option<Duration>,
+    preface_timeout: Duration,
     control_rate: Option<u32>,
-    /// False under TLS, where the bytes below tonic's TLS are ciphertext.
-    frames: bool,
     refused: Throttled,
     tripped: Throttled,
 }
 
 impl Guards {
     /// `max_connections` 0 and `control_rate` 0 turn those limits off.
-    /// `frames` false (TLS) keeps only the connection limit.
     pub(crate) fn new(
         max_connections: usize,
         preface_timeout: Duration,
         control_rate: u32,
-        frames: bool,
     ) -> Self {
         Self {
             connections: (max_connections > 0).then(|| Arc::new(Semaphore::new(max_connections))),
-            preface_timeout: frames.then_some(preface_timeout),
-            control_rate: (frames && control_rate > 0).then_some(control_rate),
-            frames,
+            preface_timeout,
+            control_rate: (control_rate > 0).then_some(control_rate),
             refused: Throttled::default(),
             tripped: Throttled::default(),
         }
     }
 
-    /// Wraps an accepted connection, or `None` when the listener is at its
-    /// connection limit: the caller drops (closes) the connection then.
-    pub(crate) fn admit<IO>(self: &Arc<Self>, io: IO) -> Option<Guarded<IO>> {
+    /// A slot for a newly accepted connection, or `None` when the listener
+    /// is at its connection limit: the caller drops (closes) the connection
+    /// then, before spending anything on it.
+    pub(crate) fn admit(&self) -> Option<Admission> {
         let permit = match &self.connections {
             Some(limit) => match Arc::clone(limit).try_acquire_owned() {
                 Ok(permit) => Some(permit),
@@ -127,20 +124,29 @@ impl Guards {
             },
             None => None,
         };
-        Some(Guarded {
+        Some(Admission(permit))
+    }
+
+    /// Puts an admitted connection under these guards; the preface
+    /// deadline starts now.
+    pub(crate) fn guard<IO>(self: &Arc<Self>, io: IO, admission: Admission) -> Guarded<IO> {
+        Guarded {
             io,
-            _permit: permit,
-            preface: self
-                .preface_timeout
-                .map(|timeout| Box::pin(tokio::time::sleep(timeout))),
-            inbound: self.frames.then(Inbound::default),
+            _permit: admission.0,
+            preface: Some(Box::pin(tokio::time::sleep(self.preface_timeout))),
+            inbound: Inbound::default(),
             outbound: Boundary::default(),
             bucket: self.control_rate.map(Bucket::new),
             closing: None,
             guards: Arc::clone(self),
-        })
+        }
     }
 }
+
+/// A connection's slot under the connection limit, held from admission
+/// (before any TLS handshake) for the connection's life.
+#[derive(Debug)]
+pub(crate) struct Admission(Option<OwnedSemaphorePermit>);
 
 pin_project! {
     /// An accepted connection under a listener's [`Guards`].
@@ -152,8 +158,7 @@ pin_project! {
         _permit: Option<OwnedSemaphorePermit>,
         // Until the client preface is in.
         preface: Option<Pin<Box<Sleep>>>,
-        // None when frames are not watched (TLS).
-        inbound: Option<Inbound>,
+        inbound: Inbound,
         outbound: Boundary,
         bucket: Option<Bucket>,
         // Set once over the control-frame budget: the GOAWAY still to
@@ -236,9 +241,7 @@ impl<IO: AsyncRead + AsyncWrite> AsyncRead for Guarded<IO> {
         }
         let before = buf.filled().len();
         ready!(this.io.poll_read(cx, buf))?;
-        let Some(inbound) = this.inbound.as_mut() else {
-            return Poll::Ready(Ok(()));
-        };
+        let inbound = this.inbound;
         let verdict = inbound.feed(&buf.filled()[before..], this.bucket.as_mut());
         if inbound.preface_done() {
             *this.preface = None;
@@ -281,9 +284,7 @@ impl<IO: AsyncRead + AsyncWrite> AsyncWrite for Guarded<IO> {
         }
         let this = self.project();
         let n = ready!(this.io.poll_write(cx, data))?;
-        if this.inbound.is_some() {
-            this.outbound.feed(&data[..n]);
-        }
+        this.outbound.feed(&data[..n]);
         Poll::Ready(Ok(n))
     }
 
@@ -298,15 +299,13 @@ impl<IO: AsyncRead + AsyncWrite> AsyncWrite for Guarded<IO> {
         }
         let this = self.project();
         let n = ready!(this.io.poll_write_vectored(cx, bufs))?;
-        if this.inbound.is_some() {
-            let mut left = n;
-            for b in bufs {
-                let take = b.len().min(left);
-                this.outbound.feed(&b[..take]);
-                left -= take;
-                if left == 0 {
-                    break;
-                }
+        let mut left = n;
+        for b in bufs {
+            let take = b.len().min(left);
+            this.outbound.feed(&b[..take]);
+            left -= take;
+            if left == 0 {
+                break;
             }
         }
         Poll::Ready(Ok(n))

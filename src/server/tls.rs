@@ -1,5 +1,16 @@
-//! Optional TLS and mutual TLS on the main listener (rustls with the ring
-//! provider, through tonic's `tls-ring`).
+//! Optional TLS and mutual TLS on the main listener: rustls with the ring
+//! provider, through tokio-rustls, terminated in our accept loop
+//! (`super::accept`) rather than by tonic's `tls_config`.
+//!
+//! Why our own: tonic's acceptor drops the socket when a handshake fails.
+//! Under mutual TLS 1.3 a client without a certificate has finished its side
+//! of the handshake and sent its HTTP/2 preface and first request before the
+//! server refuses it, and closing a socket with those bytes unread makes
+//! the kernel send RST instead of FIN: the client can see "connection
+//! reset" where it should have read the `certificate_required` alert. Here
+//! a failed handshake ends in a lingering close (FIN, then read until the
+//! client's, see [`LingeringClose`]). Owning the handshake also puts the
+//! connection guards above TLS, on plaintext frames (`super::guard`).
 //!
 //! Certificates are read once at start-up; rotating them means restarting
 //! the pods (a rollout), which cert-manager style rotation does anyway.
@@ -7,16 +18,31 @@
 use std::{
     io,
     path::{Path, PathBuf},
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
     time::Duration,
 };
 
+use rustls::{
+    RootCertStore, ServerConfig,
+    pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
+    server::WebPkiClientVerifier,
+};
 use thiserror::Error;
-use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf},
+    net::TcpStream,
+};
+use tokio_rustls::{TlsAcceptor, server::TlsStream};
+use tonic::transport::server::{Connected, TcpConnectInfo};
 
-/// The longest a client may take to finish its TLS handshake. tonic runs
-/// each handshake in its own task, so a slow or silent client (or a
-/// plaintext one waiting for a server preface) ties up only its socket,
-/// and only for this long.
+use super::LingeringClose;
+
+/// The longest a client may take to finish its TLS handshake. Each
+/// handshake runs in its own task, so a slow or silent client (or a
+/// plaintext one waiting for a server preface) ties up only its socket
+/// and its slot under the connection limit, and only for this long.
 pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the PEM files are.
@@ -42,37 +68,147 @@ pub enum TlsError {
         /// Why.
         source: io::Error,
     },
-    /// The files were read but do not make a TLS configuration (not PEM,
-    /// no key, key and certificate mismatched).
+    /// A file was read but holds no usable PEM item of the kind expected
+    /// (certificate, private key).
+    #[error("{path}: {source}")]
+    Pem {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The PEM items do not make a TLS configuration (a key that does not
+    /// match the certificate, a CA that is no CA certificate).
     #[error("TLS configuration: {0}")]
-    Config(#[from] tonic::transport::Error),
+    Config(#[from] rustls::Error),
+    /// The client CA bundle cannot verify clients (for example: empty).
+    #[error("client CA: {0}")]
+    ClientCa(#[from] rustls::server::VerifierBuilderError),
 }
 
-/// Makes ring the process-wide rustls `CryptoProvider`, if none is yet.
-///
-/// tonic's server TLS builds its rustls config with the process default.
-/// With only ring compiled in, rustls picks it by itself; but as soon as a
-/// dependency also enables aws-lc-rs (some exporters do by default), there
-/// are two and no default, and the first TLS handshake panics. Installing
-/// ring explicitly at start-up removes the ambiguity. Calling it again, or
-/// after another provider was installed, changes nothing.
-pub(super) fn install_crypto_provider() {
-    // Err means a provider is already installed: that one stays, by design.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+/// The acceptor for the certificates in `files`: HTTP/2 only (ALPN
+/// `h2`), and a client certificate that chains to `client_ca` required
+/// when that is set.
+pub(super) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, TlsError> {
+    // Explicit, not the process default: with two providers compiled in
+    // (aws-lc-rs arrives with some crates' defaults) there is no default.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()?;
+    let builder = match &files.client_ca {
+        Some(path) => {
+            let mut roots = RootCertStore::empty();
+            for ca in certificates(path)? {
+                roots.add(ca)?;
+            }
+            let verifier =
+                WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let key =
+        PrivateKeyDer::from_pem_slice(&read(&files.key)?).map_err(|source| TlsError::Pem {
+            path: files.key.clone(),
+            source,
+        })?;
+    let mut config = builder.with_single_cert(certificates(&files.cert)?, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Turns TLS on for `server` with the certificates in `files`.
-pub(super) fn configure<L>(server: Server<L>, files: &TlsFiles) -> Result<Server<L>, TlsError> {
-    // tonic builds the rustls config (and so picks the provider) right here.
-    install_crypto_provider();
-    let identity = Identity::from_pem(read(&files.cert)?, read(&files.key)?);
-    let mut config = ServerTlsConfig::new()
-        .identity(identity)
-        .timeout(HANDSHAKE_TIMEOUT);
-    if let Some(ca) = &files.client_ca {
-        config = config.client_ca_root(Certificate::from_pem(read(ca)?));
+/// Runs the server side of a handshake on `tcp`. A refused client gets its
+/// alert (rustls writes it before failing) and a lingering close, so the
+/// request it may already have sent does not turn the close into a reset.
+/// `None` when the handshake failed or took longer than
+/// [`HANDSHAKE_TIMEOUT`]; neither is logged above `debug`, since a
+/// client can cause one per connection.
+pub(super) async fn handshake(acceptor: TlsAcceptor, tcp: TcpStream) -> Option<TlsSocket> {
+    let accept = acceptor.accept(tcp).into_fallible();
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, accept).await {
+        Ok(Ok(tls)) => Some(TlsSocket(Box::new(tls))),
+        Ok(Err((error, tcp))) => {
+            tracing::debug!(%error, "TLS handshake failed");
+            // Bounded by the linger time; the outcome changes nothing.
+            let _ = LingeringClose::new(tcp).shutdown().await;
+            None
+        }
+        Err(_) => {
+            tracing::debug!(timeout = ?HANDSHAKE_TIMEOUT, "TLS handshake timed out");
+            None
+        }
     }
-    Ok(server.tls_config(config)?)
+}
+
+/// An established TLS connection. Boxed because a rustls connection is
+/// large, and plaintext connections share the enum it sits in. Reports the
+/// peer like a plain TCP connection does (`Request::remote_addr` works
+/// for both); the client certificate is checked in the handshake and not
+/// passed on, since no handler reads it.
+#[derive(Debug)]
+pub(crate) struct TlsSocket(Box<TlsStream<TcpStream>>);
+
+impl Connected for TlsSocket {
+    type ConnectInfo = TcpConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.0.get_ref().0.connect_info()
+    }
+}
+
+impl AsyncRead for TlsSocket {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsSocket {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.0).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+}
+
+/// Every certificate in the PEM file at `path`; at least one.
+fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let pem = |source| TlsError::Pem {
+        path: path.to_path_buf(),
+        source,
+    };
+    let certs = CertificateDer::pem_slice_iter(&read(path)?)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(pem)?;
+    if certs.is_empty() {
+        return Err(pem(rustls::pki_types::pem::Error::NoItemsFound));
+    }
+    Ok(certs)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {

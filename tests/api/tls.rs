@@ -16,7 +16,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use rustls::pki_types::pem::PemObject as _;
-use tokio::io::AsyncReadExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::{sync::oneshot, task::JoinHandle};
 use tokio_stream::StreamExt;
 use tonic::{
@@ -124,16 +124,21 @@ struct TlsServer {
 
 impl TlsServer {
     async fn spawn(tls: TlsFiles, health_listener: bool) -> Self {
-        let config = ServerConfig {
-            tls: Some(tls),
-            drain_timeout: Duration::from_secs(30),
-            ..Default::default()
-        };
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
         let config = ServerConfig {
-            listen_addr: local,
             health_addr: health_listener.then_some(local),
+            ..ServerConfig::default()
+        };
+        Self::start(config, tls).await
+    }
+
+    /// Starts `config` on an ephemeral port with `tls`, without metrics.
+    async fn start(config: ServerConfig, tls: TlsFiles) -> Self {
+        let config = ServerConfig {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             metrics_addr: None,
+            tls: Some(tls),
+            drain_timeout: Duration::from_secs(30),
             ..config
         };
         let app = Application::build(config).await.unwrap();
@@ -238,18 +243,85 @@ async fn mutual_tls_requires_a_client_certificate_from_the_ca() {
 }
 
 /// A client refused under mutual TLS is told why: the server's
-/// `certificate_required` alert reaches it. rustls writes the alert just
-/// before the failed handshake's connection is dropped, so a connection
-/// wrapper that holds writes back (`CoalescedWrites`) must still send it.
-/// A raw TLS client that reads after its handshake, sending no request,
-/// makes this exact: a gRPC client's request, unread when the server
-/// closes, can turn the close into a reset that discards the alert.
+/// `certificate_required` alert reaches it, even when the client has
+/// already sent its request. In TLS 1.3 the client's side of the handshake
+/// completes before the server has checked the (missing) certificate, so a
+/// gRPC client sends its preface and first request at once; the server
+/// must not close with those bytes unread, or the kernel answers with a
+/// reset that can discard the alert. A raw TLS client makes the order
+/// exact (a tonic client hides which of the two it got); repeated, because
+/// the reset was a race.
 #[tokio::test]
 async fn mutual_tls_refusal_reaches_the_client_as_an_alert() {
     let pki = Pki::new();
     let server = TlsServer::spawn(pki.files(true), false).await;
 
-    let ca = rustls::pki_types::CertificateDer::from_pem_slice(pki.ca.as_bytes()).unwrap();
+    let connector = raw_tls_client(&pki.ca);
+    // What a gRPC client sends first: the preface, a SETTINGS frame and a
+    // request, more than the server's handshake reads, so some is unread
+    // when it refuses.
+    let request = [
+        &b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"[..],
+        &[0, 0, 0, 4, 0, 0, 0, 0, 0],
+        &[0; 64 * 1024],
+    ]
+    .concat();
+    for attempt in 0..20 {
+        let refused = async {
+            let mut tls = raw_tls_connect(&connector, server.addr).await;
+            tls.write_all(&request).await.unwrap();
+            tls.flush().await.unwrap();
+            // The verdict comes with the first read.
+            let verdict = tls.read(&mut [0u8; 64]).await;
+            // Then the server's FIN: a reset here is what could have
+            // destroyed the alert on its way (and does, on other kernels).
+            let mut tcp = tls.into_inner().0;
+            let mut rest = Vec::new();
+            (verdict, tcp.read_to_end(&mut rest).await)
+        };
+        let (verdict, end) = tokio::time::timeout(Duration::from_secs(20), refused)
+            .await
+            .expect("refusal hung");
+        let err = verdict.expect_err("client without certificate served");
+        assert!(
+            err.to_string().contains("CertificateRequired"),
+            "attempt {attempt}: no certificate_required alert: {err}"
+        );
+        end.unwrap_or_else(|err| panic!("attempt {attempt}: closed with {err}, not FIN"));
+    }
+    server.stop().await;
+}
+
+/// Under TLS the connection guards read the plaintext HTTP/2 frames, as
+/// without TLS: a client that completes its handshake but never sends the
+/// HTTP/2 preface is closed at the preface deadline (hyper alone would
+/// wait for it forever).
+#[tokio::test]
+async fn tls_connection_without_a_preface_is_closed_at_the_deadline() {
+    let pki = Pki::new();
+    let config = ServerConfig {
+        preface_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = TlsServer::start(config, pki.files(false)).await;
+    let mut tls = raw_tls_connect(&raw_tls_client(&pki.ca), server.addr).await;
+    let mut rest = Vec::new();
+    let end = tokio::time::timeout(Duration::from_secs(20), tls.read_to_end(&mut rest))
+        .await
+        .expect("silent TLS connection still open after 20 s");
+    // EOF (close_notify) or the reset of a connection closed with the
+    // server's SETTINGS unread: closed either way, with nothing served.
+    assert!(rest.len() < 64, "served {} bytes: {end:?}", rest.len());
+    interpret(tls_channel(server.addr, &pki.ca, None).await)
+        .await
+        .expect("a well-behaved TLS client is still served");
+    server.stop().await;
+}
+
+/// A bare TLS client trusting `ca`, presenting no certificate: what a
+/// tonic client cannot be (it sends its preface and request at once).
+fn raw_tls_client(ca: &str) -> tokio_rustls::TlsConnector {
+    let ca = rustls::pki_types::CertificateDer::from_pem_slice(ca.as_bytes()).unwrap();
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca).unwrap();
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -259,26 +331,17 @@ async fn mutual_tls_refusal_reaches_the_client_as_an_alert() {
     .unwrap()
     .with_root_certificates(roots)
     .with_no_client_auth();
-    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// A completed client handshake with the server at `addr` (`localhost`).
+async fn raw_tls_connect(
+    connector: &tokio_rustls::TlsConnector,
+    addr: SocketAddr,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let read = async {
-        // TLS 1.3: the client's side of the handshake completes before the
-        // server has checked the (missing) certificate; the verdict comes
-        // with the first read.
-        let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(name, tcp)
-            .await?;
-        tls.read(&mut [0u8; 64]).await
-    };
-    let err = tokio::time::timeout(Duration::from_secs(20), read)
-        .await
-        .expect("refusal hung")
-        .expect_err("client without certificate served");
-    assert!(
-        err.to_string().contains("CertificateRequired"),
-        "no certificate_required alert: {err}"
-    );
-    server.stop().await;
+    connector.connect(name, tcp).await.unwrap()
 }
 
 /// The health-only listener answers plaintext `grpc.health.v1` (what a
