@@ -19,11 +19,12 @@
 //! its own task, so the connection is polled again after the tasks already
 //! queued (the handlers finishing more calls). The buffer goes out at the
 //! next flush that added nothing new, at the next read (never wait for
-//! input while holding output: that is what keeps the TLS handshake
-//! moving), at the next write once it is full, at shutdown, and, as far
-//! as the socket takes it without waiting, when the connection is dropped
-//! (a TLS alert is written just before the failed handshake's connection
-//! is dropped). The cost is at most one extra poll of the connection;
+//! input while holding output: the peer may be waiting for it before it
+//! sends more), at the next write once it is full, at shutdown, and, as
+//! far as the socket takes it without waiting, when the connection is
+//! dropped (hyper drops a connection whose I/O failed without shutting it
+//! down). Under TLS it sits above the TLS layer (`super::accept`), so it
+//! gathers plaintext and rustls seals one record per write. The cost is at most one extra poll of the connection;
 //! docs/benchmarks.md has what it bought.
 //!
 //! Upstream: this works around h2, and only until h2 stops writing one
@@ -78,10 +79,11 @@ pin_project! {
 
     impl<IO: AsyncWrite> PinnedDrop for CoalescedWrites<IO> {
         fn drop(mut this: Pin<&mut Self>) {
-            // Best effort, without waiting: what the socket takes now. This
-            // is how a TLS handshake failure's alert still reaches the
-            // client, as it did without this wrapper. Unconstrained, so a
-            // task that used up its I/O budget still tries the write.
+            // Best effort, without waiting: what the socket takes now, so a
+            // connection dropped without a shutdown (its I/O failed) still
+            // sends what it wrote last, as it would without this wrapper.
+            // Unconstrained, so a task that used up its I/O budget still
+            // tries the write.
             let mut cx = Context::from_waker(Waker::noop());
             let drain = std::future::poll_fn(|cx| this.as_mut().poll_drain(cx));
             let _ = pin!(tokio::task::unconstrained(drain)).poll(&mut cx);
@@ -247,7 +249,7 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
 
     /// True whatever the socket says: writes are gathered in our buffer (a
     /// large one on an empty buffer goes out whole), so the writer above
-    /// (h2, or rustls under TLS) may hand over its payloads by reference
+    /// (h2) may hand over its payloads by reference
     /// instead of copying them into its own buffer first.
     fn is_write_vectored(&self) -> bool {
         true
@@ -279,8 +281,7 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             // (`Prioritize::poll_complete` -> `FramedWrite::flush`); a
             // closing connection calls `poll_shutdown`; hyper polls it
             // until it returns `Ready` (or drops it), and the codec is
-            // only ever driven from that connection task. rustls under TLS
-            // passes our flush and reads straight through.
+            // only ever driven from that connection task.
             //
             // What breaks it: a caller that flushes and then waits for
             // anything but this IO (a timer, a channel, a response from
@@ -288,7 +289,7 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
             // as long as it does. And a drop while the socket is full
             // loses bytes the caller was told were flushed; a connection is
             // dropped unclosed only when its task is dropped (runtime
-            // shutdown) or its TLS handshake failed, where the layers
+            // shutdown) or its I/O failed, where the layers
             // above lose their unsent bytes too. Neither hyper nor h2
             // flushes and then stops polling. So: a contract breach that is
             // safe only because of how h2 polls its connection, which is

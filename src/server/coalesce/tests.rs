@@ -416,7 +416,7 @@ proptest! {
             h.run(op)?;
         }
         // Dropped, the wrapper sends what the socket takes without waiting
-        // (a TLS alert written just before a failed handshake's drop).
+        // (what a connection whose I/O failed wrote last).
         let Harness { io, wire, written, .. } = h;
         wire.borrow_mut().take_all = true;
         drop(io);
