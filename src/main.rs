@@ -7,6 +7,10 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use vehicle_error_interpreter::{Application, Config, shutdown, telemetry, tracing_otel};
 
+// Why not the system allocator: see docs/benchmarks.md, "Allocator".
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let config = Config::parse();
     if let Err(err) = config.check() {
