@@ -6,7 +6,7 @@ use std::{
     io,
     pin::Pin,
     sync::Arc,
-    task::{Context, Poll},
+    task::{Context, Poll, ready},
 };
 
 use tokio::{net::TcpStream, task::JoinSet};
@@ -78,14 +78,52 @@ impl Incoming {
     }
 }
 
+impl Incoming {
+    /// The next finished handshake, skipping failed ones; `Pending` also
+    /// when none is running.
+    fn poll_handshakes(&mut self, cx: &mut Context<'_>) -> Poll<Connection> {
+        loop {
+            match self.handshakes.poll_join_next(cx) {
+                Poll::Ready(Some(Ok(Some((tls, admission))))) => {
+                    return Poll::Ready(self.wrap(Either::Right { io: tls }, admission));
+                }
+                // Failed, and closed by its task.
+                Poll::Ready(Some(Ok(None))) => {}
+                Poll::Ready(Some(Err(err))) => {
+                    // Cancelled only when the runtime shuts down.
+                    if err.is_panic() {
+                        tracing::error!(%err, "TLS handshake task panicked");
+                    }
+                }
+                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
 impl Stream for Incoming {
     type Item = io::Result<Connection>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        while !this.listener_done {
-            match Pin::new(&mut this.listener).poll_next(cx) {
-                Poll::Ready(Some(Ok(tcp))) => {
+        loop {
+            // Finished handshakes first: each holds a slot under the
+            // connection limit, and an accept loop that never runs dry (a
+            // flood, refused or not, uses up the task's budget on accepts)
+            // must not keep them from being served. There are never more of
+            // them than admitted connections, so accepts cannot starve.
+            if let Poll::Ready(connection) = this.poll_handshakes(cx) {
+                return Poll::Ready(Some(Ok(connection)));
+            }
+            if this.listener_done {
+                return if this.handshakes.is_empty() {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Pending
+                };
+            }
+            match ready!(Pin::new(&mut this.listener).poll_next(cx)) {
+                Some(Ok(tcp)) => {
                     let Some(admission) = this.guards.admit() else {
                         continue;
                     };
@@ -101,22 +139,8 @@ impl Stream for Incoming {
                         }
                     }
                 }
-                Poll::Ready(Some(Err(err))) => return Poll::Ready(Some(Err(err))),
-                Poll::Ready(None) => this.listener_done = true,
-                Poll::Pending => break,
-            }
-        }
-        loop {
-            match this.handshakes.poll_join_next(cx) {
-                Poll::Ready(Some(Ok(Some((tls, admission))))) => {
-                    let socket = Either::Right { io: tls };
-                    return Poll::Ready(Some(Ok(this.wrap(socket, admission))));
-                }
-                // Failed (and closed) or, on a runtime shutting down,
-                // cancelled: nothing to serve.
-                Poll::Ready(Some(Ok(None) | Err(_))) => {}
-                Poll::Ready(None) if this.listener_done => return Poll::Ready(None),
-                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+                Some(Err(err)) => return Poll::Ready(Some(Err(err))),
+                None => this.listener_done = true,
             }
         }
     }

@@ -42,7 +42,8 @@ use super::LingeringClose;
 /// The longest a client may take to finish its TLS handshake. Each
 /// handshake runs in its own task, so a slow or silent client (or a
 /// plaintext one waiting for a server preface) ties up only its socket
-/// and its slot under the connection limit, and only for this long.
+/// and its slot under the connection limit: for this long, plus the
+/// lingering close ([`LingeringClose`], at most 2 s) when it fails.
 pub(super) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the PEM files are.
@@ -81,7 +82,8 @@ pub enum TlsError {
     /// match the certificate, a CA that is no CA certificate).
     #[error("TLS configuration: {0}")]
     Config(#[from] rustls::Error),
-    /// The client CA bundle cannot verify clients (for example: empty).
+    /// The client CA bundle cannot verify clients (none of its
+    /// certificates is a usable trust anchor).
     #[error("client CA: {0}")]
     ClientCa(#[from] rustls::server::VerifierBuilderError),
 }
@@ -97,9 +99,13 @@ pub(super) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, TlsError> {
         .with_safe_default_protocol_versions()?;
     let builder = match &files.client_ca {
         Some(path) => {
+            // Like tonic's TLS before us: a bundle may hold certificates
+            // webpki cannot use (an old system bundle); they are skipped,
+            // and only a bundle with none usable is an error.
             let mut roots = RootCertStore::empty();
-            for ca in certificates(path)? {
-                roots.add(ca)?;
+            let (usable, skipped) = roots.add_parsable_certificates(certificates(path)?);
+            if skipped > 0 {
+                tracing::warn!(path = %path.display(), usable, skipped, "client CA bundle: skipped unusable certificates");
             }
             let verifier =
                 WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
