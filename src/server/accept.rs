@@ -76,9 +76,7 @@ impl Incoming {
         };
         self.guards.guard(io, admission)
     }
-}
 
-impl Incoming {
     /// The next finished handshake, skipping failed ones; `Pending` also
     /// when none is running.
     fn poll_handshakes(&mut self, cx: &mut Context<'_>) -> Poll<Connection> {
