@@ -20,17 +20,19 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# The Python tests' server helper: the binary ($VEI_SERVER_BIN) on free
+# ports, its log read for the addresses, its metrics scraped.
+sys.path.insert(0, str(REPO / "clients/python/tests"))
+from server import Server  # noqa: E402
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 HEADERS = 0x1
 
@@ -89,50 +91,6 @@ class Relay:
             w.close()
 
 
-class Server:
-    def __init__(self, binary: str, name: str) -> None:
-        self.proc = subprocess.Popen(
-            [binary, "--listen-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
-             "--log-format", "json", "--default-app-name", name],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
-        self.addr = self.metrics = ""
-        ready = threading.Event()
-
-        def read() -> None:
-            assert self.proc.stderr is not None
-            for line in self.proc.stderr:
-                try:
-                    log = json.loads(line)
-                except ValueError:
-                    continue
-                if log.get("message") == "serving metrics":
-                    self.metrics = log.get("addr", "")
-                if log.get("message") == "serving":
-                    self.addr = log["addr"]
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(30) or not self.addr:
-            raise RuntimeError(f"{name} did not start")
-
-    def handled(self) -> dict[str, float]:
-        """grpc_server_handled_total for Interpret, by code."""
-        text = urllib.request.urlopen(f"http://{self.metrics}/metrics", timeout=5).read().decode()
-        out: dict[str, float] = {}
-        for m in re.finditer(r'^grpc_server_handled_total\{([^}]*)\} (\S+)$', text, re.M):
-            labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-            if labels.get("grpc_method") == "Interpret" and float(m.group(2)):
-                out[labels["grpc_code"]] = out.get(labels["grpc_code"], 0) + float(m.group(2))
-        return out
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGCONT)
-        self.proc.kill()
-        self.proc.wait(10)
-
-
 def load_command(lang: str, addrs: str, out: str, duration: float, extra: list[str]) -> list[str]:
     if lang == "go":
         return [os.environ["FROZENLOAD_BIN"], "-addrs", addrs, "-out", out,
@@ -141,8 +99,8 @@ def load_command(lang: str, addrs: str, out: str, duration: float, extra: list[s
             "--addrs", addrs, "--out", out, "--duration", str(duration), *extra]
 
 
-def one_run(lang: str, binary: str, args: argparse.Namespace, loop: asyncio.AbstractEventLoop) -> dict:
-    a, b = Server(binary, "backend-a"), Server(binary, "backend-b")
+def one_run(lang: str, args: argparse.Namespace, loop: asyncio.AbstractEventLoop) -> dict:
+    a, b = Server("--default-app-name", "backend-a"), Server("--default-app-name", "backend-b")
     try:
         relays = []
         for s in (a, b):
@@ -152,7 +110,7 @@ def one_run(lang: str, binary: str, args: argparse.Namespace, loop: asyncio.Abst
             relays.append(relay)
         out = f"{args.workdir}/{lang}-calls.txt"
         addrs = ",".join(f"127.0.0.1:{r.port}" for r in relays)
-        before = {"a": a.handled(), "b": b.handled()}
+        before = {"a": a.handled_codes("Interpret"), "b": b.handled_codes("Interpret")}
         load = subprocess.Popen(load_command(lang, addrs, out, args.warm + args.freeze + args.after, args.extra))
         time.sleep(args.warm)
         a.proc.send_signal(signal.SIGSTOP)
@@ -162,7 +120,7 @@ def one_run(lang: str, binary: str, args: argparse.Namespace, loop: asyncio.Abst
         resumed = time.time()
         if load.wait(args.warm + args.freeze + args.after + 60) != 0:
             raise RuntimeError(f"{lang} load exited {load.returncode}")
-        after = {"a": a.handled(), "b": b.handled()}
+        after = {"a": a.handled_codes("Interpret"), "b": b.handled_codes("Interpret")}
     finally:
         a.kill()
         b.kill()
@@ -210,13 +168,12 @@ def main() -> None:
     p.add_argument("--workdir", required=True)
     p.add_argument("extra", nargs="*", help="extra flags for the load program (after --)")
     args = p.parse_args()
-    binary = os.environ["VEI_SERVER_BIN"]
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
     for lang in args.lang:
         runs = []
         for i in range(args.runs):
-            r = one_run(lang, binary, args, loop)
+            r = one_run(lang, args, loop)
             runs.append(r)
             print(json.dumps({"run": i + 1, **r}), flush=True)
         calls = sum(r["calls"] for r in runs)

@@ -76,13 +76,20 @@ class Server:
     def handled(self, method: str, code: str = "OK") -> int:
         """The server's grpc_server_handled_total for `method` (such as
         "Interpret") and `code`, from its metrics endpoint."""
+        return self.handled_codes(method).get(code, 0)
+
+    def handled_codes(self, method: str) -> dict[str, int]:
+        """The server's grpc_server_handled_total for `method`, by code
+        (codes never counted are absent)."""
         with urllib.request.urlopen(f"http://{self.metrics_addr}/metrics", timeout=10) as resp:
             text = resp.read().decode()
-        total = 0.0
+        totals: dict[str, float] = {}
         for labels, value in re.findall(r"^grpc_server_handled_total\{([^}]*)\} (\S+)$", text, re.M):
-            if f'grpc_method="{method}"' in labels and f'grpc_code="{code}"' in labels:
-                total += float(value)
-        return int(total)
+            fields = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+            if fields.get("grpc_method") == method:
+                code = fields.get("grpc_code", "")
+                totals[code] = totals.get(code, 0.0) + float(value)
+        return {code: int(n) for code, n in totals.items() if n}
 
     def terminate(self) -> None:
         """Sends SIGTERM, as the kubelet does."""
