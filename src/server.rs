@@ -9,6 +9,7 @@ mod guard;
 mod linger;
 mod metrics_layer;
 mod overload;
+mod status_body;
 mod tls;
 mod trace_layer;
 

@@ -2,9 +2,8 @@
 //! and in-flight count into the metrics, for `Server::layer`.
 //!
 //! A call's status is known only at its end: in the response headers for
-//! a trailers-only response (every error), else in the body's trailers. So
-//! the response body is wrapped, and the call is recorded when the
-//! trailers pass through, or as CANCELLED when the body is dropped first.
+//! a trailers-only response (every error), else in the body's trailers
+//! ([`StatusBody`]), or CANCELLED when the body is dropped first.
 
 use std::{
     future::Future,
@@ -14,10 +13,11 @@ use std::{
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body::Body as HttpBody;
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
+use super::status_body::{OnStatus, StatusBody};
 use crate::metrics::{
     Metrics,
     calls::{CallGuard, grpc_status},
@@ -108,10 +108,9 @@ where
                     // Trailers-only: the status is already final.
                     guard.finish(code);
                 }
-                Poll::Ready(Ok(response.map(|body| MetricsBody {
-                    inner: Body::new(body),
-                    guard,
-                })))
+                Poll::Ready(Ok(
+                    response.map(|body| StatusBody::new(Body::new(body), guard))
+                ))
             }
             // What tonic's own RecoverError would do one layer out: a
             // Status error (load shedding, say) becomes its response;
@@ -124,7 +123,7 @@ where
                     }
                     Poll::Ready(Ok(status
                         .into_http::<Body>()
-                        .map(|inner| MetricsBody { inner, guard: None })))
+                        .map(|inner| StatusBody::new(inner, None))))
                 }
                 Err(err) => {
                     if let Some(guard) = &mut guard {
@@ -138,46 +137,10 @@ where
 }
 
 /// A response body that records its call when the trailers pass.
-#[derive(Debug)]
-pub(crate) struct MetricsBody {
-    inner: Body,
-    /// `None` once the call is recorded.
-    guard: Option<CallGuard>,
-}
+pub(crate) type MetricsBody = StatusBody<Body, CallGuard>;
 
-impl HttpBody for MetricsBody {
-    type Data = Bytes;
-    type Error = Status;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let frame = ready!(Pin::new(&mut self.inner).poll_frame(cx));
-        let code = match &frame {
-            Some(Ok(frame)) => frame
-                .trailers_ref()
-                .map(|t| grpc_status(t).unwrap_or(crate::metrics::UNKNOWN)),
-            // The body failed: tonic resets the stream.
-            Some(Err(_)) => Some(CallGuard::INTERNAL),
-            // Ended without trailers, which a gRPC client reads as an error.
-            None => Some(crate::metrics::UNKNOWN),
-        };
-        // Take the guard only with a status in hand: dropping it records
-        // CANCELLED.
-        if let Some(code) = code
-            && let Some(mut guard) = self.guard.take()
-        {
-            guard.finish(code);
-        }
-        Poll::Ready(frame)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+impl OnStatus for CallGuard {
+    fn finish(&mut self, code: usize) {
+        CallGuard::finish(self, code);
     }
 }

@@ -4,10 +4,9 @@
 //!
 //! As in the metrics layer, a call's status is known only at its end: in
 //! the response headers for a trailers-only response (every error), else
-//! in the body's trailers. So the response body is wrapped, and the span
-//! ends when the trailers pass through, or with CANCELLED when the body is
-//! dropped first (the client went away, or tonic's timeout dropped the
-//! call).
+//! in the body's trailers ([`StatusBody`]), and the span ends then, or
+//! with CANCELLED when the body is dropped first (the client went away,
+//! or tonic's timeout dropped the call).
 
 use std::{
     fmt,
@@ -18,12 +17,13 @@ use std::{
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body::Body as HttpBody;
 use tonic::body::Body;
 use tower::{Layer, Service};
 use tracing::Span;
 
-use crate::metrics::{UNKNOWN, calls::grpc_status};
+use super::status_body::{OnStatus, StatusBody};
+use crate::metrics::calls::grpc_status;
 use crate::tracing_otel;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -125,7 +125,7 @@ where
                     }
                     None => Some(call),
                 };
-                Ok(response.map(|inner| Body::new(TracedBody { inner, call })))
+                Ok(response.map(|inner| Body::new(StatusBody::new(inner, call))))
             }
             // Never for tonic's routes (their error is `Infallible`); the
             // metrics layer outside turns any other into a status.
@@ -143,7 +143,7 @@ struct Call {
     span: Span,
 }
 
-impl Call {
+impl OnStatus for Call {
     /// Records `code` and ends the span (once).
     fn finish(&mut self, code: usize) {
         let span = std::mem::replace(&mut self.span, Span::none());
@@ -162,60 +162,6 @@ impl Drop for Call {
 impl fmt::Debug for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call").finish_non_exhaustive()
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A response body that ends its call's span when the trailers pass.
-    struct TracedBody<B> {
-        #[pin]
-        inner: B,
-        // `None` once the status is recorded.
-        call: Option<Call>,
-    }
-}
-
-impl<B> HttpBody for TracedBody<B>
-where
-    B: HttpBody<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        let this = self.project();
-        let frame = ready!(this.inner.poll_frame(cx));
-        let code = match &frame {
-            Some(Ok(frame)) => frame
-                .trailers_ref()
-                .map(|t| grpc_status(t).unwrap_or(UNKNOWN)),
-            Some(Err(_)) => Some(tonic::Code::Internal as usize),
-            None => Some(UNKNOWN),
-        };
-        if let Some(code) = code
-            && let Some(mut call) = this.call.take()
-        {
-            call.finish(code);
-        }
-        Poll::Ready(frame.map(|f| f.map_err(Into::into)))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl<B> fmt::Debug for TracedBody<B> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TracedBody").finish_non_exhaustive()
     }
 }
 
