@@ -57,7 +57,7 @@
 
 use std::{
     sync::{
-        Arc, LazyLock,
+        Arc, LazyLock, OnceLock,
         atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::Duration,
@@ -67,14 +67,15 @@ use http::HeaderMap;
 use opentelemetry::{
     InstrumentationScope, KeyValue,
     propagation::{Extractor, TextMapCompositePropagator, TextMapPropagator},
-    trace::{Status, TracerProvider as _},
+    trace::{SpanKind, Status, TraceContextExt as _, TracerProvider as _},
 };
 use opentelemetry_sdk::{
     Resource,
     error::OTelSdkResult,
     runtime,
     trace::{
-        BatchConfigBuilder, SdkTracerProvider, SpanData, SpanExporter, SpanProcessor,
+        BatchConfigBuilder, IdGenerator as _, Sampler, SamplingDecision, SdkTracerProvider,
+        ShouldSample, SpanData, SpanExporter, SpanProcessor,
         span_processor_with_async_runtime::BatchSpanProcessor,
     },
 };
@@ -123,6 +124,10 @@ const CONTROL_HEADROOM: usize = 8;
 
 /// Whether [`Settings::start`] ran: the one check the untraced path makes.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// The sampler `OTEL_TRACES_SAMPLER` asks for, applied by [`server_span`]
+/// before it makes a span; set by [`Settings::start`].
+static SAMPLER: OnceLock<Arc<dyn ShouldSample>> = OnceLock::new();
 
 /// Turns `record_interpretation` on for tests that install a subscriber
 /// with [`span_layer`] themselves.
@@ -305,7 +310,12 @@ impl Settings {
         if !self.service_name_set {
             resource = resource.with_service_name(env!("CARGO_PKG_NAME"));
         }
+        // The environment's sampler decides in `server_span`, before a span
+        // exists; the SDK records every span it is then given.
+        let sampler = Arc::from(opentelemetry_sdk::trace::Config::default().sampler);
+        let _ = SAMPLER.set(sampler);
         let provider = SdkTracerProvider::builder()
+            .with_sampler(Sampler::AlwaysOn)
             .with_id_generator(Ids)
             .with_span_processor(Bounded {
                 inner: batch,
@@ -603,18 +613,43 @@ pub(crate) fn enabled() -> bool {
     ACTIVE.load(Ordering::Relaxed)
 }
 
+/// The sampler [`Settings::start`] read from the environment, or the
+/// SDK's default (parent-based, always on) before it ran.
+pub(crate) fn sampler() -> Arc<dyn ShouldSample> {
+    SAMPLER
+        .get()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(Sampler::ParentBased(Box::new(Sampler::AlwaysOn))))
+}
+
 /// The span of a call to `path`, child of the context the caller's
-/// `headers` carry (`traceparent`, `tracestate`, `baggage`).
-pub(crate) fn server_span(path: &str, headers: &HeaderMap) -> Span {
+/// `headers` carry (`traceparent`, `tracestate`, `baggage`), or
+/// [`Span::none`] when `sampler` drops the call.
+///
+/// Why decide here: an unsampled span used to cost nearly what a sampled
+/// one does (the `tracing` span, its OpenTelemetry builder and attributes,
+/// all made before the SDK's sampler said no at the span's end), so 10 %
+/// sampling cost 1.33x the CPU per call of no tracing (docs/benchmarks.md,
+/// "What tracing costs"). The decision is the one the SDK would make: the
+/// same sampler, the caller's context, and the caller's trace id or, for a
+/// root, a fresh one. The SDK then samples what it is given
+/// (`Sampler::AlwaysOn`), so the ratio is not applied twice. For a root,
+/// the span's own trace id is drawn again by the SDK, so it is not the one
+/// this decision used; nothing here samples by it downstream (this service
+/// calls no other).
+pub(crate) fn server_span(path: &str, headers: &HeaderMap, sampler: &dyn ShouldSample) -> Span {
     let rpc = metrics::rpc_index(path);
     let (service, method) = RPCS.get(rpc).copied().unwrap_or((OTHER, OTHER));
     let name = SPAN_NAMES[rpc].as_str();
+    let parent = PROPAGATOR.extract(&Headers(headers));
+    if !sampled(sampler, &parent, name) {
+        return Span::none();
+    }
     let span = if (service, method) == (crate::grpc::SERVICE_NAME, "BatchInterpret") {
         tracing::info_span!(target: SPAN_TARGET, BATCH_SPAN, otel.name = name, otel.kind = "server")
     } else {
         tracing::info_span!(target: SPAN_TARGET, RPC_SPAN, otel.name = name, otel.kind = "server")
     };
-    let parent = PROPAGATOR.extract(&Headers(headers));
     // Fails only when no OpenTelemetry layer sees the span (tests).
     let _ = span.set_parent(parent);
     #[allow(deprecated)] // see the module docs, "Semantic conventions"
@@ -624,6 +659,18 @@ pub(crate) fn server_span(path: &str, headers: &HeaderMap) -> Span {
     }
     span.set_attribute(semconv::attribute::RPC_METHOD, method);
     span
+}
+
+/// Whether `sampler` keeps a server span `name` under `parent`.
+fn sampled(sampler: &dyn ShouldSample, parent: &opentelemetry::Context, name: &str) -> bool {
+    let remote = parent.span().span_context().clone();
+    let trace_id = if remote.is_valid() {
+        remote.trace_id()
+    } else {
+        Ids.new_trace_id()
+    };
+    let result = sampler.should_sample(Some(parent), trace_id, name, &SpanKind::Server, &[], &[]);
+    result.decision != SamplingDecision::Drop
 }
 
 /// gRPC metadata as a propagator reads it.

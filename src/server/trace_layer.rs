@@ -12,12 +12,14 @@ use std::{
     fmt,
     future::Future,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll, ready},
 };
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body as HttpBody;
+use opentelemetry_sdk::trace::ShouldSample;
 use tonic::body::Body;
 use tower::{Layer, Service};
 use tracing::Span;
@@ -28,22 +30,34 @@ use crate::tracing_otel;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Opens a server span per call.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TraceLayer;
+/// Opens a server span per call its sampler keeps.
+#[derive(Debug, Clone)]
+pub(crate) struct TraceLayer {
+    sampler: Arc<dyn ShouldSample>,
+}
 
-/// The [`TraceLayer`] when tracing is on, else `None` (with
-/// `tower::util::option_layer`, an `Either` that always takes the plain
-/// branch).
+impl TraceLayer {
+    /// A layer making the spans `sampler` keeps.
+    pub(crate) fn new(sampler: Arc<dyn ShouldSample>) -> Self {
+        Self { sampler }
+    }
+}
+
+/// The [`TraceLayer`] with the environment's sampler when tracing is on,
+/// else `None` (with `tower::util::option_layer`, an `Either` that always
+/// takes the plain branch).
 pub(crate) fn layer() -> Option<TraceLayer> {
-    tracing_otel::enabled().then_some(TraceLayer)
+    tracing_otel::enabled().then(|| TraceLayer::new(tracing_otel::sampler()))
 }
 
 impl<S> Layer<S> for TraceLayer {
     type Service = TraceService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        TraceService { inner }
+        TraceService {
+            inner,
+            sampler: Arc::clone(&self.sampler),
+        }
     }
 }
 
@@ -51,6 +65,7 @@ impl<S> Layer<S> for TraceLayer {
 #[derive(Debug, Clone)]
 pub(crate) struct TraceService<S> {
     inner: S,
+    sampler: Arc<dyn ShouldSample>,
 }
 
 impl<S, B> Service<Request<Body>> for TraceService<S>
@@ -70,7 +85,8 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let span = tracing_otel::server_span(request.uri().path(), request.headers());
+        let span =
+            tracing_otel::server_span(request.uri().path(), request.headers(), &*self.sampler);
         let inner = {
             let _entered = span.enter();
             self.inner.call(request)
