@@ -663,9 +663,9 @@ pub(crate) fn server_span(path: &str, headers: &HeaderMap, sampler: &dyn ShouldS
 
 /// Whether `sampler` keeps a server span `name` under `parent`.
 fn sampled(sampler: &dyn ShouldSample, parent: &opentelemetry::Context, name: &str) -> bool {
-    let remote = parent.span().span_context().clone();
-    let trace_id = if remote.is_valid() {
-        remote.trace_id()
+    let remote = parent.span();
+    let trace_id = if remote.span_context().is_valid() {
+        remote.span_context().trace_id()
     } else {
         Ids.new_trace_id()
     };
