@@ -128,9 +128,12 @@ where
             let _entered = this.span.as_ref().map(Span::enter);
             ready!(this.inner.poll(cx))
         };
-        let mut call = Call {
-            span: this.span.take().unwrap_or_else(Span::none),
-        };
+        let span = this.span.take().unwrap_or_else(Span::none);
+        if span.is_none() {
+            // Unsampled: no status to record, so no wrapper around the body.
+            return Poll::Ready(result.map(|response| response.map(Body::new)));
+        }
+        let mut call = Call { span };
         Poll::Ready(match result {
             Ok(response) => {
                 let call = match grpc_status(response.headers()) {
