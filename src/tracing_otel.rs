@@ -75,7 +75,7 @@ use opentelemetry_sdk::{
     runtime,
     trace::{
         BatchConfigBuilder, IdGenerator as _, Sampler, SamplingDecision, SdkTracerProvider,
-        ShouldSample, SpanData, SpanExporter, SpanProcessor,
+        ShouldSample, SpanData, SpanExporter, SpanProcessor, TracerProviderBuilder,
         span_processor_with_async_runtime::BatchSpanProcessor,
     },
 };
@@ -310,13 +310,10 @@ impl Settings {
         if !self.service_name_set {
             resource = resource.with_service_name(env!("CARGO_PKG_NAME"));
         }
-        // The environment's sampler decides in `server_span`, before a span
-        // exists; the SDK records every span it is then given.
-        let sampler = Arc::from(opentelemetry_sdk::trace::Config::default().sampler);
+        let (sampler, provider) = recording(opentelemetry_sdk::trace::Config::default().sampler);
+        // The first start's sampler stays: a process starts tracing once.
         let _ = SAMPLER.set(sampler);
-        let provider = SdkTracerProvider::builder()
-            .with_sampler(Sampler::AlwaysOn)
-            .with_id_generator(Ids)
+        let provider = provider
             .with_span_processor(Bounded {
                 inner: batch,
                 queue: Arc::clone(&queue),
@@ -334,6 +331,20 @@ impl Settings {
         ACTIVE.store(true, Ordering::Relaxed);
         Ok((Tracing { provider, queue }, layer))
     }
+}
+
+/// Sampling split in two: `configured` (the environment's sampler) is
+/// returned for [`server_span`] to decide with before a span exists, and
+/// the provider builder records every span it is then given, with our
+/// ids. Shared by [`Settings::start`] and the tests, so a provider that
+/// sampled again (a ratio applied twice) fails them.
+pub(crate) fn recording(
+    configured: Box<dyn ShouldSample>,
+) -> (Arc<dyn ShouldSample>, TracerProviderBuilder) {
+    let provider = SdkTracerProvider::builder()
+        .with_sampler(Sampler::AlwaysOn)
+        .with_id_generator(Ids);
+    (Arc::from(configured), provider)
 }
 
 /// The `tracing` layer for `provider`'s tracer, seeing our RPC spans only:
@@ -635,8 +646,9 @@ pub(crate) fn sampler() -> Arc<dyn ShouldSample> {
 /// root, a fresh one. The SDK then samples what it is given
 /// (`Sampler::AlwaysOn`), so the ratio is not applied twice. For a root,
 /// the span's own trace id is drawn again by the SDK, so it is not the one
-/// this decision used; nothing here samples by it downstream (this service
-/// calls no other).
+/// this decision used; only a later trace-id sampler could tell (this
+/// service calls no other; a collector's probabilistic sampler hashes the
+/// id with its own seed).
 pub(crate) fn server_span(path: &str, headers: &HeaderMap, sampler: &dyn ShouldSample) -> Span {
     let rpc = metrics::rpc_index(path);
     let (service, method) = RPCS.get(rpc).copied().unwrap_or((OTHER, OTHER));
@@ -669,8 +681,11 @@ fn sampled(sampler: &dyn ShouldSample, parent: &opentelemetry::Context, name: &s
     } else {
         Ids.new_trace_id()
     };
+    // Only the decision is used: the environment's samplers add no
+    // attributes and keep the parent's trace state. RecordOnly is dropped
+    // too, as its span would be recorded but never exported.
     let result = sampler.should_sample(Some(parent), trace_id, name, &SpanKind::Server, &[], &[]);
-    result.decision != SamplingDecision::Drop
+    result.decision == SamplingDecision::RecordAndSample
 }
 
 /// gRPC metadata as a propagator reads it.

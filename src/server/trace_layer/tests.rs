@@ -14,7 +14,7 @@ use opentelemetry::{
 };
 use opentelemetry_sdk::{
     error::OTelSdkResult,
-    trace::{Sampler, SdkTracerProvider, SpanData, SpanExporter},
+    trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample, SpanData, SpanExporter},
 };
 use prost::Message;
 use tower::ServiceExt as _;
@@ -26,7 +26,7 @@ use crate::grpc::{Interpreter, ServiceSettings, pb::server::*};
 use crate::reload::CatalogStore;
 use crate::tracing_otel::{
     CATEGORY, DECIDED_BY, IDENTIFICATION, INTERPRETATION_EVENT, REASON, activate_for_tests,
-    span_layer,
+    recording, span_layer,
 };
 
 /// Finished spans, in memory.
@@ -48,13 +48,15 @@ async fn spans_of(calls: Vec<Request<Body>>) -> Vec<SpanData> {
 }
 
 /// [`spans_of`], with the layer deciding by `sampler` and the provider
-/// recording whatever it is given, as `Settings::start` sets them up.
-async fn spans_sampled(calls: Vec<Request<Body>>, sampler: Sampler) -> Vec<SpanData> {
+/// recording whatever it is given, set up by `Settings::start`'s own
+/// [`recording`].
+async fn spans_sampled(
+    calls: Vec<Request<Body>>,
+    sampler: impl ShouldSample + 'static,
+) -> Vec<SpanData> {
     let memory = Memory::default();
-    let provider = SdkTracerProvider::builder()
-        .with_sampler(Sampler::AlwaysOn)
-        .with_simple_exporter(memory.clone())
-        .build();
+    let (sampler, provider) = recording(Box::new(sampler));
+    let provider = provider.with_simple_exporter(memory.clone()).build();
     let subscriber = tracing_subscriber::registry().with(span_layer(&provider));
     let _default = tracing::subscriber::set_default(subscriber);
     activate_for_tests();
@@ -64,7 +66,7 @@ async fn spans_sampled(calls: Vec<Request<Body>>, sampler: Sampler) -> Vec<SpanD
         ServiceSettings::default(),
     )
     .into_server();
-    let service = TraceLayer::new(Arc::new(sampler)).layer(server);
+    let service = TraceLayer::new(sampler).layer(server);
     for call in calls {
         let response = service.clone().oneshot(call).await.unwrap();
         response.into_body().collect().await.unwrap();
@@ -275,7 +277,9 @@ async fn unknown_paths_are_other() {
 /// The sampler decides before a span exists: a caller that did not
 /// sample gets no span even from a provider that records everything, and
 /// a ratio applies once (not again by the SDK): about half of 2,000 root
-/// calls at 0.5, where applying it twice would keep about a quarter.
+/// calls at 0.5, where applying it twice would keep about a quarter; a
+/// decision to record without sampling makes no span (it would never be
+/// exported).
 #[tokio::test(flavor = "current_thread")]
 async fn the_sampler_decides_before_the_span_and_once() {
     let request = InterpretRequest {
@@ -302,4 +306,30 @@ async fn the_sampler_decides_before_the_span_and_once() {
         .len();
     // Binomial(2000, 0.5): sd 22; these bounds are 9 sd away.
     assert!((800..=1200).contains(&kept), "kept {kept} of 2000 at 0.5");
+
+    // Recorded but not sampled would never be exported: no span either.
+    let calls = vec![call("Interpret", &request, &[])];
+    assert!(spans_sampled(calls, RecordOnly).await.is_empty());
+}
+
+/// A sampler that records every span and samples none.
+#[derive(Debug, Clone)]
+struct RecordOnly;
+
+impl ShouldSample for RecordOnly {
+    fn should_sample(
+        &self,
+        _: Option<&opentelemetry::Context>,
+        _: TraceId,
+        _: &str,
+        _: &SpanKind,
+        _: &[opentelemetry::KeyValue],
+        _: &[opentelemetry::trace::Link],
+    ) -> SamplingResult {
+        SamplingResult {
+            decision: SamplingDecision::RecordOnly,
+            attributes: Vec::new(),
+            trace_state: Default::default(),
+        }
+    }
 }
