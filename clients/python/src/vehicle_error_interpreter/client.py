@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
@@ -26,6 +26,9 @@ from grpc_status import rpc_status
 
 from vehicle_errors.v1 import interpreter_pb2 as pb
 from vehicle_errors.v1 import interpreter_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:  # typing.Unpack is 3.11+; annotations are not evaluated at run time
+    from typing_extensions import Unpack
 
 #: Seconds a call may take when the caller gives no timeout. The server
 #: answers in well under a millisecond; five seconds (the server's own
@@ -89,6 +92,21 @@ KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
 )
 
 
+class RequestFields(TypedDict, total=False):
+    """The keyword arguments of `interpret_request` (all but `body`), which
+    `Client.interpret` passes on as they are, so that its defaults and rules
+    are written once."""
+
+    error_type: str
+    code: str | None
+    app_name: str
+    http_status: int
+    retry_after: str
+    request_id: str
+    locale: str
+    view: pb.InterpretationView
+
+
 class Client:
     """A channel to the service with its stub and the health stub.
 
@@ -129,37 +147,20 @@ class Client:
         self,
         body: str | None = None,
         *,
-        error_type: str = "VEHICLE_STATE",
-        code: str | None = None,
-        app_name: str = "",
-        http_status: int = 0,
-        retry_after: str = "",
-        request_id: str = "",
-        locale: str = "",
-        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
         timeout: float | None = None,
         metadata: Sequence[tuple[str, str | bytes]] | None = None,
         wait_for_ready: bool | None = None,
+        **fields: Unpack[RequestFields],
     ) -> pb.InterpretResponse:
         """Interprets one error: its `body` as received, or its `code`.
 
-        The request fields are `interpret_request`'s. `metadata` is sent with
-        the call; `wait_for_ready=True` makes the call wait (within its
-        timeout) for a connection instead of failing at once while none is
-        ready.
+        The request fields (`code`, `app_name`, `locale`, `view`...) are
+        `interpret_request`'s, with its defaults. `metadata` is sent with the
+        call; `wait_for_ready=True` makes the call wait (within its timeout)
+        for a connection instead of failing at once while none is ready.
         """
         return self.stub.Interpret(
-            interpret_request(
-                body,
-                error_type=error_type,
-                code=code,
-                app_name=app_name,
-                http_status=http_status,
-                retry_after=retry_after,
-                request_id=request_id,
-                locale=locale,
-                view=view,
-            ),
+            interpret_request(body, **fields),
             timeout=timeout or self.timeout,
             metadata=metadata,
             wait_for_ready=wait_for_ready,
