@@ -37,7 +37,8 @@ DEFAULT_TIMEOUT = 5.0
 
 #: The channel's service config: round_robin, and up to 4 attempts of any
 #: InterpreterService call that fails with UNAVAILABLE (a pod going away, a
-#: connection refused), with jittered exponential backoff.
+#: connection refused), with jittered exponential backoff. The retry policy
+#: is the Go client's (tests/test_service_config.py).
 SERVICE_CONFIG = json.dumps(
     {
         "loadBalancingConfig": [{"round_robin": {}}],
@@ -91,6 +92,15 @@ KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.http2.max_pings_without_data", 0),
 )
 
+#: The options every `Client` channel starts with, before the caller's own:
+#: the service config, retries switched on explicitly, and keepalive.
+#: tests/test_service_config.py compares them with the Go client's defaults.
+CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("grpc.service_config", SERVICE_CONFIG),
+    ("grpc.enable_retries", 1),
+    *KEEPALIVE_OPTIONS,
+)
+
 
 class RequestFields(TypedDict, total=False):
     """The keyword arguments of `interpret_request` (all but `body`), which
@@ -113,8 +123,8 @@ class Client:
     `target` is any gRPC target: `localhost:50051`, or in Kubernetes
     `dns:///vehicle-error-interpreter-headless.<ns>.svc.cluster.local:50051`.
     The channel is plaintext unless `credentials` are given. `options` are
-    added after the defaults (`SERVICE_CONFIG`, `KEEPALIVE_OPTIONS`). Use it
-    as a context manager, or call `close()`.
+    added after the defaults (`CHANNEL_OPTIONS`). Use it as a context
+    manager, or call `close()`.
     """
 
     def __init__(
@@ -127,12 +137,7 @@ class Client:
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
-        opts = [
-            ("grpc.service_config", SERVICE_CONFIG),
-            ("grpc.enable_retries", 1),
-            *KEEPALIVE_OPTIONS,
-            *options,
-        ]
+        opts = [*CHANNEL_OPTIONS, *options]
         if credentials is None:
             self.channel = grpc.insecure_channel(target, options=opts)
         else:
