@@ -22,8 +22,8 @@ GO_CONFIG = REPO / "clients/go/interpreter/testdata/effective_config.json"
 
 
 def python_config() -> dict[str, Any]:
-    """`CHANNEL_OPTIONS` in the shape of the Go file; what grpcio has no
-    counterpart for is None."""
+    """`CHANNEL_OPTIONS` in the shape of the Go file; the settings only the Go
+    client has are None."""
     opts = dict(CHANNEL_OPTIONS)
     assert len(opts) == len(CHANNEL_OPTIONS), "an option is given twice"
     config = {
