@@ -1,5 +1,4 @@
-//! Entry point: flags, the runtime, logs and traces (`telemetry`), then the application
-//! (catalog loaded, listeners bound) until SIGTERM or SIGINT, then the bounded trace flush.
+//! Entry point: flags, runtime, logs and traces, the application until SIGTERM or SIGINT.
 
 use std::process::ExitCode;
 

@@ -35,29 +35,33 @@ async fn reload_outcomes_are_counted() {
         .apply_overlay(br#"{"entries": {"NOT_A_CODE": {}}}"#)
         .unwrap_err();
     catch_up().await;
-    let text = metrics.encode();
-    assert!(
-        text.contains(r#"vei_catalog_reloads_total{outcome="applied"} 1"#),
-        "{text}"
+    assert_scrape_has(
+        &metrics,
+        &[
+            r#"vei_catalog_reloads_total{outcome="applied"} 1"#,
+            r#"vei_catalog_reloads_total{outcome="rejected"} 1"#,
+            "vei_catalog_last_reload_ok 0",
+        ],
     );
-    assert!(
-        text.contains(r#"vei_catalog_reloads_total{outcome="rejected"} 1"#),
-        "{text}"
-    );
-    assert!(text.contains("vei_catalog_last_reload_ok 0"), "{text}");
     store.apply_overlay(good).unwrap();
     store.remove_overlay();
     catch_up().await;
+    assert_scrape_has(
+        &metrics,
+        &[
+            r#"vei_catalog_reloads_total{outcome="applied"} 2"#,
+            r#"vei_catalog_reloads_total{outcome="removed"} 1"#,
+            "vei_catalog_last_reload_ok 1",
+        ],
+    );
+}
+
+/// Fails unless every one of `samples` is in a scrape of `metrics`.
+fn assert_scrape_has(metrics: &Metrics, samples: &[&str]) {
     let text = metrics.encode();
-    assert!(
-        text.contains(r#"vei_catalog_reloads_total{outcome="applied"} 2"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"vei_catalog_reloads_total{outcome="removed"} 1"#),
-        "{text}"
-    );
-    assert!(text.contains("vei_catalog_last_reload_ok 1"), "{text}");
+    for sample in samples {
+        assert!(text.contains(sample), "{sample} in {text}");
+    }
 }
 
 /// Every family has a HELP ending in exactly one period, in both
@@ -98,12 +102,13 @@ fn labels_are_reasons_never_raw_codes() {
         let interpretation = interpret(&reloaded, structured(code), &Context::default());
         metrics.interpreted(&interpretation.unwrap());
     }
+    assert_scrape_has(
+        &metrics,
+        &[
+            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"} 1"#,
+            r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",reason="VEHICLE_STATE_UNKNOWN"} 1"#,
+        ],
+    );
     let text = metrics.encode();
-    for series in [
-        r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"} 1"#,
-        r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",reason="VEHICLE_STATE_UNKNOWN"} 1"#,
-    ] {
-        assert!(text.contains(series), "{series} in {text}");
-    }
     assert!(!text.contains("MADE_UP"), "{text}");
 }
