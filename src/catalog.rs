@@ -50,6 +50,7 @@ pub const MAX_CODE_LEN: usize = 64;
 /// overlay locale variant replaces.
 pub const DOCUMENTATION_LOCALE: &str = "en";
 
+mod labels;
 pub mod overlay;
 mod table;
 

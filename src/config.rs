@@ -36,15 +36,7 @@ use clap::{ArgAction, Parser, ValueEnum};
 
 use crate::grpc::ServiceSettings;
 use crate::server::{ServerConfig, TlsFiles};
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line, for log shippers.
-    Json,
-}
+pub use crate::telemetry::LogFormat;
 
 /// Which tokio runtime serves requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,6 +9,8 @@
 //! - `encoded`: per-snapshot encoded entries ([`EncodedCatalog`]);
 //! - `convert`: domain to proto; `page`: list paging;
 //! - `propagation`: the status an interpretation carries for callers;
+//! - `rpc`: the RPC table and status-code names the metrics and traces
+//!   share;
 //! - `status`: the only place domain errors become gRPC statuses.
 
 mod codec;
@@ -17,19 +19,20 @@ mod encoded;
 mod page;
 pub mod pb;
 mod propagation;
+pub(crate) mod rpc;
 mod status;
 #[doc(hidden)]
 pub mod wire;
 
 use std::{sync::Arc, time::SystemTime};
 
-use tonic::{Request, Response, Status, server::NamedService};
+use tonic::{Request, Response, Status};
 
 pub use encoded::{EncodedCatalog, SharedEntry};
+pub use rpc::SERVICE_NAME;
 pub(crate) use status::overloaded;
 
-use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, RequestError};
-use crate::metrics::Metrics;
+use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, Observe, RequestError};
 use crate::reload::{CatalogStore, Snapshot};
 use page::{Page, PageQuery};
 use pb::server::{
@@ -46,30 +49,6 @@ pub type Catalogs = CatalogStore<EncodedCatalog>;
 
 /// The generated tonic server around [`Interpreter`].
 pub type InterpreterServer = interpreter_service_server::InterpreterServiceServer<Interpreter>;
-
-/// The fully qualified service name, from the generated code.
-pub const SERVICE_NAME: &str = <InterpreterServer as NamedService>::NAME;
-
-/// The RPCs this server serves, as (service, method) metric labels; the
-/// service names come from the generated servers (ours, tonic-health's,
-/// tonic-reflection's), the method names from the protos.
-pub(crate) const RPCS: [(&str, &str); 9] = [
-    (SERVICE_NAME, "Interpret"),
-    (SERVICE_NAME, "BatchInterpret"),
-    (SERVICE_NAME, "GetVehicleStateError"),
-    (SERVICE_NAME, "ListVehicleStateErrors"),
-    (SERVICE_NAME, "ListErrorTypes"),
-    (tonic_health::pb::health_server::SERVICE_NAME, "Check"),
-    (tonic_health::pb::health_server::SERVICE_NAME, "Watch"),
-    (
-        tonic_reflection::pb::v1::server_reflection_server::SERVICE_NAME,
-        "ServerReflectionInfo",
-    ),
-    (
-        tonic_reflection::pb::v1alpha::server_reflection_server::SERVICE_NAME,
-        "ServerReflectionInfo",
-    ),
-];
 
 /// Request limits the service enforces.
 #[derive(Debug, Clone)]
@@ -96,7 +75,8 @@ impl Default for ServiceSettings {
 pub struct Interpreter {
     catalogs: Arc<Catalogs>,
     settings: Arc<ServiceSettings>,
-    metrics: Option<Metrics>,
+    /// Told of every interpretation (the metrics, the call's span).
+    observer: Arc<dyn Observe>,
 }
 
 /// A validated `InterpretRequest`, borrowing from it.
@@ -115,13 +95,13 @@ impl Interpreter {
         Self {
             catalogs,
             settings: Arc::new(settings),
-            metrics: None,
+            observer: Arc::new(()),
         }
     }
 
-    /// Counts every interpretation in `metrics`.
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = Some(metrics);
+    /// Tells `observer` of every interpretation.
+    pub(crate) fn with_observer(mut self, observer: impl Observe + 'static) -> Self {
+        self.observer = Arc::new(observer);
         self
     }
 
@@ -141,10 +121,7 @@ impl Interpreter {
             .app_name
             .map_or(snap.default_app_name.as_str(), |a| a.as_str());
         let messages = interpretation.messages_in(app_name, parsed.locale.map(|l| l.as_str()));
-        if let Some(metrics) = &self.metrics {
-            metrics.record_interpretation(&interpretation);
-        }
-        crate::tracing_otel::record_interpretation(&interpretation);
+        self.observer.interpreted(&interpretation);
         Ok(convert::interpretation(
             &interpretation,
             messages,

@@ -9,7 +9,9 @@
 //! decides (docs/design.md §4 and §5).
 
 mod error;
+mod labels;
 mod messages;
+mod observe;
 mod parse;
 mod request;
 mod upstream;
@@ -19,6 +21,7 @@ use std::{borrow::Cow, time::Duration, time::SystemTime};
 
 pub use error::{LookupError, RequestError};
 pub use messages::Messages;
+pub(crate) use observe::Observe;
 pub(crate) use parse::{ItemKey, RawError, parse_body};
 pub use request::{AppName, Locale, check_type_or_code};
 pub use upstream::MAX_RETRY_AFTER;

@@ -11,7 +11,9 @@
 //!   requests, the overlay and the catalog loader share.
 //! - [`grpc`]: the adapter, and (with [`server`], the wiring) the only
 //!   place that knows the gRPC stack: the service, conversions, encoded entries,
-//!   statuses, the codec and the generated code ([`pb`]).
+//!   statuses, the codec and the generated code ([`pb`]); its leaf
+//!   `grpc::rpc` names the RPCs and status codes for `metrics` and the
+//!   trace layer.
 //! - [`server`]: health, reflection, limits, load shedding, TLS, the
 //!   metrics and trace layers, and graceful shutdown.
 //! - [`reload`]: catalog snapshots swapped atomically, and the overlay
@@ -19,10 +21,10 @@
 //! - [`metrics`]: Prometheus metrics and their scrape endpoint.
 //! - [`startup`]: [`Application`], the one start-up path for `main`, tests,
 //!   benches and examples.
-//! - [`tracing_otel`]: OpenTelemetry traces, off unless an `OTEL_*`
-//!   endpoint is set (its per-call tower layer is server wiring, in
-//!   `server`).
-//! - [`config`], [`telemetry`], [`shutdown`]: process concerns for `main`.
+//! - [`telemetry`]: log lines, and OpenTelemetry traces, off unless an
+//!   `OTEL_*` endpoint is set (the per-call span is made by its tower
+//!   layer, in `server`).
+//! - [`config`], [`shutdown`]: process concerns for `main`.
 //!
 //! `catalog`, `interpret` and `render` never see gRPC types.
 
@@ -38,7 +40,6 @@ pub mod server;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
-pub mod tracing_otel;
 
 pub use catalog::Catalog;
 pub use config::Config;

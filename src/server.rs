@@ -6,12 +6,9 @@ mod accept;
 mod coalesce;
 mod either;
 mod guard;
+mod layers;
 mod linger;
-mod metrics_layer;
-mod overload;
-mod status_body;
 mod tls;
-mod trace_layer;
 
 // Hidden, not private: the load generator (examples/loadgen.rs) coalesces
 // its client writes the same way, and an example sees only public items.
@@ -22,7 +19,6 @@ pub use coalesce::CoalescedWrites;
 // The abuse tests size their floods from the budget's burst.
 pub use guard::CONTROL_FRAME_BURST;
 pub(crate) use linger::LingeringClose;
-pub(crate) use overload::Shed;
 pub use tls::{TlsError, TlsFiles};
 
 use std::{
@@ -224,6 +220,7 @@ pub(crate) async fn serve(
         config,
         catalogs,
         metrics,
+        traces,
         listeners,
         watcher: _watcher,
     } = app;
@@ -237,7 +234,7 @@ pub(crate) async fn serve(
     }
     let reloads = metrics.observe_reloads(catalogs.subscribe());
     let interpreter = Interpreter::new(catalogs, config.service.clone())
-        .with_metrics(metrics.clone())
+        .with_observer(layers::observer(&metrics, traces.as_ref()))
         .into_server()
         .max_decoding_message_size(config.max_message_bytes);
     let health_service = health_service.max_decoding_message_size(4 * 1024);
@@ -282,15 +279,17 @@ pub(crate) async fn serve(
     // (the span covers load shedding too); off, the stack holds nothing of
     // it but an `Either` that is always the identity.
     let router = builder(&config)
-        .layer(metrics_layer::GrpcMetricsLayer::new(metrics.clone()))
-        .layer(tower::util::option_layer(trace_layer::layer()))
+        .layer(layers::GrpcMetricsLayer::new(metrics.clone()))
+        .layer(tower::util::option_layer(
+            traces.map(layers::TraceLayer::new),
+        ))
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?);
     // Only the interpreter is limited: health and reflection are added
     // unwrapped, so kubelet probes keep answering while calls are shed.
     let router = match NonZeroUsize::new(config.max_concurrent_requests) {
-        Some(limit) => router.add_service(Shed::new(interpreter, limit)),
+        Some(limit) => router.add_service(layers::Shed::new(interpreter, limit)),
         None => router.add_service(interpreter),
     };
     let guards = Arc::new(guard::Guards::new(

@@ -14,6 +14,7 @@ use crate::grpc::Catalogs;
 use crate::metrics::Metrics;
 use crate::reload::{CatalogStore, OverlayWatcher};
 use crate::server::{self, ServeError, ServerConfig};
+use crate::telemetry::Traces;
 
 /// A server with its catalog loaded and its listeners bound, not yet
 /// serving.
@@ -22,6 +23,8 @@ pub struct Application {
     pub(crate) config: ServerConfig,
     pub(crate) catalogs: Arc<Catalogs>,
     pub(crate) metrics: Metrics,
+    /// The trace layer's handle; `None` while traces are off.
+    pub(crate) traces: Option<Traces>,
     pub(crate) listeners: Listeners,
     /// Watches the overlay file from `build` on, so an invalid overlay
     /// fails start-up before anything is served; dropped when serving ends.
@@ -79,9 +82,19 @@ impl Application {
             config,
             catalogs,
             metrics,
+            traces: None,
             listeners,
             watcher,
         })
+    }
+
+    /// Opens a span per sampled call, and puts each interpretation on it,
+    /// with the handle [`crate::telemetry::init`] returned (`None`: no
+    /// traces, as without this call).
+    #[must_use]
+    pub fn with_traces(mut self, traces: Option<Traces>) -> Self {
+        self.traces = traces;
+        self
     }
 
     /// The bound gRPC address.
