@@ -13,6 +13,7 @@ mod messages;
 mod parse;
 mod request;
 mod upstream;
+pub(crate) mod violation;
 mod warning;
 
 use std::{borrow::Cow, time::Duration, time::SystemTime};

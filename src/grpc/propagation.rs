@@ -8,7 +8,7 @@ use tonic_types::pb;
 use super::wire::{EncodedStatus, encode_any, field_len, string_field};
 use super::{convert, encoded::EncodedAnswer, status::DOMAIN};
 use crate::catalog::{Action, Propagation, RetryStrategy};
-use crate::interpret::{DelayReason, Interpretation, Messages};
+use crate::interpret::{DelayReason, Interpretation, Messages, violation};
 
 const ERROR_INFO: &str = "type.googleapis.com/google.rpc.ErrorInfo";
 const RETRY_INFO: &str = "type.googleapis.com/google.rpc.RetryInfo";
@@ -90,7 +90,7 @@ pub(super) fn retry_info(delay: std::time::Duration) -> Vec<u8> {
 
 /// The `PreconditionFailure` (on FAILED_PRECONDITION) or `QuotaFailure`
 /// (on RESOURCE_EXHAUSTED) of an answer; its subject is the answer's
-/// reason, the stable name of what failed.
+/// reason, the stable name of what failed; the wording is the domain's.
 pub(super) fn violation(
     reason: &str,
     strategy: RetryStrategy,
@@ -102,9 +102,9 @@ pub(super) fn violation(
             PRECONDITION_FAILURE,
             &pb::PreconditionFailure {
                 violations: vec![pb::precondition_failure::Violation {
-                    r#type: violation_type(strategy).to_owned(),
+                    r#type: violation::precondition_kind(strategy).to_owned(),
                     subject: reason.to_owned(),
-                    description: violation_description(strategy, action).to_owned(),
+                    description: violation::precondition_description(strategy, action).to_owned(),
                 }],
             },
         )),
@@ -113,7 +113,7 @@ pub(super) fn violation(
             &pb::QuotaFailure {
                 violations: vec![pb::quota_failure::Violation {
                     subject: reason.to_owned(),
-                    description: "A rate limit or quota of the API was reached.".to_owned(),
+                    description: violation::QUOTA_DESCRIPTION.to_owned(),
                     ..Default::default()
                 }],
             },
@@ -133,38 +133,6 @@ pub(super) fn help(url: &str) -> Vec<u8> {
             }],
         },
     )
-}
-
-/// The `PreconditionFailure` violation type: what kind of precondition
-/// failed, by the final strategy.
-fn violation_type(strategy: RetryStrategy) -> &'static str {
-    match strategy {
-        RetryStrategy::NoRetryNeeded => "ALREADY_IN_REQUESTED_STATE",
-        RetryStrategy::RetryAfterAction => "ACTION_REQUIRED",
-        RetryStrategy::RetryLater => "WAIT_REQUIRED",
-        RetryStrategy::DoNotRetry => "NOT_RETRYABLE",
-    }
-}
-
-fn violation_description(strategy: RetryStrategy, action: Action) -> &'static str {
-    match (strategy, action) {
-        (RetryStrategy::NoRetryNeeded, _) => "The vehicle is already in the requested state.",
-        (RetryStrategy::RetryLater, _) => "Wait before retrying.",
-        (RetryStrategy::DoNotRetry, _) => "Retrying will not help.",
-        (RetryStrategy::RetryAfterAction, Action::DriverAtVehicle) => {
-            "The driver must act at the vehicle first."
-        }
-        (RetryStrategy::RetryAfterAction, Action::UserReconnect) => {
-            "The user must reconnect their account first."
-        }
-        (RetryStrategy::RetryAfterAction, Action::UserAccountAction) => {
-            "The user must act in their carmaker account first."
-        }
-        (RetryStrategy::RetryAfterAction, Action::CallerRefreshCredentials) => {
-            "The calling service must refresh its access token first."
-        }
-        (RetryStrategy::RetryAfterAction, _) => "Someone must act before a retry can succeed.",
-    }
 }
 
 /// `ErrorInfo`: the precomputed reason and domain, then the metadata of
