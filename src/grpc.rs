@@ -3,13 +3,15 @@
 //!
 //! [`Interpreter`] implements the generated `InterpreterService`. Each
 //! handler takes three steps: parse the request into domain values, ask
-//! the domain for the interpretation and its rendered messages, convert
-//! (`convert`). Layout:
-//! - `pb`: the generated code, fenced; `codec` its wire codec;
+//! the domain for the interpretation and its rendered messages, answer
+//! (`respond`). Layout, each module naming only those listed after it:
+//! - `respond`: assembles an `InterpretResponse`;
 //! - `encoded`: per-snapshot encoded entries ([`EncodedCatalog`]);
-//! - `convert`: domain to proto; `page`: list paging;
 //! - `propagation`: the status an interpretation carries for callers;
-//! - `status`: the only place domain errors become gRPC statuses.
+//! - `status`: the only place domain errors become gRPC statuses;
+//! - `convert`: domain enums and structs to proto; `page`: list paging;
+//! - `wire`: protobuf written by hand; `pb`: the generated code, fenced;
+//!   `codec` its wire codec.
 
 mod codec;
 mod convert;
@@ -17,6 +19,7 @@ mod encoded;
 mod page;
 pub mod pb;
 mod propagation;
+mod respond;
 mod status;
 #[doc(hidden)]
 pub mod wire;
@@ -145,7 +148,7 @@ impl Interpreter {
             metrics.record_interpretation(&interpretation);
         }
         crate::tracing_otel::record_interpretation(&interpretation);
-        Ok(convert::interpretation(
+        Ok(respond::interpret_response(
             &interpretation,
             messages,
             &snap.cache,

@@ -116,6 +116,11 @@ pub(super) fn encode_any(type_url: &str, value: &[u8]) -> Vec<u8> {
     buf
 }
 
+/// A whole `google.protobuf.Any` of `type_url` holding `message`, encoded.
+pub(super) fn encode_message_any<M: Message>(type_url: &str, message: &M) -> Vec<u8> {
+    encode_any(type_url, &message.encode_to_vec())
+}
+
 /// The encoded length of a length-delimited field with a one-byte key
 /// (field numbers up to 15) and `len` bytes of content.
 pub(super) fn field_len(len: usize) -> usize {
