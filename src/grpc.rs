@@ -229,9 +229,7 @@ impl interpreter_service_server::InterpreterService for Interpreter {
             .map(|(index, item)| BatchInterpretResult {
                 result: Some(match self.interpret_one(&snap, item) {
                     Ok(response) => ItemResult::Response(response),
-                    Err(err) => ItemResult::Error(wire::EncodedStatus::from_status(
-                        &status::batch_item_status(index, &err),
-                    )),
+                    Err(err) => ItemResult::Error(status::batch_item_status(index, &err)),
                 }),
             })
             .collect();

@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
-use prost::Message;
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt, pb};
+use tonic_types::{BadRequest, ErrorDetails, ErrorInfo, StatusExt, pb};
 
+use super::wire::{EncodedStatus, encode_message_any};
 use crate::interpret::{LookupError, RequestError};
 
 /// The `ErrorInfo.domain` of every error this service produces.
@@ -60,7 +60,9 @@ pub(crate) fn undecodable_message(detail: &str) -> Status {
 
 impl From<RequestError> for Status {
     fn from(err: RequestError) -> Self {
-        request_error_status(&err, err.field())
+        let description = err.to_string();
+        let status = request_error_status(&err, err.field(), &description);
+        Status::with_details(Code::InvalidArgument, description, status.into_bytes())
     }
 }
 
@@ -85,27 +87,93 @@ impl From<LookupError> for Status {
 
 /// The status of one failed batch item: what `Interpret` would have
 /// returned, with the field path under `requests[index]`.
-pub(super) fn batch_item_status(index: usize, err: &RequestError) -> pb::Status {
-    let status = request_error_status(err, &format!("requests[{index}].{}", err.field()));
-    // The details were just encoded from a valid message; decoding cannot
-    // fail, but an empty status is a safe answer if it ever did.
-    pb::Status::decode(status.details()).unwrap_or_default()
+pub(super) fn batch_item_status(index: usize, err: &RequestError) -> EncodedStatus {
+    let field = format!("requests[{index}].{}", err.field());
+    request_error_status(err, &field, &err.to_string())
 }
 
-fn request_error_status(err: &RequestError, field: &str) -> Status {
-    let description = err.to_string();
-    let mut details = ErrorDetails::with_bad_request_violation(field, description.as_str());
-    details.set_error_info(
-        err.reason(),
-        DOMAIN,
-        HashMap::from([("field".to_owned(), field.to_owned())]),
-    );
-    Status::with_error_details(Code::InvalidArgument, description, details)
+/// A request error's `google.rpc.Status`, built once whether it answers a
+/// call or a batch item: `INVALID_ARGUMENT` with `ErrorInfo` then
+/// `BadRequest` naming `field`, in the order and bytes tonic-types wrote
+/// them in before (a test holds it to that).
+fn request_error_status(err: &RequestError, field: &str, description: &str) -> EncodedStatus {
+    let error_info = pb::ErrorInfo {
+        reason: err.reason().to_owned(),
+        domain: DOMAIN.to_owned(),
+        metadata: HashMap::from([("field".to_owned(), field.to_owned())]),
+    };
+    let bad_request = pb::BadRequest {
+        field_violations: vec![pb::bad_request::FieldViolation {
+            field: field.to_owned(),
+            description: description.to_owned(),
+            ..Default::default()
+        }],
+    };
+    let mut status = EncodedStatus::new(Code::InvalidArgument as i32, description, 256);
+    status.push_any(&encode_message_any(ErrorInfo::TYPE_URL, &error_info));
+    status.push_any(&encode_message_any(BadRequest::TYPE_URL, &bad_request));
+    status
 }
 
 #[cfg(test)]
 mod tests {
+    use prost::Message;
+
     use super::*;
+
+    /// What tonic-types built for a request error before the status was
+    /// written here; the wire must not tell the difference.
+    fn via_tonic_types(err: &RequestError, field: &str) -> Status {
+        let description = err.to_string();
+        let mut details = ErrorDetails::with_bad_request_violation(field, description.as_str());
+        details.set_error_info(
+            err.reason(),
+            DOMAIN,
+            HashMap::from([("field".to_owned(), field.to_owned())]),
+        );
+        Status::with_error_details(Code::InvalidArgument, description, details)
+    }
+
+    fn some_request_errors() -> Vec<RequestError> {
+        vec![
+            RequestError::EmptyBody,
+            RequestError::MissingInput,
+            RequestError::EmptyBatch,
+            RequestError::EmptyField {
+                field: "structured.type",
+            },
+            RequestError::BatchTooLarge {
+                len: 101,
+                limit: 100,
+            },
+            // Long enough that lengths take two varint bytes.
+            RequestError::BodyNotJson {
+                detail: "x".repeat(300),
+            },
+            RequestError::Malformed {
+                field: "page_token",
+                detail: "not a token this server issued".into(),
+            },
+        ]
+    }
+
+    /// A whole call's request-error status and a batch item's are
+    /// byte-identical to what tonic-types built: same code, message and
+    /// details, in the same order.
+    #[test]
+    fn request_error_statuses_keep_their_bytes() {
+        for err in some_request_errors() {
+            let before = via_tonic_types(&err, err.field());
+            let field = err.field().to_owned();
+            let now = Status::from(err.clone());
+            assert_eq!(now.code(), before.code(), "{err:?}");
+            assert_eq!(now.message(), before.message(), "{err:?}");
+            assert_eq!(now.details(), before.details(), "{err:?}");
+            let item = batch_item_status(7, &err).into_bytes();
+            let before_item = via_tonic_types(&err, &format!("requests[7].{field}"));
+            assert_eq!(&item[..], before_item.details(), "{err:?}");
+        }
+    }
 
     /// A request error becomes INVALID_ARGUMENT with BadRequest and
     /// ErrorInfo naming the field.
@@ -124,7 +192,8 @@ mod tests {
     /// Batch items name their index in the field path.
     #[test]
     fn batch_item_status_prefixes_the_field() {
-        let status = batch_item_status(3, &RequestError::EmptyBody);
+        let bytes = batch_item_status(3, &RequestError::EmptyBody).into_bytes();
+        let status = pb::Status::decode(bytes).unwrap();
         assert_eq!(status.code, Code::InvalidArgument as i32);
         let details = tonic_types::RpcStatusExt::get_error_details(&status);
         assert_eq!(

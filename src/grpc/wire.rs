@@ -102,9 +102,9 @@ impl EncodedStatus {
         debug_assert_eq!(self.0.len() - before, value_len, "{type_url}");
     }
 
-    /// A status encoded by prost (a batch item's error).
-    pub(super) fn from_status(status: &tonic_types::pb::Status) -> Self {
-        Self(status.encode_to_vec())
+    /// The encoded status, for a `tonic::Status`'s details.
+    pub(super) fn into_bytes(self) -> prost::bytes::Bytes {
+        self.0.into()
     }
 }
 
@@ -172,9 +172,6 @@ mod tests {
             pb::Status::decode(&*status.encode_to_vec()).unwrap(),
             expected
         );
-        assert_eq!(
-            EncodedStatus::from_status(&expected).encode_to_vec(),
-            expected.encode_to_vec()
-        );
+        assert_eq!(status.into_bytes(), expected.encode_to_vec());
     }
 }
