@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use tonic::{Code, Status};
-use tonic_types::{BadRequest, ErrorDetails, ErrorInfo, StatusExt, pb};
+use tonic_types::{BadRequest, ErrorInfo, pb};
 
 use super::wire::{EncodedStatus, encode_message_any};
 use crate::interpret::{LookupError, RequestError};
@@ -31,15 +31,15 @@ pub(crate) mod reason {
 /// the limit in metadata). Callers should back off and retry, ideally on
 /// another replica.
 pub(crate) fn overloaded(limit: usize) -> Status {
-    Status::with_error_details(
+    let message =
+        format!("server is at its limit of {limit} concurrent requests; retry with backoff");
+    let details = with_error_info(
         Code::ResourceExhausted,
-        format!("server is at its limit of {limit} concurrent requests; retry with backoff"),
-        ErrorDetails::with_error_info(
-            reason::OVERLOADED,
-            DOMAIN,
-            HashMap::from([("limit".to_owned(), limit.to_string())]),
-        ),
-    )
+        &message,
+        reason::OVERLOADED,
+        ("limit", &limit.to_string()),
+    );
+    call_status(Code::ResourceExhausted, message, details)
 }
 
 /// A request message that failed to decode: `INVALID_ARGUMENT` with
@@ -47,22 +47,21 @@ pub(crate) fn overloaded(limit: usize) -> Status {
 /// metadata). No `BadRequest`: the decoder's complaint names a field path
 /// only sometimes, and guessing one would mislead.
 pub(crate) fn undecodable_message(detail: &str) -> Status {
-    Status::with_error_details(
+    let message = format!("request is not a valid protobuf message: {detail}");
+    let details = with_error_info(
         Code::InvalidArgument,
-        format!("request is not a valid protobuf message: {detail}"),
-        ErrorDetails::with_error_info(
-            reason::MALFORMED_MESSAGE,
-            DOMAIN,
-            HashMap::from([("detail".to_owned(), detail.to_owned())]),
-        ),
-    )
+        &message,
+        reason::MALFORMED_MESSAGE,
+        ("detail", detail),
+    );
+    call_status(Code::InvalidArgument, message, details)
 }
 
 impl From<RequestError> for Status {
     fn from(err: RequestError) -> Self {
         let description = err.to_string();
-        let status = request_error_status(&err, err.field(), &description);
-        Status::with_details(Code::InvalidArgument, description, status.into_bytes())
+        let details = request_error_status(&err, err.field(), &description);
+        call_status(Code::InvalidArgument, description, details)
     }
 }
 
@@ -71,15 +70,13 @@ impl From<LookupError> for Status {
         match err {
             LookupError::UnknownCode { code } => {
                 let message = format!("no vehicle state error with code {code:?}");
-                Status::with_error_details(
+                let details = with_error_info(
                     Code::NotFound,
-                    message,
-                    ErrorDetails::with_error_info(
-                        reason::UNKNOWN_CODE,
-                        DOMAIN,
-                        HashMap::from([("code".to_owned(), code)]),
-                    ),
-                )
+                    &message,
+                    reason::UNKNOWN_CODE,
+                    ("code", &code),
+                );
+                call_status(Code::NotFound, message, details)
             }
         }
     }
@@ -93,15 +90,15 @@ pub(super) fn batch_item_status(index: usize, err: &RequestError) -> EncodedStat
 }
 
 /// A request error's `google.rpc.Status`, built once whether it answers a
-/// call or a batch item: `INVALID_ARGUMENT` with `ErrorInfo` then
-/// `BadRequest` naming `field`, in the order and bytes tonic-types wrote
-/// them in before (a test holds it to that).
+/// call or a batch item: `INVALID_ARGUMENT` with `ErrorInfo`, then
+/// `BadRequest` naming `field`.
 fn request_error_status(err: &RequestError, field: &str, description: &str) -> EncodedStatus {
-    let error_info = pb::ErrorInfo {
-        reason: err.reason().to_owned(),
-        domain: DOMAIN.to_owned(),
-        metadata: HashMap::from([("field".to_owned(), field.to_owned())]),
-    };
+    let mut status = with_error_info(
+        Code::InvalidArgument,
+        description,
+        err.reason(),
+        ("field", field),
+    );
     let bad_request = pb::BadRequest {
         field_violations: vec![pb::bad_request::FieldViolation {
             field: field.to_owned(),
@@ -109,15 +106,44 @@ fn request_error_status(err: &RequestError, field: &str, description: &str) -> E
             ..Default::default()
         }],
     };
-    let mut status = EncodedStatus::new(Code::InvalidArgument as i32, description, 256);
-    status.push_any(&encode_message_any(ErrorInfo::TYPE_URL, &error_info));
     status.push_any(&encode_message_any(BadRequest::TYPE_URL, &bad_request));
     status
+}
+
+/// A `google.rpc.Status` of `code` and `message` whose first detail is an
+/// `ErrorInfo` of `reason` with one metadata entry.
+///
+/// Written here rather than by tonic-types' `ErrorDetails` so that a batch
+/// item can carry it as it is; a test holds every status to the bytes
+/// tonic-types built (details in its order: `ErrorInfo` before
+/// `BadRequest`).
+fn with_error_info(
+    code: Code,
+    message: &str,
+    reason: &str,
+    (key, value): (&str, &str),
+) -> EncodedStatus {
+    let error_info = pb::ErrorInfo {
+        reason: reason.to_owned(),
+        domain: DOMAIN.to_owned(),
+        metadata: HashMap::from([(key.to_owned(), value.to_owned())]),
+    };
+    let mut status = EncodedStatus::new(code as i32, message, 256);
+    status.push_any(&encode_message_any(ErrorInfo::TYPE_URL, &error_info));
+    status
+}
+
+/// A call's status: `code` and `message`, and `details`, the
+/// `google.rpc.Status` of the same code and message that gRPC sends as
+/// `grpc-status-details-bin`.
+fn call_status(code: Code, message: String, details: EncodedStatus) -> Status {
+    Status::with_details(code, message, details.into_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use prost::Message;
+    use tonic_types::{ErrorDetails, StatusExt};
 
     use super::*;
 
@@ -163,16 +189,75 @@ mod tests {
     #[test]
     fn request_error_statuses_keep_their_bytes() {
         for err in some_request_errors() {
-            let before = via_tonic_types(&err, err.field());
-            let field = err.field().to_owned();
-            let now = Status::from(err.clone());
-            assert_eq!(now.code(), before.code(), "{err:?}");
-            assert_eq!(now.message(), before.message(), "{err:?}");
-            assert_eq!(now.details(), before.details(), "{err:?}");
+            assert_same(
+                &Status::from(err.clone()),
+                &via_tonic_types(&err, err.field()),
+            );
             let item = batch_item_status(7, &err).into_bytes();
-            let before_item = via_tonic_types(&err, &format!("requests[7].{field}"));
-            assert_eq!(&item[..], before_item.details(), "{err:?}");
+            let before = via_tonic_types(&err, &format!("requests[7].{}", err.field()));
+            assert_eq!(&item[..], before.details(), "{err:?}");
         }
+    }
+
+    /// What tonic-types built for the other statuses: ErrorInfo alone.
+    fn info_via_tonic_types(
+        code: Code,
+        message: String,
+        reason: &str,
+        key: &str,
+        value: &str,
+    ) -> Status {
+        Status::with_error_details(
+            code,
+            message,
+            ErrorDetails::with_error_info(
+                reason,
+                DOMAIN,
+                HashMap::from([(key.to_owned(), value.to_owned())]),
+            ),
+        )
+    }
+
+    fn assert_same(now: &Status, before: &Status) {
+        assert_eq!(now.code(), before.code(), "{before:?}");
+        assert_eq!(now.message(), before.message(), "{before:?}");
+        assert_eq!(now.details(), before.details(), "{before:?}");
+    }
+
+    /// Shed calls, undecodable messages and unknown codes keep their bytes.
+    #[test]
+    fn other_statuses_keep_their_bytes() {
+        assert_same(
+            &overloaded(64),
+            &info_via_tonic_types(
+                Code::ResourceExhausted,
+                "server is at its limit of 64 concurrent requests; retry with backoff".into(),
+                reason::OVERLOADED,
+                "limit",
+                "64",
+            ),
+        );
+        assert_same(
+            &undecodable_message("invalid wire type"),
+            &info_via_tonic_types(
+                Code::InvalidArgument,
+                "request is not a valid protobuf message: invalid wire type".into(),
+                reason::MALFORMED_MESSAGE,
+                "detail",
+                "invalid wire type",
+            ),
+        );
+        let code = "NOPE".to_owned();
+        assert_same(
+            &Status::from(LookupError::UnknownCode { code: code.clone() }),
+            &info_via_tonic_types(
+                Code::NotFound,
+                format!("no vehicle state error with code {code:?}"),
+                reason::UNKNOWN_CODE,
+                "code",
+                &code,
+            ),
+        );
     }
 
     /// A request error becomes INVALID_ARGUMENT with BadRequest and

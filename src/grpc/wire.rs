@@ -1,6 +1,7 @@
 //! Protobuf written by hand where the server's view of a message is
 //! assembled from parts encoded once per catalog snapshot:
-//! [`EncodedStatus`], the `google.rpc.Status` an answer carries.
+//! [`EncodedStatus`], the `google.rpc.Status` an answer carries (and, built
+//! the same way, a request error's, so a batch item holds it as it is).
 //!
 //! Why: a propagation status is five detail messages, three of them the
 //! same for every call of an answer. Built as prost structs, each call
@@ -15,9 +16,9 @@ use prost::{
 };
 
 /// Implements `prost::Message` for a newtype over bytes that are already a
-/// message's encoding (a `Vec<u8>` or `Arc<[u8]>` in `.0`, and `Default`): encoding writes
-/// the stored bytes; the server never decodes one (no request carries it),
-/// so decoding skips the fields.
+/// message's encoding (a `Vec<u8>` or `Arc<[u8]>` in `.0`, and `Default`):
+/// encoding writes the stored bytes; the server never decodes one (no
+/// request carries it), so decoding skips the fields.
 macro_rules! pre_encoded_message {
     ($name:ty) => {
         impl ::prost::Message for $name {
