@@ -4,14 +4,16 @@
 //! [`Interpreter`] implements the generated `InterpreterService`. Each
 //! handler takes three steps: parse the request into domain values, ask
 //! the domain for the interpretation and its rendered messages, answer
-//! (`respond`). Layout, each module naming only those listed after it:
+//! (`respond`). Layout, top down: a module names only those below it.
 //! - `respond`: assembles an `InterpretResponse`;
 //! - `encoded`: per-snapshot encoded entries ([`EncodedCatalog`]);
 //! - `propagation`: the status an interpretation carries for callers;
+//! - `codec`: the wire codec, whose decode failures are statuses;
 //! - `status`: the only place domain errors become gRPC statuses;
 //! - `convert`: domain enums and structs to proto; `page`: list paging;
-//! - `wire`: protobuf written by hand; `pb`: the generated code, fenced;
-//!   `codec` its wire codec.
+//! - `wire`: protobuf written by hand;
+//! - `pb`: the generated code, fenced; it names the `encoded`, `wire` and
+//!   `codec` types that `build.rs` points it at.
 
 mod codec;
 mod convert;
