@@ -3,15 +3,19 @@
 //!
 //! [`Interpreter`] implements the generated `InterpreterService`. Each
 //! handler takes three steps: parse the request into domain values, ask
-//! the domain for the interpretation and its rendered messages, convert
-//! (`convert`). Layout:
-//! - `pb`: the generated code, fenced; `codec` its wire codec;
+//! the domain for the interpretation and its rendered messages, answer
+//! (`respond`). Layout, top down: a module names only those below it.
+//! - `respond`: assembles an `InterpretResponse`;
 //! - `encoded`: per-snapshot encoded entries ([`EncodedCatalog`]);
-//! - `convert`: domain to proto; `page`: list paging;
 //! - `propagation`: the status an interpretation carries for callers;
-//! - `rpc`: the RPC table and status-code names the metrics and traces
-//!   share;
-//! - `status`: the only place domain errors become gRPC statuses.
+//! - `codec`: the wire codec, whose decode failures are statuses;
+//! - `status`: the only place domain errors become gRPC statuses;
+//! - `convert`: domain enums and structs to proto; `page`: list paging;
+//! - `wire`: protobuf written by hand;
+//! - `pb`: the generated code, fenced; it names the `encoded`, `wire` and
+//!   `codec` types that `build.rs` points it at;
+//! - `rpc`: the leaf beside `pb`: the RPC table and status-code names the
+//!   metrics and traces share (they name nothing else of this module).
 
 mod codec;
 mod convert;
@@ -19,6 +23,7 @@ mod encoded;
 mod page;
 pub mod pb;
 mod propagation;
+mod respond;
 pub(crate) mod rpc;
 mod status;
 #[doc(hidden)]
@@ -122,7 +127,7 @@ impl Interpreter {
             .map_or(snap.default_app_name.as_str(), |a| a.as_str());
         let messages = interpretation.messages_in(app_name, parsed.locale.map(|l| l.as_str()));
         self.observer.interpreted(&interpretation);
-        Ok(convert::interpretation(
+        Ok(respond::interpret_response(
             &interpretation,
             messages,
             &snap.cache,
@@ -203,9 +208,7 @@ impl interpreter_service_server::InterpreterService for Interpreter {
             .map(|(index, item)| BatchInterpretResult {
                 result: Some(match self.interpret_one(&snap, item) {
                     Ok(response) => ItemResult::Response(response),
-                    Err(err) => ItemResult::Error(wire::EncodedStatus::from_status(
-                        &status::batch_item_status(index, &err),
-                    )),
+                    Err(err) => ItemResult::Error(status::batch_item_status(index, &err)),
                 }),
             })
             .collect();

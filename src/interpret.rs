@@ -15,6 +15,7 @@ mod observe;
 mod parse;
 mod request;
 mod upstream;
+pub(crate) mod violation;
 mod warning;
 
 use std::{borrow::Cow, time::Duration, time::SystemTime};
