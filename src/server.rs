@@ -2,28 +2,16 @@
 //! listener, with deliberate limits, load shedding, optional TLS, an
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
 
-mod accept;
-mod coalesce;
-mod either;
-mod guard;
-mod linger;
 mod metrics_layer;
 mod overload;
 mod status_body;
-mod tls;
 mod trace_layer;
+mod transport;
 
-// Hidden, not private: the load generator (examples/loadgen.rs) coalesces
-// its client writes the same way, and an example sees only public items.
-// It is no general-purpose `AsyncWrite` (see `poll_flush`), so it is no
-// part of the documented API.
-#[doc(hidden)]
-pub use coalesce::CoalescedWrites;
-// The abuse tests size their floods from the budget's burst.
-pub use guard::CONTROL_FRAME_BURST;
-pub(crate) use linger::LingeringClose;
 pub(crate) use overload::Shed;
-pub use tls::{TlsError, TlsFiles};
+#[doc(hidden)]
+pub use transport::CoalescedWrites;
+pub use transport::{CONTROL_FRAME_BURST, TlsError, TlsFiles};
 
 use std::{
     future::Future,
@@ -45,7 +33,7 @@ use crate::grpc::{self, Interpreter, InterpreterServer, ServiceSettings, pb};
 use crate::reload::ReloadError;
 use crate::startup::Application;
 
-use accept::Incoming;
+use transport::{Guards, Incoming};
 
 /// Addresses, transport limits and shutdown timing, plus the service's own
 /// settings: everything [`Application::build`] needs besides the catalog.
@@ -257,7 +245,7 @@ pub(crate) async fn serve(
     };
 
     // The health-only listener is plaintext and has no connection limit.
-    let health_guards = Arc::new(guard::Guards::new(
+    let health_guards = Arc::new(Guards::new(
         0,
         config.preface_timeout,
         config.max_control_frames_per_second,
@@ -293,12 +281,16 @@ pub(crate) async fn serve(
         Some(limit) => router.add_service(Shed::new(interpreter, limit)),
         None => router.add_service(interpreter),
     };
-    let guards = Arc::new(guard::Guards::new(
+    let guards = Arc::new(Guards::new(
         config.max_connections,
         config.preface_timeout,
         config.max_control_frames_per_second,
     ));
-    let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
+    let tls = config
+        .tls
+        .as_ref()
+        .map(transport::tls_acceptor)
+        .transpose()?;
     let incoming = Incoming::new(listeners.grpc, tls, guards, config.coalesce_writes);
     let server = router.serve_with_incoming_shutdown(incoming, signal);
 
