@@ -57,12 +57,6 @@ async fn run(config: &Config) -> anyhow::Result<()> {
     let app = Application::build(config.server_config()).await?;
     // Registered before "serving" is announced (see shutdown::signal).
     let signal = shutdown::signal();
-    let metrics_addr = app.metrics_addr().map(tracing::field::display);
-    tracing::info!(addr = metrics_addr, "serving metrics");
-    let (addr, tls) = (app.addr()?, config.tls_cert.is_some());
-    let health_addr = app.health_addr().map(tracing::field::display);
-    let entries = app.catalogs().load().catalog.list().len();
-    // Tests and scripts read the address from this line: keep its shape.
-    tracing::info!(%addr, health_addr, tls, entries, "serving");
+    app.announce()?;
     Ok(app.run_until_stopped(signal).await?)
 }
