@@ -1,6 +1,12 @@
 //! Serving: the interpreter, health and reflection services on one
 //! listener, with deliberate limits, load shedding, optional TLS, an
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
+//!
+//! [`serve`] takes what it serves (the bound listeners, the catalog store
+//! and metrics, its [`ServeConfig`]) and knows nothing of how they were
+//! built: that is `startup`'s job. Below it, `transport` is the connection
+//! path (accept, TLS, guards, write coalescing, lingering close) and the
+//! tower layers see requests (metrics, traces, load shedding).
 
 mod metrics_layer;
 mod overload;
