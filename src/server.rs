@@ -2,7 +2,7 @@
 //! listener, with deliberate limits, load shedding, optional TLS, an
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
 //!
-//! [`serve`] takes what it serves (the bound listeners, the catalog store
+//! `serve` takes what it serves (the bound listeners, the catalog store
 //! and metrics, its [`ServeConfig`]) and knows nothing of how they were
 //! built: that is `startup`'s job. Below it, `transport` is the connection
 //! path (accept, TLS, guards, write coalescing, lingering close) and the
@@ -38,7 +38,7 @@ use crate::metrics::Metrics;
 use overload::Shed;
 use transport::{Guards, Incoming};
 
-/// Transport limits, TLS and shutdown timing: how [`serve`] serves.
+/// Transport limits, TLS and shutdown timing: how `serve` serves.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// Largest request message the codec decodes. Kept well above

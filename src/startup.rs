@@ -5,7 +5,7 @@
 //! their addresses (so a test can bind `127.0.0.1:0` and learn the port),
 //! what can fail on the way ([`BuildError`]), the "serving" lines
 //! ([`Application::announce`]), and [`Application::run_until_stopped`],
-//! which hands the built parts to [`server::serve`] until a shutdown future
+//! which hands the built parts to `server::serve` until a shutdown future
 //! resolves.
 
 use std::{future::Future, io, net::SocketAddr, path::PathBuf, sync::Arc};
@@ -198,7 +198,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then drains (see
-    /// [`server::serve`]).
+    /// `server::serve`).
     ///
     /// # Errors
     /// When reflection or TLS cannot be set up, or the transport fails.
