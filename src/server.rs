@@ -14,6 +14,7 @@ mod status_body;
 mod trace_layer;
 mod transport;
 
+// Hidden, not private: `transport` says why.
 #[doc(hidden)]
 pub use transport::CoalescedWrites;
 pub use transport::{CONTROL_FRAME_BURST, TlsError, TlsFiles};
