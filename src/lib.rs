@@ -45,5 +45,5 @@ pub use catalog::Catalog;
 pub use config::Config;
 pub use grpc::pb;
 
-pub use server::ServerConfig;
 pub use startup::Application;
+pub use startup::ServerConfig;

@@ -11,15 +11,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let config = Config::parse();
-    if let Err(err) = config.check() {
-        err.exit();
-    }
-    let runtime = match config.runtime() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("starting the tokio runtime: {err}");
-            return ExitCode::FAILURE;
-        }
+    config.check().unwrap_or_else(|err| err.exit());
+    let Ok(runtime) = config.runtime().inspect_err(|err| eprintln!("{err}")) else {
+        return ExitCode::FAILURE;
     };
     // Telemetry starts inside the runtime: the trace exporter's batch task runs on it.
     runtime.block_on(async {
@@ -29,9 +23,7 @@ fn main() -> ExitCode {
         };
         let result = run(&config, telemetry.traces()).await;
         telemetry.shutdown().await; // after the drain, also after a failure
-        if let Err(err) = &result {
-            tracing::error!("{err:#}");
-        }
+        let result = result.inspect_err(|err| tracing::error!("{err:#}"));
         result.map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
     })
 }
@@ -42,12 +34,6 @@ async fn run(config: &Config, traces: Option<Traces>) -> anyhow::Result<()> {
         .with_traces(traces);
     // Registered before "serving" is announced (see shutdown::signal).
     let signal = shutdown::signal();
-    let metrics_addr = app.metrics_addr().map(tracing::field::display);
-    tracing::info!(addr = metrics_addr, "serving metrics");
-    let (addr, tls) = (app.addr()?, config.tls_cert.is_some());
-    let health_addr = app.health_addr().map(tracing::field::display);
-    let entries = app.catalogs().load().catalog.list().len();
-    // Tests and scripts read the address from this line: keep its shape.
-    tracing::info!(%addr, health_addr, tls, entries, "serving");
+    app.announce()?;
     Ok(app.run_until_stopped(signal).await?)
 }
