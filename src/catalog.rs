@@ -52,125 +52,10 @@ pub const DOCUMENTATION_LOCALE: &str = "en";
 
 pub mod overlay;
 mod table;
+mod vocabulary;
 
-pub use table::{
-    Answer, AnswerId, CodeMatch, EMBEDDED_TYPES_JSON, ErrorType, Propagation, TypeRule, TypeTable,
-};
-
-/// Which kind of vehicle state blocked a request (docs/design.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Category {
-    /// Asleep, out of coverage, remote access off, in service mode.
-    Connectivity,
-    /// The charging state conflicts with the request.
-    Charging,
-    /// A door, the hood or the trunk is open.
-    Closure,
-    /// The vehicle is running or moving.
-    VehicleInUse,
-    /// A battery is too low.
-    Power,
-    /// The API could not tell which state it is.
-    Unknown,
-    /// An error with no usable type or status.
-    Other,
-    /// Credentials or permissions: the access token, the user's grant.
-    Access,
-    /// The user's connected-services account at the carmaker.
-    Account,
-    /// A rate limit of the API or of the carmaker.
-    RateLimit,
-    /// The API plan's limits or standing.
-    Billing,
-    /// The vehicle, make or platform cannot do what was asked.
-    Compatibility,
-    /// The carmaker's systems failed.
-    Upstream,
-    /// The API itself failed.
-    Provider,
-    /// The calling service's own request to the API was wrong.
-    Request,
-}
-
-impl Category {
-    /// True for the categories of vehicle-state errors, the only ones a
-    /// catalog entry may have.
-    pub fn is_vehicle_state(self) -> bool {
-        matches!(
-            self,
-            Self::Connectivity
-                | Self::Charging
-                | Self::Closure
-                | Self::VehicleInUse
-                | Self::Power
-                | Self::Unknown
-        )
-    }
-}
-
-/// When a caller should retry (docs/design.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RetryStrategy {
-    /// The vehicle is already in the requested state. Declared first: the
-    /// order is how restrictive a strategy is, least first (a v3 body with
-    /// several errors is answered for its most restrictive one).
-    NoRetryNeeded,
-    /// Retry after a delay; nobody needs to act.
-    RetryLater,
-    /// Retry once someone has acted (see [`Action`]).
-    RetryAfterAction,
-    /// Retrying will not help.
-    DoNotRetry,
-}
-
-/// Who must do what before a retry can succeed (docs/design.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Action {
-    /// Nobody: wait, or do not retry.
-    None,
-    /// The driver, at the vehicle.
-    DriverAtVehicle,
-    /// The user signs in again through the connect flow.
-    UserReconnect,
-    /// The user fixes something in their carmaker account.
-    UserAccountAction,
-    /// The calling service refreshes its access token.
-    CallerRefreshCredentials,
-    /// The calling service fixes its request.
-    CallerFixRequest,
-    /// Someone contacts the API's support.
-    ContactSupport,
-}
-
-/// The `resolution.type` the API sends with an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ResolutionType {
-    /// `resolution` or its `type` is null or absent.
-    None,
-    /// `RETRY_LATER`.
-    RetryLater,
-    /// `REAUTHENTICATE`.
-    Reauthenticate,
-    /// `CONTACT_SUPPORT`.
-    ContactSupport,
-}
-
-impl ResolutionType {
-    /// Reads a documented resolution type in any letter case; `None` for
-    /// anything else.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            ("RETRY_LATER", Self::RetryLater),
-            ("REAUTHENTICATE", Self::Reauthenticate),
-            ("CONTACT_SUPPORT", Self::ContactSupport),
-        ]
-        .into_iter()
-        .find_map(|(name, kind)| s.eq_ignore_ascii_case(name).then_some(kind))
-    }
-}
+pub use table::{Answer, AnswerId, CodeMatch, EMBEDDED_TYPES_JSON, ErrorType, TypeRule, TypeTable};
+pub use vocabulary::{Action, Category, Propagation, ResolutionType, RetryStrategy};
 
 /// Prose followed by an optional bullet list, as the documentation lays it out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -560,6 +445,15 @@ fn conflict_answer(unknown: &VehicleStateError) -> Answer {
         ),
         evidence: "A 409 is how the API answers VEHICLE_STATE errors; with no body to name the state, UNKNOWN's guidance applies.".into(),
         vehicle_state_fallback: true,
+    }
+}
+
+impl From<crate::rules::BrokenRule> for CatalogError {
+    fn from(broken: crate::rules::BrokenRule) -> Self {
+        Self::Table {
+            path: broken.path,
+            reason: broken.reason,
+        }
     }
 }
 

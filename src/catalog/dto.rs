@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::render::has_placeholder_token;
+use crate::rules::is_upper_snake;
 
 use super::{
     APP_NAME_PLACEHOLDER, Action, Category, ResolutionType, RetryPolicy, RetryStrategy, Template,
@@ -126,7 +127,7 @@ impl Entry {
             ));
         }
         let delay = Duration::from_secs(retry.delay_seconds);
-        check_retry(retry.strategy, retry.action, delay)?;
+        retry.strategy.check(retry.action, delay)?;
         let overview: super::TextBlock = overview.into();
         let suggested_resolution: super::TextBlock =
             suggested_resolution.map(Into::into).unwrap_or_default();
@@ -195,38 +196,6 @@ impl Entry {
             localized: Vec::new(),
         })
     }
-}
-
-/// The rules every retry policy keeps, in the catalog and the type table
-/// alike: a wait needs a delay, "already done" has none, and an action is
-/// named exactly when a retry waits on one (or when no retry will help and
-/// someone must still do something).
-pub(crate) fn check_retry(
-    strategy: RetryStrategy,
-    action: Action,
-    delay: Duration,
-) -> Result<(), String> {
-    match (strategy, action) {
-        (RetryStrategy::NoRetryNeeded, _) if !delay.is_zero() => {
-            Err("NO_RETRY_NEEDED must have a zero delay".into())
-        }
-        (RetryStrategy::RetryLater, _) if delay.is_zero() => {
-            Err("RETRY_LATER needs a delay".into())
-        }
-        (RetryStrategy::RetryLater | RetryStrategy::NoRetryNeeded, a) if a != Action::None => {
-            Err(format!("{strategy:?} takes action NONE, not {a:?}"))
-        }
-        (RetryStrategy::RetryAfterAction, Action::None) => {
-            Err("RETRY_AFTER_ACTION must name who acts".into())
-        }
-        _ => Ok(()),
-    }
-}
-
-fn is_upper_snake(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn is_legacy_code(s: &str) -> bool {

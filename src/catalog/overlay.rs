@@ -22,7 +22,7 @@ use super::{
     VehicleStateError, same_tag,
 };
 use crate::render::{APP_NAME_PLACEHOLDER, Template, has_placeholder_token};
-use crate::rules::{self, AppNameError};
+use crate::rules::{self, AppNameError, BrokenRule, invalid};
 
 /// The largest overlay file read. Real overlays are a few KiB; the bound
 /// keeps a wrong mount (a log file, say) from being read into memory.
@@ -59,10 +59,12 @@ pub enum OverlayError {
     },
 }
 
-fn invalid(path: impl Into<String>, reason: impl Into<String>) -> OverlayError {
-    OverlayError::Invalid {
-        path: path.into(),
-        reason: reason.into(),
+impl From<BrokenRule> for OverlayError {
+    fn from(broken: BrokenRule) -> Self {
+        Self::Invalid {
+            path: broken.path,
+            reason: broken.reason,
+        }
     }
 }
 
@@ -150,7 +152,7 @@ impl Overlay {
 }
 
 impl dto::EntryPatch {
-    fn apply(&self, entry: &mut VehicleStateError, path: &str) -> Result<(), OverlayError> {
+    fn apply(&self, entry: &mut VehicleStateError, path: &str) -> Result<(), BrokenRule> {
         if let Some(text) = &self.description {
             plain_text(&format!("{path}.description"), text)?;
             entry.description.clone_from(text);
@@ -217,7 +219,7 @@ impl dto::EntryPatch {
 }
 
 impl dto::AnswerPatch {
-    fn apply(&self, answer: &mut Answer, path: &str) -> Result<(), OverlayError> {
+    fn apply(&self, answer: &mut Answer, path: &str) -> Result<(), BrokenRule> {
         if let Some(text) = &self.user_message {
             answer.user_message = localized_text(&format!("{path}.userMessage"), text)?;
         }
@@ -243,7 +245,7 @@ impl dto::AnswerPatch {
 }
 
 /// A one-paragraph user message template: checked like a catalog template.
-fn localized_text(path: &str, text: &str) -> Result<LocalizedText, OverlayError> {
+fn localized_text(path: &str, text: &str) -> Result<LocalizedText, BrokenRule> {
     check_text(path, text)?;
     let template = Template::parse(text)
         .map_err(|e| invalid(path, format!("{e}; only {APP_NAME_PLACEHOLDER} is known")))?;
@@ -251,7 +253,7 @@ fn localized_text(path: &str, text: &str) -> Result<LocalizedText, OverlayError>
 }
 
 impl dto::RetryPatch {
-    fn apply(&self, entry: &mut VehicleStateError, path: &str) -> Result<(), OverlayError> {
+    fn apply(&self, entry: &mut VehicleStateError, path: &str) -> Result<(), BrokenRule> {
         self.apply_policy(&mut entry.retry, &entry.code, path)
     }
 
@@ -262,7 +264,7 @@ impl dto::RetryPatch {
         policy: &mut RetryPolicy,
         name: &str,
         path: &str,
-    ) -> Result<(), OverlayError> {
+    ) -> Result<(), BrokenRule> {
         if self.delay_seconds.is_none() && self.delay_reason.is_none() {
             return Err(invalid(path, "sets neither delaySeconds nor delayReason"));
         }
@@ -307,7 +309,7 @@ impl dto::RetryPatch {
 
 /// Non-blank, and no control characters but newlines (which separate
 /// paragraphs, as in the embedded catalog).
-fn check_text(path: &str, text: &str) -> Result<(), OverlayError> {
+fn check_text(path: &str, text: &str) -> Result<(), BrokenRule> {
     if text.trim().is_empty() {
         return Err(invalid(path, "is empty"));
     }
@@ -318,7 +320,7 @@ fn check_text(path: &str, text: &str) -> Result<(), OverlayError> {
 }
 
 /// Text shown as is: a placeholder in it would reach users verbatim.
-fn plain_text(path: &str, text: &str) -> Result<(), OverlayError> {
+fn plain_text(path: &str, text: &str) -> Result<(), BrokenRule> {
     check_text(path, text)?;
     if has_placeholder_token(text) {
         return Err(invalid(
@@ -329,7 +331,7 @@ fn plain_text(path: &str, text: &str) -> Result<(), OverlayError> {
     Ok(())
 }
 
-fn plain_block(path: &str, block: &dto::TextBlock) -> Result<TextBlock, OverlayError> {
+fn plain_block(path: &str, block: &dto::TextBlock) -> Result<TextBlock, BrokenRule> {
     plain_text(&format!("{path}.text"), &block.text)?;
     for (i, bullet) in block.bullets.iter().enumerate() {
         plain_text(&format!("{path}.bullets[{i}]"), bullet)?;
@@ -337,10 +339,7 @@ fn plain_block(path: &str, block: &dto::TextBlock) -> Result<TextBlock, OverlayE
     Ok(block.to_domain())
 }
 
-fn template_block(
-    path: &str,
-    block: &dto::TextBlock,
-) -> Result<(TextBlock, Template), OverlayError> {
+fn template_block(path: &str, block: &dto::TextBlock) -> Result<(TextBlock, Template), BrokenRule> {
     check_text(&format!("{path}.text"), &block.text)?;
     for (i, bullet) in block.bullets.iter().enumerate() {
         check_text(&format!("{path}.bullets[{i}]"), bullet)?;
@@ -351,7 +350,7 @@ fn template_block(
     Ok((block, template))
 }
 
-fn check_app_name(name: &str) -> Result<(), OverlayError> {
+fn check_app_name(name: &str) -> Result<(), BrokenRule> {
     const PATH: &str = "defaultAppName";
     plain_text(PATH, name)?;
     match rules::check_app_name(name) {
@@ -371,7 +370,7 @@ fn check_app_name(name: &str) -> Result<(), OverlayError> {
 /// English alone is refused:
 /// the entry's own fields are its English text, and two places for one
 /// text would be ambiguous.
-fn check_tag(path: &str, tag: &str) -> Result<(), OverlayError> {
+fn check_tag(path: &str, tag: &str) -> Result<(), BrokenRule> {
     if !rules::is_language_tag(tag) || tag.contains('_') {
         return Err(invalid(
             path,

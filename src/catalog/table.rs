@@ -9,46 +9,14 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
-use super::{Action, CatalogError, Category, LocalizedText, RetryPolicy, RetryStrategy};
+use super::{
+    Action, CatalogError, Category, LocalizedText, Propagation, RetryPolicy, RetryStrategy,
+};
 use crate::render::{Template, has_placeholder_token};
+use crate::rules::{BrokenRule, invalid, is_reason, is_upper_snake};
 
 /// The type table embedded in the binary, from `catalog/error_types.json`.
 pub const EMBEDDED_TYPES_JSON: &str = include_str!("../../catalog/error_types.json");
-
-/// The gRPC code a caller should propagate, decided per answer
-/// (docs/design.md §5.1). Named like `google.rpc.Code`, without depending
-/// on it: the adapter converts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Propagation {
-    /// The system must change state first (someone acts, or time passes).
-    FailedPrecondition,
-    /// A quota or rate limit.
-    ResourceExhausted,
-    /// A transient failure: retrying just this call soon is right.
-    Unavailable,
-    /// A gateway timed out: a command may have run.
-    DeadlineExceeded,
-    /// The calling service's own bug.
-    Internal,
-    /// A record the provider lacks.
-    NotFound,
-    /// Nothing usable.
-    Unknown,
-}
-
-impl Propagation {
-    /// True for the codes generic retry layers (gRPC retry policies,
-    /// meshes) retry at once.
-    pub fn is_retried_by_infrastructure(self) -> bool {
-        matches!(
-            self,
-            Self::Unavailable | Self::ResourceExhausted | Self::DeadlineExceeded
-        )
-    }
-}
 
 /// Identifies one [`Answer`] of a catalog's type table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,7 +114,7 @@ impl TypeTable {
     pub(super) fn from_json(json: &str, conflict_409: Answer) -> Result<Self, CatalogError> {
         let mut doc: dto::Table = serde_json::from_str(json)?;
         let messages = std::mem::take(&mut doc.category_messages);
-        Builder::new(messages)?.build(doc, conflict_409)
+        Ok(Builder::new(messages)?.build(doc, conflict_409)?)
     }
 
     /// Every answer, in a fixed order ([`AnswerId::index`]).
@@ -253,7 +221,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(messages: Vec<(Category, String)>) -> Result<Self, CatalogError> {
+    fn new(messages: Vec<(Category, String)>) -> Result<Self, BrokenRule> {
         for category in [
             Category::Access,
             Category::Account,
@@ -283,14 +251,14 @@ impl Builder {
         path: &str,
         reason: String,
         rule: &dto::Rule,
-    ) -> Result<AnswerId, CatalogError> {
+    ) -> Result<AnswerId, BrokenRule> {
         if rule.category.is_vehicle_state() {
             return Err(invalid(
                 path,
                 "a vehicle-state category belongs to the catalog",
             ));
         }
-        if !reason_is_well_formed(&reason) {
+        if !is_reason(&reason) {
             return Err(invalid(
                 path,
                 format!("reason {reason:?} is not UPPER_SNAKE, 63 at most"),
@@ -300,7 +268,9 @@ impl Builder {
             return Err(invalid(path, format!("reason {reason} appears twice")));
         }
         let delay = Duration::from_secs(rule.delay_seconds);
-        super::dto::check_retry(rule.strategy, rule.action, delay).map_err(|e| invalid(path, e))?;
+        rule.strategy
+            .check(rule.action, delay)
+            .map_err(|e| invalid(path, e))?;
         if rule.strategy == RetryStrategy::NoRetryNeeded {
             return Err(invalid(path, "NO_RETRY_NEEDED is for vehicle states only"));
         }
@@ -345,7 +315,7 @@ impl Builder {
         Ok(AnswerId(self.answers.len() - 1))
     }
 
-    fn build(mut self, doc: dto::Table, conflict_409: Answer) -> Result<TypeTable, CatalogError> {
+    fn build(mut self, doc: dto::Table, conflict_409: Answer) -> Result<TypeTable, BrokenRule> {
         let mut types = Vec::with_capacity(doc.types.len());
         let mut v1_errors = Vec::new();
         for (t_index, t) in doc.types.into_iter().enumerate() {
@@ -525,26 +495,6 @@ impl Builder {
             class_5xx: class_5xx.ok_or_else(|| invalid("httpStatuses", "no statusClass 5"))?,
             unrecognized,
         })
-    }
-}
-
-/// AIP-193's form for `ErrorInfo.reason`: UPPER_SNAKE, at most 63.
-pub(crate) fn reason_is_well_formed(reason: &str) -> bool {
-    reason.len() <= 63
-        && reason.starts_with(|c: char| c.is_ascii_uppercase())
-        && is_upper_snake(reason)
-}
-
-fn is_upper_snake(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-}
-
-fn invalid(path: impl Into<String>, reason: impl Into<String>) -> CatalogError {
-    CatalogError::Table {
-        path: path.into(),
-        reason: reason.into(),
     }
 }
 
