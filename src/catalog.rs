@@ -50,6 +50,8 @@ pub const MAX_CODE_LEN: usize = 64;
 /// overlay locale variant replaces.
 pub const DOCUMENTATION_LOCALE: &str = "en";
 
+mod dto;
+mod entry;
 pub mod overlay;
 mod table;
 mod vocabulary;
@@ -335,7 +337,7 @@ impl Catalog {
             .enumerate()
             .map(|(index, entry)| {
                 let code = entry.code.clone();
-                entry.into_domain().map_err(|reason| CatalogError::Invalid {
+                entry::validate(entry).map_err(|reason| CatalogError::Invalid {
                     index,
                     code,
                     reason,
@@ -478,8 +480,6 @@ pub struct CatalogEntry<'c> {
     /// The entry.
     pub entry: &'c VehicleStateError,
 }
-
-mod dto;
 
 #[cfg(test)]
 mod tests;

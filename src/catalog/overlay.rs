@@ -9,17 +9,13 @@
 //! strategies are not overridable; they are the service's classification
 //! (docs/design.md §3), not wording.
 
-use std::{fmt, marker::PhantomData, time::Duration};
+use std::time::Duration;
 
-use serde::{
-    Deserialize, Deserializer,
-    de::{Error as _, MapAccess, Visitor},
-};
 use thiserror::Error;
 
 use super::{
     Answer, Catalog, LocalizedMessages, LocalizedText, RetryPolicy, RetryStrategy, TextBlock,
-    VehicleStateError, same_tag,
+    VehicleStateError, dto, same_tag,
 };
 use crate::render::{APP_NAME_PLACEHOLDER, Template, has_placeholder_token};
 use crate::rules::{self, AppNameError, BrokenRule, invalid};
@@ -336,7 +332,7 @@ fn plain_block(path: &str, block: &dto::TextBlock) -> Result<TextBlock, BrokenRu
     for (i, bullet) in block.bullets.iter().enumerate() {
         plain_text(&format!("{path}.bullets[{i}]"), bullet)?;
     }
-    Ok(block.to_domain())
+    Ok(TextBlock::from(block))
 }
 
 fn template_block(path: &str, block: &dto::TextBlock) -> Result<(TextBlock, Template), BrokenRule> {
@@ -344,7 +340,7 @@ fn template_block(path: &str, block: &dto::TextBlock) -> Result<(TextBlock, Temp
     for (i, bullet) in block.bullets.iter().enumerate() {
         check_text(&format!("{path}.bullets[{i}]"), bullet)?;
     }
-    let block = block.to_domain();
+    let block = TextBlock::from(block);
     let template = Template::parse(&block.joined())
         .map_err(|e| invalid(path, format!("{e}; only {APP_NAME_PLACEHOLDER} is known")))?;
     Ok((block, template))
@@ -384,132 +380,6 @@ fn check_tag(path: &str, tag: &str) -> Result<(), BrokenRule> {
         ));
     }
     Ok(())
-}
-
-/// Deserialises a JSON object into its key-value pairs in file order,
-/// refusing a repeated key: serde_json would otherwise keep the last one
-/// silently, and a ConfigMap with two `DOOR_OPEN` keys is a mistake to
-/// report, not to guess at.
-fn pairs<'de, D, T>(de: D) -> Result<Vec<(String, T)>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    struct Pairs<T>(PhantomData<T>);
-
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for Pairs<T> {
-        type Value = Vec<(String, T)>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out: Vec<(String, T)> = Vec::new();
-            while let Some(key) = map.next_key::<String>()? {
-                if out.iter().any(|(k, _)| *k == key) {
-                    return Err(A::Error::custom(format!("key {key:?} appears twice")));
-                }
-                let value = map.next_value()?;
-                out.push((key, value));
-            }
-            Ok(out)
-        }
-    }
-
-    de.deserialize_map(Pairs(PhantomData))
-}
-
-/// The overlay file's JSON shape. Every optional field left out keeps the
-/// catalog's value.
-mod dto {
-    use serde::Deserialize;
-
-    use super::pairs;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct Overlay {
-        #[serde(rename = "$comment")]
-        _comment: Option<String>,
-        /// Answers of the type table, by reason.
-        #[serde(default, deserialize_with = "pairs")]
-        pub(super) reasons: Vec<(String, AnswerPatch)>,
-        pub(super) default_app_name: Option<String>,
-        #[serde(default, deserialize_with = "pairs")]
-        pub(super) entries: Vec<(String, EntryPatch)>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct EntryPatch {
-        #[serde(rename = "$comment")]
-        _comment: Option<String>,
-        pub(super) description: Option<String>,
-        pub(super) suggested_user_message: Option<String>,
-        pub(super) overview: Option<TextBlock>,
-        pub(super) suggested_resolution: Option<TextBlock>,
-        pub(super) troubleshooting_steps: Option<Vec<String>>,
-        pub(super) user_message: Option<TextBlock>,
-        pub(super) retry: Option<RetryPatch>,
-        #[serde(default, deserialize_with = "pairs")]
-        pub(super) locales: Vec<(String, LocalePatch)>,
-    }
-
-    /// A type-table answer's wording (this project's words, not the API's):
-    /// its user message, its delay and the message's translations.
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct AnswerPatch {
-        #[serde(rename = "$comment")]
-        _comment: Option<String>,
-        pub(super) user_message: Option<String>,
-        pub(super) retry: Option<RetryPatch>,
-        #[serde(default, deserialize_with = "pairs")]
-        pub(super) locales: Vec<(String, AnswerLocalePatch)>,
-    }
-
-    /// A translation of an answer's user message.
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct AnswerLocalePatch {
-        pub(super) user_message: String,
-    }
-
-    /// No `strategy`: the classification is not the operator's to change,
-    /// and `deny_unknown_fields` says so instead of ignoring it.
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct RetryPatch {
-        pub(super) delay_seconds: Option<u64>,
-        pub(super) delay_reason: Option<String>,
-    }
-
-    /// Both messages are required, so a response's user-facing messages
-    /// are never half translated.
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct LocalePatch {
-        pub(super) user_message: TextBlock,
-        pub(super) suggested_user_message: String,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub(super) struct TextBlock {
-        pub(super) text: String,
-        #[serde(default)]
-        pub(super) bullets: Vec<String>,
-    }
-
-    impl TextBlock {
-        pub(super) fn to_domain(&self) -> super::TextBlock {
-            super::TextBlock {
-                text: self.text.clone(),
-                bullets: self.bullets.clone(),
-            }
-        }
-    }
 }
 
 #[cfg(test)]

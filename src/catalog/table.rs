@@ -9,9 +9,7 @@
 
 use std::time::Duration;
 
-use super::{
-    Action, CatalogError, Category, LocalizedText, Propagation, RetryPolicy, RetryStrategy,
-};
+use super::{CatalogError, Category, LocalizedText, Propagation, RetryPolicy, RetryStrategy, dto};
 use crate::render::{Template, has_placeholder_token};
 use crate::rules::{BrokenRule, invalid, is_reason, is_upper_snake};
 
@@ -357,7 +355,7 @@ impl Builder {
                         Some(c) => format!("{}_{c}", t.name),
                         None => t.name.clone(),
                     };
-                    let id = self.push(&path, reason, rule)?;
+                    let id = self.push(&path, reason, &rule.rule)?;
                     first.get_or_insert(id);
                     codes.push((code.clone(), id));
                 }
@@ -392,7 +390,7 @@ impl Builder {
                         "the null code must sit in the rule unknownCodes names, which shares the type's reason",
                     ));
                 }
-                None => self.push(&path, t.name.clone(), unlisted_rule)?,
+                None => self.push(&path, t.name.clone(), &unlisted_rule.rule)?,
             };
             for entry in &t.v1_errors {
                 let (error, code) = match entry.split_once(':') {
@@ -495,113 +493,5 @@ impl Builder {
             class_5xx: class_5xx.ok_or_else(|| invalid("httpStatuses", "no statusClass 5"))?,
             unrecognized,
         })
-    }
-}
-
-/// The JSON shape of `catalog/error_types.json`.
-mod dto {
-    use serde::{Deserialize, Deserializer, de::MapAccess};
-
-    use super::{Action, Category, Propagation, RetryStrategy};
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct Table {
-        #[serde(rename = "$comment")]
-        _comment: Option<String>,
-        #[serde(deserialize_with = "category_messages")]
-        pub(super) category_messages: Vec<(Category, String)>,
-        pub(super) types: Vec<Type>,
-        pub(super) oauth_errors: Vec<OAuth>,
-        pub(super) http_statuses: Vec<Status>,
-        pub(super) unrecognized: Rule,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct Type {
-        #[serde(rename = "type")]
-        pub(super) name: String,
-        pub(super) http_status: u16,
-        #[serde(default)]
-        pub(super) v1_errors: Vec<String>,
-        pub(super) unknown_codes: usize,
-        pub(super) rules: Vec<CodeRule>,
-    }
-
-    // No `deny_unknown_fields` where `flatten` is used: serde does not
-    // support the two together. The table's unit tests catch misspelt keys
-    // by checking every answer's fields.
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct CodeRule {
-        pub(super) codes: Vec<Option<String>>,
-        #[serde(default)]
-        pub(super) legacy_codes: Vec<String>,
-        #[serde(flatten)]
-        pub(super) rule: Rule,
-    }
-
-    impl std::ops::Deref for CodeRule {
-        type Target = Rule;
-        fn deref(&self) -> &Rule {
-            &self.rule
-        }
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct Rule {
-        pub(super) category: Category,
-        pub(super) strategy: RetryStrategy,
-        pub(super) action: Action,
-        pub(super) propagation: Propagation,
-        pub(super) delay_seconds: u64,
-        pub(super) delay_reason: String,
-        pub(super) user_message: Option<String>,
-        pub(super) evidence: String,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct OAuth {
-        pub(super) error: String,
-        #[serde(flatten)]
-        pub(super) rule: Rule,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct Status {
-        pub(super) statuses: Option<Vec<u16>>,
-        pub(super) status_class: Option<u8>,
-        #[serde(flatten)]
-        pub(super) rule: Rule,
-    }
-
-    /// The category messages in the file's order, refusing repeats.
-    fn category_messages<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<(Category, String)>, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Vec<(Category, String)>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object of category names to messages")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out: Vec<(Category, String)> = Vec::new();
-                while let Some((category, message)) = map.next_entry::<Category, String>()? {
-                    if out.iter().any(|(c, _)| *c == category) {
-                        return Err(serde::de::Error::custom(format!(
-                            "{category:?} appears twice"
-                        )));
-                    }
-                    out.push((category, message));
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_map(V)
     }
 }
