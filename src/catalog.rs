@@ -1,17 +1,29 @@
 //! The catalog: the 17 vehicle-state errors (loading, validation, lookup)
 //! and the type table every other error is answered from (`table`).
 //!
-//! The JSON shape lives in private DTOs (`dto` below) so the file format,
-//! the domain types here and the proto can change independently.
+//! Layout: this file holds the entries and the `Catalog`; `vocabulary` the
+//! classification's enums; `localized` the messages' translations; `dto`
+//! the JSON shapes of every file the catalog reads (private, so the file
+//! formats, the domain types and the proto can change independently);
+//! `entry` validates one vehicle-state entry; `table` is the type table;
+//! `overlay` an operator's patch.
+//!
 //! A catalog never changes once built, so it is shared as `Arc<Catalog>`
-//! without a lock; an operator's overlay (`overlay`) builds a new catalog
-//! from this one rather than changing it.
+//! without a lock; an operator's overlay builds a new catalog from this
+//! one rather than changing it.
+
+mod dto;
+mod entry;
+mod localized;
+pub mod overlay;
+mod table;
+mod vocabulary;
 
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::render::{APP_NAME_PLACEHOLDER, Template};
+use crate::render::Template;
 
 /// The catalog embedded in the binary, from `catalog/vehicle_state_errors.json`.
 pub const EMBEDDED_JSON: &str = include_str!("../catalog/vehicle_state_errors.json");
@@ -50,12 +62,7 @@ pub const MAX_CODE_LEN: usize = 64;
 /// overlay locale variant replaces.
 pub const DOCUMENTATION_LOCALE: &str = "en";
 
-mod dto;
-mod entry;
-pub mod overlay;
-mod table;
-mod vocabulary;
-
+pub use localized::{LocalizedMessages, LocalizedText, UserMessages};
 pub use table::{Answer, AnswerId, CodeMatch, EMBEDDED_TYPES_JSON, ErrorType, TypeRule, TypeTable};
 pub use vocabulary::{Action, Category, Propagation, ResolutionType, RetryStrategy};
 
@@ -143,114 +150,6 @@ pub struct VehicleStateError {
     /// Translations of the user-facing messages, from an overlay; empty for
     /// the embedded catalog.
     pub localized: Vec<LocalizedMessages>,
-}
-
-/// A user message template with its translations: a type-table answer's
-/// message (this project's words), in English and in any locale an
-/// overlay adds.
-#[derive(Debug, Clone)]
-pub struct LocalizedText {
-    /// The English template as written, with `<app name>`.
-    pub text: String,
-    /// `text`, split at its placeholders.
-    pub template: Template,
-    /// Translations: BCP 47 tag (as the overlay spells it), template text,
-    /// template.
-    pub localized: Vec<(String, String, Template)>,
-}
-
-impl LocalizedText {
-    /// An English-only text.
-    pub fn new(text: String, template: Template) -> Self {
-        Self {
-            text,
-            template,
-            localized: Vec::new(),
-        }
-    }
-
-    /// The template for `locale` by the same rules as
-    /// [`VehicleStateError::user_messages`], with the tag it is in.
-    pub fn pick(&self, locale: Option<&str>) -> (&str, &Template) {
-        let found = locale.and_then(|tag| {
-            let base = tag.split(['-', '_']).next().unwrap_or_default();
-            let find = |want: &str| self.localized.iter().find(|(l, ..)| same_tag(l, want));
-            find(tag).or_else(|| find(base))
-        });
-        match found {
-            Some((tag, _, template)) => (tag, template),
-            None => (DOCUMENTATION_LOCALE, &self.template),
-        }
-    }
-}
-
-/// A translation of an entry's user-facing messages (an overlay's
-/// `locales`).
-#[derive(Debug, Clone)]
-pub struct LocalizedMessages {
-    /// The BCP 47 tag as the overlay spells it, such as `fr-CA`.
-    pub locale: String,
-    /// The long user message, with `<app name>`.
-    pub user_message_template: TextBlock,
-    /// `user_message_template` split at the placeholder.
-    pub user_message: Template,
-    /// The short message, the counterpart of `suggested_user_message`.
-    pub suggested_user_message: String,
-}
-
-/// An entry's user-facing messages in one language.
-#[derive(Debug, Clone, Copy)]
-pub struct UserMessages<'c> {
-    /// The BCP 47 tag of the language these are in.
-    pub locale: &'c str,
-    /// The long user message template.
-    pub user_message: &'c Template,
-    /// The short message.
-    pub suggested_user_message: &'c str,
-}
-
-impl VehicleStateError {
-    /// The user-facing messages for the requested `locale`: the variant
-    /// with exactly that tag, else the one for its base language (`fr` for
-    /// `fr-CA`), else the documentation's English. Tags compare in any
-    /// letter case, with `_` read as `-`.
-    ///
-    /// Only the request is shortened (RFC 4647 lookup): a request for `fr`
-    /// does not pick a `fr-CA` variant, which may not suit every French
-    /// reader.
-    pub fn user_messages(&self, locale: Option<&str>) -> UserMessages<'_> {
-        let variant = locale
-            .filter(|_| !self.localized.is_empty())
-            .and_then(|tag| {
-                let base = tag.split(['-', '_']).next().unwrap_or_default();
-                let find = |want: &str| self.localized.iter().find(|v| same_tag(&v.locale, want));
-                find(tag).or_else(|| find(base))
-            });
-        match variant {
-            Some(v) => UserMessages {
-                locale: &v.locale,
-                user_message: &v.user_message,
-                suggested_user_message: &v.suggested_user_message,
-            },
-            None => UserMessages {
-                locale: DOCUMENTATION_LOCALE,
-                user_message: &self.user_message,
-                suggested_user_message: &self.suggested_user_message,
-            },
-        }
-    }
-}
-
-/// BCP 47 tags are case-insensitive; some callers write `fr_CA`.
-fn same_tag(a: &str, b: &str) -> bool {
-    let norm = |c: u8| {
-        if c == b'_' {
-            b'-'
-        } else {
-            c.to_ascii_lowercase()
-        }
-    };
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| norm(x) == norm(y))
 }
 
 /// Why a catalog could not be loaded. Load time only; never on the wire.

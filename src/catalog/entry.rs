@@ -4,10 +4,9 @@
 use std::time::Duration;
 
 use super::{
-    APP_NAME_PLACEHOLDER, MAX_CODE_LEN, ResolutionType, RetryPolicy, TextBlock, VEHICLE_STATE,
-    VehicleStateError, dto,
+    MAX_CODE_LEN, ResolutionType, RetryPolicy, TextBlock, VEHICLE_STATE, VehicleStateError, dto,
 };
-use crate::render::{Template, has_placeholder_token};
+use crate::render::{APP_NAME_PLACEHOLDER, Template, has_placeholder_token};
 use crate::rules::is_upper_snake;
 
 /// Checks `entry` and builds the domain entry from it.

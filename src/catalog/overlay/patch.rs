@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::MAX_DELAY;
 use crate::catalog::{
     Answer, DOCUMENTATION_LOCALE, LocalizedMessages, LocalizedText, RetryPolicy, RetryStrategy,
-    TextBlock, VehicleStateError, dto, same_tag,
+    TextBlock, VehicleStateError, dto, localized::same_tag,
 };
 use crate::render::{APP_NAME_PLACEHOLDER, Template, has_placeholder_token};
 use crate::rules::{self, AppNameError, BrokenRule, invalid};
