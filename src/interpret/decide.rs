@@ -34,8 +34,10 @@ pub(super) fn is_usable(status: u16) -> bool {
 
 /// How restrictive a v3 error's answer is: the body is answered for its
 /// most restrictive error (DO_NOT_RETRY > RETRY_AFTER_ACTION > RETRY_LATER
-/// > NO_RETRY_NEEDED). The parser calls this while it reads the list, so a
-/// body of many errors is never held whole.
+/// > NO_RETRY_NEEDED).
+///
+/// The parser calls this while it reads the list, so a body of many errors
+/// is never held whole.
 pub(super) fn rank(catalog: &Catalog, item: &ItemKey<'_>) -> u8 {
     let raw = RawError {
         error_type: item.error_type.map(Cow::Borrowed),
