@@ -1,7 +1,8 @@
 //! Validation rules that more than one input shares, each written once: a
 //! request's fields and the operator's overlay check app names and
-//! language tags alike; the catalog loader, the type table and the overlay
-//! check codes, reasons and file paths alike.
+//! language tags alike; the catalog's entries and its type table check
+//! codes and reasons alike; and the type table and the overlay report a
+//! broken rule, with the path where it broke, alike ([`BrokenRule`]).
 
 /// The longest app name, in characters: a request's `app_name` and an
 /// overlay's `defaultAppName` alike.

@@ -127,7 +127,7 @@ impl RetryStrategy {
     /// table alike: a wait needs a delay, "already done" has none, and an
     /// action is named exactly when a retry waits on one (or when no retry
     /// will help and someone must still do something).
-    pub(crate) fn check(self, action: Action, delay: Duration) -> Result<(), String> {
+    pub(super) fn check(self, action: Action, delay: Duration) -> Result<(), String> {
         match (self, action) {
             (Self::NoRetryNeeded, _) if !delay.is_zero() => {
                 Err("NO_RETRY_NEEDED must have a zero delay".into())
