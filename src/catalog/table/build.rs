@@ -147,9 +147,8 @@ impl Builder {
         let mut rules = Vec::with_capacity(t.rules.len());
         for (r_index, rule) in t.rules.iter().enumerate() {
             let path = format!("{path}.rules[{r_index}]");
-            let mut rule = self.code_rule(&path, &t.name, rule, &mut codes)?;
-            rule.answers_unlisted_codes = r_index == t.unknown_codes;
-            rules.push(rule);
+            let answers_unlisted = r_index == t.unknown_codes;
+            rules.push(self.code_rule(&path, &t.name, rule, answers_unlisted, &mut codes)?);
         }
         let unlisted = self.unlisted(&path, &t, &rules, &codes)?;
         for entry in &t.v1_errors {
@@ -169,12 +168,13 @@ impl Builder {
 
     /// Checks one rule of type `type_name`: an answer per code, named
     /// `<TYPE>_<CODE>` (`<TYPE>` for the null code); its legacy codes
-    /// share the first code's answer.
+    /// share the first code's answer. Its codes join the type's `codes`.
     fn code_rule(
         &mut self,
         path: &str,
         type_name: &str,
         rule: &CodeRule,
+        answers_unlisted_codes: bool,
         codes: &mut TypeCodes,
     ) -> Result<TypeRule, BrokenRule> {
         if rule.codes.is_empty() {
@@ -211,7 +211,7 @@ impl Builder {
         Ok(TypeRule {
             codes: rule.codes.clone(),
             legacy_codes: rule.legacy_codes.clone(),
-            answers_unlisted_codes: false,
+            answers_unlisted_codes,
             answer: first,
         })
     }
