@@ -55,30 +55,25 @@ impl dto::EntryPatch {
         if let Some(retry) = &self.retry {
             retry.apply(entry, &format!("{path}.retry"))?;
         }
-        let mut localized: Vec<LocalizedMessages> = Vec::with_capacity(self.locales.len());
-        for (tag, variant) in &self.locales {
-            let path = format!("{path}.locales.{tag}");
-            check_tag(&path, tag)?;
-            if localized.iter().any(|l| same_tag(&l.locale, tag)) {
-                return Err(invalid(
-                    path,
-                    "the same tag appears twice (tags ignore case)",
-                ));
-            }
-            let (block, template) =
-                template_block(&format!("{path}.userMessage"), &variant.user_message)?;
-            plain_text(
-                &format!("{path}.suggestedUserMessage"),
-                &variant.suggested_user_message,
-            )?;
-            localized.push(LocalizedMessages {
-                locale: tag.clone(),
-                user_message_template: block,
-                user_message: template,
-                suggested_user_message: variant.suggested_user_message.clone(),
-            });
-        }
-        entry.localized = localized;
+        entry.localized = locales(
+            path,
+            &self.locales,
+            |l: &LocalizedMessages| &l.locale,
+            |path, tag, variant| {
+                let (block, template) =
+                    template_block(&format!("{path}.userMessage"), &variant.user_message)?;
+                plain_text(
+                    &format!("{path}.suggestedUserMessage"),
+                    &variant.suggested_user_message,
+                )?;
+                Ok(LocalizedMessages {
+                    locale: tag.to_owned(),
+                    user_message_template: block,
+                    user_message: template,
+                    suggested_user_message: variant.suggested_user_message.clone(),
+                })
+            },
+        )?;
         Ok(())
     }
 }
@@ -91,22 +86,40 @@ impl dto::AnswerPatch {
         if let Some(retry) = &self.retry {
             retry.apply_policy(&mut answer.retry, &answer.reason, &format!("{path}.retry"))?;
         }
-        let mut localized: Vec<(String, String, Template)> = Vec::with_capacity(self.locales.len());
-        for (tag, variant) in &self.locales {
-            let path = format!("{path}.locales.{tag}");
-            check_tag(&path, tag)?;
-            if localized.iter().any(|(l, ..)| same_tag(l, tag)) {
-                return Err(invalid(
-                    path,
-                    "the same tag appears twice (tags ignore case)",
-                ));
-            }
-            let text = localized_text(&format!("{path}.userMessage"), &variant.user_message)?;
-            localized.push((tag.clone(), text.text, text.template));
-        }
-        answer.user_message.localized = localized;
+        answer.user_message.localized = locales(
+            path,
+            &self.locales,
+            |(tag, ..): &(String, String, Template)| tag,
+            |path, tag, variant| {
+                let text = localized_text(&format!("{path}.userMessage"), &variant.user_message)?;
+                Ok((tag.to_owned(), text.text, text.template))
+            },
+        )?;
         Ok(())
     }
+}
+
+/// Reads a patch's `locales` with `read`, each under a well-formed tag that
+/// no other variant has in any letter case (`tag_of` names a read one's).
+fn locales<V, T>(
+    path: &str,
+    patches: &[(String, V)],
+    tag_of: impl Fn(&T) -> &str,
+    read: impl Fn(&str, &str, &V) -> Result<T, BrokenRule>,
+) -> Result<Vec<T>, BrokenRule> {
+    let mut out: Vec<T> = Vec::with_capacity(patches.len());
+    for (tag, variant) in patches {
+        let path = format!("{path}.locales.{tag}");
+        check_tag(&path, tag)?;
+        if out.iter().any(|v| same_tag(tag_of(v), tag)) {
+            return Err(invalid(
+                path,
+                "the same tag appears twice (tags ignore case)",
+            ));
+        }
+        out.push(read(&path, tag, variant)?);
+    }
+    Ok(out)
 }
 
 /// A one-paragraph user message template: checked like a catalog template.
