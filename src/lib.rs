@@ -7,6 +7,8 @@
 //!   validated once; `catalog::overlay` patches them with an operator's
 //!   overlay file.
 //! - [`interpret`]: parsing bodies, matching, classifying, retry advice.
+//! - [`payload`]: the errors inside webhook deliveries, v3 signal lists
+//!   and v2 batch responses, each answered by `interpret`, and a verdict.
 //! - [`render`]: `<app name>` templates; [`rules`]: validation rules that
 //!   requests, the overlay and the catalog loader share.
 //! - [`grpc`]: the adapter, and (with [`server`], the wiring) the only
@@ -31,6 +33,7 @@ pub mod config;
 pub mod grpc;
 pub mod interpret;
 mod metrics;
+pub mod payload;
 pub mod reload;
 mod render;
 mod rules;
