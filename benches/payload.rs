@@ -1,7 +1,7 @@
-//! In-process cost of `payload::interpret_payload` (docs/design.md §6:
-//! a VEHICLE_STATE delivery of about a hundred signals, some 30 KB, at
-//! >= 480 MB/s, i.e. <= 60 us; and a VEHICLE_ERROR delivery). The domain
-//! call alone: scan, group, interpret each item, verdict.
+//! In-process cost of `payload::interpret_payload` (docs/design.md §6: a
+//! VEHICLE_STATE delivery of about a hundred signals, some 30 KB, at no
+//! less than 480 MB/s, i.e. 60 us at most; and a VEHICLE_ERROR delivery).
+//! The domain call alone: scan, group, interpret each item, verdict.
 //! Run: `cargo bench --bench payload` (`-- --quick` on a noisy machine).
 
 use std::{hint::black_box, time::SystemTime};

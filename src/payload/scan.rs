@@ -63,13 +63,9 @@ pub(super) fn scan(body: &str, limits: Limits) -> Scanned<'_> {
     let Some(kind) = top.kind else {
         return unrecognized(PayloadWarningKind::NotAPayload, warnings);
     };
-    if let Some(event) = &top.event
-        && let Some(vehicle) = &event.vehicle_id
-    {
-        // A v4 delivery is about one vehicle, wherever it names it.
-        collector.end_scope(Some(vehicle));
-    }
     let mut groups = collector.finish(&mut warnings);
+    // A v4 delivery is about one vehicle, wherever it names it; a 2.0
+    // vehicle's groups already carry theirs.
     if let Some(vehicle) = top.event.as_ref().and_then(|e| e.vehicle_id.as_ref()) {
         for group in groups.iter_mut().filter(|g| g.vehicle_id.is_none()) {
             group.vehicle_id = Some(vehicle.clone());
