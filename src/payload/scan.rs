@@ -195,10 +195,12 @@ impl<'de> Fields<'de> for Top<'_, 'de> {
             "data" => {
                 let data = Data::new(self.collector, self.warnings);
                 match map.next_value_seed(AsObjectOrList(data))? {
-                    Shape::Read(d) if d.list => self.data_is_list = true,
                     Shape::Read(d) => {
                         self.skipped += d.skipped;
-                        self.data = Some(d.into_found());
+                        self.data_is_list |= d.list;
+                        if !d.list {
+                            self.data = Some(d.into_found());
+                        }
                     }
                     _ => {}
                 }

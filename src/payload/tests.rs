@@ -350,7 +350,12 @@ fn a_v3_signals_response_and_a_legacy_delivery_about_several_vehicles() {
     let answer = run(v3, &[]);
     assert_eq!(answer.kind, PayloadKind::SignalsResponse);
     assert_eq!(answer.items[0].signals, ["closure-islocked"]);
+    assert_eq!(kinds(&answer), [PayloadWarningKind::UsedSignalsEmpty]);
     assert_eq!(answer.verdict.outcome, Outcome::Wait);
+    let untyped = v3.replace(r#""type":"UPSTREAM","#, "");
+    let answer = run(&untyped, &[]);
+    assert!(answer.items.is_empty());
+    assert_eq!(kinds(&answer), [PayloadWarningKind::ErrorSkipped]);
 
     let legacy = r#"{"version":"2.0","webhookId":"w","eventName":"schedule","mode":"live","payload":{"vehicles":[
 {"vehicleId":"car-a","requestId":"r1","data":[{"path":"/odometer","code":200,"body":{"distance":1}},{"path":"/battery","code":401,"headers":{},"body":{"type":"AUTHENTICATION","code":null}}]},
