@@ -1,7 +1,7 @@
 //! Payloads that carry several errors (docs/design.md §3e, "Payload
 //! verdicts"): webhook deliveries (the v4 envelope and the legacy 2.0
 //! one), v3 signal lists and v2 batch responses. Each error inside is
-//! answered by [`interpret::interpret`] with the same catalog, so there is
+//! answered by [`crate::interpret::interpret`] with the same catalog, so there is
 //! no second classification; this module only finds the errors, groups
 //! them into items, decides which items matter to the caller and builds
 //! the verdict. No gRPC types: the adapter converts these.

@@ -1,7 +1,7 @@
 //! Property tests: any JSON-shaped payload answers (never panics), and
 //! the only errors are the caller's own fields (an empty body, a bad
 //! `used_signals`). Case counts are modest so the suite stays quick on two
-//! cores; `PROPTEST_CASES` raises them.
+//! cores.
 
 use std::time::SystemTime;
 
