@@ -194,15 +194,12 @@ impl<'de> Fields<'de> for Top<'_, 'de> {
             "eventName" => self.event_name = map.next_value()?,
             "data" => {
                 let data = Data::new(self.collector, self.warnings);
-                match map.next_value_seed(AsObjectOrList(data))? {
-                    Shape::Read(d) => {
-                        self.skipped += d.skipped;
-                        self.data_is_list |= d.list;
-                        if !d.list {
-                            self.data = Some(d.into_found());
-                        }
+                if let Shape::Read(d) = map.next_value_seed(AsObjectOrList(data))? {
+                    self.skipped += d.skipped;
+                    self.data_is_list |= d.list;
+                    if !d.list {
+                        self.data = Some(d.into_found());
                     }
-                    _ => {}
                 }
             }
             "payload" => {
