@@ -1,17 +1,30 @@
 //! The catalog: the 17 vehicle-state errors (loading, validation, lookup)
 //! and the type table every other error is answered from (`table`).
 //!
-//! The JSON shape lives in private DTOs (`dto` below) so the file format,
-//! the domain types here and the proto can change independently.
+//! Layout: this file holds the entries and the `Catalog`; `vocabulary` the
+//! classification's enums; `localized` the messages' translations; `dto`
+//! the JSON shapes of every file the catalog reads (private, so the file
+//! formats, the domain types and the proto can change independently);
+//! `entry` validates one vehicle-state entry; `table` is the type table;
+//! `overlay` an operator's patch.
+//!
 //! A catalog never changes once built, so it is shared as `Arc<Catalog>`
-//! without a lock; an operator's overlay (`overlay`) builds a new catalog
-//! from this one rather than changing it.
+//! without a lock; an operator's overlay builds a new catalog from this
+//! one rather than changing it.
+
+mod dto;
+mod entry;
+mod labels;
+mod localized;
+pub mod overlay;
+mod table;
+mod vocabulary;
 
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::render::{APP_NAME_PLACEHOLDER, Template};
+use crate::render::Template;
 
 /// The catalog embedded in the binary, from `catalog/vehicle_state_errors.json`.
 pub const EMBEDDED_JSON: &str = include_str!("../catalog/vehicle_state_errors.json");
@@ -50,127 +63,9 @@ pub const MAX_CODE_LEN: usize = 64;
 /// overlay locale variant replaces.
 pub const DOCUMENTATION_LOCALE: &str = "en";
 
-pub mod overlay;
-mod table;
-
-pub use table::{
-    Answer, AnswerId, CodeMatch, EMBEDDED_TYPES_JSON, ErrorType, Propagation, TypeRule, TypeTable,
-};
-
-/// Which kind of vehicle state blocked a request (docs/design.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Category {
-    /// Asleep, out of coverage, remote access off, in service mode.
-    Connectivity,
-    /// The charging state conflicts with the request.
-    Charging,
-    /// A door, the hood or the trunk is open.
-    Closure,
-    /// The vehicle is running or moving.
-    VehicleInUse,
-    /// A battery is too low.
-    Power,
-    /// The API could not tell which state it is.
-    Unknown,
-    /// An error with no usable type or status.
-    Other,
-    /// Credentials or permissions: the access token, the user's grant.
-    Access,
-    /// The user's connected-services account at the carmaker.
-    Account,
-    /// A rate limit of the API or of the carmaker.
-    RateLimit,
-    /// The API plan's limits or standing.
-    Billing,
-    /// The vehicle, make or platform cannot do what was asked.
-    Compatibility,
-    /// The carmaker's systems failed.
-    Upstream,
-    /// The API itself failed.
-    Provider,
-    /// The calling service's own request to the API was wrong.
-    Request,
-}
-
-impl Category {
-    /// True for the categories of vehicle-state errors, the only ones a
-    /// catalog entry may have.
-    pub fn is_vehicle_state(self) -> bool {
-        matches!(
-            self,
-            Self::Connectivity
-                | Self::Charging
-                | Self::Closure
-                | Self::VehicleInUse
-                | Self::Power
-                | Self::Unknown
-        )
-    }
-}
-
-/// When a caller should retry (docs/design.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RetryStrategy {
-    /// The vehicle is already in the requested state. Declared first: the
-    /// order is how restrictive a strategy is, least first (a v3 body with
-    /// several errors is answered for its most restrictive one).
-    NoRetryNeeded,
-    /// Retry after a delay; nobody needs to act.
-    RetryLater,
-    /// Retry once someone has acted (see [`Action`]).
-    RetryAfterAction,
-    /// Retrying will not help.
-    DoNotRetry,
-}
-
-/// Who must do what before a retry can succeed (docs/design.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Action {
-    /// Nobody: wait, or do not retry.
-    None,
-    /// The driver, at the vehicle.
-    DriverAtVehicle,
-    /// The user signs in again through the connect flow.
-    UserReconnect,
-    /// The user fixes something in their carmaker account.
-    UserAccountAction,
-    /// The calling service refreshes its access token.
-    CallerRefreshCredentials,
-    /// The calling service fixes its request.
-    CallerFixRequest,
-    /// Someone contacts the API's support.
-    ContactSupport,
-}
-
-/// The `resolution.type` the API sends with an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ResolutionType {
-    /// `resolution` or its `type` is null or absent.
-    None,
-    /// `RETRY_LATER`.
-    RetryLater,
-    /// `REAUTHENTICATE`.
-    Reauthenticate,
-    /// `CONTACT_SUPPORT`.
-    ContactSupport,
-}
-
-impl ResolutionType {
-    /// Reads a documented resolution type in any letter case; `None` for
-    /// anything else.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            ("RETRY_LATER", Self::RetryLater),
-            ("REAUTHENTICATE", Self::Reauthenticate),
-            ("CONTACT_SUPPORT", Self::ContactSupport),
-        ]
-        .into_iter()
-        .find_map(|(name, kind)| s.eq_ignore_ascii_case(name).then_some(kind))
-    }
-}
+pub use localized::{LocalizedMessages, LocalizedText, UserMessages};
+pub use table::{Answer, AnswerId, CodeMatch, EMBEDDED_TYPES_JSON, ErrorType, TypeRule, TypeTable};
+pub use vocabulary::{Action, Category, Propagation, ResolutionType, RetryStrategy};
 
 /// Prose followed by an optional bullet list, as the documentation lays it out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -258,114 +153,6 @@ pub struct VehicleStateError {
     pub localized: Vec<LocalizedMessages>,
 }
 
-/// A user message template with its translations: a type-table answer's
-/// message (this project's words), in English and in any locale an
-/// overlay adds.
-#[derive(Debug, Clone)]
-pub struct LocalizedText {
-    /// The English template as written, with `<app name>`.
-    pub text: String,
-    /// `text`, split at its placeholders.
-    pub template: Template,
-    /// Translations: BCP 47 tag (as the overlay spells it), template text,
-    /// template.
-    pub localized: Vec<(String, String, Template)>,
-}
-
-impl LocalizedText {
-    /// An English-only text.
-    pub fn new(text: String, template: Template) -> Self {
-        Self {
-            text,
-            template,
-            localized: Vec::new(),
-        }
-    }
-
-    /// The template for `locale` by the same rules as
-    /// [`VehicleStateError::user_messages`], with the tag it is in.
-    pub fn pick(&self, locale: Option<&str>) -> (&str, &Template) {
-        let found = locale.and_then(|tag| {
-            let base = tag.split(['-', '_']).next().unwrap_or_default();
-            let find = |want: &str| self.localized.iter().find(|(l, ..)| same_tag(l, want));
-            find(tag).or_else(|| find(base))
-        });
-        match found {
-            Some((tag, _, template)) => (tag, template),
-            None => (DOCUMENTATION_LOCALE, &self.template),
-        }
-    }
-}
-
-/// A translation of an entry's user-facing messages (an overlay's
-/// `locales`).
-#[derive(Debug, Clone)]
-pub struct LocalizedMessages {
-    /// The BCP 47 tag as the overlay spells it, such as `fr-CA`.
-    pub locale: String,
-    /// The long user message, with `<app name>`.
-    pub user_message_template: TextBlock,
-    /// `user_message_template` split at the placeholder.
-    pub user_message: Template,
-    /// The short message, the counterpart of `suggested_user_message`.
-    pub suggested_user_message: String,
-}
-
-/// An entry's user-facing messages in one language.
-#[derive(Debug, Clone, Copy)]
-pub struct UserMessages<'c> {
-    /// The BCP 47 tag of the language these are in.
-    pub locale: &'c str,
-    /// The long user message template.
-    pub user_message: &'c Template,
-    /// The short message.
-    pub suggested_user_message: &'c str,
-}
-
-impl VehicleStateError {
-    /// The user-facing messages for the requested `locale`: the variant
-    /// with exactly that tag, else the one for its base language (`fr` for
-    /// `fr-CA`), else the documentation's English. Tags compare in any
-    /// letter case, with `_` read as `-`.
-    ///
-    /// Only the request is shortened (RFC 4647 lookup): a request for `fr`
-    /// does not pick a `fr-CA` variant, which may not suit every French
-    /// reader.
-    pub fn user_messages(&self, locale: Option<&str>) -> UserMessages<'_> {
-        let variant = locale
-            .filter(|_| !self.localized.is_empty())
-            .and_then(|tag| {
-                let base = tag.split(['-', '_']).next().unwrap_or_default();
-                let find = |want: &str| self.localized.iter().find(|v| same_tag(&v.locale, want));
-                find(tag).or_else(|| find(base))
-            });
-        match variant {
-            Some(v) => UserMessages {
-                locale: &v.locale,
-                user_message: &v.user_message,
-                suggested_user_message: &v.suggested_user_message,
-            },
-            None => UserMessages {
-                locale: DOCUMENTATION_LOCALE,
-                user_message: &self.user_message,
-                suggested_user_message: &self.suggested_user_message,
-            },
-        }
-    }
-}
-
-/// BCP 47 tags are case-insensitive; some callers write `fr_CA`.
-fn same_tag(a: &str, b: &str) -> bool {
-    let norm = |c: u8| {
-        if c == b'_' {
-            b'-'
-        } else {
-            c.to_ascii_lowercase()
-        }
-    };
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| norm(x) == norm(y))
-}
-
 /// Why a catalog could not be loaded. Load time only; never on the wire.
 #[derive(Debug, Error)]
 pub enum CatalogError {
@@ -450,7 +237,7 @@ impl Catalog {
             .enumerate()
             .map(|(index, entry)| {
                 let code = entry.code.clone();
-                entry.into_domain().map_err(|reason| CatalogError::Invalid {
+                entry::validate(entry).map_err(|reason| CatalogError::Invalid {
                     index,
                     code,
                     reason,
@@ -563,6 +350,15 @@ fn conflict_answer(unknown: &VehicleStateError) -> Answer {
     }
 }
 
+impl From<crate::rules::BrokenRule> for CatalogError {
+    fn from(broken: crate::rules::BrokenRule) -> Self {
+        Self::Table {
+            path: broken.path,
+            reason: broken.reason,
+        }
+    }
+}
+
 /// Names an entry of one catalog: its position in [`Catalog::list`]. Data
 /// derived from a catalog (the adapter's encoded entries) is kept in the
 /// same order and indexed by it, so a lookup is an index, never a search.
@@ -584,8 +380,6 @@ pub struct CatalogEntry<'c> {
     /// The entry.
     pub entry: &'c VehicleStateError,
 }
-
-mod dto;
 
 #[cfg(test)]
 mod tests;

@@ -35,16 +35,9 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{ArgAction, Parser, ValueEnum};
 
 use crate::grpc::ServiceSettings;
-use crate::server::{ServerConfig, TlsFiles};
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line, for log shippers.
-    Json,
-}
+use crate::server::{ServeConfig, TlsFiles};
+use crate::startup::ServerConfig;
+pub use crate::telemetry::LogFormat;
 
 /// Which tokio runtime serves requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -156,7 +149,8 @@ impl Config {
     /// Builds the tokio runtime these flags ask for.
     ///
     /// # Errors
-    /// When the runtime cannot start its threads or I/O driver.
+    /// When the runtime cannot start its threads or I/O driver; the error
+    /// says so, ready for the user.
     pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
         let mut builder = match self.runtime {
             RuntimeFlavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
@@ -168,7 +162,10 @@ impl Config {
                 builder
             }
         };
-        builder.enable_all().build()
+        let context = |err: std::io::Error| {
+            std::io::Error::new(err.kind(), format!("starting the tokio runtime: {err}"))
+        };
+        builder.enable_all().build().map_err(context)
     }
 
     /// Refuses flag combinations the server cannot honour
@@ -195,20 +192,22 @@ impl Config {
             },
             default_app_name: self.default_app_name.clone(),
             catalog_overlay: self.catalog_overlay.clone(),
-            max_message_bytes: self.max_message_bytes,
-            max_concurrent_streams: self.max_concurrent_streams,
-            request_timeout: self.request_timeout,
-            keepalive_interval: self.keepalive_interval,
-            keepalive_timeout: self.keepalive_timeout,
-            max_connection_age: self.max_connection_age,
-            shutdown_delay: self.shutdown_delay,
-            drain_timeout: self.drain_timeout,
-            max_concurrent_requests: self.max_concurrent_requests,
-            tls: self.tls_files(),
-            coalesce_writes: self.coalesce_writes,
-            max_connections: self.max_connections,
-            preface_timeout: self.preface_timeout,
-            max_control_frames_per_second: self.max_control_frames_per_second,
+            serve: ServeConfig {
+                max_message_bytes: self.max_message_bytes,
+                max_concurrent_streams: self.max_concurrent_streams,
+                request_timeout: self.request_timeout,
+                keepalive_interval: self.keepalive_interval,
+                keepalive_timeout: self.keepalive_timeout,
+                max_connection_age: self.max_connection_age,
+                shutdown_delay: self.shutdown_delay,
+                drain_timeout: self.drain_timeout,
+                max_concurrent_requests: self.max_concurrent_requests,
+                tls: self.tls_files(),
+                coalesce_writes: self.coalesce_writes,
+                max_connections: self.max_connections,
+                preface_timeout: self.preface_timeout,
+                max_control_frames_per_second: self.max_control_frames_per_second,
+            },
         }
     }
 
@@ -300,7 +299,7 @@ mod tests {
             Config::try_parse_from(
                 std::iter::once("vehicle-error-interpreter").chain(args.iter().copied()),
             )
-            .map(|config| config.server_config().coalesce_writes)
+            .map(|config| config.server_config().serve.coalesce_writes)
         };
         assert!(parse(&[]).unwrap());
         assert!(!parse(&["--coalesce-writes=false"]).unwrap());
@@ -329,7 +328,7 @@ mod tests {
             "ca.pem",
         ])
         .unwrap();
-        let tls = config.server_config().tls.unwrap();
+        let tls = config.server_config().serve.tls.unwrap();
         assert_eq!(tls.cert, PathBuf::from("c.pem"));
         assert_eq!(tls.key, PathBuf::from("k.pem"));
         assert_eq!(tls.client_ca, Some(PathBuf::from("ca.pem")));

@@ -3,13 +3,19 @@
 //!
 //! [`Interpreter`] implements the generated `InterpreterService`. Each
 //! handler takes three steps: parse the request into domain values, ask
-//! the domain for the interpretation and its rendered messages, convert
-//! (`convert`). Layout:
-//! - `pb`: the generated code, fenced; `codec` its wire codec;
+//! the domain for the interpretation and its rendered messages, answer
+//! (`respond`). Layout, top down: a module names only those below it.
+//! - `respond`: assembles an `InterpretResponse`;
 //! - `encoded`: per-snapshot encoded entries ([`EncodedCatalog`]);
-//! - `convert`: domain to proto; `page`: list paging;
 //! - `propagation`: the status an interpretation carries for callers;
-//! - `status`: the only place domain errors become gRPC statuses.
+//! - `codec`: the wire codec, whose decode failures are statuses;
+//! - `status`: the only place domain errors become gRPC statuses;
+//! - `convert`: domain enums and structs to proto; `page`: list paging;
+//! - `wire`: protobuf written by hand;
+//! - `pb`: the generated code, fenced; it names the `encoded`, `wire` and
+//!   `codec` types that `build.rs` points it at;
+//! - `rpc`: the leaf beside `pb`: the RPC table and status-code names the
+//!   metrics and traces share (they name nothing else of this module).
 
 mod codec;
 mod convert;
@@ -17,19 +23,21 @@ mod encoded;
 mod page;
 pub mod pb;
 mod propagation;
+mod respond;
+pub(crate) mod rpc;
 mod status;
 #[doc(hidden)]
 pub mod wire;
 
 use std::{sync::Arc, time::SystemTime};
 
-use tonic::{Request, Response, Status, server::NamedService};
+use tonic::{Request, Response, Status};
 
 pub use encoded::{EncodedCatalog, SharedEntry};
+pub use rpc::SERVICE_NAME;
 pub(crate) use status::overloaded;
 
-use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, RequestError};
-use crate::metrics::Metrics;
+use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, Observe, RequestError};
 use crate::reload::{CatalogStore, Snapshot};
 use page::{Page, PageQuery};
 use pb::server::{
@@ -46,30 +54,6 @@ pub type Catalogs = CatalogStore<EncodedCatalog>;
 
 /// The generated tonic server around [`Interpreter`].
 pub type InterpreterServer = interpreter_service_server::InterpreterServiceServer<Interpreter>;
-
-/// The fully qualified service name, from the generated code.
-pub const SERVICE_NAME: &str = <InterpreterServer as NamedService>::NAME;
-
-/// The RPCs this server serves, as (service, method) metric labels; the
-/// service names come from the generated servers (ours, tonic-health's,
-/// tonic-reflection's), the method names from the protos.
-pub(crate) const RPCS: [(&str, &str); 9] = [
-    (SERVICE_NAME, "Interpret"),
-    (SERVICE_NAME, "BatchInterpret"),
-    (SERVICE_NAME, "GetVehicleStateError"),
-    (SERVICE_NAME, "ListVehicleStateErrors"),
-    (SERVICE_NAME, "ListErrorTypes"),
-    (tonic_health::pb::health_server::SERVICE_NAME, "Check"),
-    (tonic_health::pb::health_server::SERVICE_NAME, "Watch"),
-    (
-        tonic_reflection::pb::v1::server_reflection_server::SERVICE_NAME,
-        "ServerReflectionInfo",
-    ),
-    (
-        tonic_reflection::pb::v1alpha::server_reflection_server::SERVICE_NAME,
-        "ServerReflectionInfo",
-    ),
-];
 
 /// Request limits the service enforces.
 #[derive(Debug, Clone)]
@@ -96,7 +80,8 @@ impl Default for ServiceSettings {
 pub struct Interpreter {
     catalogs: Arc<Catalogs>,
     settings: Arc<ServiceSettings>,
-    metrics: Option<Metrics>,
+    /// Told of every interpretation (the metrics, the call's span).
+    observer: Arc<dyn Observe>,
 }
 
 /// A validated `InterpretRequest`, borrowing from it.
@@ -115,13 +100,13 @@ impl Interpreter {
         Self {
             catalogs,
             settings: Arc::new(settings),
-            metrics: None,
+            observer: Arc::new(()),
         }
     }
 
-    /// Counts every interpretation in `metrics`.
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = Some(metrics);
+    /// Tells `observer` of every interpretation.
+    pub(crate) fn with_observer(mut self, observer: impl Observe + 'static) -> Self {
+        self.observer = Arc::new(observer);
         self
     }
 
@@ -141,11 +126,8 @@ impl Interpreter {
             .app_name
             .map_or(snap.default_app_name.as_str(), |a| a.as_str());
         let messages = interpretation.messages_in(app_name, parsed.locale.map(|l| l.as_str()));
-        if let Some(metrics) = &self.metrics {
-            metrics.record_interpretation(&interpretation);
-        }
-        crate::tracing_otel::record_interpretation(&interpretation);
-        Ok(convert::interpretation(
+        self.observer.interpreted(&interpretation);
+        Ok(respond::interpret_response(
             &interpretation,
             messages,
             &snap.cache,
@@ -226,9 +208,7 @@ impl interpreter_service_server::InterpreterService for Interpreter {
             .map(|(index, item)| BatchInterpretResult {
                 result: Some(match self.interpret_one(&snap, item) {
                     Ok(response) => ItemResult::Response(response),
-                    Err(err) => ItemResult::Error(wire::EncodedStatus::from_status(
-                        &status::batch_item_status(index, &err),
-                    )),
+                    Err(err) => ItemResult::Error(status::batch_item_status(index, &err)),
                 }),
             })
             .collect();

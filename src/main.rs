@@ -1,11 +1,9 @@
-//! Entry point: parse flags, start the runtime, set up logs (and traces,
-//! when the `OTEL_*` environment asks), build the application (catalog
-//! loaded, listeners bound), serve until SIGTERM or SIGINT, flush traces.
+//! Entry point: flags, runtime, logs and traces, the application until SIGTERM or SIGINT.
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use vehicle_error_interpreter::{Application, Config, shutdown, telemetry, tracing_otel};
+use vehicle_error_interpreter::{Application, Config, shutdown, telemetry, telemetry::Traces};
 
 // Why not the system allocator: see docs/benchmarks.md, "Allocator".
 #[global_allocator]
@@ -13,56 +11,29 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let config = Config::parse();
-    if let Err(err) = config.check() {
-        err.exit();
-    }
-    let runtime = match config.runtime() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("starting the tokio runtime: {err}");
+    config.check().unwrap_or_else(|err| err.exit());
+    let Ok(runtime) = config.runtime().inspect_err(|err| eprintln!("{err}")) else {
+        return ExitCode::FAILURE;
+    };
+    // Telemetry starts inside the runtime: the trace exporter's batch task runs on it.
+    runtime.block_on(async {
+        let init = telemetry::init(config.log_format, &config.log_filter);
+        let Ok(telemetry) = init.inspect_err(|err| eprintln!("{err}")) else {
             return ExitCode::FAILURE;
-        }
-    };
-    // Inside the runtime: the trace exporter and its batch task run on it.
-    let tracing = {
-        let _runtime = runtime.enter();
-        telemetry::init(config.log_format, &config.log_filter)
-    };
-    let tracing = match tracing {
-        Ok(tracing) => tracing,
-        Err(err) => {
-            eprintln!("{err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
-        let result = run(&config).await;
-        // After the drain, bounded (tracing_otel::FLUSH_TIMEOUT, counted
-        // in the shutdown budget); also after a failure.
-        if let Some(tracing) = tracing {
-            tracing.shutdown(tracing_otel::FLUSH_TIMEOUT).await;
-        }
-        result
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!("{err:#}");
-            ExitCode::FAILURE
-        }
-    }
+        };
+        let result = run(&config, telemetry.traces()).await;
+        telemetry.shutdown().await; // after the drain, also after a failure
+        let result = result.inspect_err(|err| tracing::error!("{err:#}"));
+        result.map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
+    })
 }
 
-async fn run(config: &Config) -> anyhow::Result<()> {
-    let app = Application::build(config.server_config()).await?;
+async fn run(config: &Config, traces: Option<Traces>) -> anyhow::Result<()> {
+    let app = Application::build(config.server_config())
+        .await?
+        .with_traces(traces);
     // Registered before "serving" is announced (see shutdown::signal).
     let signal = shutdown::signal();
-    let metrics_addr = app.metrics_addr().map(tracing::field::display);
-    tracing::info!(addr = metrics_addr, "serving metrics");
-    let (addr, tls) = (app.addr()?, config.tls_cert.is_some());
-    let health_addr = app.health_addr().map(tracing::field::display);
-    let entries = app.catalogs().load().catalog.list().len();
-    // Tests and scripts read the address from this line: keep its shape.
-    tracing::info!(%addr, health_addr, tls, entries, "serving");
+    app.announce()?;
     Ok(app.run_until_stopped(signal).await?)
 }

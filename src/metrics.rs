@@ -1,10 +1,12 @@
 //! Prometheus metrics, served on their own port (`--metrics-addr`, see
 //! [`http`]): calls per RPC and gRPC status, latency and in-flight calls
-//! (recorded by the server's tower layer through [`calls`]), interpretations by
-//! identification, decision source, category and reason (recorded by the
-//! service adapter), catalog
-//! overlay reloads by outcome (from the catalog store's status channel,
-//! see [`Metrics::observe_reloads`]), and build info.
+//! (recorded by the server's tower layer through [`calls`]),
+//! interpretations by identification, decision source, category and
+//! reason (the adapter tells [`Metrics`] of each as its observer,
+//! `interpret::Observe`), catalog overlay reloads by outcome (from the
+//! catalog store's status channel, see [`Metrics::observe_reloads`]), and
+//! build info. RPC and status-code names come from `grpc::rpc`, label
+//! names of the domain's kinds from the domain types themselves.
 //!
 //! Built on `prometheus-client` rather than `metrics` +
 //! `metrics-exporter-prometheus`: its registry is an owned value (no global
@@ -33,83 +35,13 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::catalog::{Catalog, Category};
-use crate::grpc::RPCS;
-use crate::interpret::{AnswerKey, DecisionSource, Identification, Interpretation};
+use crate::catalog::Catalog;
+use crate::grpc::rpc::{self, RPCS};
+use crate::interpret::{AnswerKey, DecisionSource, Identification, Interpretation, Observe};
 use crate::reload::ReloadStatus;
-
-/// The index in `RPCS` of the call to an HTTP/2 `path`
-/// (`/<service>/<method>`), or `RPCS.len()` for any other path.
-pub(crate) fn rpc_index(path: &str) -> usize {
-    path.strip_prefix('/')
-        .and_then(|p| p.split_once('/'))
-        .and_then(|(service, method)| RPCS.iter().position(|&(s, m)| s == service && m == method))
-        .unwrap_or(RPCS.len())
-}
 
 /// The label of whatever has no label of its own.
 const OTHER: &str = "other";
-
-/// The gRPC status code UNKNOWN, for a status that cannot be read.
-pub(crate) const UNKNOWN: usize = 2;
-
-/// gRPC status codes by number, as the gRPC spec names them.
-const GRPC_CODES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
-/// `vei_interpretations_total`'s `identification` values, by index.
-const IDENTIFICATION_LABELS: [&str; 5] = [
-    "EXACT_CODE",
-    "LEGACY_CODE",
-    "UNKNOWN_CODE",
-    "UNKNOWN_TYPE",
-    "NO_ERROR_BODY",
-];
-
-/// `vei_interpretations_total`'s `decided_by` values, by index.
-const DECISION_LABELS: [&str; 5] = [
-    "CATALOG",
-    "RESOLUTION",
-    "TYPE_TABLE",
-    "HTTP_STATUS",
-    "DEFAULT",
-];
-
-/// `vei_interpretations_total`'s `category` values, by `category_index`.
-const CATEGORY_LABELS: [&str; 15] = [
-    "CONNECTIVITY",
-    "CHARGING",
-    "CLOSURE",
-    "VEHICLE_IN_USE",
-    "POWER",
-    "UNKNOWN",
-    "OTHER",
-    "ACCESS",
-    "ACCOUNT",
-    "RATE_LIMIT",
-    "BILLING",
-    "COMPATIBILITY",
-    "UPSTREAM",
-    "PROVIDER",
-    "REQUEST",
-];
 
 /// `vei_catalog_reloads_total`'s `outcome` values.
 const RELOAD_OUTCOMES: [&str; 3] = ["applied", "rejected", "removed"];
@@ -137,7 +69,7 @@ struct InterpretationLabels {
 
 /// The server's metrics; cheap to clone (one registry, shared).
 #[derive(Clone)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     inner: Arc<Inner>,
 }
 
@@ -155,7 +87,7 @@ struct Inner {
     /// `interpretation_handles`.
     entries: usize,
     /// One per (answer, identification, decision), in that order of
-    /// nesting, created at first use; see `record_interpretation`.
+    /// nesting, created at first use; see `interpreted`.
     interpretation_handles: Box<[OnceLock<Counter>]>,
 }
 
@@ -164,7 +96,8 @@ struct Inner {
 struct RpcHandles {
     in_flight: OnceLock<Gauge>,
     latency: OnceLock<Histogram>,
-    handled: [OnceLock<Counter>; GRPC_CODES.len()],
+    /// By `tonic::Code as usize`.
+    handled: [OnceLock<Counter>; rpc::CODES],
 }
 
 impl fmt::Debug for Metrics {
@@ -179,7 +112,7 @@ impl Metrics {
     ///
     /// Help strings are written without a final period: prometheus-client
     /// appends one.
-    pub fn new(catalog: &Catalog) -> Self {
+    pub(crate) fn new(catalog: &Catalog) -> Self {
         let mut registry = Registry::default();
         let handled = Family::<HandledLabels, Counter>::default();
         registry.register(
@@ -232,18 +165,19 @@ impl Metrics {
             .get_or_create(&[("version", env!("CARGO_PKG_VERSION"))])
             .set(1);
         registry.register("vei_build_info", "The running build", build_info);
-        // Process-wide, like the tracer (src/tracing_otel.rs); 0 while off.
+        // Process-wide, like the tracer (src/telemetry/dropped.rs); 0
+        // while off.
         registry.register(
             "vei_trace_spans_dropped",
             "Trace spans dropped instead of exported: the export queue was full, or an export to the collector failed or timed out",
-            crate::tracing_otel::spans_dropped().clone(),
+            crate::telemetry::spans_dropped().clone(),
         );
         // An overlay changes words and delays, never which answers exist,
         // so these sizes hold for every snapshot of the catalog.
         let entries = catalog.list().len();
         let answers = entries + catalog.table().answers().len();
         let interpretation_handles =
-            (0..answers * IDENTIFICATION_LABELS.len() * DECISION_LABELS.len())
+            (0..answers * Identification::ALL.len() * DecisionSource::ALL.len())
                 .map(|_| OnceLock::new())
                 .collect();
         Self {
@@ -263,7 +197,7 @@ impl Metrics {
     }
 
     /// The metrics in the OpenMetrics text format.
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         let mut out = String::with_capacity(8 * 1024);
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.inner.registry);
@@ -273,14 +207,14 @@ impl Metrics {
     /// The metrics in the classic Prometheus text format (0.0.4), which
     /// `promtool check metrics` and scrapers without an `Accept` header
     /// read.
-    pub fn encode_classic(&self) -> String {
+    pub(crate) fn encode_classic(&self) -> String {
         classic::from_openmetrics(&self.encode())
     }
 
     /// Follows the catalog store's reload status into
     /// `vei_catalog_reloads_total` and `vei_catalog_last_reload_ok`. The
     /// future runs until dropped: the server polls it alongside itself.
-    pub fn observe_reloads(
+    pub(crate) fn observe_reloads(
         &self,
         mut status: tokio::sync::watch::Receiver<ReloadStatus>,
     ) -> impl Future<Output = ()> + Send + 'static {
@@ -310,26 +244,27 @@ impl Metrics {
             }
         }
     }
+}
 
-    /// Counts one interpretation under its reason, kinds and category.
-    pub(crate) fn record_interpretation(&self, interpretation: &Interpretation<'_, '_>) {
+/// Counts each interpretation under its reason, kinds and category.
+impl Observe for Metrics {
+    fn interpreted(&self, interpretation: &Interpretation<'_, '_>) {
         let inner = &*self.inner;
         let answer = match interpretation.key {
             AnswerKey::Entry(id) => id.index(),
             AnswerKey::Table(id) => inner.entries + id.index(),
         };
-        let identification = identification_index(interpretation.identification);
-        let decided_by = decision_index(interpretation.decided_by);
-        let index = (answer * IDENTIFICATION_LABELS.len() + identification) * DECISION_LABELS.len()
-            + decided_by;
+        let index = (answer * Identification::ALL.len() + interpretation.identification as usize)
+            * DecisionSource::ALL.len()
+            + interpretation.decided_by as usize;
         let Some(cell) = inner.interpretation_handles.get(index) else {
             return;
         };
         cell.get_or_init(|| {
             let labels = InterpretationLabels {
-                identification: IDENTIFICATION_LABELS[identification],
-                decided_by: DECISION_LABELS[decided_by],
-                category: CATEGORY_LABELS[category_index(interpretation.category)],
+                identification: interpretation.identification.as_str(),
+                decided_by: interpretation.decided_by.as_str(),
+                category: interpretation.category.as_str(),
                 reason: interpretation.reason.to_owned(),
             };
             inner.interpretations.get_or_create(&labels).clone()
@@ -338,163 +273,5 @@ impl Metrics {
     }
 }
 
-/// An interpretation's identification, decision source and category, as
-/// the metric labels them (and the trace spans, `tracing_otel`).
-pub(crate) fn interpretation_labels(interpretation: &Interpretation<'_, '_>) -> [&'static str; 3] {
-    [
-        IDENTIFICATION_LABELS[identification_index(interpretation.identification)],
-        DECISION_LABELS[decision_index(interpretation.decided_by)],
-        CATEGORY_LABELS[category_index(interpretation.category)],
-    ]
-}
-
-fn identification_index(i: Identification) -> usize {
-    match i {
-        Identification::ExactCode => 0,
-        Identification::LegacyCode => 1,
-        Identification::UnknownCode => 2,
-        Identification::UnknownType => 3,
-        Identification::NoErrorBody => 4,
-    }
-}
-
-fn decision_index(d: DecisionSource) -> usize {
-    match d {
-        DecisionSource::Catalog => 0,
-        DecisionSource::Resolution => 1,
-        DecisionSource::TypeTable => 2,
-        DecisionSource::HttpStatus => 3,
-        DecisionSource::Default => 4,
-    }
-}
-
-fn category_index(category: Category) -> usize {
-    match category {
-        Category::Connectivity => 0,
-        Category::Charging => 1,
-        Category::Closure => 2,
-        Category::VehicleInUse => 3,
-        Category::Power => 4,
-        Category::Unknown => 5,
-        Category::Other => 6,
-        Category::Access => 7,
-        Category::Account => 8,
-        Category::RateLimit => 9,
-        Category::Billing => 10,
-        Category::Compatibility => 11,
-        Category::Upstream => 12,
-        Category::Provider => 13,
-        Category::Request => 14,
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::interpret::{Context, Input, interpret};
-
-    fn structured(code: &str) -> Input<'_> {
-        Input::Structured {
-            error_type: "VEHICLE_STATE",
-            code,
-        }
-    }
-
-    /// Reload outcomes so far become counters by outcome, and a rejected
-    /// latest overlay turns the "last reload ok" gauge to 0 until a good
-    /// one is applied.
-    #[tokio::test]
-    async fn reload_outcomes_are_counted() {
-        let catalog = Arc::new(Catalog::embedded().unwrap());
-        let store = crate::reload::CatalogStore::<()>::new(Arc::clone(&catalog), "the app");
-        let metrics = Metrics::new(&catalog);
-        let observer = metrics.observe_reloads(store.subscribe());
-        tokio::pin!(observer);
-        // Polls the observer until it waits for the next change, having
-        // recorded the status as it is now.
-        let mut catch_up = async || {
-            tokio::select! {
-                biased;
-                () = &mut observer => unreachable!("the observer never ends"),
-                () = std::future::ready(()) => {}
-            }
-        };
-        let good = br#"{"defaultAppName": "Fleet"}"#;
-        store.apply_overlay(good).unwrap();
-        store
-            .apply_overlay(br#"{"entries": {"NOT_A_CODE": {}}}"#)
-            .unwrap_err();
-        catch_up().await;
-        let text = metrics.encode();
-        assert!(
-            text.contains(r#"vei_catalog_reloads_total{outcome="applied"} 1"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"vei_catalog_reloads_total{outcome="rejected"} 1"#),
-            "{text}"
-        );
-        assert!(text.contains("vei_catalog_last_reload_ok 0"), "{text}");
-        store.apply_overlay(good).unwrap();
-        store.remove_overlay();
-        catch_up().await;
-        let text = metrics.encode();
-        assert!(
-            text.contains(r#"vei_catalog_reloads_total{outcome="applied"} 2"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#"vei_catalog_reloads_total{outcome="removed"} 1"#),
-            "{text}"
-        );
-        assert!(text.contains("vei_catalog_last_reload_ok 1"), "{text}");
-    }
-
-    /// Every family has a HELP ending in exactly one period, in both
-    /// formats; the build metric is a gauge of 1 in both.
-    #[test]
-    fn help_ends_in_one_period_and_build_info_is_a_gauge() {
-        let metrics = Metrics::new(&Catalog::embedded().unwrap());
-        for text in [metrics.encode(), metrics.encode_classic()] {
-            let helps: Vec<&str> = text.lines().filter(|l| l.starts_with("# HELP ")).collect();
-            // Families without a series yet are not written.
-            assert!(helps.len() >= 3, "{text}");
-            for help in helps {
-                assert!(help.ends_with('.') && !help.ends_with(".."), "{help}");
-            }
-            assert!(text.contains("# TYPE vei_build_info gauge\n"), "{text}");
-            assert!(
-                text.contains("vei_catalog_reloads_total{outcome=\"rejected\"} 0\n"),
-                "{text}"
-            );
-            assert!(
-                text.contains(&format!(
-                    "vei_build_info{{version=\"{}\"}} 1\n",
-                    env!("CARGO_PKG_VERSION")
-                )),
-                "{text}"
-            );
-        }
-    }
-
-    /// Interpretations are labelled with their reason, kinds and category;
-    /// a caller's unknown code never becomes a label value.
-    #[test]
-    fn labels_are_reasons_never_raw_codes() {
-        let built_from = Catalog::embedded().unwrap();
-        let reloaded = Catalog::embedded().unwrap();
-        let metrics = Metrics::new(&built_from);
-        for code in ["DOOR_OPEN", "MADE_UP_BY_A_CALLER"] {
-            let interpretation = interpret(&reloaded, structured(code), &Context::default());
-            metrics.record_interpretation(&interpretation.unwrap());
-        }
-        let text = metrics.encode();
-        for series in [
-            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"} 1"#,
-            r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",reason="VEHICLE_STATE_UNKNOWN"} 1"#,
-        ] {
-            assert!(text.contains(series), "{series} in {text}");
-        }
-        assert!(!text.contains("MADE_UP"), "{text}");
-    }
-}
+mod tests;

@@ -1,6 +1,8 @@
-//! Validation rules that more than one input shares: a request's fields,
-//! the operator's overlay and the catalog loader apply the same limits to
-//! the same kinds of text, so each rule is written once, here.
+//! Validation rules that more than one input shares, each written once: a
+//! request's fields and the operator's overlay check app names and
+//! language tags alike; the catalog's entries and its type table check
+//! codes and reasons alike; and the type table and the overlay report a
+//! broken rule, with the path where it broke, alike ([`BrokenRule`]).
 
 /// The longest app name, in characters: a request's `app_name` and an
 /// overlay's `defaultAppName` alike.
@@ -57,6 +59,40 @@ pub(crate) fn is_language_tag(tag: &str) -> bool {
             .all(|t| (1..=8).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// True for UPPER_SNAKE text: capitals, digits and `_`, not empty. The
+/// form of every code and type the catalog files name.
+pub(crate) fn is_upper_snake(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// AIP-193's form for `ErrorInfo.reason`: UPPER_SNAKE, starting with a
+/// letter, at most 63 characters.
+pub(crate) fn is_reason(reason: &str) -> bool {
+    reason.len() <= 63
+        && reason.starts_with(|c: char| c.is_ascii_uppercase())
+        && is_upper_snake(reason)
+}
+
+/// A rule a loaded file breaks, at a path inside it: what every loader's
+/// error carries, so each says where and why the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BrokenRule {
+    /// Where, such as `types[3].rules[0]` or `entries.DOOR_OPEN.retry`.
+    pub(crate) path: String,
+    /// The rule it breaks.
+    pub(crate) reason: String,
+}
+
+/// The rule `reason` names, broken at `path`.
+pub(crate) fn invalid(path: impl Into<String>, reason: impl Into<String>) -> BrokenRule {
+    BrokenRule {
+        path: path.into(),
+        reason: reason.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +112,16 @@ mod tests {
             Err(AppNameError::ControlCharacters)
         );
         assert_eq!(check_app_name("   "), Err(AppNameError::Blank));
+    }
+
+    /// Codes are UPPER_SNAKE; reasons also start with a letter and fit
+    /// AIP-193's 63 characters.
+    #[test]
+    fn code_and_reason_forms() {
+        assert!(is_upper_snake("DOOR_OPEN") && is_upper_snake("VS_001"));
+        assert!(!is_upper_snake("") && !is_upper_snake("door_open"));
+        assert!(is_reason("HTTP_409") && !is_reason("_X") && !is_reason("4XX"));
+        assert!(is_reason(&"A".repeat(63)) && !is_reason(&"A".repeat(64)));
     }
 
     /// Tags are checked for form only.

@@ -1,73 +1,46 @@
 //! Serving: the interpreter, health and reflection services on one
 //! listener, with deliberate limits, load shedding, optional TLS, an
 //! optional plaintext health-only listener, and a bounded graceful shutdown.
+//!
+//! `serve` takes what it serves (the bound listeners, the catalog store
+//! and metrics, its [`ServeConfig`]) and knows nothing of how they were
+//! built: that is `startup`'s job. Below it, `transport` is the connection
+//! path (accept, TLS, guards, write coalescing, lingering close) and the
+//! tower layers see requests (metrics, traces, load shedding).
 
-mod accept;
-mod coalesce;
-mod either;
-mod guard;
-mod linger;
-mod metrics_layer;
-mod overload;
-mod status_body;
-mod tls;
-mod trace_layer;
+mod layers;
+mod transport;
 
-// Hidden, not private: the load generator (examples/loadgen.rs) coalesces
-// its client writes the same way, and an example sees only public items.
-// It is no general-purpose `AsyncWrite` (see `poll_flush`), so it is no
-// part of the documented API.
+// Hidden, not private: `transport` says why.
 #[doc(hidden)]
-pub use coalesce::CoalescedWrites;
-// The abuse tests size their floods from the budget's burst.
-pub use guard::CONTROL_FRAME_BURST;
-pub(crate) use linger::LingeringClose;
-pub(crate) use overload::Shed;
-pub use tls::{TlsError, TlsFiles};
+pub use transport::CoalescedWrites;
+pub use transport::{CONTROL_FRAME_BURST, TlsError, TlsFiles};
 
 use std::{
     future::Future,
     hash::{BuildHasher, RandomState},
-    net::SocketAddr,
     num::NonZeroUsize,
-    path::PathBuf,
     sync::Arc,
     time::Duration,
 };
 
 use thiserror::Error;
-use tokio::sync::oneshot;
-use tonic::transport::Server;
-use tonic_health::ServingStatus;
+use tokio::{net::TcpListener, sync::oneshot};
+use tokio_rustls::TlsAcceptor;
+use tonic::transport::{Server, server::Router};
+use tonic_health::{ServingStatus, server::HealthReporter};
 
-use crate::catalog::CatalogError;
-use crate::grpc::{self, Interpreter, InterpreterServer, ServiceSettings, pb};
-use crate::reload::ReloadError;
-use crate::startup::Application;
+use crate::grpc::{self, Catalogs, Interpreter, InterpreterServer, ServiceSettings, pb};
+use crate::metrics::Metrics;
+use crate::telemetry::Traces;
 
-use accept::Incoming;
+use transport::{Guards, Incoming};
 
-/// Addresses, transport limits and shutdown timing, plus the service's own
-/// settings: everything [`Application::build`] needs besides the catalog.
+/// Transport limits, TLS and shutdown timing: how `serve` serves.
 #[derive(Debug, Clone)]
-pub struct ServerConfig {
-    /// Where every gRPC service listens.
-    pub listen_addr: SocketAddr,
-    /// An extra plaintext listener serving only `grpc.health.v1`, for
-    /// kubelet probes when TLS is on.
-    pub health_addr: Option<SocketAddr>,
-    /// Where Prometheus scrapes `GET /metrics`; `None` serves no metrics.
-    pub metrics_addr: Option<SocketAddr>,
-    /// Settings of the interpreter service itself.
-    pub service: ServiceSettings,
-    /// Substituted for `<app name>` when a request names no app (unless a
-    /// catalog overlay sets another).
-    pub default_app_name: String,
-    /// The catalog overlay file, watched for changes through its directory
-    /// (docs/catalog-overlay.md); `None` serves the embedded catalog only.
-    pub catalog_overlay: Option<PathBuf>,
+pub struct ServeConfig {
     /// Largest request message the codec decodes. Kept well above
-    /// `service.max_body_bytes`, so an oversized body gets our
+    /// `ServiceSettings::max_body_bytes`, so an oversized body gets our
     /// `INVALID_ARGUMENT` with a `BadRequest` rather than the codec's bare
     /// `OUT_OF_RANGE`.
     pub max_message_bytes: usize,
@@ -88,7 +61,7 @@ pub struct ServerConfig {
     pub shutdown_delay: Duration,
     /// After the shutdown delay, the most time in-flight calls and open
     /// streams (health `Watch`) get before the server stops anyway. At
-    /// least `request_timeout` ([`ServerConfig::validate`]): every call in
+    /// least `request_timeout` ([`ServeConfig::validate`]): every call in
     /// flight at the signal then ends by itself (answered, or cancelled by
     /// its own timeout) before the drain cuts it.
     pub drain_timeout: Duration,
@@ -118,15 +91,9 @@ pub struct ServerConfig {
     pub max_control_frames_per_second: u32,
 }
 
-impl Default for ServerConfig {
+impl Default for ServeConfig {
     fn default() -> Self {
         Self {
-            listen_addr: SocketAddr::from(([0, 0, 0, 0], 50051)),
-            health_addr: None,
-            metrics_addr: Some(SocketAddr::from(([0, 0, 0, 0], 9090))),
-            service: ServiceSettings::default(),
-            default_app_name: "the app".to_owned(),
-            catalog_overlay: None,
             max_message_bytes: 256 * 1024,
             max_concurrent_streams: 256,
             request_timeout: Duration::from_secs(5),
@@ -145,7 +112,7 @@ impl Default for ServerConfig {
     }
 }
 
-impl ServerConfig {
+impl ServeConfig {
     /// Refuses settings that cannot keep their promises: a drain shorter
     /// than the request timeout cuts calls still in flight at the signal
     /// (with `--drain-timeout 0s`, whichever were in flight: the SIGTERM
@@ -167,23 +134,9 @@ impl ServerConfig {
     }
 }
 
-/// Why serving failed.
+/// Why serving failed, once started.
 #[derive(Debug, Error)]
 pub enum ServeError {
-    /// The configuration contradicts itself ([`ServerConfig::validate`]).
-    #[error("invalid configuration: {0}")]
-    Config(String),
-    /// An address could not be bound.
-    #[error("binding {addr}: {source}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The embedded catalog is invalid (a unit test rules this out).
-    #[error("loading the embedded catalog: {0}")]
-    Catalog(#[from] CatalogError),
     /// The reflection service could not be built from the descriptors.
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -193,9 +146,6 @@ pub enum ServeError {
     /// The TLS files could not be read or used.
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
-    /// The catalog overlay is invalid or cannot be watched.
-    #[error(transparent)]
-    Overlay(#[from] ReloadError),
 }
 
 /// The health service names this server registers: `""` (the whole
@@ -203,10 +153,32 @@ pub enum ServeError {
 /// health checks must ask for one of these.
 pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", grpc::SERVICE_NAME];
 
-/// Serves `app` until `shutdown` resolves, then drains: health turns
-/// NOT_SERVING at once, the server keeps answering for `shutdown_delay`,
-/// stops accepting, and gives in-flight calls up to `drain_timeout` before
-/// returning.
+/// The sockets a server listens on, bound by its caller.
+#[derive(Debug)]
+pub(crate) struct Listeners {
+    /// Every gRPC service.
+    pub(crate) grpc: TcpListener,
+    /// `grpc.health.v1` alone, in plaintext, for probes when TLS is on.
+    pub(crate) health: Option<TcpListener>,
+    /// Prometheus' `GET /metrics`.
+    pub(crate) metrics: Option<TcpListener>,
+}
+
+/// What the services answer from: the catalog store (loaded, and its
+/// overlay applied), the metrics, and the interpreter's own settings.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) catalogs: Arc<Catalogs>,
+    pub(crate) metrics: Metrics,
+    /// The trace layer's handle; `None` while traces are off.
+    pub(crate) traces: Option<Traces>,
+    pub(crate) service: ServiceSettings,
+}
+
+/// Serves `state` on `listeners` until `shutdown` resolves, then drains:
+/// health turns NOT_SERVING at once, the server keeps answering for
+/// `shutdown_delay`, stops accepting, and gives in-flight calls up to
+/// `drain_timeout` before returning.
 ///
 /// The catalog (and its overlay) is already loaded and validated, which is
 /// why health can report SERVING from the first connection.
@@ -217,16 +189,17 @@ pub const HEALTH_SERVICE_NAMES: [&str; 2] = ["", grpc::SERVICE_NAME];
 /// listener, is never load-shed, and stays up until the main server has
 /// drained, so readiness probes see NOT_SERVING during the drain.
 pub(crate) async fn serve(
-    app: Application,
+    listeners: Listeners,
+    state: State,
+    config: &ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let Application {
-        config,
+    let State {
         catalogs,
         metrics,
-        listeners,
-        watcher: _watcher,
-    } = app;
+        traces,
+        service,
+    } = state;
     // `health_reporter()` marks "" SERVING as soon as it is built, so it is
     // built only here, after the catalog (and its overlay) loaded.
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -236,44 +209,18 @@ pub(crate) async fn serve(
         tokio::spawn(crate::metrics::http::serve(listener, metrics.clone()));
     }
     let reloads = metrics.observe_reloads(catalogs.subscribe());
-    let interpreter = Interpreter::new(catalogs, config.service.clone())
-        .with_metrics(metrics.clone())
+    let interpreter = Interpreter::new(catalogs, service)
+        .with_observer(layers::observer(&metrics, traces.as_ref()))
         .into_server()
         .max_decoding_message_size(config.max_message_bytes);
     let health_service = health_service.max_decoding_message_size(4 * 1024);
 
-    let (draining_tx, draining_rx) = oneshot::channel::<()>();
-    let shutdown_delay = config.shutdown_delay;
-    let signal = async move {
-        shutdown.await;
-        for name in HEALTH_SERVICE_NAMES {
-            health
-                .set_service_status(name, ServingStatus::NotServing)
-                .await;
-        }
-        tracing::info!(delay = ?shutdown_delay, "health NOT_SERVING; draining");
-        let _ = draining_tx.send(());
-        tokio::time::sleep(shutdown_delay).await;
-    };
-
-    // The health-only listener is plaintext and has no connection limit.
-    let health_guards = Arc::new(guard::Guards::new(
-        0,
-        config.preface_timeout,
-        config.max_control_frames_per_second,
-    ));
-    let health_only = listeners.health.map(|listener| {
-        let incoming = Incoming::new(listener, None, health_guards, config.coalesce_writes);
-        builder(&config)
-            .add_service(health_service.clone())
-            .serve_with_incoming(incoming)
-    });
-    let health_only = async move {
-        match health_only {
-            Some(server) => server.await,
-            None => std::future::pending().await,
-        }
-    };
+    let (signal, draining) = lame_duck(shutdown, health, config.shutdown_delay);
+    let health_only = health_only(
+        listeners.health,
+        builder(config).add_service(health_service.clone()),
+        config,
+    );
 
     // Outermost of our layers, so it also counts what later layers (load
     // shedding) reject; tonic's own timeout sits outside every layer, and a
@@ -281,39 +228,34 @@ pub(crate) async fn serve(
     // The trace layer, when tracing is on, sits inside the metrics layer
     // (the span covers load shedding too); off, the stack holds nothing of
     // it but an `Either` that is always the identity.
-    let router = builder(&config)
-        .layer(metrics_layer::GrpcMetricsLayer::new(metrics.clone()))
-        .layer(tower::util::option_layer(trace_layer::layer()))
+    let router = builder(config)
+        .layer(layers::GrpcMetricsLayer::new(metrics.clone()))
+        .layer(tower::util::option_layer(
+            traces.map(layers::TraceLayer::new),
+        ))
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?);
     // Only the interpreter is limited: health and reflection are added
     // unwrapped, so kubelet probes keep answering while calls are shed.
     let router = match NonZeroUsize::new(config.max_concurrent_requests) {
-        Some(limit) => router.add_service(Shed::new(interpreter, limit)),
+        Some(limit) => router.add_service(layers::Shed::new(interpreter, limit)),
         None => router.add_service(interpreter),
     };
-    let guards = Arc::new(guard::Guards::new(
-        config.max_connections,
-        config.preface_timeout,
-        config.max_control_frames_per_second,
-    ));
-    let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
-    let incoming = Incoming::new(listeners.grpc, tls, guards, config.coalesce_writes);
+    let tls = config
+        .tls
+        .as_ref()
+        .map(transport::tls_acceptor)
+        .transpose()?;
+    let incoming = incoming(listeners.grpc, tls, config.max_connections, config);
     let server = router.serve_with_incoming_shutdown(incoming, signal);
 
     // tonic's graceful shutdown waits for every connection, and an open
     // health Watch never ends by itself: bound the drain from outside.
     let drain_budget = config.shutdown_delay + config.drain_timeout;
-    let deadline = async move {
-        match draining_rx.await {
-            Ok(()) => tokio::time::sleep(drain_budget).await,
-            Err(_) => std::future::pending().await,
-        }
-    };
     tokio::select! {
         result = server => result?,
-        () = deadline => tracing::warn!(?drain_budget, "drain timeout; no longer waiting for the remaining connections"),
+        () = drain_deadline(draining, drain_budget) => tracing::warn!(?drain_budget, "drain timeout; no longer waiting for the remaining connections"),
         // The health-only server runs until the main one is done (it is
         // dropped with this select); it ends early only by failing.
         result = health_only => result?,
@@ -324,9 +266,75 @@ pub(crate) async fn serve(
     Ok(())
 }
 
+/// The shutdown future the main server gets: once `shutdown` resolves,
+/// health reports NOT_SERVING for every name and the server keeps
+/// answering for `delay` (lame duck). The receiver hears when that began.
+fn lame_duck(
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    health: HealthReporter,
+    delay: Duration,
+) -> (
+    impl Future<Output = ()> + Send + 'static,
+    oneshot::Receiver<()>,
+) {
+    let (draining_tx, draining_rx) = oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        for name in HEALTH_SERVICE_NAMES {
+            health
+                .set_service_status(name, ServingStatus::NotServing)
+                .await;
+        }
+        tracing::info!(delay = ?delay, "health NOT_SERVING; draining");
+        let _ = draining_tx.send(());
+        tokio::time::sleep(delay).await;
+    };
+    (signal, draining_rx)
+}
+
+/// `budget` after the drain began; never, when serving ends first.
+async fn drain_deadline(draining: oneshot::Receiver<()>, budget: Duration) {
+    match draining.await {
+        Ok(()) => tokio::time::sleep(budget).await,
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// The health-only server on `listener`, when there is one; without,
+/// pending forever. It is plaintext and has no connection limit.
+async fn health_only(
+    listener: Option<TcpListener>,
+    router: Router,
+    config: &ServeConfig,
+) -> Result<(), tonic::transport::Error> {
+    match listener {
+        Some(listener) => {
+            let incoming = incoming(listener, None, 0, config);
+            router.serve_with_incoming(incoming).await
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Connections accepted on `listener` under this config's guards, TLS
+/// terminated when `tls` is given; `max_connections` 0 is no limit.
+fn incoming(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    max_connections: usize,
+    config: &ServeConfig,
+) -> Incoming {
+    let guards = Guards::new(
+        max_connections,
+        config.preface_timeout,
+        config.max_control_frames_per_second,
+    );
+    Incoming::new(listener, tls, Arc::new(guards), config.coalesce_writes)
+}
+
 /// A server builder with this config's transport limits, shared by the
 /// main and the health-only listener.
-fn builder(config: &ServerConfig) -> Server {
+fn builder(config: &ServeConfig) -> Server {
     Server::builder()
         .timeout(config.request_timeout)
         .max_concurrent_streams(config.max_concurrent_streams)

@@ -1,42 +1,108 @@
 //! The one start-up path, shared by `main`, the tests, the benches and the
-//! examples: [`Application::build`] loads the catalog and binds every
-//! listener the configuration names, exposes their addresses (so a test can
-//! bind `127.0.0.1:0` and learn the port), and
-//! [`Application::run_until_stopped`] serves until a shutdown future
-//! resolves (zero2prod's `Application` shape).
+//! examples (zero2prod's `Application` shape): the application's
+//! configuration ([`ServerConfig`]), [`Application::build`], which loads the
+//! catalog and binds every listener the configuration names and exposes
+//! their addresses (so a test can bind `127.0.0.1:0` and learn the port),
+//! what can fail on the way ([`BuildError`]), the "serving" lines
+//! ([`Application::announce`]), and [`Application::run_until_stopped`],
+//! which hands the built parts to `server::serve` until a shutdown future
+//! resolves.
 
-use std::{future::Future, io, net::SocketAddr, sync::Arc};
+use std::{future::Future, io, net::SocketAddr, path::PathBuf, sync::Arc};
 
+use thiserror::Error;
 use tokio::net::TcpListener;
 
-use crate::catalog::Catalog;
-use crate::grpc::Catalogs;
+use crate::catalog::{Catalog, CatalogError};
+use crate::grpc::{Catalogs, ServiceSettings};
 use crate::metrics::Metrics;
-use crate::reload::{CatalogStore, OverlayWatcher};
-use crate::server::{self, ServeError, ServerConfig};
+use crate::reload::{CatalogStore, OverlayWatcher, ReloadError};
+use crate::server::{self, Listeners, ServeConfig, ServeError, State};
+use crate::telemetry::Traces;
+
+/// Everything [`Application::build`] needs besides the catalog: addresses,
+/// the service's own settings, the catalog overlay, and how to serve.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where every gRPC service listens.
+    pub listen_addr: SocketAddr,
+    /// An extra plaintext listener serving only `grpc.health.v1`, for
+    /// kubelet probes when TLS is on.
+    pub health_addr: Option<SocketAddr>,
+    /// Where Prometheus scrapes `GET /metrics`; `None` serves no metrics.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Settings of the interpreter service itself.
+    pub service: ServiceSettings,
+    /// Substituted for `<app name>` when a request names no app (unless a
+    /// catalog overlay sets another).
+    pub default_app_name: String,
+    /// The catalog overlay file, watched for changes through its directory
+    /// (docs/catalog-overlay.md); `None` serves the embedded catalog only.
+    pub catalog_overlay: Option<PathBuf>,
+    /// Transport limits, TLS and shutdown timing.
+    pub serve: ServeConfig,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen_addr: SocketAddr::from(([0, 0, 0, 0], 50051)),
+            health_addr: None,
+            metrics_addr: Some(SocketAddr::from(([0, 0, 0, 0], 9090))),
+            service: ServiceSettings::default(),
+            default_app_name: "the app".to_owned(),
+            catalog_overlay: None,
+            serve: ServeConfig::default(),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Refuses settings that cannot keep their promises
+    /// ([`ServeConfig::validate`]).
+    ///
+    /// # Errors
+    /// The message names the flags and says why.
+    pub fn validate(&self) -> Result<(), String> {
+        self.serve.validate()
+    }
+}
+
+/// Why the application could not be built; nothing was served.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// The configuration contradicts itself ([`ServerConfig::validate`]).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// An address could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: io::Error,
+    },
+    /// The embedded catalog is invalid (a unit test rules this out).
+    #[error("loading the embedded catalog: {0}")]
+    Catalog(#[from] CatalogError),
+    /// The catalog overlay is invalid or cannot be watched.
+    #[error(transparent)]
+    Overlay(#[from] ReloadError),
+}
 
 /// A server with its catalog loaded and its listeners bound, not yet
 /// serving.
 #[derive(Debug)]
 pub struct Application {
-    pub(crate) config: ServerConfig,
-    pub(crate) catalogs: Arc<Catalogs>,
-    pub(crate) metrics: Metrics,
-    pub(crate) listeners: Listeners,
+    config: ServerConfig,
+    catalogs: Arc<Catalogs>,
+    metrics: Metrics,
+    /// The trace layer's handle; `None` while traces are off.
+    traces: Option<Traces>,
+    listeners: Listeners,
     /// Watches the overlay file from `build` on, so an invalid overlay
     /// fails start-up before anything is served; dropped when serving ends.
-    pub(crate) watcher: Option<OverlayWatcher>,
-}
-
-/// The sockets a server listens on.
-#[derive(Debug)]
-pub(crate) struct Listeners {
-    /// Every gRPC service.
-    pub(crate) grpc: TcpListener,
-    /// `grpc.health.v1` alone, in plaintext, for probes when TLS is on.
-    pub(crate) health: Option<TcpListener>,
-    /// Prometheus' `GET /metrics`.
-    pub(crate) metrics: Option<TcpListener>,
+    watcher: Option<OverlayWatcher>,
 }
 
 impl Application {
@@ -45,7 +111,7 @@ impl Application {
     /// # Errors
     /// As [`Application::build_with_store`]; also when the embedded
     /// catalog is invalid, which a unit test rules out.
-    pub async fn build(config: ServerConfig) -> Result<Self, ServeError> {
+    pub async fn build(config: ServerConfig) -> Result<Self, BuildError> {
         let catalog = Arc::new(Catalog::embedded()?);
         let catalogs = CatalogStore::new(catalog, config.default_app_name.clone());
         Self::build_with_store(config, catalogs).await
@@ -63,8 +129,8 @@ impl Application {
     pub async fn build_with_store(
         config: ServerConfig,
         catalogs: Arc<Catalogs>,
-    ) -> Result<Self, ServeError> {
-        config.validate().map_err(ServeError::Config)?;
+    ) -> Result<Self, BuildError> {
+        config.validate().map_err(BuildError::Config)?;
         let watcher = match &config.catalog_overlay {
             Some(path) => Some(OverlayWatcher::start(Arc::clone(&catalogs), path)?),
             None => None,
@@ -79,9 +145,19 @@ impl Application {
             config,
             catalogs,
             metrics,
+            traces: None,
             listeners,
             watcher,
         })
+    }
+
+    /// Opens a span per sampled call, and puts each interpretation on it,
+    /// with the handle [`crate::telemetry::init`] returned (`None`: no
+    /// traces, as without this call).
+    #[must_use]
+    pub fn with_traces(mut self, traces: Option<Traces>) -> Self {
+        self.traces = traces;
+        self
     }
 
     /// The bound gRPC address.
@@ -112,8 +188,30 @@ impl Application {
         &self.config
     }
 
+    /// Logs "serving metrics" and "serving": where the server listens,
+    /// whether it speaks TLS, and how many catalog entries it serves.
+    /// Tests, scripts and the client test suites read the addresses from
+    /// these lines, so their messages and fields are an interface. `main`
+    /// calls it once the shutdown signal is registered
+    /// (`shutdown::signal`), so a SIGTERM after it always drains.
+    ///
+    /// # Errors
+    /// When the gRPC socket cannot report its address.
+    pub fn announce(&self) -> io::Result<()> {
+        // The binary's target, where these lines were first logged: log
+        // filters and shippers may select on it.
+        const TARGET: &str = "vehicle_error_interpreter";
+        let metrics_addr = self.metrics_addr().map(tracing::field::display);
+        tracing::info!(target: TARGET, addr = metrics_addr, "serving metrics");
+        let (addr, tls) = (self.addr()?, self.config.serve.tls.is_some());
+        let health_addr = self.health_addr().map(tracing::field::display);
+        let entries = self.catalogs.load().catalog.list().len();
+        tracing::info!(target: TARGET, %addr, health_addr, tls, entries, "serving");
+        Ok(())
+    }
+
     /// Serves until `shutdown` resolves, then drains (see
-    /// [`server::serve`]).
+    /// `server::serve`).
     ///
     /// # Errors
     /// When reflection or TLS cannot be set up, or the transport fails.
@@ -121,17 +219,34 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        server::serve(self, shutdown).await
+        let Self {
+            config,
+            catalogs,
+            metrics,
+            traces,
+            listeners,
+            watcher,
+        } = self;
+        let state = State {
+            catalogs,
+            metrics,
+            traces,
+            service: config.service,
+        };
+        let served = server::serve(listeners, state, &config.serve, shutdown).await;
+        // The overlay is followed for as long as it is served.
+        drop(watcher);
+        served
     }
 }
 
-async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+async fn bind(addr: SocketAddr) -> Result<TcpListener, BuildError> {
     TcpListener::bind(addr)
         .await
-        .map_err(|source| ServeError::Bind { addr, source })
+        .map_err(|source| BuildError::Bind { addr, source })
 }
 
-async fn bind_some(addr: Option<SocketAddr>) -> Result<Option<TcpListener>, ServeError> {
+async fn bind_some(addr: Option<SocketAddr>) -> Result<Option<TcpListener>, BuildError> {
     match addr {
         Some(addr) => Ok(Some(bind(addr).await?)),
         None => Ok(None),

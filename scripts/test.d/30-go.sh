@@ -4,7 +4,9 @@
 # (Interpret, BatchInterpret, Get/List, rich errors, health, round_robin
 # over two servers, kill -9 of one of them under load, Propagate through a
 # toy service behind a retrying caller, the interpret command, the README's
-# programs and its install route).
+# programs and its install route), and Dial's defaults against
+# interpreter/testdata/effective_config.json, which 40-python compares with
+# the Python client's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VEI_SERVER_BIN=$(scripts/lib/server.sh)

@@ -6,7 +6,8 @@
 # (grpcio-status), health (grpcio-health-checking), reflection
 # (grpcio-reflection, v1alpha), round_robin over two servers, abort_with /
 # abort_with_async through toy services behind a retrying caller, the
-# example script and the README's programs.
+# example script, the README's programs, and the channel options against the
+# Go client's defaults (same retry policy, only documented differences).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VEI_SERVER_BIN=$(scripts/lib/server.sh)

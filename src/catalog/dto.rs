@@ -1,17 +1,20 @@
-//! The JSON shape of `catalog/vehicle_state_errors.json`, kept private so
-//! the file format and the domain types can change independently, and its
-//! validation into domain entries.
+//! The JSON shapes of the three files the catalog reads: the vehicle-state
+//! entries (`catalog/vehicle_state_errors.json`), the type table
+//! (`catalog/error_types.json`) and an operator's overlay
+//! (`docs/catalog-overlay.md`). Shapes only: each loader validates what it
+//! reads into domain types, so the file formats, the domain and the proto
+//! can change independently.
 
-use std::time::Duration;
+use std::{fmt, marker::PhantomData};
 
-use serde::Deserialize;
-
-use crate::render::has_placeholder_token;
-
-use super::{
-    APP_NAME_PLACEHOLDER, Action, Category, ResolutionType, RetryPolicy, RetryStrategy, Template,
-    VEHICLE_STATE, VehicleStateError,
+use serde::{
+    Deserialize, Deserializer,
+    de::{Error as _, MapAccess, Visitor},
 };
+
+use super::{Action, Category, Propagation, RetryStrategy};
+
+// === catalog/vehicle_state_errors.json ===
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,209 +29,242 @@ pub(super) struct Catalog {
 pub(super) struct Entry {
     pub(super) code: String,
     #[serde(default)]
-    legacy_codes: Vec<String>,
-    category: Category,
-    retry: Retry,
-    body: Body,
-    overview: TextBlock,
-    suggested_resolution: Option<TextBlock>,
+    pub(super) legacy_codes: Vec<String>,
+    pub(super) category: Category,
+    pub(super) retry: Retry,
+    pub(super) body: Body,
+    pub(super) overview: TextBlock,
+    pub(super) suggested_resolution: Option<TextBlock>,
     #[serde(default)]
-    troubleshooting_steps: Vec<String>,
-    user_message: TextBlock,
+    pub(super) troubleshooting_steps: Vec<String>,
+    pub(super) user_message: TextBlock,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Retry {
-    strategy: RetryStrategy,
-    action: Action,
-    delay_seconds: u64,
-    delay_reason: String,
+pub(super) struct Retry {
+    pub(super) strategy: RetryStrategy,
+    pub(super) action: Action,
+    pub(super) delay_seconds: u64,
+    pub(super) delay_reason: String,
 }
 
 /// The API's JSON body as the documentation shows it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Body {
+pub(super) struct Body {
     #[serde(rename = "type")]
-    error_type: String,
-    code: String,
-    description: String,
+    pub(super) error_type: String,
+    pub(super) code: String,
+    pub(super) description: String,
     #[serde(rename = "docURL")]
-    doc_url: String,
-    status_code: u16,
+    pub(super) doc_url: String,
+    pub(super) status_code: u16,
     #[serde(rename = "requestId")]
     _request_id: String,
-    resolution: Resolution,
-    suggested_user_message: String,
+    pub(super) resolution: Resolution,
+    pub(super) suggested_user_message: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Resolution {
+pub(super) struct Resolution {
     #[serde(rename = "type")]
-    kind: Option<String>,
+    pub(super) kind: Option<String>,
+}
+
+/// Prose and bullets, in the catalog and in an overlay alike.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TextBlock {
+    pub(super) text: String,
+    #[serde(default)]
+    pub(super) bullets: Vec<String>,
+}
+
+impl From<&TextBlock> for super::TextBlock {
+    fn from(b: &TextBlock) -> Self {
+        Self {
+            text: b.text.clone(),
+            bullets: b.bullets.clone(),
+        }
+    }
+}
+
+// === catalog/error_types.json ===
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct Table {
+    #[serde(rename = "$comment")]
+    _comment: Option<String>,
+    #[serde(deserialize_with = "unique_pairs")]
+    pub(super) category_messages: Vec<(Category, String)>,
+    pub(super) types: Vec<Type>,
+    pub(super) oauth_errors: Vec<OAuth>,
+    pub(super) http_statuses: Vec<Status>,
+    pub(super) unrecognized: Rule,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TextBlock {
-    text: String,
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct Type {
+    #[serde(rename = "type")]
+    pub(super) name: String,
+    pub(super) http_status: u16,
     #[serde(default)]
-    bullets: Vec<String>,
+    pub(super) v1_errors: Vec<String>,
+    pub(super) unknown_codes: usize,
+    pub(super) rules: Vec<CodeRule>,
 }
 
-impl From<TextBlock> for super::TextBlock {
-    fn from(b: TextBlock) -> Self {
-        Self {
-            text: b.text,
-            bullets: b.bullets,
+// No `deny_unknown_fields` where `flatten` is used: serde does not
+// support the two together. The table's unit tests catch misspelt keys
+// by checking every answer's fields.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CodeRule {
+    pub(super) codes: Vec<Option<String>>,
+    #[serde(default)]
+    pub(super) legacy_codes: Vec<String>,
+    #[serde(flatten)]
+    pub(super) rule: Rule,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Rule {
+    pub(super) category: Category,
+    pub(super) strategy: RetryStrategy,
+    pub(super) action: Action,
+    pub(super) propagation: Propagation,
+    pub(super) delay_seconds: u64,
+    pub(super) delay_reason: String,
+    pub(super) user_message: Option<String>,
+    pub(super) evidence: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct OAuth {
+    pub(super) error: String,
+    #[serde(flatten)]
+    pub(super) rule: Rule,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Status {
+    pub(super) statuses: Option<Vec<u16>>,
+    pub(super) status_class: Option<u8>,
+    #[serde(flatten)]
+    pub(super) rule: Rule,
+}
+
+// === an overlay: every optional field left out keeps the catalog's value ===
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct Overlay {
+    #[serde(rename = "$comment")]
+    _comment: Option<String>,
+    /// Answers of the type table, by reason.
+    #[serde(default, deserialize_with = "unique_pairs")]
+    pub(super) reasons: Vec<(String, AnswerPatch)>,
+    pub(super) default_app_name: Option<String>,
+    #[serde(default, deserialize_with = "unique_pairs")]
+    pub(super) entries: Vec<(String, EntryPatch)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct EntryPatch {
+    #[serde(rename = "$comment")]
+    _comment: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) suggested_user_message: Option<String>,
+    pub(super) overview: Option<TextBlock>,
+    pub(super) suggested_resolution: Option<TextBlock>,
+    pub(super) troubleshooting_steps: Option<Vec<String>>,
+    pub(super) user_message: Option<TextBlock>,
+    pub(super) retry: Option<RetryPatch>,
+    #[serde(default, deserialize_with = "unique_pairs")]
+    pub(super) locales: Vec<(String, LocalePatch)>,
+}
+
+/// A type-table answer's wording (this project's words, not the API's):
+/// its user message, its delay and the message's translations.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct AnswerPatch {
+    #[serde(rename = "$comment")]
+    _comment: Option<String>,
+    pub(super) user_message: Option<String>,
+    pub(super) retry: Option<RetryPatch>,
+    #[serde(default, deserialize_with = "unique_pairs")]
+    pub(super) locales: Vec<(String, AnswerLocalePatch)>,
+}
+
+/// A translation of an answer's user message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct AnswerLocalePatch {
+    pub(super) user_message: String,
+}
+
+/// No `strategy`: the classification is not the operator's to change,
+/// and `deny_unknown_fields` says so instead of ignoring it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct RetryPatch {
+    pub(super) delay_seconds: Option<u64>,
+    pub(super) delay_reason: Option<String>,
+}
+
+/// Both messages are required, so a response's user-facing messages
+/// are never half translated.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct LocalePatch {
+    pub(super) user_message: TextBlock,
+    pub(super) suggested_user_message: String,
+}
+
+/// Deserialises a JSON object into its key-value pairs in file order,
+/// refusing a repeated key: serde_json would otherwise keep the last one
+/// silently, and a ConfigMap with two `DOOR_OPEN` keys (or a table with
+/// two messages for one category) is a mistake to report, not to guess at.
+fn unique_pairs<'de, D, K, V>(de: D) -> Result<Vec<(K, V)>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Deserialize<'de> + PartialEq + fmt::Debug,
+    V: Deserialize<'de>,
+{
+    struct Pairs<K, V>(PhantomData<(K, V)>);
+
+    impl<'de, K, V> Visitor<'de> for Pairs<K, V>
+    where
+        K: Deserialize<'de> + PartialEq + fmt::Debug,
+        V: Deserialize<'de>,
+    {
+        type Value = Vec<(K, V)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out: Vec<(K, V)> = Vec::new();
+            while let Some(key) = map.next_key::<K>()? {
+                if out.iter().any(|(k, _)| *k == key) {
+                    return Err(A::Error::custom(format!("key {key:?} appears twice")));
+                }
+                let value = map.next_value()?;
+                out.push((key, value));
+            }
+            Ok(out)
         }
     }
-}
 
-impl Entry {
-    pub(super) fn into_domain(self) -> Result<VehicleStateError, String> {
-        let Entry {
-            code,
-            legacy_codes,
-            category,
-            retry,
-            body,
-            overview,
-            suggested_resolution,
-            troubleshooting_steps,
-            user_message,
-        } = self;
-        if !is_upper_snake(&code) || code.len() > super::MAX_CODE_LEN {
-            return Err("code must be UPPER_SNAKE_CASE, at most 64 characters".into());
-        }
-        if body.code != code {
-            return Err(format!("body.code {:?} differs from code", body.code));
-        }
-        if body.error_type != VEHICLE_STATE {
-            return Err(format!("body.type must be {VEHICLE_STATE}"));
-        }
-        if !(100..=599).contains(&body.status_code) {
-            return Err("body.statusCode is not an HTTP status".into());
-        }
-        if let Some(bad) = legacy_codes.iter().find(|c| !is_legacy_code(c)) {
-            return Err(format!("legacy code {bad:?} is not VS_ and three digits"));
-        }
-        let resolution = match body.resolution.kind.as_deref() {
-            None => ResolutionType::None,
-            Some(kind) => ResolutionType::parse(kind)
-                .ok_or_else(|| format!("unknown resolution type {kind:?}"))?,
-        };
-        if !category.is_vehicle_state() {
-            return Err(format!(
-                "category {category:?} is not a vehicle-state category"
-            ));
-        }
-        let delay = Duration::from_secs(retry.delay_seconds);
-        check_retry(retry.strategy, retry.action, delay)?;
-        let overview: super::TextBlock = overview.into();
-        let suggested_resolution: super::TextBlock =
-            suggested_resolution.map(Into::into).unwrap_or_default();
-        let user_message_template: super::TextBlock = user_message.into();
-
-        let required = [
-            ("body.description", body.description.as_str()),
-            ("body.docURL", &body.doc_url),
-            ("body.suggestedUserMessage", &body.suggested_user_message),
-            ("overview.text", &overview.text),
-            ("userMessage.text", &user_message_template.text),
-            ("retry.delayReason", &retry.delay_reason),
-        ];
-        if let Some((field, _)) = required.iter().find(|(_, v)| v.trim().is_empty()) {
-            return Err(format!("{field} is empty"));
-        }
-        let all_text = [body.description.as_str(), &body.suggested_user_message]
-            .into_iter()
-            .chain(overview.strings())
-            .chain(suggested_resolution.strings())
-            .chain(troubleshooting_steps.iter().map(String::as_str));
-        if let Some(text) = all_text.into_iter().find(|t| has_placeholder_token(t)) {
-            return Err(format!(
-                "only userMessage may hold a placeholder, found one in {text:?}"
-            ));
-        }
-        if suggested_resolution
-            .bullets
-            .iter()
-            .chain(&troubleshooting_steps)
-            .any(|s| s.trim().is_empty())
-        {
-            return Err("empty bullet".into());
-        }
-        let joined = user_message_template.joined();
-        let user_message = Template::parse(&joined)
-            .map_err(|e| format!("userMessage: {e} (only {APP_NAME_PLACEHOLDER} is known)"))?;
-
-        Ok(VehicleStateError {
-            reason: format!("{VEHICLE_STATE}_{code}"),
-            error_type: body.error_type,
-            code,
-            description: body.description,
-            doc_url: body.doc_url,
-            status_code: body.status_code,
-            resolution,
-            suggested_user_message: body.suggested_user_message,
-            suggested_resolution_text: if suggested_resolution.is_empty() {
-                String::new()
-            } else {
-                suggested_resolution.joined()
-            },
-            overview,
-            suggested_resolution,
-            troubleshooting_steps,
-            user_message_template,
-            category,
-            retry: RetryPolicy {
-                strategy: retry.strategy,
-                action: retry.action,
-                delay,
-                delay_reason: retry.delay_reason,
-            },
-            legacy_codes,
-            user_message,
-            localized: Vec::new(),
-        })
-    }
-}
-
-/// The rules every retry policy keeps, in the catalog and the type table
-/// alike: a wait needs a delay, "already done" has none, and an action is
-/// named exactly when a retry waits on one (or when no retry will help and
-/// someone must still do something).
-pub(crate) fn check_retry(
-    strategy: RetryStrategy,
-    action: Action,
-    delay: Duration,
-) -> Result<(), String> {
-    match (strategy, action) {
-        (RetryStrategy::NoRetryNeeded, _) if !delay.is_zero() => {
-            Err("NO_RETRY_NEEDED must have a zero delay".into())
-        }
-        (RetryStrategy::RetryLater, _) if delay.is_zero() => {
-            Err("RETRY_LATER needs a delay".into())
-        }
-        (RetryStrategy::RetryLater | RetryStrategy::NoRetryNeeded, a) if a != Action::None => {
-            Err(format!("{strategy:?} takes action NONE, not {a:?}"))
-        }
-        (RetryStrategy::RetryAfterAction, Action::None) => {
-            Err("RETRY_AFTER_ACTION must name who acts".into())
-        }
-        _ => Ok(()),
-    }
-}
-
-fn is_upper_snake(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-}
-
-fn is_legacy_code(s: &str) -> bool {
-    s.len() == 6 && s.starts_with("VS_") && s[3..].bytes().all(|b| b.is_ascii_digit())
+    de.deserialize_map(Pairs(PhantomData))
 }

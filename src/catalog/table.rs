@@ -7,48 +7,12 @@
 //! overlay can reword one answer without touching its neighbours and the
 //! request path reads one flat list by index.
 
-use std::time::Duration;
+mod build;
 
-use serde::Deserialize;
-
-use super::{Action, CatalogError, Category, LocalizedText, RetryPolicy, RetryStrategy};
-use crate::render::{Template, has_placeholder_token};
+use super::{CatalogError, Category, LocalizedText, Propagation, RetryPolicy, dto};
 
 /// The type table embedded in the binary, from `catalog/error_types.json`.
 pub const EMBEDDED_TYPES_JSON: &str = include_str!("../../catalog/error_types.json");
-
-/// The gRPC code a caller should propagate, decided per answer
-/// (docs/design.md §5.1). Named like `google.rpc.Code`, without depending
-/// on it: the adapter converts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Propagation {
-    /// The system must change state first (someone acts, or time passes).
-    FailedPrecondition,
-    /// A quota or rate limit.
-    ResourceExhausted,
-    /// A transient failure: retrying just this call soon is right.
-    Unavailable,
-    /// A gateway timed out: a command may have run.
-    DeadlineExceeded,
-    /// The calling service's own bug.
-    Internal,
-    /// A record the provider lacks.
-    NotFound,
-    /// Nothing usable.
-    Unknown,
-}
-
-impl Propagation {
-    /// True for the codes generic retry layers (gRPC retry policies,
-    /// meshes) retry at once.
-    pub fn is_retried_by_infrastructure(self) -> bool {
-        matches!(
-            self,
-            Self::Unavailable | Self::ResourceExhausted | Self::DeadlineExceeded
-        )
-    }
-}
 
 /// Identifies one [`Answer`] of a catalog's type table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,13 +87,21 @@ pub enum CodeMatch {
     Unlisted,
 }
 
+/// A v1 `error` string (such as `rate_limiting_error`): the type it means
+/// and the code it implies, if any.
+#[derive(Debug, Clone)]
+struct V1Error {
+    error: String,
+    type_index: usize,
+    code: Option<String>,
+}
+
 /// The type table, validated and flattened into answers.
 #[derive(Debug, Clone)]
 pub struct TypeTable {
     answers: Vec<Answer>,
     types: Vec<ErrorType>,
-    /// v1 `error` string (lower case) -> type index and implied code.
-    v1_errors: Vec<(String, usize, Option<String>)>,
+    v1_errors: Vec<V1Error>,
     oauth: Vec<(String, AnswerId)>,
     statuses: Vec<(u16, AnswerId)>,
     class_4xx: AnswerId,
@@ -144,9 +116,8 @@ impl TypeTable {
     /// # Errors
     /// `CatalogError` naming the first rule broken.
     pub(super) fn from_json(json: &str, conflict_409: Answer) -> Result<Self, CatalogError> {
-        let mut doc: dto::Table = serde_json::from_str(json)?;
-        let messages = std::mem::take(&mut doc.category_messages);
-        Builder::new(messages)?.build(doc, conflict_409)
+        let doc: dto::Table = serde_json::from_str(json)?;
+        Ok(build::build(doc, conflict_409)?)
     }
 
     /// Every answer, in a fixed order ([`AnswerId::index`]).
@@ -182,8 +153,8 @@ impl TypeTable {
         }
         self.v1_errors
             .iter()
-            .find(|(e, ..)| e.eq_ignore_ascii_case(name))
-            .map(|(_, index, code)| (&self.types[*index], code.as_deref()))
+            .find(|v1| v1.error.eq_ignore_ascii_case(name))
+            .map(|v1| (&self.types[v1.type_index], v1.code.as_deref()))
     }
 
     /// The answer for an OAuth `error` value, in any letter case.
@@ -243,415 +214,5 @@ impl ErrorType {
             return (id, CodeMatch::Legacy);
         }
         (self.unlisted, CodeMatch::Unlisted)
-    }
-}
-
-/// Turns the file's rules into answers, checking each.
-struct Builder {
-    answers: Vec<Answer>,
-    category_messages: Vec<(Category, String)>,
-}
-
-impl Builder {
-    fn new(messages: Vec<(Category, String)>) -> Result<Self, CatalogError> {
-        for category in [
-            Category::Access,
-            Category::Account,
-            Category::RateLimit,
-            Category::Billing,
-            Category::Compatibility,
-            Category::Upstream,
-            Category::Provider,
-            Category::Request,
-            Category::Other,
-        ] {
-            if !messages.iter().any(|(c, _)| *c == category) {
-                return Err(invalid(
-                    "categoryMessages",
-                    format!("no message for {category:?}"),
-                ));
-            }
-        }
-        Ok(Self {
-            answers: Vec::new(),
-            category_messages: messages,
-        })
-    }
-
-    fn push(
-        &mut self,
-        path: &str,
-        reason: String,
-        rule: &dto::Rule,
-    ) -> Result<AnswerId, CatalogError> {
-        if rule.category.is_vehicle_state() {
-            return Err(invalid(
-                path,
-                "a vehicle-state category belongs to the catalog",
-            ));
-        }
-        if !reason_is_well_formed(&reason) {
-            return Err(invalid(
-                path,
-                format!("reason {reason:?} is not UPPER_SNAKE, 63 at most"),
-            ));
-        }
-        if self.answers.iter().any(|a| a.reason == reason) {
-            return Err(invalid(path, format!("reason {reason} appears twice")));
-        }
-        let delay = Duration::from_secs(rule.delay_seconds);
-        super::dto::check_retry(rule.strategy, rule.action, delay).map_err(|e| invalid(path, e))?;
-        if rule.strategy == RetryStrategy::NoRetryNeeded {
-            return Err(invalid(path, "NO_RETRY_NEEDED is for vehicle states only"));
-        }
-        for (field, text) in [
-            ("delayReason", &rule.delay_reason),
-            ("evidence", &rule.evidence),
-        ] {
-            if text.trim().is_empty() || has_placeholder_token(text) {
-                return Err(invalid(
-                    path,
-                    format!("{field} is empty or holds a placeholder"),
-                ));
-            }
-        }
-        let text = match &rule.user_message {
-            Some(text) => text.clone(),
-            None => self
-                .category_messages
-                .iter()
-                .find(|(c, _)| *c == rule.category)
-                .map(|(_, m)| m.clone())
-                .ok_or_else(|| invalid(path, "no user message for its category"))?,
-        };
-        let template = Template::parse(&text).map_err(|e| invalid(path, e.to_string()))?;
-        if text.trim().is_empty() {
-            return Err(invalid(path, "userMessage is empty"));
-        }
-        self.answers.push(Answer {
-            reason,
-            category: rule.category,
-            retry: RetryPolicy {
-                strategy: rule.strategy,
-                action: rule.action,
-                delay,
-                delay_reason: rule.delay_reason.clone(),
-            },
-            propagation: rule.propagation,
-            user_message: LocalizedText::new(text, template),
-            evidence: rule.evidence.clone(),
-            vehicle_state_fallback: false,
-        });
-        Ok(AnswerId(self.answers.len() - 1))
-    }
-
-    fn build(mut self, doc: dto::Table, conflict_409: Answer) -> Result<TypeTable, CatalogError> {
-        let mut types = Vec::with_capacity(doc.types.len());
-        let mut v1_errors = Vec::new();
-        for (t_index, t) in doc.types.into_iter().enumerate() {
-            let path = format!("types[{t_index}] ({})", t.name);
-            if !is_upper_snake(&t.name) || t.name == super::VEHICLE_STATE {
-                return Err(invalid(
-                    &path,
-                    "type must be UPPER_SNAKE and not VEHICLE_STATE",
-                ));
-            }
-            if types.iter().any(|x: &ErrorType| x.name == t.name) {
-                return Err(invalid(&path, "type appears twice"));
-            }
-            if !(400..=599).contains(&t.http_status) {
-                return Err(invalid(&path, "httpStatus must be 400-599"));
-            }
-            let mut codes = Vec::new();
-            let mut legacy_codes = Vec::new();
-            let mut rules = Vec::new();
-            for (r_index, rule) in t.rules.iter().enumerate() {
-                let path = format!("{path}.rules[{r_index}]");
-                if rule.codes.is_empty() {
-                    return Err(invalid(&path, "a rule needs at least one code"));
-                }
-                let mut first = None;
-                for code in &rule.codes {
-                    if let Some(c) = code
-                        && !is_upper_snake(c)
-                    {
-                        return Err(invalid(&path, format!("code {c:?} is not UPPER_SNAKE")));
-                    }
-                    if codes
-                        .iter()
-                        .any(|(c, _): &(Option<String>, AnswerId)| c == code)
-                    {
-                        return Err(invalid(&path, format!("code {code:?} appears twice")));
-                    }
-                    let reason = match code {
-                        Some(c) => format!("{}_{c}", t.name),
-                        None => t.name.clone(),
-                    };
-                    let id = self.push(&path, reason, rule)?;
-                    first.get_or_insert(id);
-                    codes.push((code.clone(), id));
-                }
-                let first = first.unwrap_or(AnswerId(0));
-                for legacy in &rule.legacy_codes {
-                    if !is_upper_snake(legacy) {
-                        return Err(invalid(
-                            &path,
-                            format!("legacy code {legacy:?} is not UPPER_SNAKE"),
-                        ));
-                    }
-                    legacy_codes.push((legacy.clone(), first));
-                }
-                rules.push(TypeRule {
-                    codes: rule.codes.clone(),
-                    legacy_codes: rule.legacy_codes.clone(),
-                    answers_unlisted_codes: r_index == t.unknown_codes,
-                    answer: first,
-                });
-            }
-            // An unlisted code gets the type's own reason (`<TYPE>`), never
-            // one built from the code: reasons stay a fixed vocabulary.
-            let unlisted_rule = t
-                .rules
-                .get(t.unknown_codes)
-                .ok_or_else(|| invalid(&path, "unknownCodes names no rule"))?;
-            let unlisted = match codes.iter().find(|(c, _)| c.is_none()) {
-                Some(&(_, id)) if rules[t.unknown_codes].codes.contains(&None) => id,
-                Some(_) => {
-                    return Err(invalid(
-                        &path,
-                        "the null code must sit in the rule unknownCodes names, which shares the type's reason",
-                    ));
-                }
-                None => self.push(&path, t.name.clone(), unlisted_rule)?,
-            };
-            for entry in &t.v1_errors {
-                let (error, code) = match entry.split_once(':') {
-                    Some((e, c)) => (e, Some(c.to_owned())),
-                    None => (entry.as_str(), None),
-                };
-                if error.is_empty()
-                    || v1_errors
-                        .iter()
-                        .any(|(e, ..): &(String, usize, Option<String>)| e == error)
-                {
-                    return Err(invalid(
-                        &path,
-                        format!("v1 error {error:?} is empty or repeated"),
-                    ));
-                }
-                v1_errors.push((error.to_owned(), types.len(), code));
-            }
-            types.push(ErrorType {
-                name: t.name,
-                http_status: t.http_status,
-                v1_errors: t.v1_errors,
-                rules,
-                codes,
-                legacy_codes,
-                unlisted,
-            });
-        }
-        for (name, _, code) in &v1_errors {
-            let t = &types[v1_errors
-                .iter()
-                .find(|(n, ..)| n == name)
-                .map_or(0, |x| x.1)];
-            if let Some(code) = code
-                && t.answer_for(Some(code)).1 != CodeMatch::Listed
-            {
-                return Err(invalid(
-                    "types",
-                    format!(
-                        "v1 error {name} implies {code}, which {} does not list",
-                        t.name
-                    ),
-                ));
-            }
-        }
-        let mut oauth = Vec::new();
-        for (i, o) in doc.oauth_errors.iter().enumerate() {
-            let path = format!("oauthErrors[{i}]");
-            let reason = format!("OAUTH_{}", o.error.to_ascii_uppercase());
-            oauth.push((o.error.clone(), self.push(&path, reason, &o.rule)?));
-        }
-        let mut statuses = Vec::new();
-        let (mut class_4xx, mut class_5xx) = (None, None);
-        for (i, s) in doc.http_statuses.iter().enumerate() {
-            let path = format!("httpStatuses[{i}]");
-            match (&s.statuses, s.status_class) {
-                (Some(list), None) => {
-                    for &status in list {
-                        if !(400..=599).contains(&status) || status == 409 {
-                            return Err(invalid(
-                                &path,
-                                format!("{status} is not a usable status other than 409"),
-                            ));
-                        }
-                        if statuses.iter().any(|(x, _)| *x == status) {
-                            return Err(invalid(&path, format!("{status} appears twice")));
-                        }
-                        statuses
-                            .push((status, self.push(&path, format!("HTTP_{status}"), &s.rule)?));
-                    }
-                }
-                (None, Some(4)) if class_4xx.is_none() => {
-                    class_4xx = Some(self.push(&path, "HTTP_4XX".into(), &s.rule)?);
-                }
-                (None, Some(5)) if class_5xx.is_none() => {
-                    class_5xx = Some(self.push(&path, "HTTP_5XX".into(), &s.rule)?);
-                }
-                _ => {
-                    return Err(invalid(
-                        &path,
-                        "give statuses or a statusClass of 4 or 5, once each",
-                    ));
-                }
-            }
-        }
-        let unrecognized = self.push(
-            "unrecognized",
-            "UNRECOGNIZED_ERROR".into(),
-            &doc.unrecognized,
-        )?;
-        self.answers.push(conflict_409);
-        statuses.push((409, AnswerId(self.answers.len() - 1)));
-        Ok(TypeTable {
-            answers: self.answers,
-            types,
-            v1_errors,
-            oauth,
-            statuses,
-            class_4xx: class_4xx.ok_or_else(|| invalid("httpStatuses", "no statusClass 4"))?,
-            class_5xx: class_5xx.ok_or_else(|| invalid("httpStatuses", "no statusClass 5"))?,
-            unrecognized,
-        })
-    }
-}
-
-/// AIP-193's form for `ErrorInfo.reason`: UPPER_SNAKE, at most 63.
-pub(crate) fn reason_is_well_formed(reason: &str) -> bool {
-    reason.len() <= 63
-        && reason.starts_with(|c: char| c.is_ascii_uppercase())
-        && is_upper_snake(reason)
-}
-
-fn is_upper_snake(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-}
-
-fn invalid(path: impl Into<String>, reason: impl Into<String>) -> CatalogError {
-    CatalogError::Table {
-        path: path.into(),
-        reason: reason.into(),
-    }
-}
-
-/// The JSON shape of `catalog/error_types.json`.
-mod dto {
-    use serde::{Deserialize, Deserializer, de::MapAccess};
-
-    use super::{Action, Category, Propagation, RetryStrategy};
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct Table {
-        #[serde(rename = "$comment")]
-        _comment: Option<String>,
-        #[serde(deserialize_with = "category_messages")]
-        pub(super) category_messages: Vec<(Category, String)>,
-        pub(super) types: Vec<Type>,
-        pub(super) oauth_errors: Vec<OAuth>,
-        pub(super) http_statuses: Vec<Status>,
-        pub(super) unrecognized: Rule,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    pub(super) struct Type {
-        #[serde(rename = "type")]
-        pub(super) name: String,
-        pub(super) http_status: u16,
-        #[serde(default)]
-        pub(super) v1_errors: Vec<String>,
-        pub(super) unknown_codes: usize,
-        pub(super) rules: Vec<CodeRule>,
-    }
-
-    // No `deny_unknown_fields` where `flatten` is used: serde does not
-    // support the two together. The table's unit tests catch misspelt keys
-    // by checking every answer's fields.
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct CodeRule {
-        pub(super) codes: Vec<Option<String>>,
-        #[serde(default)]
-        pub(super) legacy_codes: Vec<String>,
-        #[serde(flatten)]
-        pub(super) rule: Rule,
-    }
-
-    impl std::ops::Deref for CodeRule {
-        type Target = Rule;
-        fn deref(&self) -> &Rule {
-            &self.rule
-        }
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct Rule {
-        pub(super) category: Category,
-        pub(super) strategy: RetryStrategy,
-        pub(super) action: Action,
-        pub(super) propagation: Propagation,
-        pub(super) delay_seconds: u64,
-        pub(super) delay_reason: String,
-        pub(super) user_message: Option<String>,
-        pub(super) evidence: String,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct OAuth {
-        pub(super) error: String,
-        #[serde(flatten)]
-        pub(super) rule: Rule,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub(super) struct Status {
-        pub(super) statuses: Option<Vec<u16>>,
-        pub(super) status_class: Option<u8>,
-        #[serde(flatten)]
-        pub(super) rule: Rule,
-    }
-
-    /// The category messages in the file's order, refusing repeats.
-    fn category_messages<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<(Category, String)>, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Vec<(Category, String)>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object of category names to messages")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out: Vec<(Category, String)> = Vec::new();
-                while let Some((category, message)) = map.next_entry::<Category, String>()? {
-                    if out.iter().any(|(c, _)| *c == category) {
-                        return Err(serde::de::Error::custom(format!(
-                            "{category:?} appears twice"
-                        )));
-                    }
-                    out.push((category, message));
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_map(V)
     }
 }

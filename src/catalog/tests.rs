@@ -2,6 +2,7 @@
 //! table of docs/design.md §3.
 
 use super::*;
+use crate::render::APP_NAME_PLACEHOLDER;
 
 /// The documentation the catalog reproduces, as kept in the repository.
 const REFERENCE: &str = include_str!("../../catalog/vehicle-state-errors.reference.txt");

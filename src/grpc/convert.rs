@@ -1,69 +1,18 @@
-//! Conversions between domain values and proto messages. Only converts:
-//! the handlers have already asked the domain for the interpretation and
-//! its rendered messages.
+//! Domain values as proto messages, one enum or struct at a time, and the
+//! list filters back into domain enums. The leaf of the adapter: it names
+//! only `pb`; assembling a whole response is `respond`'s.
 
-use std::time::Duration;
+use std::{borrow::Cow, time::Duration};
 
-use super::{encoded::EncodedCatalog, pb, pb::server, propagation};
+use super::{pb, pb::server};
 use crate::catalog::{
     Action, Category, Propagation, ResolutionType, RetryPolicy, RetryStrategy, TextBlock,
     TypeTable, VehicleStateError,
 };
-use crate::interpret::{DecisionSource, Identification, Interpretation, Messages, Warning};
+use crate::interpret::{DecisionSource, Identification, Warning};
 
-/// Converts an interpretation and its rendered messages, holding what
-/// `view` holds (AIP-157: unspecified is BASIC).
-pub(super) fn interpretation(
-    interp: &Interpretation<'_, '_>,
-    messages: Messages<'_>,
-    encoded: &EncodedCatalog,
-    view: server::InterpretationView,
-) -> server::InterpretResponse {
-    let full = view == server::InterpretationView::Full;
-    let propagation_status = propagation::status(interp, &messages, encoded.answer(interp.key));
-    server::InterpretResponse {
-        identification: identification(interp.identification) as i32,
-        decided_by: decided_by(interp.decided_by) as i32,
-        error_type: match interp.known_type {
-            Some(t) => t.to_owned(),
-            None => upper(interp.error_type.as_deref().unwrap_or_default()),
-        },
-        error_code: upper(interp.error_code.as_deref().unwrap_or_default()),
-        reason: interp.reason.to_owned(),
-        catalog_code: interp
-            .entry
-            .map(|e| e.entry.code.clone())
-            .unwrap_or_default(),
-        category: category(interp.category) as i32,
-        retry_advice: Some(server::RetryAdvice {
-            strategy: strategy(interp.advice.strategy) as i32,
-            action: action(interp.advice.action) as i32,
-            suggested_delay: Some(duration(interp.advice.delay)),
-            delay_reason: interp.advice.delay_reason.as_str().to_owned(),
-        }),
-        request_id: interp.request_id.as_deref().unwrap_or_default().to_owned(),
-        http_status: interp.http_status.map_or(0, u32::from),
-        other_error_count: interp.other_errors,
-        warnings: interp.warnings.iter().map(warning).collect(),
-        propagation_code: rpc_code(interp.propagation) as i32,
-        propagation_status: Some(propagation_status),
-        vehicle_state_error: interp
-            .entry
-            .filter(|_| full)
-            .map(|e| encoded.entry(e.id).shared.clone()),
-        messages: full.then(|| server::RenderedMessages {
-            suggested_user_message: messages.suggested_user_message.into_owned(),
-            description: messages.description.into_owned(),
-            suggested_resolution: messages.suggested_resolution.to_owned(),
-            troubleshooting_steps: messages.troubleshooting_steps.to_vec(),
-            locale: messages.locale.to_owned(),
-            body_suggested_user_message: messages.body_suggested_user_message.unwrap_or_default(),
-        }),
-        user_message: messages.user_message,
-    }
-}
-
-fn warning(w: &Warning) -> server::InterpretationWarning {
+/// A warning as its proto message.
+pub(super) fn warning(w: &Warning) -> server::InterpretationWarning {
     server::InterpretationWarning {
         reason: w.kind.reason().to_owned(),
         field: w.field.to_owned(),
@@ -136,7 +85,8 @@ pub(super) fn rpc_code(p: Propagation) -> pb::RpcCode {
     }
 }
 
-fn identification(i: Identification) -> pb::Identification {
+/// How the error was identified.
+pub(super) fn identification(i: Identification) -> pb::Identification {
     match i {
         Identification::ExactCode => pb::Identification::ExactCode,
         Identification::LegacyCode => pb::Identification::LegacyCode,
@@ -146,7 +96,8 @@ fn identification(i: Identification) -> pb::Identification {
     }
 }
 
-fn decided_by(d: DecisionSource) -> pb::DecisionSource {
+/// What decided the answer.
+pub(super) fn decided_by(d: DecisionSource) -> pb::DecisionSource {
     match d {
         DecisionSource::Catalog => pb::DecisionSource::Catalog,
         DecisionSource::Resolution => pb::DecisionSource::Resolution,
@@ -156,13 +107,14 @@ fn decided_by(d: DecisionSource) -> pb::DecisionSource {
     }
 }
 
-/// Upper-cases without the per-character work when the text already is,
-/// as codes and types almost always are.
-fn upper(s: &str) -> String {
+/// A type or code as received, in the upper case the wire carries;
+/// borrowed when it already is, as codes and types almost always are, so
+/// the common case costs no copy.
+pub(super) fn upper(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_lowercase()) {
-        s.to_ascii_uppercase()
+        Cow::Owned(s.to_ascii_uppercase())
     } else {
-        s.to_owned()
+        Cow::Borrowed(s)
     }
 }
 
@@ -235,7 +187,8 @@ pub(super) fn strategy_filter(value: i32) -> Result<Option<RetryStrategy>, ()> {
     }
 }
 
-fn category(c: Category) -> pb::Category {
+/// A category as its proto enum.
+pub(super) fn category(c: Category) -> pb::Category {
     match c {
         Category::Connectivity => pb::Category::Connectivity,
         Category::Charging => pb::Category::Charging,
@@ -255,7 +208,8 @@ fn category(c: Category) -> pb::Category {
     }
 }
 
-fn strategy(s: RetryStrategy) -> pb::RetryStrategy {
+/// A retry strategy as its proto enum.
+pub(super) fn strategy(s: RetryStrategy) -> pb::RetryStrategy {
     match s {
         RetryStrategy::RetryLater => pb::RetryStrategy::RetryLater,
         RetryStrategy::RetryAfterAction => pb::RetryStrategy::RetryAfterAction,
@@ -264,7 +218,8 @@ fn strategy(s: RetryStrategy) -> pb::RetryStrategy {
     }
 }
 
-fn action(a: Action) -> pb::Action {
+/// Who must act, as its proto enum.
+pub(super) fn action(a: Action) -> pb::Action {
     match a {
         Action::None => pb::Action::None,
         Action::DriverAtVehicle => pb::Action::DriverAtVehicle,

@@ -1,12 +1,13 @@
-//! What responses need from each catalog entry, converted and encoded once
-//! per catalog snapshot, so the request path only indexes and clones.
+//! What responses need from each catalog entry and table answer, converted
+//! and encoded once per catalog snapshot (the store's [`SnapshotCache`]),
+//! so the request path only indexes and clones.
 
 use std::{fmt, sync::Arc};
 
 use prost::Message;
 
-use super::{convert, propagation};
-use crate::catalog::{Action, Catalog, EntryId, Propagation, RetryPolicy, RetryStrategy};
+use super::{convert, propagation::EncodedAnswer};
+use crate::catalog::{Catalog, EntryId, Propagation};
 use crate::interpret::AnswerKey;
 use crate::reload::SnapshotCache;
 
@@ -24,45 +25,7 @@ pub(super) struct EncodedEntry {
     /// The entry as a `VehicleStateError` message.
     pub(super) shared: SharedEntry,
     /// The parts every answer from this entry shares.
-    pub(super) answer: EncodedAnswer,
-}
-
-/// The parts of a propagation status that depend only on what answered.
-#[derive(Debug)]
-pub(super) struct EncodedAnswer {
-    /// `ErrorInfo`'s reason and domain, encoded; the per-call metadata is
-    /// appended to it.
-    pub(super) error_info_prefix: Vec<u8>,
-    /// `RetryInfo` with the catalog's delay, as an encoded `Any`;
-    /// retry-later answers only.
-    pub(super) retry_info: Option<Vec<u8>>,
-    /// The strategy, action and code `violation` was built for: a body's
-    /// resolution can change them, and then the violation is built anew.
-    pub(super) base: (RetryStrategy, Action, Propagation),
-    /// `PreconditionFailure` or `QuotaFailure` as an encoded `Any`, where
-    /// the code has one.
-    pub(super) violation: Option<Vec<u8>>,
-    /// `Help` linking the entry's documentation as an encoded `Any`
-    /// (vehicle-state entries).
-    pub(super) help: Option<Vec<u8>>,
-}
-
-impl EncodedAnswer {
-    fn new(
-        reason: &str,
-        retry: &RetryPolicy,
-        propagation: Propagation,
-        doc_url: Option<&str>,
-    ) -> Self {
-        Self {
-            error_info_prefix: propagation::error_info_prefix(reason),
-            retry_info: (retry.strategy == RetryStrategy::RetryLater)
-                .then(|| propagation::retry_info(retry.delay)),
-            base: (retry.strategy, retry.action, propagation),
-            violation: propagation::violation(reason, retry.strategy, retry.action, propagation),
-            help: doc_url.map(propagation::help),
-        }
-    }
+    answer: EncodedAnswer,
 }
 
 impl SnapshotCache for EncodedCatalog {

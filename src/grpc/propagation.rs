@@ -1,21 +1,59 @@
 //! The ready `google.rpc.Status` an interpretation carries, for callers to
 //! return to their own callers: its code, message and error details
-//! (docs/design.md §5.4).
+//! (docs/design.md §5.4), and [`EncodedAnswer`], the parts of it that
+//! depend only on what answered, encoded once per catalog snapshot.
 
-use prost::Message;
-use tonic_types::pb;
+use std::time::Duration;
 
-use super::wire::{EncodedStatus, encode_any, field_len, string_field};
-use super::{convert, encoded::EncodedAnswer, status::DOMAIN};
-use crate::catalog::{Action, Propagation, RetryStrategy};
-use crate::interpret::{DelayReason, Interpretation, Messages};
+use tonic_types::{
+    ErrorInfo, Help, LocalizedMessage, PreconditionFailure, QuotaFailure, RetryInfo, pb,
+};
 
-const ERROR_INFO: &str = "type.googleapis.com/google.rpc.ErrorInfo";
-const RETRY_INFO: &str = "type.googleapis.com/google.rpc.RetryInfo";
-const PRECONDITION_FAILURE: &str = "type.googleapis.com/google.rpc.PreconditionFailure";
-const QUOTA_FAILURE: &str = "type.googleapis.com/google.rpc.QuotaFailure";
-const LOCALIZED_MESSAGE: &str = "type.googleapis.com/google.rpc.LocalizedMessage";
-const HELP: &str = "type.googleapis.com/google.rpc.Help";
+use super::convert::{duration, rpc_code, upper};
+use super::status::DOMAIN;
+use super::wire::{EncodedStatus, encode_message_any, field_len, string_field};
+use crate::catalog::{Action, Propagation, RetryPolicy, RetryStrategy};
+use crate::interpret::{DelayReason, Interpretation, Messages, violation};
+
+/// The parts of a propagation status that depend only on what answered.
+#[derive(Debug)]
+pub(super) struct EncodedAnswer {
+    /// `ErrorInfo`'s reason and domain, encoded; the per-call metadata is
+    /// appended to it.
+    error_info_prefix: Vec<u8>,
+    /// `RetryInfo` with the catalog's delay, as an encoded `Any`;
+    /// retry-later answers only.
+    retry_info: Option<Vec<u8>>,
+    /// The strategy, action and code `violation` was built for: a body's
+    /// resolution can change them, and then the violation is built anew.
+    base: (RetryStrategy, Action, Propagation),
+    /// `PreconditionFailure` or `QuotaFailure` as an encoded `Any`, where
+    /// the code has one.
+    violation: Option<Vec<u8>>,
+    /// `Help` linking the entry's documentation as an encoded `Any`
+    /// (vehicle-state entries).
+    help: Option<Vec<u8>>,
+}
+
+impl EncodedAnswer {
+    /// Encodes what an answer of `reason`, `retry` and `propagation` always
+    /// carries, with a `Help` link to `doc_url` where there is one.
+    pub(super) fn new(
+        reason: &str,
+        retry: &RetryPolicy,
+        propagation: Propagation,
+        doc_url: Option<&str>,
+    ) -> Self {
+        Self {
+            error_info_prefix: error_info_prefix(reason),
+            retry_info: (retry.strategy == RetryStrategy::RetryLater)
+                .then(|| retry_info(retry.delay)),
+            base: (retry.strategy, retry.action, propagation),
+            violation: violation(reason, retry.strategy, retry.action, propagation),
+            help: doc_url.map(help),
+        }
+    }
+}
 
 /// The status for an interpretation: its propagation code, the short
 /// description as message, and `ErrorInfo` (always), `RetryInfo` (only
@@ -29,7 +67,7 @@ pub(super) fn status(
     encoded: &EncodedAnswer,
 ) -> EncodedStatus {
     let mut status = EncodedStatus::new(
-        convert::rpc_code(interp.propagation) as i32,
+        rpc_code(interp.propagation) as i32,
         &messages.description,
         512 + messages.user_message.len(),
     );
@@ -65,7 +103,7 @@ pub(super) fn status(
     }
     let (locale, message) = (messages.locale, messages.user_message.as_str());
     status.push_with(
-        LOCALIZED_MESSAGE,
+        LocalizedMessage::TYPE_URL,
         field_len(locale.len()) + field_len(message.len()),
         |b| {
             string_field(b, 1, locale);
@@ -81,39 +119,39 @@ pub(super) fn status(
 }
 
 /// `RetryInfo` advising `delay`, as an encoded `Any`.
-pub(super) fn retry_info(delay: std::time::Duration) -> Vec<u8> {
+fn retry_info(delay: Duration) -> Vec<u8> {
     let retry = pb::RetryInfo {
-        retry_delay: Some(convert::duration(delay)),
+        retry_delay: Some(duration(delay)),
     };
-    any(RETRY_INFO, &retry)
+    encode_message_any(RetryInfo::TYPE_URL, &retry)
 }
 
 /// The `PreconditionFailure` (on FAILED_PRECONDITION) or `QuotaFailure`
 /// (on RESOURCE_EXHAUSTED) of an answer; its subject is the answer's
-/// reason, the stable name of what failed.
-pub(super) fn violation(
+/// reason, the stable name of what failed; the wording is the domain's.
+fn violation(
     reason: &str,
     strategy: RetryStrategy,
     action: Action,
     propagation: Propagation,
 ) -> Option<Vec<u8>> {
     match propagation {
-        Propagation::FailedPrecondition => Some(any(
-            PRECONDITION_FAILURE,
+        Propagation::FailedPrecondition => Some(encode_message_any(
+            PreconditionFailure::TYPE_URL,
             &pb::PreconditionFailure {
                 violations: vec![pb::precondition_failure::Violation {
-                    r#type: violation_type(strategy).to_owned(),
+                    r#type: violation::precondition_kind(strategy).to_owned(),
                     subject: reason.to_owned(),
-                    description: violation_description(strategy, action).to_owned(),
+                    description: violation::precondition_description(strategy, action).to_owned(),
                 }],
             },
         )),
-        Propagation::ResourceExhausted => Some(any(
-            QUOTA_FAILURE,
+        Propagation::ResourceExhausted => Some(encode_message_any(
+            QuotaFailure::TYPE_URL,
             &pb::QuotaFailure {
                 violations: vec![pb::quota_failure::Violation {
                     subject: reason.to_owned(),
-                    description: "A rate limit or quota of the API was reached.".to_owned(),
+                    description: violation::QUOTA_DESCRIPTION.to_owned(),
                     ..Default::default()
                 }],
             },
@@ -123,9 +161,9 @@ pub(super) fn violation(
 }
 
 /// `Help` linking the documentation page at `url`, as an encoded `Any`.
-pub(super) fn help(url: &str) -> Vec<u8> {
-    any(
-        HELP,
+fn help(url: &str) -> Vec<u8> {
+    encode_message_any(
+        Help::TYPE_URL,
         &pb::Help {
             links: vec![pb::help::Link {
                 description: "API documentation".to_owned(),
@@ -133,38 +171,6 @@ pub(super) fn help(url: &str) -> Vec<u8> {
             }],
         },
     )
-}
-
-/// The `PreconditionFailure` violation type: what kind of precondition
-/// failed, by the final strategy.
-fn violation_type(strategy: RetryStrategy) -> &'static str {
-    match strategy {
-        RetryStrategy::NoRetryNeeded => "ALREADY_IN_REQUESTED_STATE",
-        RetryStrategy::RetryAfterAction => "ACTION_REQUIRED",
-        RetryStrategy::RetryLater => "WAIT_REQUIRED",
-        RetryStrategy::DoNotRetry => "NOT_RETRYABLE",
-    }
-}
-
-fn violation_description(strategy: RetryStrategy, action: Action) -> &'static str {
-    match (strategy, action) {
-        (RetryStrategy::NoRetryNeeded, _) => "The vehicle is already in the requested state.",
-        (RetryStrategy::RetryLater, _) => "Wait before retrying.",
-        (RetryStrategy::DoNotRetry, _) => "Retrying will not help.",
-        (RetryStrategy::RetryAfterAction, Action::DriverAtVehicle) => {
-            "The driver must act at the vehicle first."
-        }
-        (RetryStrategy::RetryAfterAction, Action::UserReconnect) => {
-            "The user must reconnect their account first."
-        }
-        (RetryStrategy::RetryAfterAction, Action::UserAccountAction) => {
-            "The user must act in their carmaker account first."
-        }
-        (RetryStrategy::RetryAfterAction, Action::CallerRefreshCredentials) => {
-            "The calling service must refresh its access token first."
-        }
-        (RetryStrategy::RetryAfterAction, _) => "Someone must act before a retry can succeed.",
-    }
 }
 
 /// `ErrorInfo`: the precomputed reason and domain, then the metadata of
@@ -189,7 +195,7 @@ fn error_info(
             .iter()
             .filter_map(|(k, v)| v.map(|v| entry_len(k, v)))
             .sum::<usize>();
-    status.push_with(ERROR_INFO, len, |b| {
+    status.push_with(ErrorInfo::TYPE_URL, len, |b| {
         b.extend_from_slice(&encoded.error_info_prefix);
         for (key, value) in metadata {
             if let Some(value) = value {
@@ -197,14 +203,6 @@ fn error_info(
             }
         }
     });
-}
-
-fn upper(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_lowercase()) {
-        std::borrow::Cow::Owned(s.to_ascii_uppercase())
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
 }
 
 /// `ErrorInfo`'s reason (field 1) and domain (field 2), encoded once per
@@ -215,7 +213,7 @@ fn upper(s: &str) -> std::borrow::Cow<'_, str> {
 /// bytes on every call (no byte-level caching or comparison downstream).
 /// Written in a fixed order, an answer is byte-identical each time, and no
 /// map is built per call.
-pub(super) fn error_info_prefix(reason: &str) -> Vec<u8> {
+fn error_info_prefix(reason: &str) -> Vec<u8> {
     let mut buf = Vec::with_capacity(reason.len() + DOMAIN.len() + 4);
     string_field(&mut buf, 1, reason);
     string_field(&mut buf, 2, DOMAIN);
@@ -232,12 +230,10 @@ fn metadata_entry(buf: &mut Vec<u8>, key: &str, value: &str) {
     string_field(buf, 2, value);
 }
 
-fn any<M: Message>(type_url: &str, message: &M) -> Vec<u8> {
-    encode_any(type_url, &message.encode_to_vec())
-}
-
 #[cfg(test)]
 mod tests {
+    use prost::Message;
+
     use super::*;
 
     /// The hand-encoded ErrorInfo decodes as the message it stands for.

@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
-use prost::Message;
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt, pb};
+use tonic_types::{BadRequest, ErrorInfo, pb};
 
+use super::wire::{EncodedStatus, encode_message_any};
 use crate::interpret::{LookupError, RequestError};
 
 /// The `ErrorInfo.domain` of every error this service produces.
@@ -31,15 +31,15 @@ pub(crate) mod reason {
 /// the limit in metadata). Callers should back off and retry, ideally on
 /// another replica.
 pub(crate) fn overloaded(limit: usize) -> Status {
-    Status::with_error_details(
+    let message =
+        format!("server is at its limit of {limit} concurrent requests; retry with backoff");
+    let details = with_error_info(
         Code::ResourceExhausted,
-        format!("server is at its limit of {limit} concurrent requests; retry with backoff"),
-        ErrorDetails::with_error_info(
-            reason::OVERLOADED,
-            DOMAIN,
-            HashMap::from([("limit".to_owned(), limit.to_string())]),
-        ),
-    )
+        &message,
+        reason::OVERLOADED,
+        ("limit", &limit.to_string()),
+    );
+    call_status(Code::ResourceExhausted, message, details)
 }
 
 /// A request message that failed to decode: `INVALID_ARGUMENT` with
@@ -47,20 +47,21 @@ pub(crate) fn overloaded(limit: usize) -> Status {
 /// metadata). No `BadRequest`: the decoder's complaint names a field path
 /// only sometimes, and guessing one would mislead.
 pub(crate) fn undecodable_message(detail: &str) -> Status {
-    Status::with_error_details(
+    let message = format!("request is not a valid protobuf message: {detail}");
+    let details = with_error_info(
         Code::InvalidArgument,
-        format!("request is not a valid protobuf message: {detail}"),
-        ErrorDetails::with_error_info(
-            reason::MALFORMED_MESSAGE,
-            DOMAIN,
-            HashMap::from([("detail".to_owned(), detail.to_owned())]),
-        ),
-    )
+        &message,
+        reason::MALFORMED_MESSAGE,
+        ("detail", detail),
+    );
+    call_status(Code::InvalidArgument, message, details)
 }
 
 impl From<RequestError> for Status {
     fn from(err: RequestError) -> Self {
-        request_error_status(&err, err.field())
+        let description = err.to_string();
+        let details = request_error_status(&err, err.field(), &description);
+        call_status(Code::InvalidArgument, description, details)
     }
 }
 
@@ -69,15 +70,13 @@ impl From<LookupError> for Status {
         match err {
             LookupError::UnknownCode { code } => {
                 let message = format!("no vehicle state error with code {code:?}");
-                Status::with_error_details(
+                let details = with_error_info(
                     Code::NotFound,
-                    message,
-                    ErrorDetails::with_error_info(
-                        reason::UNKNOWN_CODE,
-                        DOMAIN,
-                        HashMap::from([("code".to_owned(), code)]),
-                    ),
-                )
+                    &message,
+                    reason::UNKNOWN_CODE,
+                    ("code", &code),
+                );
+                call_status(Code::NotFound, message, details)
             }
         }
     }
@@ -85,27 +84,181 @@ impl From<LookupError> for Status {
 
 /// The status of one failed batch item: what `Interpret` would have
 /// returned, with the field path under `requests[index]`.
-pub(super) fn batch_item_status(index: usize, err: &RequestError) -> pb::Status {
-    let status = request_error_status(err, &format!("requests[{index}].{}", err.field()));
-    // The details were just encoded from a valid message; decoding cannot
-    // fail, but an empty status is a safe answer if it ever did.
-    pb::Status::decode(status.details()).unwrap_or_default()
+pub(super) fn batch_item_status(index: usize, err: &RequestError) -> EncodedStatus {
+    let field = format!("requests[{index}].{}", err.field());
+    request_error_status(err, &field, &err.to_string())
 }
 
-fn request_error_status(err: &RequestError, field: &str) -> Status {
-    let description = err.to_string();
-    let mut details = ErrorDetails::with_bad_request_violation(field, description.as_str());
-    details.set_error_info(
+/// A request error's `google.rpc.Status`, built once whether it answers a
+/// call or a batch item: `INVALID_ARGUMENT` with `ErrorInfo`, then
+/// `BadRequest` naming `field`.
+fn request_error_status(err: &RequestError, field: &str, description: &str) -> EncodedStatus {
+    let mut status = with_error_info(
+        Code::InvalidArgument,
+        description,
         err.reason(),
-        DOMAIN,
-        HashMap::from([("field".to_owned(), field.to_owned())]),
+        ("field", field),
     );
-    Status::with_error_details(Code::InvalidArgument, description, details)
+    let bad_request = pb::BadRequest {
+        field_violations: vec![pb::bad_request::FieldViolation {
+            field: field.to_owned(),
+            description: description.to_owned(),
+            ..Default::default()
+        }],
+    };
+    status.push_any(&encode_message_any(BadRequest::TYPE_URL, &bad_request));
+    status
+}
+
+/// A `google.rpc.Status` of `code` and `message` whose first detail is an
+/// `ErrorInfo` of `reason` with one metadata entry.
+///
+/// Written here rather than by tonic-types' `ErrorDetails` so that a batch
+/// item can carry it as it is; a test holds every status to the bytes
+/// tonic-types built (details in its order: `ErrorInfo` before
+/// `BadRequest`).
+fn with_error_info(
+    code: Code,
+    message: &str,
+    reason: &str,
+    (key, value): (&str, &str),
+) -> EncodedStatus {
+    let error_info = pb::ErrorInfo {
+        reason: reason.to_owned(),
+        domain: DOMAIN.to_owned(),
+        metadata: HashMap::from([(key.to_owned(), value.to_owned())]),
+    };
+    let mut status = EncodedStatus::new(code as i32, message, 256);
+    status.push_any(&encode_message_any(ErrorInfo::TYPE_URL, &error_info));
+    status
+}
+
+/// A call's status: `code` and `message`, and `details`, the
+/// `google.rpc.Status` of the same code and message that gRPC sends as
+/// `grpc-status-details-bin`.
+fn call_status(code: Code, message: String, details: EncodedStatus) -> Status {
+    Status::with_details(code, message, details.into_bytes())
 }
 
 #[cfg(test)]
 mod tests {
+    use prost::Message;
+    use tonic_types::{ErrorDetails, StatusExt};
+
     use super::*;
+
+    /// What tonic-types built for a request error before the status was
+    /// written here; the wire must not tell the difference.
+    fn via_tonic_types(err: &RequestError, field: &str) -> Status {
+        let description = err.to_string();
+        let mut details = ErrorDetails::with_bad_request_violation(field, description.as_str());
+        details.set_error_info(
+            err.reason(),
+            DOMAIN,
+            HashMap::from([("field".to_owned(), field.to_owned())]),
+        );
+        Status::with_error_details(Code::InvalidArgument, description, details)
+    }
+
+    fn some_request_errors() -> Vec<RequestError> {
+        vec![
+            RequestError::EmptyBody,
+            RequestError::MissingInput,
+            RequestError::EmptyBatch,
+            RequestError::EmptyField {
+                field: "structured.type",
+            },
+            RequestError::BatchTooLarge {
+                len: 101,
+                limit: 100,
+            },
+            // Long enough that lengths take two varint bytes.
+            RequestError::BodyNotJson {
+                detail: "x".repeat(300),
+            },
+            RequestError::Malformed {
+                field: "page_token",
+                detail: "not a token this server issued".into(),
+            },
+        ]
+    }
+
+    /// A whole call's request-error status and a batch item's are
+    /// byte-identical to what tonic-types built: same code, message and
+    /// details, in the same order.
+    #[test]
+    fn request_error_statuses_keep_their_bytes() {
+        for err in some_request_errors() {
+            assert_same(
+                &Status::from(err.clone()),
+                &via_tonic_types(&err, err.field()),
+            );
+            let item = batch_item_status(7, &err).into_bytes();
+            let before = via_tonic_types(&err, &format!("requests[7].{}", err.field()));
+            assert_eq!(&item[..], before.details(), "{err:?}");
+        }
+    }
+
+    /// What tonic-types built for the other statuses: ErrorInfo alone.
+    fn info_via_tonic_types(
+        code: Code,
+        message: String,
+        reason: &str,
+        key: &str,
+        value: &str,
+    ) -> Status {
+        Status::with_error_details(
+            code,
+            message,
+            ErrorDetails::with_error_info(
+                reason,
+                DOMAIN,
+                HashMap::from([(key.to_owned(), value.to_owned())]),
+            ),
+        )
+    }
+
+    fn assert_same(now: &Status, before: &Status) {
+        assert_eq!(now.code(), before.code(), "{before:?}");
+        assert_eq!(now.message(), before.message(), "{before:?}");
+        assert_eq!(now.details(), before.details(), "{before:?}");
+    }
+
+    /// Shed calls, undecodable messages and unknown codes keep their bytes.
+    #[test]
+    fn other_statuses_keep_their_bytes() {
+        assert_same(
+            &overloaded(64),
+            &info_via_tonic_types(
+                Code::ResourceExhausted,
+                "server is at its limit of 64 concurrent requests; retry with backoff".into(),
+                reason::OVERLOADED,
+                "limit",
+                "64",
+            ),
+        );
+        assert_same(
+            &undecodable_message("invalid wire type"),
+            &info_via_tonic_types(
+                Code::InvalidArgument,
+                "request is not a valid protobuf message: invalid wire type".into(),
+                reason::MALFORMED_MESSAGE,
+                "detail",
+                "invalid wire type",
+            ),
+        );
+        let code = "NOPE".to_owned();
+        assert_same(
+            &Status::from(LookupError::UnknownCode { code: code.clone() }),
+            &info_via_tonic_types(
+                Code::NotFound,
+                format!("no vehicle state error with code {code:?}"),
+                reason::UNKNOWN_CODE,
+                "code",
+                &code,
+            ),
+        );
+    }
 
     /// A request error becomes INVALID_ARGUMENT with BadRequest and
     /// ErrorInfo naming the field.
@@ -124,7 +277,8 @@ mod tests {
     /// Batch items name their index in the field path.
     #[test]
     fn batch_item_status_prefixes_the_field() {
-        let status = batch_item_status(3, &RequestError::EmptyBody);
+        let bytes = batch_item_status(3, &RequestError::EmptyBody).into_bytes();
+        let status = pb::Status::decode(bytes).unwrap();
         assert_eq!(status.code, Code::InvalidArgument as i32);
         let details = tonic_types::RpcStatusExt::get_error_details(&status);
         assert_eq!(

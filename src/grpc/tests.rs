@@ -46,6 +46,54 @@ async fn basic_door_open_answer_fits_in_a_kibibyte() {
     assert!(full > basic);
 }
 
+async fn propagation_status(service: &Interpreter, body: &str) -> tonic_types::pb::Status {
+    let request = InterpretRequest {
+        input: Some(Input::Body(body.to_owned())),
+        ..Default::default()
+    };
+    let response = service.interpret(Request::new(request)).await.unwrap();
+    // The server's view holds the status encoded; read it as a client does.
+    let bytes = response
+        .into_inner()
+        .propagation_status
+        .unwrap()
+        .encode_to_vec();
+    tonic_types::pb::Status::decode(&*bytes).unwrap()
+}
+
+/// The violation and help a propagation status carries keep their type
+/// and wording: the words are the domain's (`interpret::violation`), the
+/// placing is the adapter's, and callers show both.
+#[tokio::test]
+async fn statuses_carry_the_domains_violation_wording() {
+    use tonic_types::RpcStatusExt as _;
+
+    let service = interpreter();
+    let seeds = crate::catalog::seed_bodies();
+    let door = &seeds.iter().find(|(c, _)| c == "DOOR_OPEN").unwrap().1;
+    let details = propagation_status(&service, door).await.get_error_details();
+    let violation = &details.precondition_failure().unwrap().violations[0];
+    assert_eq!(violation.r#type, "ACTION_REQUIRED");
+    assert_eq!(
+        violation.description,
+        "The driver must act at the vehicle first."
+    );
+    assert_eq!(
+        details.help().unwrap().links[0].description,
+        "API documentation"
+    );
+
+    let rate_limited = r#"{"type":"RATE_LIMIT","code":"VEHICLE"}"#;
+    let details = propagation_status(&service, rate_limited)
+        .await
+        .get_error_details();
+    let violation = &details.quota_failure().unwrap().violations[0];
+    assert_eq!(
+        violation.description,
+        "A rate limit or quota of the API was reached."
+    );
+}
+
 mod properties {
     use proptest::prelude::*;
     use tonic::Code;

@@ -1,6 +1,7 @@
 //! Protobuf written by hand where the server's view of a message is
 //! assembled from parts encoded once per catalog snapshot:
-//! [`EncodedStatus`], the `google.rpc.Status` an answer carries.
+//! [`EncodedStatus`], the `google.rpc.Status` an answer carries (and, built
+//! the same way, a request error's, so a batch item holds it as it is).
 //!
 //! Why: a propagation status is five detail messages, three of them the
 //! same for every call of an answer. Built as prost structs, each call
@@ -15,9 +16,9 @@ use prost::{
 };
 
 /// Implements `prost::Message` for a newtype over bytes that are already a
-/// message's encoding (a `Vec<u8>` or `Arc<[u8]>` in `.0`, and `Default`): encoding writes
-/// the stored bytes; the server never decodes one (no request carries it),
-/// so decoding skips the fields.
+/// message's encoding (a `Vec<u8>` or `Arc<[u8]>` in `.0`, and `Default`):
+/// encoding writes the stored bytes; the server never decodes one (no
+/// request carries it), so decoding skips the fields.
 macro_rules! pre_encoded_message {
     ($name:ty) => {
         impl ::prost::Message for $name {
@@ -102,9 +103,9 @@ impl EncodedStatus {
         debug_assert_eq!(self.0.len() - before, value_len, "{type_url}");
     }
 
-    /// A status encoded by prost (a batch item's error).
-    pub(super) fn from_status(status: &tonic_types::pb::Status) -> Self {
-        Self(status.encode_to_vec())
+    /// The encoded status, for a `tonic::Status`'s details.
+    pub(super) fn into_bytes(self) -> prost::bytes::Bytes {
+        self.0.into()
     }
 }
 
@@ -114,6 +115,11 @@ pub(super) fn encode_any(type_url: &str, value: &[u8]) -> Vec<u8> {
     string_field(&mut buf, 1, type_url);
     bytes_field(&mut buf, 2, value);
     buf
+}
+
+/// A whole `google.protobuf.Any` of `type_url` holding `message`, encoded.
+pub(super) fn encode_message_any<M: Message>(type_url: &str, message: &M) -> Vec<u8> {
+    encode_any(type_url, &message.encode_to_vec())
 }
 
 /// The encoded length of a length-delimited field with a one-byte key
@@ -167,9 +173,6 @@ mod tests {
             pb::Status::decode(&*status.encode_to_vec()).unwrap(),
             expected
         );
-        assert_eq!(
-            EncodedStatus::from_status(&expected).encode_to_vec(),
-            expected.encode_to_vec()
-        );
+        assert_eq!(status.into_bytes(), expected.encode_to_vec());
     }
 }

@@ -5,6 +5,10 @@
 //! JSON type without failing the parse; the wrong type just reads as
 //! absent. Strings are borrowed from the body unless they hold escapes, so
 //! a typical body is read without allocating.
+//!
+//! The one call back into the decision is deliberate: a v3 body's `errors`
+//! are ranked one by one as they are read ([`Rank`], which
+//! `decide::rank` supplies), so only the error to answer is ever kept.
 
 use std::{borrow::Cow, fmt};
 
@@ -209,8 +213,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Links<'a> {
             about: Scalar<'a>,
         }
         Ok(match Scalar::deserialize_or_object::<D, Object<'a>>(d)? {
-            Either::Scalar(_) => Links::default(),
-            Either::Object(o) => Links { about: o.about },
+            ScalarOrObject::Scalar(_) => Links::default(),
+            ScalarOrObject::Object(o) => Links { about: o.about },
         })
     }
 }
@@ -312,6 +316,100 @@ impl<'a> Scalar<'a> {
         };
         u16::try_from(n).ok().filter(|n| (100..=599).contains(n))
     }
+
+    /// Reads an object as `T`, or any other value as a `Scalar`.
+    fn deserialize_or_object<'de: 'a, D, T>(d: D) -> Result<ScalarOrObject<'a, T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        struct V<'a, T>(std::marker::PhantomData<(&'a (), T)>);
+        impl<'de: 'a, 'a, T: Deserialize<'de>> Visitor<'de> for V<'a, T> {
+            type Value = ScalarOrObject<'a, T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(ScalarOrObject::Object)
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(ScalarOrObject::Scalar(Scalar::Str(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ScalarOrObject::Scalar(Scalar::Str(Cow::Owned(
+                    v.to_owned(),
+                ))))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(ScalarOrObject::Scalar(Scalar::Int(v)))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(ScalarOrObject::Scalar(Scalar::Other))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(ScalarOrObject::Scalar(Scalar::Other))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(ScalarOrObject::Scalar(Scalar::Other))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(ScalarOrObject::Scalar(Scalar::Other))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ScalarOrObject::Scalar(Scalar::Other))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+
+    /// Hands a list to `seq_visitor`; any other value reads as `None`.
+    fn deserialize_or_seq<'de, D, V>(d: D, seq_visitor: V) -> Result<Option<V::Value>, D::Error>
+    where
+        D: Deserializer<'de>,
+        V: Visitor<'de>,
+    {
+        struct W<V>(V);
+        impl<'de, V: Visitor<'de>> Visitor<'de> for W<V> {
+            type Value = Option<V::Value>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                self.0.visit_seq(seq).map(Some)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+        }
+        d.deserialize_any(W(seq_visitor))
+    }
+}
+
+/// A JSON value read as an object of type `T` when it is one, else as a
+/// [`Scalar`]: a field that may be either (`resolution`, a v3 list item).
+enum ScalarOrObject<'a, T> {
+    Scalar(Scalar<'a>),
+    Object(T),
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
@@ -375,8 +473,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Resolution<'a> {
             kind: Scalar<'a>,
         }
         Ok(match Scalar::deserialize_or_object::<D, Object<'a>>(d)? {
-            Either::Scalar(s) => Resolution(s.text()),
-            Either::Object(o) => Resolution(o.kind.text()),
+            ScalarOrObject::Scalar(s) => Resolution(s.text()),
+            ScalarOrObject::Object(o) => Resolution(o.kind.text()),
         })
     }
 }
@@ -431,101 +529,9 @@ struct MaybeItem<'a>(Option<V3Item<'a>>);
 impl<'de: 'a, 'a> Deserialize<'de> for MaybeItem<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(match Scalar::deserialize_or_object::<D, V3Item<'a>>(d)? {
-            Either::Scalar(_) => MaybeItem(None),
-            Either::Object(item) => MaybeItem(Some(item)),
+            ScalarOrObject::Scalar(_) => MaybeItem(None),
+            ScalarOrObject::Object(item) => MaybeItem(Some(item)),
         })
-    }
-}
-
-enum Either<'a, T> {
-    Scalar(Scalar<'a>),
-    Object(T),
-}
-
-impl<'a> Scalar<'a> {
-    /// Reads an object as `T`, or any other value as a `Scalar`.
-    fn deserialize_or_object<'de: 'a, D, T>(d: D) -> Result<Either<'a, T>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Deserialize<'de>,
-    {
-        struct V<'a, T>(std::marker::PhantomData<(&'a (), T)>);
-        impl<'de: 'a, 'a, T: Deserialize<'de>> Visitor<'de> for V<'a, T> {
-            type Value = Either<'a, T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(Either::Object)
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Either::Scalar(Scalar::Str(Cow::Borrowed(v))))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Either::Scalar(Scalar::Str(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Either::Scalar(Scalar::Int(v)))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Either::Scalar(Scalar::Other))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Either::Scalar(Scalar::Other))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Either::Scalar(Scalar::Other))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Either::Scalar(Scalar::Other))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Either::Scalar(Scalar::Other))
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
-
-    /// Hands a list to `seq_visitor`; any other value reads as `None`.
-    fn deserialize_or_seq<'de, D, V>(d: D, seq_visitor: V) -> Result<Option<V::Value>, D::Error>
-    where
-        D: Deserializer<'de>,
-        V: Visitor<'de>,
-    {
-        struct W<V>(V);
-        impl<'de, V: Visitor<'de>> Visitor<'de> for W<V> {
-            type Value = Option<V::Value>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                self.0.visit_seq(seq).map(Some)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(None)
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-        }
-        d.deserialize_any(W(seq_visitor))
     }
 }
 

@@ -7,6 +7,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::catalog::VEHICLE_STATE;
 
 fn catalog() -> &'static Catalog {
     static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::catalog::{Action, Category, Propagation};
 
 fn catalog() -> Catalog {
     Catalog::embedded().unwrap()

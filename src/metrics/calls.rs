@@ -1,19 +1,19 @@
 //! One gRPC call's record: its RPC, status, latency and in-flight count,
-//! kept by a guard the server's metrics layer (`server::metrics_layer`)
+//! kept by a guard the server's metrics layer (`server::layers::metrics`)
 //! holds for the call's life.
 
 use std::{fmt, time::Instant};
 
-use http::HeaderMap;
 use prometheus_client::metrics::gauge::Gauge;
+use tonic::Code;
 
-use super::{GRPC_CODES, Metrics, OTHER, RpcHandles, RpcLabels, UNKNOWN, rpc_index};
-use crate::grpc::RPCS;
+use super::{Metrics, OTHER, RpcHandles, RpcLabels};
+use crate::grpc::rpc::{self, RPCS};
 
 impl Metrics {
     /// Starts timing a call to `path`; the guard records its outcome.
     pub(crate) fn start_call(&self, path: &str) -> CallGuard {
-        let rpc = rpc_index(path);
+        let rpc = rpc::index(path);
         let guard = CallGuard {
             metrics: self.clone(),
             rpc,
@@ -23,18 +23,6 @@ impl Metrics {
         guard.in_flight().inc();
         guard
     }
-}
-
-/// The `grpc-status` in `headers`, as a number; malformed reads as
-/// UNKNOWN.
-pub(crate) fn grpc_status(headers: &HeaderMap) -> Option<usize> {
-    let value = headers.get("grpc-status")?;
-    Some(
-        std::str::from_utf8(value.as_bytes())
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(UNKNOWN),
-    )
 }
 
 /// One call in flight: records its status and latency once, and counts
@@ -48,10 +36,6 @@ pub(crate) struct CallGuard {
 }
 
 impl CallGuard {
-    const CANCELLED: usize = 1;
-    /// gRPC's INTERNAL, for a call whose stream was reset.
-    pub(crate) const INTERNAL: usize = 13;
-
     fn labels(&self) -> RpcLabels {
         let (service, method) = RPCS.get(self.rpc).copied().unwrap_or((OTHER, OTHER));
         [("grpc_service", service), ("grpc_method", method)]
@@ -71,25 +55,19 @@ impl CallGuard {
         })
     }
 
-    /// Records the call's gRPC status code (a number; out of range reads as
-    /// UNKNOWN) and latency.
-    pub(crate) fn finish(&mut self, code: usize) {
+    /// Records the call's gRPC status `code` and latency.
+    pub(crate) fn finish(&mut self, code: Code) {
         if std::mem::replace(&mut self.finished, true) {
             return;
         }
-        let code = if code < GRPC_CODES.len() {
-            code
-        } else {
-            UNKNOWN
-        };
         let inner = &*self.metrics.inner;
         let handles = self.handles();
-        handles.handled[code]
+        handles.handled[code as usize]
             .get_or_init(|| {
                 let [service, method] = self.labels();
                 inner
                     .handled
-                    .get_or_create(&[service, method, ("grpc_code", GRPC_CODES[code])])
+                    .get_or_create(&[service, method, ("grpc_code", rpc::code_name(code))])
                     .clone()
             })
             .inc();
@@ -109,6 +87,6 @@ impl fmt::Debug for CallGuard {
 
 impl Drop for CallGuard {
     fn drop(&mut self) {
-        self.finish(Self::CANCELLED);
+        self.finish(Code::Cancelled);
     }
 }

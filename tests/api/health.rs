@@ -37,9 +37,12 @@ async fn check_serves_both_names() {
 #[tokio::test]
 async fn watch_sees_not_serving_when_shutdown_begins() {
     let config = vehicle_error_interpreter::ServerConfig {
-        drain_timeout: std::time::Duration::from_millis(200),
-        // The drain may not be shorter (ServerConfig::validate).
-        request_timeout: std::time::Duration::from_millis(200),
+        serve: vehicle_error_interpreter::server::ServeConfig {
+            drain_timeout: std::time::Duration::from_millis(200),
+            // The drain may not be shorter (ServeConfig::validate).
+            request_timeout: std::time::Duration::from_millis(200),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut server = TestServer::spawn_with(config).await;

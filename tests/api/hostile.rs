@@ -15,6 +15,7 @@ use vehicle_error_interpreter::{
         ListVehicleStateErrorsRequest, batch_interpret_result::Result as ItemResult,
         interpret_request::Input,
     },
+    server::ServeConfig,
 };
 
 use crate::helpers::{INTERPRET, RawClient, RawReply, TestServer, frame, structured};
@@ -328,7 +329,10 @@ async fn hostile_inputs_past_the_size_limits() {
             max_body_bytes: 1024 * 1024,
             ..Default::default()
         },
-        max_message_bytes: 4 * 1024 * 1024,
+        serve: ServeConfig {
+            max_message_bytes: 4 * 1024 * 1024,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut server = TestServer::spawn_with(config).await;

@@ -351,7 +351,9 @@ async fn full_batches_and_single_calls_share_a_connection_intact() {
 #[tokio::test]
 async fn answers_are_the_same_with_write_coalescing_off() {
     use std::sync::Arc;
-    use vehicle_error_interpreter::{Catalog, ServerConfig, reload::CatalogStore};
+    use vehicle_error_interpreter::{
+        Catalog, ServerConfig, reload::CatalogStore, server::ServeConfig,
+    };
 
     let config = ServerConfig::default();
     // Any app name: both servers render with this store's.
@@ -359,7 +361,10 @@ async fn answers_are_the_same_with_write_coalescing_off() {
     let coalesced = TestServer::spawn_with_store(config.clone(), Arc::clone(&catalogs)).await;
     let direct = TestServer::spawn_with_store(
         ServerConfig {
-            coalesce_writes: false,
+            serve: ServeConfig {
+                coalesce_writes: false,
+                ..config.serve.clone()
+            },
             ..config
         },
         catalogs,

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use tonic_health::pb::health_check_response::ServingStatus;
 use vehicle_error_interpreter::server::HEALTH_SERVICE_NAMES;
-use vehicle_error_interpreter::tracing_otel::FLUSH_TIMEOUT;
+use vehicle_error_interpreter::telemetry::FLUSH_TIMEOUT;
 
 use crate::helpers::{BinaryServer, Manifest, health_client, http_get, probe_once};
 
@@ -83,7 +83,7 @@ async fn probes_and_scraping_match_what_the_server_serves() {
 
 /// The kubelet, not SIGKILL, sees the end of every drain: preStop sleep,
 /// then the server's lame duck and drain budget, then the bounded flush of
-/// trace spans (`tracing_otel::FLUSH_TIMEOUT`), fit in the grace period;
+/// trace spans (`telemetry::FLUSH_TIMEOUT`), fit in the grace period;
 /// and the readiness period is shorter than the lame duck, so the kubelet
 /// probes at least once while health says NOT_SERVING and the server
 /// still answers.
@@ -114,7 +114,7 @@ fn shutdown_budget_fits_the_grace_period() {
 /// collector's OTLP/gRPC port.
 #[test]
 fn traces_are_off_unless_the_tracing_overlay_wires_them() {
-    use vehicle_error_interpreter::tracing_otel::Settings;
+    use vehicle_error_interpreter::telemetry::Settings;
     let settings = |manifest: &Manifest| {
         let env = manifest.config_env();
         Settings::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))

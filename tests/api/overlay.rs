@@ -26,7 +26,7 @@ use vehicle_error_interpreter::{
         interpreter_service_client::InterpreterServiceClient,
     },
     reload::{CatalogSource, CatalogStore, ReloadOutcome, ReloadStatus},
-    server::ServeError,
+    startup::BuildError,
 };
 
 use crate::helpers::{BinaryServer, TestServer, connect, structured};
@@ -514,7 +514,7 @@ async fn invalid_overlay_at_start_up_fails_start_up() {
     )
     .await
     .expect("start-up did not fail within 10 s");
-    assert!(matches!(result, Err(ServeError::Overlay(_))), "{result:?}");
+    assert!(matches!(result, Err(BuildError::Overlay(_))), "{result:?}");
 }
 
 /// The binary reads `--catalog-overlay` and serves the overlay's default

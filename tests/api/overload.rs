@@ -7,7 +7,9 @@ use tonic::Code;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
 use tonic_types::StatusExt;
 use vehicle_error_interpreter::{
-    ServerConfig, pb::InterpretResponse, server::HEALTH_SERVICE_NAMES,
+    ServerConfig,
+    pb::InterpretResponse,
+    server::{HEALTH_SERVICE_NAMES, ServeConfig},
 };
 
 use crate::helpers::{INTERPRET, RawClient, TestServer, frame, structured};
@@ -27,7 +29,10 @@ use crate::helpers::{INTERPRET, RawClient, TestServer, frame, structured};
 #[tokio::test(flavor = "current_thread")]
 async fn calls_beyond_the_limit_are_shed_while_health_and_admitted_calls_go_on() {
     let config = ServerConfig {
-        max_concurrent_requests: 2,
+        serve: ServeConfig {
+            max_concurrent_requests: 2,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut server = TestServer::spawn_with(config).await;
@@ -77,7 +82,10 @@ async fn calls_beyond_the_limit_are_shed_while_health_and_admitted_calls_go_on()
 #[tokio::test(flavor = "current_thread")]
 async fn a_limit_of_zero_sheds_nothing() {
     let config = ServerConfig {
-        max_concurrent_requests: 0,
+        serve: ServeConfig {
+            max_concurrent_requests: 0,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut server = TestServer::spawn_with(config).await;

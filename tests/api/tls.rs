@@ -29,7 +29,7 @@ use tonic_health::pb::{
 use vehicle_error_interpreter::{
     Application, ServerConfig,
     pb::interpreter_service_client::InterpreterServiceClient,
-    server::{ServeError, TlsError, TlsFiles},
+    server::{ServeConfig, ServeError, TlsError, TlsFiles},
 };
 
 use crate::helpers::{BinaryServer, structured};
@@ -137,8 +137,11 @@ impl TlsServer {
         let config = ServerConfig {
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             metrics_addr: None,
-            tls: Some(tls),
-            drain_timeout: Duration::from_secs(30),
+            serve: ServeConfig {
+                tls: Some(tls),
+                drain_timeout: Duration::from_secs(30),
+                ..config.serve
+            },
             ..config
         };
         let app = Application::build(config).await.unwrap();
@@ -300,7 +303,10 @@ async fn mutual_tls_refusal_reaches_the_client_as_an_alert() {
 async fn tls_connection_without_a_preface_is_closed_at_the_deadline() {
     let pki = Pki::new();
     let config = ServerConfig {
-        preface_timeout: Duration::from_millis(300),
+        serve: ServeConfig {
+            preface_timeout: Duration::from_millis(300),
+            ..ServeConfig::default()
+        },
         ..ServerConfig::default()
     };
     let server = TlsServer::start(config, pki.files(false)).await;
@@ -430,7 +436,10 @@ async fn bad_tls_files_fail_serve_cleanly() {
         ("mismatched", mismatched),
     ] {
         let config = ServerConfig {
-            tls: Some(files),
+            serve: ServeConfig {
+                tls: Some(files),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let config = ServerConfig {
@@ -438,10 +447,9 @@ async fn bad_tls_files_fail_serve_cleanly() {
             metrics_addr: None,
             ..config
         };
-        let serve = async {
-            let app = Application::build(config).await?;
-            app.run_until_stopped(std::future::pending()).await
-        };
+        // The files are read when serving starts: building succeeds.
+        let app = Application::build(config).await.unwrap();
+        let serve = app.run_until_stopped(std::future::pending());
         let result = tokio::time::timeout(Duration::from_secs(20), serve)
             .await
             .unwrap_or_else(|_| panic!("{name}: served with bad TLS files"));

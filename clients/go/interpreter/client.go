@@ -46,6 +46,8 @@ const DefaultTimeout = 5 * time.Second
 // (a pod going away, a connection refused), with jittered exponential
 // backoff.
 // A service config from the resolver would take precedence; DNS provides none.
+// The Python client's retry policy is the same: config_test.go writes Dial's
+// defaults where the Python tests compare them with that client's.
 const ServiceConfig = `{
   "loadBalancingConfig": [{"vehicle_errors_round_robin": {}}],
   "methodConfig": [{

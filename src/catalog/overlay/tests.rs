@@ -3,6 +3,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::*;
+use crate::catalog::RetryStrategy;
 
 fn base() -> Catalog {
     Catalog::embedded().unwrap()

@@ -9,6 +9,7 @@ are the `vehicle_errors.v1` package.
 """
 
 from vehicle_error_interpreter.client import (
+    CHANNEL_OPTIONS,
     DEFAULT_TIMEOUT,
     KEEPALIVE_OPTIONS,
     SERVICE_CONFIG,
@@ -26,6 +27,7 @@ from vehicle_error_interpreter.propagate import (
 )
 
 __all__ = [
+    "CHANNEL_OPTIONS",
     "DEFAULT_TIMEOUT",
     "KEEPALIVE_OPTIONS",
     "PUSHBACK_TRAILER",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
@@ -27,6 +27,9 @@ from grpc_status import rpc_status
 from vehicle_errors.v1 import interpreter_pb2 as pb
 from vehicle_errors.v1 import interpreter_pb2_grpc as pb_grpc
 
+if TYPE_CHECKING:  # typing.Unpack is 3.11+; annotations are not evaluated at run time
+    from typing_extensions import Unpack
+
 #: Seconds a call may take when the caller gives no timeout. The server
 #: answers in well under a millisecond; five seconds (the server's own
 #: request timeout) leaves room for retries and a slow network.
@@ -34,7 +37,8 @@ DEFAULT_TIMEOUT = 5.0
 
 #: The channel's service config: round_robin, and up to 4 attempts of any
 #: InterpreterService call that fails with UNAVAILABLE (a pod going away, a
-#: connection refused), with jittered exponential backoff.
+#: connection refused), with jittered exponential backoff. The retry policy
+#: is the Go client's (tests/test_service_config.py).
 SERVICE_CONFIG = json.dumps(
     {
         "loadBalancingConfig": [{"round_robin": {}}],
@@ -88,6 +92,30 @@ KEEPALIVE_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.http2.max_pings_without_data", 0),
 )
 
+#: The options every `Client` channel starts with, before the caller's own:
+#: the service config, retries switched on explicitly, and keepalive.
+#: tests/test_service_config.py compares them with the Go client's defaults.
+CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("grpc.service_config", SERVICE_CONFIG),
+    ("grpc.enable_retries", 1),
+    *KEEPALIVE_OPTIONS,
+)
+
+
+class RequestFields(TypedDict, total=False):
+    """The keyword arguments of `interpret_request` (all but `body`), which
+    `Client.interpret` passes on as they are, so that its defaults and rules
+    are written once."""
+
+    error_type: str
+    code: str | None
+    app_name: str
+    http_status: int
+    retry_after: str
+    request_id: str
+    locale: str
+    view: pb.InterpretationView
+
 
 class Client:
     """A channel to the service with its stub and the health stub.
@@ -95,8 +123,8 @@ class Client:
     `target` is any gRPC target: `localhost:50051`, or in Kubernetes
     `dns:///vehicle-error-interpreter-headless.<ns>.svc.cluster.local:50051`.
     The channel is plaintext unless `credentials` are given. `options` are
-    added after the defaults (`SERVICE_CONFIG`, `KEEPALIVE_OPTIONS`). Use it
-    as a context manager, or call `close()`.
+    added after the defaults (`CHANNEL_OPTIONS`). Use it as a context
+    manager, or call `close()`.
     """
 
     def __init__(
@@ -109,12 +137,7 @@ class Client:
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
-        opts = [
-            ("grpc.service_config", SERVICE_CONFIG),
-            ("grpc.enable_retries", 1),
-            *KEEPALIVE_OPTIONS,
-            *options,
-        ]
+        opts = [*CHANNEL_OPTIONS, *options]
         if credentials is None:
             self.channel = grpc.insecure_channel(target, options=opts)
         else:
@@ -129,37 +152,20 @@ class Client:
         self,
         body: str | None = None,
         *,
-        error_type: str = "VEHICLE_STATE",
-        code: str | None = None,
-        app_name: str = "",
-        http_status: int = 0,
-        retry_after: str = "",
-        request_id: str = "",
-        locale: str = "",
-        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
         timeout: float | None = None,
         metadata: Sequence[tuple[str, str | bytes]] | None = None,
         wait_for_ready: bool | None = None,
+        **fields: Unpack[RequestFields],
     ) -> pb.InterpretResponse:
         """Interprets one error: its `body` as received, or its `code`.
 
-        The request fields are `interpret_request`'s. `metadata` is sent with
-        the call; `wait_for_ready=True` makes the call wait (within its
-        timeout) for a connection instead of failing at once while none is
-        ready.
+        The request fields (`code`, `app_name`, `locale`, `view`...) are
+        `interpret_request`'s, with its defaults. `metadata` is sent with the
+        call; `wait_for_ready=True` makes the call wait (within its timeout)
+        for a connection instead of failing at once while none is ready.
         """
         return self.stub.Interpret(
-            interpret_request(
-                body,
-                error_type=error_type,
-                code=code,
-                app_name=app_name,
-                http_status=http_status,
-                retry_after=retry_after,
-                request_id=request_id,
-                locale=locale,
-                view=view,
-            ),
+            interpret_request(body, **fields),
             timeout=timeout or self.timeout,
             metadata=metadata,
             wait_for_ready=wait_for_ready,

@@ -42,7 +42,7 @@ pin_project! {
     /// A connection whose shutdown half-closes, then drains input until the
     /// peer closes or [`LINGER`] passes.
     #[derive(Debug)]
-    pub struct LingeringClose<IO> {
+    pub(crate) struct LingeringClose<IO> {
         #[pin]
         io: IO,
         // Started at the first `poll_shutdown`.

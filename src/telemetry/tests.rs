@@ -1,18 +1,20 @@
 //! The settings read from `OTEL_*` variables, the ids, and the drop
 //! counting of the queue and the exporter. The spans themselves:
-//! `server/trace_layer/tests.rs`.
+//! `server/layers/trace/tests.rs`.
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, atomic::Ordering},
+    time::Duration,
 };
 
 use opentelemetry::trace::{SpanId, TraceId, Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::{
-    error::OTelSdkError,
-    trace::{SdkTracerProvider, SimpleSpanProcessor},
+    error::{OTelSdkError, OTelSdkResult},
+    trace::{SdkTracerProvider, SimpleSpanProcessor, SpanData, SpanExporter, SpanProcessor},
 };
 
+use super::dropped::{Bounded, Counted, Queue};
 use super::*;
 use crate::catalog::Catalog;
 

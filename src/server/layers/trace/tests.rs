@@ -24,10 +24,7 @@ use super::*;
 use crate::catalog::Catalog;
 use crate::grpc::{Interpreter, ServiceSettings, pb::server::*};
 use crate::reload::CatalogStore;
-use crate::tracing_otel::{
-    CATEGORY, DECIDED_BY, IDENTIFICATION, INTERPRETATION_EVENT, REASON, activate_for_tests,
-    recording, span_layer,
-};
+use crate::telemetry::{recording, span_layer};
 
 /// Finished spans, in memory.
 #[derive(Debug, Clone, Default)]
@@ -55,18 +52,18 @@ async fn spans_sampled(
     sampler: impl ShouldSample + 'static,
 ) -> Vec<SpanData> {
     let memory = Memory::default();
-    let (sampler, provider) = recording(Box::new(sampler));
+    let (traces, provider) = recording(Box::new(sampler));
     let provider = provider.with_simple_exporter(memory.clone()).build();
     let subscriber = tracing_subscriber::registry().with(span_layer(&provider));
     let _default = tracing::subscriber::set_default(subscriber);
-    activate_for_tests();
     let catalog = Arc::new(Catalog::embedded().unwrap());
     let server = Interpreter::new(
         CatalogStore::new(catalog, "the app"),
         ServiceSettings::default(),
     )
+    .with_observer(InterpretationSpans)
     .into_server();
-    let service = TraceLayer::new(sampler).layer(server);
+    let service = TraceLayer::new(traces).layer(server);
     for call in calls {
         let response = service.clone().oneshot(call).await.unwrap();
         response.into_body().collect().await.unwrap();

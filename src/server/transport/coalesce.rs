@@ -24,8 +24,9 @@
 //! far as the socket takes it without waiting, when the connection is
 //! dropped (hyper drops a connection whose I/O failed without shutting it
 //! down). Under TLS it sits above the TLS layer (`super::accept`), so it
-//! gathers plaintext and rustls seals one record per write. The cost is at most one extra poll of the connection;
-//! docs/benchmarks.md has what it bought.
+//! gathers plaintext and rustls seals one record per write. The cost is at
+//! most one extra poll of the connection; docs/benchmarks.md has what it
+//! bought.
 //!
 //! Upstream: this works around h2, and only until h2 stops writing one
 //! frame per write. hyperium/h2#902 ("Sending and receiving data frames

@@ -30,12 +30,12 @@ type Lingering = LingeringClose<Socket>;
 /// [`CoalescedWrites`]), under the listener's guards (see
 /// [`super::guard`]). Each further wrapper is one more step in
 /// [`Incoming::wrap`], an [`Either`] when configuration can leave it out.
-pub(super) type Connection = Guarded<Either<CoalescedWrites<Lingering>, Lingering>>;
+pub(crate) type Connection = Guarded<Either<CoalescedWrites<Lingering>, Lingering>>;
 
 /// Accepted connections, ready to serve. A connection over the limit is
 /// dropped (closed) at once; TLS handshakes run concurrently, each in its
 /// own task, so a slow one never holds up the next accept.
-pub(super) struct Incoming {
+pub(crate) struct Incoming {
     listener: TcpIncoming,
     // Set once the listener has ended (it does not, in practice).
     listener_done: bool,
@@ -49,7 +49,7 @@ pub(super) struct Incoming {
 impl Incoming {
     /// Accepts on `listener` (without Nagle's delay: we decide when bytes go
     /// out, see [`CoalescedWrites`]), terminating TLS with `tls` if given.
-    pub(super) fn new(
+    pub(crate) fn new(
         listener: tokio::net::TcpListener,
         tls: Option<TlsAcceptor>,
         guards: Arc<Guards>,

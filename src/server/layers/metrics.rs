@@ -14,14 +14,11 @@ use std::{
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body as HttpBody;
-use tonic::{Status, body::Body};
+use tonic::{Code, Status, body::Body};
 use tower::{Layer, Service};
 
-use super::status_body::{OnStatus, StatusBody};
-use crate::metrics::{
-    Metrics,
-    calls::{CallGuard, grpc_status},
-};
+use super::status_body::{OnStatus, StatusBody, grpc_status};
+use crate::metrics::{Metrics, calls::CallGuard};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -119,7 +116,7 @@ where
             Err(err) => match Status::try_from_error(err.into()) {
                 Ok(status) => {
                     if let Some(guard) = &mut guard {
-                        guard.finish(status.code() as usize);
+                        guard.finish(status.code());
                     }
                     Poll::Ready(Ok(status
                         .into_http::<Body>()
@@ -127,7 +124,7 @@ where
                 }
                 Err(err) => {
                     if let Some(guard) = &mut guard {
-                        guard.finish(CallGuard::INTERNAL);
+                        guard.finish(Code::Internal);
                     }
                     Poll::Ready(Err(err))
                 }
@@ -140,7 +137,7 @@ where
 pub(crate) type MetricsBody = StatusBody<Body, CallGuard>;
 
 impl OnStatus for CallGuard {
-    fn finish(&mut self, code: usize) {
+    fn finish(&mut self, code: Code) {
         CallGuard::finish(self, code);
     }
 }

@@ -14,15 +14,27 @@ use std::{
 };
 
 use bytes::Bytes;
+use http::HeaderMap;
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use tonic::Code;
 
-use crate::metrics::{UNKNOWN, calls::CallGuard};
+/// The `grpc-status` in `headers`; one that is not a code's number reads
+/// as UNKNOWN.
+pub(super) fn grpc_status(headers: &HeaderMap) -> Option<Code> {
+    let value = headers.get("grpc-status")?;
+    Some(
+        std::str::from_utf8(value.as_bytes())
+            .ok()
+            .and_then(|s| s.parse::<u8>().ok())
+            .map_or(Code::Unknown, |n| Code::from_i32(n.into())),
+    )
+}
 
 /// What a call does once its gRPC status code is known; dropped before
 /// that, it records the call as CANCELLED.
 pub(crate) trait OnStatus {
     /// Records the final status `code` (called at most once).
-    fn finish(&mut self, code: usize);
+    fn finish(&mut self, code: Code);
 }
 
 pin_project_lite::pin_project! {
@@ -61,11 +73,11 @@ where
         let code = match &frame {
             Some(Ok(frame)) => frame
                 .trailers_ref()
-                .map(|t| crate::metrics::calls::grpc_status(t).unwrap_or(UNKNOWN)),
+                .map(|t| grpc_status(t).unwrap_or(Code::Unknown)),
             // The body failed: tonic resets the stream.
-            Some(Err(_)) => Some(CallGuard::INTERNAL),
+            Some(Err(_)) => Some(Code::Internal),
             // Ended without trailers, which a gRPC client reads as an error.
-            None => Some(UNKNOWN),
+            None => Some(Code::Unknown),
         };
         // Take the call only with a status in hand: dropping it records
         // CANCELLED.
@@ -99,8 +111,8 @@ mod tests {
     struct Recorder(Arc<Mutex<Vec<String>>>, bool);
 
     impl OnStatus for Recorder {
-        fn finish(&mut self, code: usize) {
-            self.0.lock().unwrap().push(code.to_string());
+        fn finish(&mut self, code: Code) {
+            self.0.lock().unwrap().push((code as i32).to_string());
             self.1 = true;
         }
     }

@@ -91,7 +91,7 @@ pub enum TlsError {
 /// The acceptor for the certificates in `files`: HTTP/2 only (ALPN
 /// `h2`), and a client certificate that chains to `client_ca` required
 /// when that is set.
-pub(super) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, TlsError> {
+pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, TlsError> {
     // Explicit, not the process default: with two providers compiled in
     // (aws-lc-rs arrives with some crates' defaults) there is no default.
     let provider = Arc::new(rustls::crypto::ring::default_provider());

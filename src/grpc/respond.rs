@@ -1,0 +1,61 @@
+//! The one place an `InterpretResponse` is assembled: the converted
+//! fields (`convert`), the propagation status (`propagation`) and, for
+//! the FULL view, the entry encoded once per snapshot (`encoded`).
+
+use super::convert::{
+    action, category, decided_by, duration, identification, rpc_code, strategy, upper, warning,
+};
+use super::{encoded::EncodedCatalog, pb::server, propagation};
+use crate::interpret::{Interpretation, Messages};
+
+/// The response to an interpretation and its rendered messages, holding
+/// what `view` holds (AIP-157: unspecified is BASIC).
+pub(super) fn interpret_response(
+    interp: &Interpretation<'_, '_>,
+    messages: Messages<'_>,
+    encoded: &EncodedCatalog,
+    view: server::InterpretationView,
+) -> server::InterpretResponse {
+    let full = view == server::InterpretationView::Full;
+    let propagation_status = propagation::status(interp, &messages, encoded.answer(interp.key));
+    server::InterpretResponse {
+        identification: identification(interp.identification) as i32,
+        decided_by: decided_by(interp.decided_by) as i32,
+        error_type: match interp.known_type {
+            Some(t) => t.to_owned(),
+            None => upper(interp.error_type.as_deref().unwrap_or_default()).into_owned(),
+        },
+        error_code: upper(interp.error_code.as_deref().unwrap_or_default()).into_owned(),
+        reason: interp.reason.to_owned(),
+        catalog_code: interp
+            .entry
+            .map(|e| e.entry.code.clone())
+            .unwrap_or_default(),
+        category: category(interp.category) as i32,
+        retry_advice: Some(server::RetryAdvice {
+            strategy: strategy(interp.advice.strategy) as i32,
+            action: action(interp.advice.action) as i32,
+            suggested_delay: Some(duration(interp.advice.delay)),
+            delay_reason: interp.advice.delay_reason.as_str().to_owned(),
+        }),
+        request_id: interp.request_id.as_deref().unwrap_or_default().to_owned(),
+        http_status: interp.http_status.map_or(0, u32::from),
+        other_error_count: interp.other_errors,
+        warnings: interp.warnings.iter().map(warning).collect(),
+        propagation_code: rpc_code(interp.propagation) as i32,
+        propagation_status: Some(propagation_status),
+        vehicle_state_error: interp
+            .entry
+            .filter(|_| full)
+            .map(|e| encoded.entry(e.id).shared.clone()),
+        messages: full.then(|| server::RenderedMessages {
+            suggested_user_message: messages.suggested_user_message.into_owned(),
+            description: messages.description.into_owned(),
+            suggested_resolution: messages.suggested_resolution.to_owned(),
+            troubleshooting_steps: messages.troubleshooting_steps.to_vec(),
+            locale: messages.locale.to_owned(),
+            body_suggested_user_message: messages.body_suggested_user_message.unwrap_or_default(),
+        }),
+        user_message: messages.user_message,
+    }
+}

@@ -1,0 +1,24 @@
+//! The tower layers around the routes, by job: `metrics` records every
+//! call, `trace` opens its span while traces are on, `status_body` hands
+//! both the call's final gRPC status, and `shed` limits the interpreter.
+//! The connection path (accept, TLS, guard, linger, coalesce) lies below
+//! them, per connection rather than per call.
+
+mod metrics;
+mod shed;
+mod status_body;
+mod trace;
+
+pub(crate) use metrics::GrpcMetricsLayer;
+pub(crate) use shed::Shed;
+pub(crate) use trace::{InterpretationSpans, TraceLayer};
+
+use crate::interpret::Observe;
+use crate::metrics::Metrics;
+use crate::telemetry::Traces;
+
+/// What the interpreter tells of each interpretation: the metrics, and,
+/// while traces are on, the call's span.
+pub(crate) fn observer(metrics: &Metrics, traces: Option<&Traces>) -> impl Observe + 'static {
+    (metrics.clone(), traces.map(|_| InterpretationSpans))
+}
