@@ -10,6 +10,8 @@ use serde::de::{
     Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 
+use crate::interpret::lenient::ignore_json;
+
 /// Any JSON value, kept when it is a string or an integer.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) enum Text<'a> {
@@ -78,23 +80,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
             fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
                 Ok(i64::try_from(v).map_or(Text::Other, Text::Int))
             }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Text::Other)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Text::Other)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Text::Other)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text::Other)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text::Other)
-            }
+            ignore_json!('de, Text::Other; f64, bool, unit, map, seq);
         }
         d.deserialize_any(V(PhantomData))
     }
@@ -145,30 +131,14 @@ where
     d.deserialize_any(ListVisitor(state))
 }
 
-/// The answers of both visitors to the values they do not read.
+/// The answers of the shape visitors to the values they do not read.
 macro_rules! other_values {
     () => {
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("any JSON value")
         }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(Shape::Other)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(Shape::Other)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(Shape::Other)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(Shape::Other)
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(Shape::Other)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(Shape::Null)
-        }
+        ignore_json!('de, Shape::Other; str, i64, u64, f64, bool);
+        ignore_json!('de, Shape::Null; unit);
     };
 }
 
@@ -186,10 +156,7 @@ impl<'de, T: Fields<'de>> Visitor<'de> for ObjectVisitor<T> {
         }
         Ok(Shape::Read(self.0))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Shape::Other)
-    }
+    ignore_json!('de, Shape::Other; seq);
 }
 
 struct ListVisitor<T>(T);
@@ -201,10 +168,7 @@ impl<'de, T: Elements<'de>> Visitor<'de> for ListVisitor<T> {
         while self.0.element(&mut seq)? {}
         Ok(Shape::Read(self.0))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Shape::Other)
-    }
+    ignore_json!('de, Shape::Other; map);
 }
 
 /// A seed that reads an object into its state (see [`object`]).

@@ -6,8 +6,7 @@
 use std::{borrow::Cow, fmt};
 
 use serde::de::{
-    DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
-    value::MapAccessDeserializer,
+    DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer,
 };
 use serde_json::value::RawValue;
 
@@ -15,6 +14,7 @@ use super::collect::{Collector, Source};
 use super::json::{AsList, AsObject, Elements, Fields, Shape, Text, object, skip};
 use super::request::{object_code, string_code};
 use super::{ItemState, PayloadWarning, PayloadWarningKind};
+use crate::interpret::lenient::ignore_json;
 
 /// Warnings raised while reading, shared by every reader of one payload.
 pub(super) type Warnings = Vec<PayloadWarning>;
@@ -282,25 +282,7 @@ impl<'de> Visitor<'de> for SignalRef {
             _ => None,
         })
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    ignore_json!('de, None; seq, i64, u64, f64, bool, unit);
 }
 
 /// A signal object: `{code, group, name}`.

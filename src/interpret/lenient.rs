@@ -1,0 +1,71 @@
+//! What the lenient JSON readers share: `parse` (bodies) and `payload`
+//! (webhook deliveries, signal lists, batch responses) both read a value of
+//! the wrong JSON type as absent. [`ignore_json!`] writes a serde
+//! `Visitor`'s methods for those types once.
+
+/// Writes the `Visitor` methods for the JSON types a visitor does not
+/// read: each skips the value (a map's entries, a list's elements) and
+/// answers `$value`. `$de` is the visitor's input lifetime; the kinds are
+/// any of `str`, `i64`, `u64`, `f64`, `bool`, `unit`, `none`, `map`,
+/// `seq`. The expansion is what one would write by hand: no allocation.
+macro_rules! ignore_json {
+    ($de:lifetime, $value:expr; $($kind:ident),+ $(,)?) => {
+        $( $crate::interpret::lenient::ignore_json!(@ $kind, $de, $value); )+
+    };
+    (@ str, $de:lifetime, $value:expr) => {
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ i64, $de:lifetime, $value:expr) => {
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ u64, $de:lifetime, $value:expr) => {
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ f64, $de:lifetime, $value:expr) => {
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ bool, $de:lifetime, $value:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ unit, $de:lifetime, $value:expr) => {
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ none, $de:lifetime, $value:expr) => {
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    (@ map, $de:lifetime, $value:expr) => {
+        fn visit_map<A: ::serde::de::MapAccess<$de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            use ::serde::de::IgnoredAny;
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok($value)
+        }
+    };
+    (@ seq, $de:lifetime, $value:expr) => {
+        fn visit_seq<A: ::serde::de::SeqAccess<$de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<::serde::de::IgnoredAny>()?.is_some() {}
+            Ok($value)
+        }
+    };
+}
+
+pub(crate) use ignore_json;
