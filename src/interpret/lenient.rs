@@ -1,7 +1,8 @@
 //! What the lenient JSON readers share: `parse` (bodies) and `payload`
 //! (webhook deliveries, signal lists, batch responses) both read a value of
 //! the wrong JSON type as absent. [`ignore_json!`] writes a serde
-//! `Visitor`'s methods for those types once.
+//! `Visitor`'s methods for those types once; the property tests' JSON
+//! fragments live here too.
 
 /// Writes the `Visitor` methods for the JSON types a visitor does not
 /// read: each skips the value (a map's entries, a list's elements) and
@@ -69,3 +70,35 @@ macro_rules! ignore_json {
 }
 
 pub(crate) use ignore_json;
+
+/// JSON-shaped fragments for property tests: the punctuation of objects
+/// and lists and the odd scalars every lenient reader must survive, plus
+/// `words`, the keys and values that steer one reader into its deeper
+/// paths.
+#[cfg(test)]
+pub(crate) fn json_fragment(
+    words: &[&'static str],
+) -> impl proptest::strategy::Strategy<Value = &'static str> + use<> {
+    const COMMON: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "\"type\"",
+        "\"code\"",
+        "\"errors\"",
+        "\"error\"",
+        "\"status\"",
+        "\"409\"",
+        "-1",
+        "1e400",
+        "null",
+        "true",
+        "\"\"",
+        "\"\\ud800\"",
+        " ",
+    ];
+    proptest::sample::select([COMMON, words].concat())
+}
