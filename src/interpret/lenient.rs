@@ -1,8 +1,13 @@
 //! What the lenient JSON readers share: `parse` (bodies) and `payload`
 //! (webhook deliveries, signal lists, batch responses) both read a value of
-//! the wrong JSON type as absent. [`ignore_json!`] writes a serde
-//! `Visitor`'s methods for those types once; the property tests' JSON
-//! fragments live here too.
+//! the wrong JSON type as absent. [`Scalar`] is the value both read a
+//! field into, [`ignore_json!`] writes a serde `Visitor`'s methods for the
+//! types it does not read once; the property tests' JSON fragments live
+//! here too.
+
+use std::{borrow::Cow, fmt, marker::PhantomData};
+
+use serde::{Deserialize, Deserializer, de::Visitor};
 
 /// Writes the `Visitor` methods for the JSON types a visitor does not
 /// read: each skips the value (a map's entries, a list's elements) and
@@ -70,6 +75,46 @@ macro_rules! ignore_json {
 }
 
 pub(crate) use ignore_json;
+
+/// Any JSON value, kept only when it is a string or an integer; strings
+/// are borrowed from the body unless they hold escapes. Each reader gives
+/// it the accessors it needs.
+#[derive(Debug, Default)]
+pub(crate) enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    #[default]
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Scalar<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
+            }
+            ignore_json!('de, Scalar::Other; f64, bool, unit, none, map, seq);
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
 
 /// JSON-shaped fragments for property tests: the punctuation of objects
 /// and lists and the odd scalars every lenient reader must survive, plus

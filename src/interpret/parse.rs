@@ -20,7 +20,7 @@ use serde::{
 };
 
 use super::RequestError;
-use super::lenient::ignore_json;
+use super::lenient::{Scalar, ignore_json};
 
 /// The fields of one error, whichever format it came in.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -280,15 +280,6 @@ impl<'a> TopLevel<'a> {
     }
 }
 
-/// Any JSON value, kept only when it is a string or an integer.
-#[derive(Debug, Default)]
-enum Scalar<'a> {
-    Str(Cow<'a, str>),
-    Int(i64),
-    #[default]
-    Other,
-}
-
 impl<'a> Scalar<'a> {
     /// The value as text when it is a non-empty string.
     fn as_str(&self) -> Option<&str> {
@@ -375,35 +366,6 @@ impl<'a> Scalar<'a> {
 enum ScalarOrObject<'a, T> {
     Scalar(Scalar<'a>),
     Object(T),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Scalar<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Scalar::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
-            }
-            ignore_json!('de, Scalar::Other; f64, bool, unit, none, map, seq);
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
 }
 
 /// `resolution` in any of its shapes: null, `"RETRY_LATER"`, `{type: null}`,

@@ -4,15 +4,16 @@
 //! scalar wins, lists are read each time), and strings are borrowed from
 //! the body unless they hold escapes.
 
-use std::{borrow::Cow, fmt, marker::PhantomData};
+use std::{borrow::Cow, fmt};
 
 use serde::de::{
     Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 
-use crate::interpret::lenient::ignore_json;
+use crate::interpret::lenient::{Scalar, ignore_json};
 
-/// Any JSON value, kept when it is a string or an integer.
+/// Any JSON value, kept when it is a string or an integer: the shared
+/// [`Scalar`], with the payload readers' accessors.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) enum Text<'a> {
     Str(Cow<'a, str>),
@@ -62,27 +63,11 @@ impl<'a> Text<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text::Str(Cow::Owned(v.to_owned())))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Text::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(i64::try_from(v).map_or(Text::Other, Text::Int))
-            }
-            ignore_json!('de, Text::Other; f64, bool, unit, map, seq);
-        }
-        d.deserialize_any(V(PhantomData))
+        Ok(match Scalar::deserialize(d)? {
+            Scalar::Str(s) => Text::Str(s),
+            Scalar::Int(i) => Text::Int(i),
+            Scalar::Other => Text::Other,
+        })
     }
 }
 
