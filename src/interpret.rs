@@ -7,13 +7,14 @@
 //! (warnings, never failures), `request` checks what the caller itself
 //! sets, `decide` weighs the evidence (docs/design.md §4 and §5),
 //! `warning` names what was ignored or repaired, `messages` renders,
-//! `error` names the caller's mistakes; this file runs one request through
-//! them.
+//! `error` names the caller's mistakes, `lenient` holds what `parse` and
+//! the `payload` readers share; this file runs one request through them.
 
 mod decide;
 mod error;
 mod interpretation;
 mod labels;
+pub(crate) mod lenient;
 mod messages;
 mod observe;
 mod parse;

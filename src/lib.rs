@@ -23,6 +23,8 @@
 //!   `OTEL_*` endpoint is set), started by `main` with a bounded shutdown.
 //! - [`reload`]: catalog snapshots swapped atomically, and the overlay
 //!   file's watcher.
+//! - [`payload`]: the errors inside webhook deliveries, v3 signal lists
+//!   and v2 batch responses, each answered by `interpret`, and a verdict.
 //! - [`interpret`]: the domain's decision: parsing bodies, identifying the
 //!   error, classifying, retry advice, rendering the answer's messages.
 //! - [`catalog`]: the 17 documented vehicle-state errors, the classification
@@ -39,6 +41,7 @@ pub mod config;
 pub mod grpc;
 pub mod interpret;
 mod metrics;
+pub mod payload;
 pub mod reload;
 mod render;
 mod rules;

@@ -20,6 +20,7 @@ use serde::{
 };
 
 use super::RequestError;
+use super::lenient::{Scalar, ignore_json};
 
 /// The fields of one error, whichever format it came in.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -279,15 +280,6 @@ impl<'a> TopLevel<'a> {
     }
 }
 
-/// Any JSON value, kept only when it is a string or an integer.
-#[derive(Debug, Default)]
-enum Scalar<'a> {
-    Str(Cow<'a, str>),
-    Int(i64),
-    #[default]
-    Other,
-}
-
 impl<'a> Scalar<'a> {
     /// The value as text when it is a non-empty string.
     fn as_str(&self) -> Option<&str> {
@@ -343,22 +335,7 @@ impl<'a> Scalar<'a> {
             fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
                 Ok(ScalarOrObject::Scalar(Scalar::Int(v)))
             }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(ScalarOrObject::Scalar(Scalar::Other))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(ScalarOrObject::Scalar(Scalar::Other))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(ScalarOrObject::Scalar(Scalar::Other))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(ScalarOrObject::Scalar(Scalar::Other))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(ScalarOrObject::Scalar(Scalar::Other))
-            }
+            ignore_json!('de, ScalarOrObject::Scalar(Scalar::Other); u64, f64, bool, unit, seq);
         }
         d.deserialize_any(V(std::marker::PhantomData))
     }
@@ -378,28 +355,7 @@ impl<'a> Scalar<'a> {
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
                 self.0.visit_seq(seq).map(Some)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(None)
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
+            ignore_json!('de, None; map, str, i64, u64, f64, bool, unit);
         }
         d.deserialize_any(W(seq_visitor))
     }
@@ -410,54 +366,6 @@ impl<'a> Scalar<'a> {
 enum ScalarOrObject<'a, T> {
     Scalar(Scalar<'a>),
     Object(T),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Scalar<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Scalar::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Scalar::Other)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Scalar::Other)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Scalar::Other)
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Scalar::Other)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Other)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Other)
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
 }
 
 /// `resolution` in any of its shapes: null, `"RETRY_LATER"`, `{type: null}`,

@@ -51,20 +51,10 @@ fn assert_total(body: &str) -> Result<(), TestCaseError> {
 }
 
 /// Fragments that steer generated text into the parser's deeper paths:
-/// every format's keys, every resolution shape, nesting and odd scalars.
+/// every format's keys and every resolution shape, besides the common
+/// punctuation and odd scalars.
 fn json_fragment() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec![
-        "{",
-        "}",
-        "[",
-        "]",
-        ",",
-        ":",
-        "\"type\"",
-        "\"code\"",
-        "\"errors\"",
-        "\"error\"",
-        "\"status\"",
+    lenient::json_fragment(&[
         "\"statusCode\"",
         "\"requestId\"",
         "\"resolution\"",
@@ -75,21 +65,13 @@ fn json_fragment() -> impl Strategy<Value = &'static str> {
         "\"vehicle_state_error\"",
         "\"DOOR_OPEN\"",
         "\"VS_001\"",
-        "\"409\"",
         "409",
-        "-1",
-        "1e400",
         "18446744073709551616",
-        "null",
-        "true",
-        "\"\"",
         "\"\\u0000\"",
-        "\"\\ud800\"",
         "\"<app name>\"",
         "{\"type\":null}",
         "{\"type\":\"RETRY_LATER\",\"url\":1}",
         "\"RETRY_LATER\"",
-        " ",
     ])
 }
 

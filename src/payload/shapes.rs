@@ -1,0 +1,376 @@
+//! The lists inside payloads, read one element at a time straight into
+//! the collector: a webhook's `errors` and `signals`, a v3 signals list,
+//! a batch's `responses`. Only failed signals and failing sub-responses
+//! are kept, so memory per signal is constant whatever the list's length.
+
+use std::{borrow::Cow, fmt};
+
+use serde::de::{
+    DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer,
+};
+use serde_json::value::RawValue;
+
+use super::collect::{Collector, Source};
+use super::json::{AsList, AsObject, Elements, Fields, Shape, Text, object, skip};
+use super::request::{object_code, string_code};
+use super::{ItemState, PayloadWarning, PayloadWarningKind};
+use crate::interpret::lenient::ignore_json;
+
+/// Warnings raised while reading, shared by every reader of one payload.
+pub(super) type Warnings = Vec<PayloadWarning>;
+
+/// A field that should have been a list was something else (null is
+/// absent, not a warning).
+pub(super) fn not_a_list<T>(shape: &Shape<T>, field: &'static str, warnings: &mut Warnings) {
+    not_a_list_if(matches!(shape, Shape::Other), field, warnings);
+}
+
+/// [`not_a_list`] once the list's reader has been given back.
+pub(super) fn not_a_list_if(other: bool, field: &'static str, warnings: &mut Warnings) {
+    if other {
+        warnings.push(PayloadWarning::new(PayloadWarningKind::NotAList).with("field", &field));
+    }
+}
+
+/// A webhook's `signals`, or a v3 response's `data`: every failed signal
+/// goes to the collector.
+pub(super) struct Signals<'x, 'a> {
+    pub(super) collector: &'x mut Collector<'a>,
+    pub(super) skipped: usize,
+}
+
+impl<'de> Elements<'de> for Signals<'_, 'de> {
+    fn element<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        let Some(shape) = seq.next_element_seed(AsObject(Signal::default()))? else {
+            return Ok(false);
+        };
+        let Shape::Read(signal) = shape else {
+            return Ok(true);
+        };
+        if !signal.failed {
+            return Ok(true);
+        }
+        let Some(error_type) = signal.error_type.string() else {
+            self.skipped += 1;
+            return Ok(true);
+        };
+        let code = signal.error_code.string().unwrap_or(Cow::Borrowed(""));
+        let id = object_code(
+            signal.code.string(),
+            signal.group.as_str(),
+            signal.name.as_str(),
+        );
+        self.collector.signal_error(error_type, code, id);
+        Ok(true)
+    }
+}
+
+/// One signal: `{code, name, group, status: {value, error: {type, code}}}`,
+/// or a v3 list entry with those under `attributes`.
+#[derive(Default)]
+struct Signal<'a> {
+    code: Text<'a>,
+    name: Text<'a>,
+    group: Text<'a>,
+    failed: bool,
+    error_type: Text<'a>,
+    error_code: Text<'a>,
+}
+
+impl<'de> Fields<'de> for Signal<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            "attributes" => {
+                if let Shape::Read(inner) = map.next_value_seed(AsObject(std::mem::take(self)))? {
+                    *self = inner;
+                }
+            }
+            "status" => {
+                if let Shape::Read(status) = map.next_value_seed(AsObject(Status::default()))? {
+                    let value_error = status
+                        .value
+                        .as_str()
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case("ERROR"));
+                    self.failed = value_error || status.error.0.as_str().is_some();
+                    self.error_type = status.error.0;
+                    self.error_code = status.error.1;
+                }
+            }
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// A signal's `status`.
+#[derive(Default)]
+struct Status<'a> {
+    value: Text<'a>,
+    error: (Text<'a>, Text<'a>),
+}
+
+impl<'de> Fields<'de> for Status<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "error" => {
+                if let Shape::Read(e) = map.next_value_seed(AsObject(TypeCode::default()))? {
+                    self.error = (e.error_type, e.code);
+                }
+            }
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// `{type, code}`.
+#[derive(Default)]
+struct TypeCode<'a> {
+    error_type: Text<'a>,
+    code: Text<'a>,
+}
+
+impl<'de> Fields<'de> for TypeCode<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.error_type = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// A VEHICLE_ERROR delivery's `data.errors`: each error object is kept as
+/// its own text (interpreted as an `Interpret` body) and read once more
+/// for its state and signals.
+pub(super) struct Errors<'x, 'a> {
+    pub(super) collector: &'x mut Collector<'a>,
+    pub(super) warnings: &'x mut Warnings,
+}
+
+impl<'de> Elements<'de> for Errors<'_, 'de> {
+    fn element<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        let Some(raw) = seq.next_element::<&'de RawValue>()? else {
+            return Ok(false);
+        };
+        let text = raw.get();
+        let budget = self.collector.signal_budget();
+        let mut de = serde_json::Deserializer::from_str(text);
+        // The text is valid JSON the outer parse already read, at no more
+        // depth than it had there: a failure here is not expected, and
+        // skips the one error with a warning if it ever happens.
+        let Ok(Shape::Read(error)) = object(&mut de, ErrorObject::new(budget)) else {
+            return Ok(true);
+        };
+        let (Some(error_type), code) = (error.error_type.string(), error.code.string()) else {
+            self.warnings
+                .push(PayloadWarning::new(PayloadWarningKind::ErrorSkipped));
+            return Ok(true);
+        };
+        if error.signals_not_a_list {
+            not_a_list_if(true, "errors[].signals", self.warnings);
+        }
+        self.collector.drop_signals(error.dropped);
+        let vehicle_wide = error.signals.is_empty() && error.dropped == 0;
+        let state = match error.state.as_str() {
+            Some(s) if s.trim().eq_ignore_ascii_case("RESOLVED") => ItemState::Resolved,
+            _ => ItemState::Error,
+        };
+        let key = (error_type, code.unwrap_or(Cow::Borrowed("")));
+        self.collector
+            .error(text, key, state, error.signals, vehicle_wide);
+        Ok(true)
+    }
+}
+
+/// The fields of one error object the grouping needs.
+struct ErrorObject<'a> {
+    error_type: Text<'a>,
+    code: Text<'a>,
+    state: Text<'a>,
+    signals: Vec<Cow<'a, str>>,
+    budget: usize,
+    dropped: usize,
+    signals_not_a_list: bool,
+}
+
+impl ErrorObject<'_> {
+    fn new(budget: usize) -> Self {
+        Self {
+            error_type: Text::Other,
+            code: Text::Other,
+            state: Text::Other,
+            signals: Vec::new(),
+            budget,
+            dropped: 0,
+            signals_not_a_list: false,
+        }
+    }
+}
+
+impl<'de> Fields<'de> for ErrorObject<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.error_type = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "signals" => {
+                let shape = map.next_value_seed(AsList(SignalRefs(self)))?;
+                self.signals_not_a_list |= matches!(shape, Shape::Other);
+            }
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// An error's `signals`: strings (`"Closure.IsLocked"`) or objects
+/// (`{name, group, code}`), as codes, within the signal budget.
+struct SignalRefs<'x, 'a>(&'x mut ErrorObject<'a>);
+
+impl<'de> Elements<'de> for SignalRefs<'_, 'de> {
+    fn element<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        let Some(signal) = seq.next_element_seed(SignalRef)? else {
+            return Ok(false);
+        };
+        let Some(code) = signal else {
+            return Ok(true);
+        };
+        if self.0.signals.len() < self.0.budget {
+            self.0.signals.push(code);
+        } else {
+            self.0.dropped += 1;
+        }
+        Ok(true)
+    }
+}
+
+/// One entry of an error's `signals`, as its code.
+struct SignalRef;
+
+impl<'de> DeserializeSeed<'de> for SignalRef {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SignalRef {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a signal name or object")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Text::Str(Cow::Borrowed(v)).string().map(string_code))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Text::Str(Cow::Owned(v.to_owned()))
+            .string()
+            .map(string_code))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let named = object(MapAccessDeserializer::new(map), Named::default())?;
+        Ok(match named {
+            Shape::Read(Named(code, group, name)) => {
+                object_code(code.string(), group.as_str(), name.as_str())
+            }
+            _ => None,
+        })
+    }
+    ignore_json!('de, None; seq, i64, u64, f64, bool, unit);
+}
+
+/// A signal object: `{code, group, name}`.
+#[derive(Default)]
+struct Named<'a>(Text<'a>, Text<'a>, Text<'a>);
+
+impl<'de> Fields<'de> for Named<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "code" => self.0 = map.next_value()?,
+            "group" => self.1 = map.next_value()?,
+            "name" => self.2 = map.next_value()?,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// A batch's `responses` (and a 2.0 vehicle's `data`): each sub-response
+/// with `code` >= 400 is one error, with its own headers.
+pub(super) struct Responses<'x, 'a> {
+    pub(super) collector: &'x mut Collector<'a>,
+}
+
+impl<'de> Elements<'de> for Responses<'_, 'de> {
+    fn element<A: SeqAccess<'de>>(&mut self, seq: &mut A) -> Result<bool, A::Error> {
+        let Some(shape) = seq.next_element_seed(AsObject(Response::default()))? else {
+            return Ok(false);
+        };
+        let Shape::Read(response) = shape else {
+            return Ok(true);
+        };
+        let Some(status) = response.code.status().filter(|c| *c >= 400) else {
+            return Ok(true);
+        };
+        let source = Source::Response {
+            body: response.body.map_or("", RawValue::get),
+            status,
+            retry_after: response.headers.retry_after.text(),
+            request_id: response.headers.request_id.text(),
+        };
+        self.collector.response(response.path.text(), source);
+        Ok(true)
+    }
+}
+
+/// `{path, code, headers, body}`; the body kept as its text.
+#[derive(Default)]
+struct Response<'a> {
+    path: Text<'a>,
+    code: Text<'a>,
+    headers: Headers<'a>,
+    body: Option<&'a RawValue>,
+}
+
+impl<'de> Fields<'de> for Response<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "path" => self.path = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "headers" => {
+                if let Shape::Read(h) = map.next_value_seed(AsObject(Headers::default()))? {
+                    self.headers = h;
+                }
+            }
+            "body" => self.body = Some(map.next_value()?),
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// The headers `Interpret` reads, named in any letter case.
+#[derive(Default)]
+struct Headers<'a> {
+    retry_after: Text<'a>,
+    request_id: Text<'a>,
+}
+
+impl<'de> Fields<'de> for Headers<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        if key.eq_ignore_ascii_case("retry-after") {
+            self.retry_after = map.next_value()?;
+        } else if key.eq_ignore_ascii_case("sc-request-id") {
+            self.request_id = map.next_value()?;
+        } else {
+            skip(map)?;
+        }
+        Ok(())
+    }
+}
