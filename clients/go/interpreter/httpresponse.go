@@ -3,6 +3,7 @@ package interpreter
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -76,6 +77,11 @@ func httpOpts(opts []HTTPOption) httpOptions {
 // that cannot be read (closed, cut short) still gives an answer, from the
 // status alone. client is a *Client, or any InterpreterServiceClient.
 func InterpretHTTPResponse(ctx context.Context, client vehicleerrorsv1.InterpreterServiceClient, resp *http.Response, opts ...HTTPOption) (*vehicleerrorsv1.InterpretResponse, error) {
+	if resp == nil {
+		// The usual slip: passing the response of a call that failed
+		// (err != nil, resp == nil). There is no API answer to interpret.
+		return nil, errors.New("interpreter: nil *http.Response (the HTTP call itself failed?)")
+	}
 	o := httpOpts(opts)
 	return client.Interpret(ctx, httpResponseRequest(resp, o), o.callOpts...)
 }

@@ -206,6 +206,10 @@ func TestInterpretHTTPResponseClosedBody(t *testing.T) {
 	if answer.GetReason() != "HTTP_502" || answer.GetWarnings()[0].GetReason() != "BODY_EMPTY" {
 		t.Errorf("closed body: %v %v", answer.GetReason(), answer.GetWarnings())
 	}
+	// No response at all (the HTTP call failed): an error, no call.
+	if _, err := interpreter.InterpretHTTPResponse(context.Background(), c, nil); err == nil {
+		t.Error("nil response: no error")
+	}
 }
 
 // The request carries the headers in any case, the options and the cut.
