@@ -24,6 +24,8 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
+from vehicle_error_interpreter.http_response import DEFAULT_MAX_BODY_BYTES, read_response
+from vehicle_error_interpreter.smartcar_exception import smartcar_request
 from vehicle_errors.v1 import interpreter_pb2 as pb
 from vehicle_errors.v1 import interpreter_pb2_grpc as pb_grpc
 
@@ -223,6 +225,53 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def interpret_http_response(
+        self,
+        response: Any,
+        *,
+        app_name: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        timeout: float | None = None,
+        metadata: Sequence[tuple[str, str | bytes]] | None = None,
+        wait_for_ready: bool | None = None,
+    ) -> pb.InterpretResponse:
+        """Interprets the error response a `requests` or `httpx` (sync) call
+        returned: its status, `Retry-After`, `SC-Request-Id` and body, read
+        up to `max_body_bytes + 1` bytes (the server's `--max-body-bytes`,
+        16 KiB by default; over it, the answer comes from the status with
+        the warning `BODY_TOO_LARGE`). Pass `stream=True` (requests) or use
+        `client.stream(...)` (httpx) to keep the library from reading a huge
+        body whole first. An unreadable body gives an answer from the status.
+        """
+        request = read_response(response, max_body_bytes).request(
+            app_name=app_name, locale=locale, view=view
+        )
+        return self.stub.Interpret(
+            request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
+        )
+
+    def interpret_smartcar_exception(
+        self,
+        exc: BaseException,
+        *,
+        app_name: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        timeout: float | None = None,
+        metadata: Sequence[tuple[str, str | bytes]] | None = None,
+        wait_for_ready: bool | None = None,
+    ) -> pb.InterpretResponse:
+        """Interprets a `smartcar.SmartcarException` from the vendor's SDK
+        (the `[smartcar]` extra): a body rebuilt per shape from its fields,
+        plus its status, Retry-After and request id (`smartcar_request`).
+        `ValueError` when it has neither a status nor a type."""
+        request = smartcar_request(exc, app_name=app_name, locale=locale, view=view)
+        return self.stub.Interpret(
+            request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
+        )
 
 
 def interpret_request(
