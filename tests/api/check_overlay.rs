@@ -159,3 +159,27 @@ fn the_check_binds_no_port() {
         "{all}"
     );
 }
+
+/// docs/catalog-overlay.md shows what the check prints for the page's
+/// first example; this is that output, byte for byte.
+#[test]
+fn the_documented_output_is_the_real_one() {
+    const DOC: &str = include_str!("../../docs/catalog-overlay.md");
+    let example = DOC.split("```json\n").nth(1).unwrap().split("```").next();
+    let section = DOC.split("## Checking a file").nth(1).unwrap();
+    let shown = section
+        .split("```text\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("catalog-overlay.json"), example.unwrap()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_vehicle-error-interpreter"))
+        .args(["check-overlay", "./catalog-overlay.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(text(&output.stdout), shown.unwrap());
+}
