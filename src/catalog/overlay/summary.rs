@@ -122,16 +122,21 @@ impl fmt::Display for OverlaySummary {
         for (heading, patched) in [("entries", &self.entries), ("reasons", &self.reasons)] {
             writeln!(f, "{heading} overridden: {}", patched.len())?;
             for p in patched {
-                let fields = if p.fields.is_empty() {
-                    "no field".to_owned()
-                } else {
-                    p.fields.join(", ")
-                };
-                write!(f, "  {}: {fields}", p.key)?;
-                if !p.locales.is_empty() {
-                    write!(f, "; locales {}", p.locales.join(", "))?;
+                let mut parts = Vec::new();
+                if !p.fields.is_empty() {
+                    parts.push(p.fields.join(", "));
                 }
-                writeln!(f)?;
+                if !p.locales.is_empty() {
+                    parts.push(format!("locales {}", p.locales.join(", ")));
+                }
+                // An empty patch (`"DOOR_OPEN": {}`) is valid and changes
+                // nothing: say so rather than print a bare key.
+                let parts = if parts.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    parts.join("; ")
+                };
+                writeln!(f, "  {}: {parts}", p.key)?;
             }
         }
         match self.locales().as_slice() {

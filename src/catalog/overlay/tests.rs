@@ -432,6 +432,14 @@ fn summary_names_what_the_overlay_overrides() {
         }
     );
     assert_eq!(summary.locales(), ["fr", "de"]);
+    let shown = summary.to_string();
+    assert!(
+        shown.contains("\n  RATE_LIMIT_VEHICLE: locales de, fr\n"),
+        "{shown}"
+    );
+    let nothing = Overlay::from_bytes(br#"{"entries": {"DOOR_OPEN": {}}}"#).unwrap();
+    let shown = nothing.summary().to_string();
+    assert!(shown.contains("\n  DOOR_OPEN: nothing\n"), "{shown}");
     let empty = Overlay::from_bytes(b"{}").unwrap().summary();
     assert_eq!(
         empty.to_string().lines().next(),
