@@ -1,4 +1,10 @@
-//! Command-line flags and environment variables.
+//! Command-line flags and environment variables, and the one subcommand.
+//!
+//! With no subcommand the binary serves. `check-overlay <path>` is a
+//! subcommand rather than a flag because it is another mode, not a
+//! setting: it takes no env var (a `VEI_*` variable left in a pod's
+//! environment must never stop the server from serving), ignores the
+//! serving flags, and reads like `promtool check config <file>`.
 //!
 //! | flag | env | default | what |
 //! | --- | --- | --- | --- |
@@ -32,11 +38,11 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 
 use crate::grpc::ServiceSettings;
 use crate::server::{ServeConfig, TlsFiles};
-use crate::startup::ServerConfig;
+use crate::startup::{ServerConfig, report_overlay_check};
 pub use crate::telemetry::LogFormat;
 
 /// Which tokio runtime serves requests.
@@ -48,10 +54,25 @@ pub enum RuntimeFlavor {
     CurrentThread,
 }
 
+/// What the binary does instead of serving.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Check a catalog overlay file as start-up would, print what it
+    /// overrides, and exit 0 (valid) or 1 (invalid, with the reason on
+    /// stderr); serves nothing.
+    CheckOverlay {
+        /// The overlay file (docs/catalog-overlay.md).
+        path: PathBuf,
+    },
+}
+
 /// The server's configuration; see the module docs for the table.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "vehicle-error-interpreter", version, about)]
 pub struct Config {
+    /// A mode other than serving; none serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Address to serve gRPC on.
     #[arg(long, env = "VEI_LISTEN_ADDR", default_value = "0.0.0.0:50051")]
     pub listen_addr: SocketAddr,
@@ -146,6 +167,21 @@ fn nonzero_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl Config {
+    /// Runs the subcommand, if one was given, and exits the process with
+    /// its status; without one returns, and `main` goes on to serve. It
+    /// runs before any runtime or log subscriber exists: a check needs
+    /// neither, and its output is for people and CI, not log shippers.
+    pub fn run_subcommand_and_exit(&self) {
+        let Some(command) = &self.command else {
+            return;
+        };
+        let ok = match command {
+            Command::CheckOverlay { path } => report_overlay_check(path),
+        };
+        // Nothing to drop: no runtime, no telemetry, no listener exists yet.
+        std::process::exit(if ok { 0 } else { 1 });
+    }
+
     /// Builds the tokio runtime these flags ask for.
     ///
     /// # Errors

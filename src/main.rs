@@ -11,6 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let config = Config::parse();
+    config.run_subcommand_and_exit(); // check-overlay: no runtime, no port
     config.check().unwrap_or_else(|err| err.exit());
     let Ok(runtime) = config.runtime().inspect_err(|err| eprintln!("{err}")) else {
         return ExitCode::FAILURE;

@@ -16,6 +16,8 @@
 //! serving; a removed file means the embedded catalog again. Every outcome
 //! is published on a `tokio::sync::watch` channel
 //! ([`CatalogStore::subscribe`]) for logs, metrics and tests.
+//! [`check_overlay`] runs the same read and validation once, for the
+//! binary's `check-overlay` mode.
 
 mod store;
 mod watch;
@@ -23,7 +25,7 @@ mod watch;
 pub use store::{
     CatalogSource, CatalogStore, ReloadOutcome, ReloadStatus, Snapshot, SnapshotCache,
 };
-pub use watch::{OverlayWatcher, ReloadError};
+pub use watch::{OverlayCheck, OverlayWatcher, ReloadError, check_overlay};
 
 #[cfg(test)]
 mod tests;

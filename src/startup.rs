@@ -6,7 +6,10 @@
 //! what can fail on the way ([`BuildError`]), the "serving" lines
 //! ([`Application::announce`]), and [`Application::run_until_stopped`],
 //! which hands the built parts to `server::serve` until a shutdown future
-//! resolves.
+//! resolves. `check` is the binary's other mode: an overlay checked the
+//! way `build` loads it, without serving.
+
+mod check;
 
 use std::{future::Future, io, net::SocketAddr, path::PathBuf, sync::Arc};
 
@@ -19,6 +22,7 @@ use crate::metrics::Metrics;
 use crate::reload::{CatalogStore, OverlayWatcher, ReloadError};
 use crate::server::{self, Listeners, ServeConfig, ServeError, State};
 use crate::telemetry::Traces;
+pub use check::{check_overlay, report_overlay_check};
 
 /// Everything [`Application::build`] needs besides the catalog: addresses,
 /// the service's own settings, the catalog overlay, and how to serve.

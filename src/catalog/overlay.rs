@@ -11,9 +11,11 @@
 //!
 //! This file parses an overlay and applies it to a catalog; `patch`
 //! applies each entry's or answer's patch and holds the rules its text
-//! keeps; the JSON shape is `catalog::dto`'s.
+//! keeps; `summary` says what an accepted overlay overrides; the JSON
+//! shape is `catalog::dto`'s.
 
 mod patch;
+mod summary;
 
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ use thiserror::Error;
 use super::{Catalog, dto};
 use crate::rules::{BrokenRule, invalid};
 use patch::check_app_name;
+pub use summary::{OverlaySummary, Patched};
 
 /// The largest overlay file read. Real overlays are a few KiB; the bound
 /// keeps a wrong mount (a log file, say) from being read into memory.

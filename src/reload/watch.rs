@@ -12,8 +12,11 @@ use notify::{
 };
 use thiserror::Error;
 
-use super::{CatalogStore, SnapshotCache};
-use crate::catalog::overlay::{MAX_OVERLAY_BYTES, OverlayError};
+use super::{CatalogStore, SnapshotCache, store::fnv1a_hex};
+use crate::catalog::{
+    Catalog,
+    overlay::{MAX_OVERLAY_BYTES, Overlay, OverlayError, OverlaySummary},
+};
 
 /// Why the overlay could not be set up at start-up.
 #[derive(Debug, Error)]
@@ -128,6 +131,45 @@ impl OverlayWatcher {
             .map_err(ReloadError::Thread)?;
         Ok(Self { _watcher: watcher })
     }
+}
+
+/// An overlay file that `check_overlay` accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayCheck {
+    /// What it overrides.
+    pub summary: OverlaySummary,
+    /// FNV-1a of its bytes, the `digest` the server logs when it applies
+    /// the file, so an operator can match a checked file to a served one.
+    pub digest: String,
+}
+
+/// Reads and validates the overlay at `path` against `base` as start-up
+/// does (the same bounded read, parse and apply), and says what it would
+/// override; serves and watches nothing.
+///
+/// # Errors
+/// As at start-up, `Invalid` or `Read`; unlike start-up, a missing file is
+/// a `Read` error too: the check is asked about a file that should exist.
+pub fn check_overlay(base: &Catalog, path: &Path) -> Result<OverlayCheck, ReloadError> {
+    let unreadable = |source| ReloadError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let missing = || {
+        let why = "no such file (the server would serve the embedded catalog)";
+        unreadable(io::Error::new(io::ErrorKind::NotFound, why))
+    };
+    let bytes = read(path).map_err(unreadable)?.ok_or_else(missing)?;
+    let invalid = |source| ReloadError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    };
+    let overlay = Overlay::from_bytes(&bytes).map_err(invalid)?;
+    overlay.apply(base).map_err(invalid)?;
+    Ok(OverlayCheck {
+        summary: overlay.summary(),
+        digest: fnv1a_hex(&bytes),
+    })
 }
 
 fn is_read_only(kind: EventKind) -> bool {

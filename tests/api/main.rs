@@ -5,6 +5,7 @@ mod helpers;
 
 mod abuse;
 mod catalog;
+mod check_overlay;
 mod errors;
 mod faults;
 mod health;

@@ -377,3 +377,73 @@ fn invalid_answer_patches_name_the_field() {
         assert_eq!(rejected_path(&overlay), path, "{overlay}");
     }
 }
+
+/// The summary `check-overlay` prints names every entry and answer the
+/// overlay patches, the fields it sets (as spelt in the file) and the
+/// locales it adds, in file order, each locale once; an empty overlay
+/// overrides nothing.
+#[test]
+fn summary_names_what_the_overlay_overrides() {
+    let overlay = json!({
+        "defaultAppName": "Fleet Manager",
+        "entries": {
+            "IN_MOTION": { "retry": { "delaySeconds": 900, "delayReason": "Longer drives." } },
+            "DOOR_OPEN": {
+                "description": "Doors.",
+                "locales": {
+                    "fr": {
+                        "userMessage": { "text": "<app name> : portières." },
+                        "suggestedUserMessage": "Fermez les portières."
+                    }
+                }
+            }
+        },
+        "reasons": {
+            "RATE_LIMIT_VEHICLE": {
+                "locales": {
+                    "de": { "userMessage": "<app name> wartet." },
+                    "fr": { "userMessage": "<app name> attend." }
+                }
+            }
+        }
+    });
+    let parsed = Overlay::from_bytes(overlay.to_string().as_bytes()).unwrap();
+    parsed.apply(&base()).unwrap();
+    let summary = parsed.summary();
+    // `json!` sorts keys, so file order is alphabetical here.
+    let patched = |key: &str, fields: &[&'static str], locales: &[&str]| Patched {
+        key: key.to_owned(),
+        fields: fields.to_vec(),
+        locales: locales.iter().map(|&t| t.to_owned()).collect(),
+    };
+    assert_eq!(
+        summary,
+        OverlaySummary {
+            default_app_name: Some("Fleet Manager".to_owned()),
+            entries: vec![
+                patched("DOOR_OPEN", &["description"], &["fr"]),
+                patched(
+                    "IN_MOTION",
+                    &["retry.delaySeconds", "retry.delayReason"],
+                    &[]
+                ),
+            ],
+            reasons: vec![patched("RATE_LIMIT_VEHICLE", &[], &["de", "fr"])],
+        }
+    );
+    assert_eq!(summary.locales(), ["fr", "de"]);
+    let shown = summary.to_string();
+    assert!(
+        shown.contains("\n  RATE_LIMIT_VEHICLE: locales de, fr\n"),
+        "{shown}"
+    );
+    let nothing = Overlay::from_bytes(br#"{"entries": {"DOOR_OPEN": {}}}"#).unwrap();
+    let shown = nothing.summary().to_string();
+    assert!(shown.contains("\n  DOOR_OPEN: nothing\n"), "{shown}");
+    let empty = Overlay::from_bytes(b"{}").unwrap().summary();
+    assert_eq!(
+        empty.to_string().lines().next(),
+        Some("entries overridden: 0")
+    );
+    assert!(empty.locales().is_empty() && empty.default_app_name.is_none());
+}
