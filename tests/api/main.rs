@@ -5,6 +5,7 @@ mod helpers;
 
 mod abuse;
 mod catalog;
+mod corrected;
 mod errors;
 mod faults;
 mod health;
