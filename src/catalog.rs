@@ -347,6 +347,8 @@ fn conflict_answer(unknown: &VehicleStateError) -> Answer {
         ),
         evidence: "A 409 is how the API answers VEHICLE_STATE errors; with no body to name the state, UNKNOWN's guidance applies.".into(),
         vehicle_state_fallback: true,
+        developer_note: None,
+        ignores_resolution: false,
     }
 }
 

@@ -142,6 +142,11 @@ pub(super) struct Rule {
     pub(super) delay_reason: String,
     pub(super) user_message: Option<String>,
     pub(super) evidence: String,
+    /// A sentence for developers, added to the status message.
+    pub(super) developer_note: Option<String>,
+    /// The body's `resolution` does not change this answer.
+    #[serde(default)]
+    pub(super) ignores_resolution: bool,
 }
 
 #[derive(Deserialize)]

@@ -44,6 +44,14 @@ pub struct Answer {
     /// Answers a bare HTTP 409 with the vehicle-state catalog's `UNKNOWN`
     /// guidance: its texts and strategy come from that entry.
     pub vehicle_state_fallback: bool,
+    /// A sentence for developers that the status message adds to the
+    /// description, where what to do depends on the app's own set-up (a
+    /// PERMISSION answer: reconnecting helps only with the right scope).
+    pub developer_note: Option<String>,
+    /// The body's `resolution` never changes this answer: the evidence
+    /// says only the row's action can fix the error (a permission revoked
+    /// in the carmaker's portal needs a reconnect, whatever the body says).
+    pub ignores_resolution: bool,
 }
 
 /// One error type of the API, as `ListErrorTypes` shows it.

@@ -330,3 +330,39 @@ fn invalid_catalogs_are_refused() {
         );
     }
 }
+
+/// The type table refuses a wait-on-someone answer with a code retry
+/// layers retry at once, except a BILLING quota (docs/design.md §5.1).
+#[test]
+fn table_codes_follow_the_strategy_except_billing_quotas() {
+    let mut doc: serde_json::Value = serde_json::from_str(EMBEDDED_TYPES_JSON).unwrap();
+    let types = doc["types"].as_array_mut().unwrap();
+    let validation = types
+        .iter_mut()
+        .find(|t| t["type"] == "VALIDATION")
+        .unwrap();
+    validation["rules"][0]["propagation"] = "RESOURCE_EXHAUSTED".into();
+    let err = Catalog::from_parts(EMBEDDED_JSON, &doc.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("retry layers would retry it"), "{err}");
+    // BILLING's quota answers keep RESOURCE_EXHAUSTED with DO_NOT_RETRY.
+    let catalog = embedded();
+    for reason in [
+        "BILLING_VEHICLE_LIMIT",
+        "BILLING_VEHICLE_REQUEST_LIMIT",
+        "HTTP_430",
+    ] {
+        let answer = catalog
+            .table()
+            .answers()
+            .iter()
+            .find(|a| a.reason == reason)
+            .unwrap();
+        assert_eq!(
+            (answer.retry.strategy, answer.propagation),
+            (RetryStrategy::DoNotRetry, Propagation::ResourceExhausted),
+            "{reason}"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use std::{borrow::Cow, time::Duration};
 use super::parse::{ItemKey, RawError};
 use super::{
     AnswerKey, BodyTexts, DecisionSource, DelayReason, Identification, Interpretation, RetryAdvice,
-    Warning, upstream,
+    Warning, WarningKind, upstream,
 };
 use crate::catalog::{
     Action, Answer, AnswerId, Catalog, CatalogEntry, Category, CodeMatch, Found, MAX_CODE_LEN,
@@ -76,12 +76,14 @@ pub(super) fn decide<'c, 'a>(
     let mut answered = answer_from(catalog, identified.source);
     let mut decided_by = identified.decided_by;
     // The body's explicit resolution outranks the table, the status and the
-    // default, never the catalog (vehicle-state guidance is documented).
+    // default, never the catalog (vehicle-state guidance is documented) nor
+    // a row whose evidence says only its own action helps.
     let resolution = raw
         .resolution
         .as_deref()
-        .and_then(ResolutionType::parse)
-        .filter(|_| answered.entry.is_none());
+        .and_then(|r| BodyResolution::read(r, warnings))
+        .filter(|_| answered.entry.is_none())
+        .filter(|_| answered.answer.is_none_or(|(_, a)| !a.ignores_resolution));
     if let Some(resolution) = resolution
         && answered.apply_resolution(resolution)
     {
@@ -112,6 +114,45 @@ pub(super) fn decide<'c, 'a>(
             suggested_user_message: raw.suggested_user_message,
             doc_url: raw.doc_url,
         },
+    }
+}
+
+/// The longest `resolution.type` a warning repeats: it is upstream input,
+/// so a long one is cut (a code is at most this long too).
+const MAX_RESOLUTION_CHARS: usize = MAX_CODE_LEN;
+
+/// A body's `resolution.type` the service acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyResolution {
+    /// A type a catalog entry's body may carry too.
+    Documented(ResolutionType),
+    /// `ACTION_REQUIRED`, sent with VIRTUAL_KEY_REQUIRED: the user acts in
+    /// the carmaker account (design 3b, corrected).
+    ActionRequired,
+}
+
+impl BodyResolution {
+    /// Reads `value` in any letter case; a blank one is none, and one the
+    /// table does not know is none with a `RESOLUTION_TYPE_UNKNOWN`
+    /// warning carrying the value, cut to [`MAX_RESOLUTION_CHARS`].
+    fn read(value: &str, warnings: &mut Vec<Warning>) -> Option<Self> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        if value.eq_ignore_ascii_case("ACTION_REQUIRED") {
+            return Some(Self::ActionRequired);
+        }
+        if let Some(documented) = ResolutionType::parse(value) {
+            return Some(Self::Documented(documented));
+        }
+        let shown = match value.char_indices().nth(MAX_RESOLUTION_CHARS) {
+            Some((cut, _)) => format!("{}…", &value[..cut]),
+            None => value.to_owned(),
+        };
+        warnings
+            .push(Warning::new(WarningKind::ResolutionTypeUnknown, "body").with("value", &shown));
+        None
     }
 }
 
@@ -269,23 +310,28 @@ impl Answered<'_> {
     /// the strategy and action; when it changes the strategy, the
     /// propagated code follows the final strategy, so a retry layer never
     /// retries what must not be retried. True when the answer changed.
-    fn apply_resolution(&mut self, resolution: ResolutionType) -> bool {
+    fn apply_resolution(&mut self, resolution: BodyResolution) -> bool {
         let (strategy, action, reason) = match resolution {
-            ResolutionType::None => return false,
-            ResolutionType::RetryLater => (
+            BodyResolution::Documented(ResolutionType::None) => return false,
+            BodyResolution::Documented(ResolutionType::RetryLater) => (
                 RetryStrategy::RetryLater,
                 Action::None,
                 "The error's resolution is RETRY_LATER; one minute is a cautious default.",
             ),
-            ResolutionType::Reauthenticate => (
+            BodyResolution::Documented(ResolutionType::Reauthenticate) => (
                 RetryStrategy::RetryAfterAction,
                 Action::UserReconnect,
                 "The error's resolution is REAUTHENTICATE; retry once the user has signed in again.",
             ),
-            ResolutionType::ContactSupport => (
+            BodyResolution::Documented(ResolutionType::ContactSupport) => (
                 RetryStrategy::DoNotRetry,
                 Action::ContactSupport,
                 "The error's resolution is CONTACT_SUPPORT; retrying will not help.",
+            ),
+            BodyResolution::ActionRequired => (
+                RetryStrategy::RetryAfterAction,
+                Action::UserAccountAction,
+                "The error's resolution is ACTION_REQUIRED; retry once the user has acted in the carmaker account.",
             ),
         };
         let advice = &mut self.advice;

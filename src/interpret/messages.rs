@@ -16,7 +16,8 @@ pub struct Messages<'c> {
     /// The API's short user message (vehicle-state errors only).
     pub suggested_user_message: Cow<'c, str>,
     /// The short English description, for developers: the catalog's, else
-    /// the body's, else a sentence saying the API sent none.
+    /// the body's, else a sentence saying the API sent none; followed by
+    /// the table answer's developer note where it has one.
     pub description: Cow<'c, str>,
     /// The suggested resolution, joined (vehicle-state errors only).
     pub suggested_resolution: &'c str,
@@ -68,6 +69,12 @@ impl<'c> Interpretation<'c, '_> {
                         "The API answered HTTP {} without a usable error body.",
                         self.http_status.unwrap_or_default()
                     )),
+                };
+                // What to check before acting, where it depends on the
+                // app's own set-up (design 3b, corrected).
+                let description = match &answer.developer_note {
+                    Some(note) => Cow::Owned(format!("{} {note}", description.trim_end())),
+                    None => description,
                 };
                 Messages {
                     user_message,

@@ -147,14 +147,21 @@ fn v1_bodies() {
             "COMPATIBILITY_VEHICLE_NOT_CAPABLE"
         )
     );
-    let voa = body(
-        &catalog,
-        &v1("vehicle_owner_action_required", r#","code":"VOA_001""#),
-    );
-    assert_eq!(
-        (voa.0, voa.2.as_str()),
-        (Identification::LegacyCode, "CONNECTED_SERVICES_ACCOUNT")
-    );
+    // VOA_000 asks for a new sign-in, VOA_001 for the subscription.
+    for (code, reason) in [
+        (
+            "VOA_000",
+            "CONNECTED_SERVICES_ACCOUNT_AUTHENTICATION_FAILED",
+        ),
+        ("VOA_001", "CONNECTED_SERVICES_ACCOUNT_SUBSCRIPTION"),
+    ] {
+        let code = format!(r#","code":"{code}""#);
+        let voa = body(&catalog, &v1("vehicle_owner_action_required", &code));
+        assert_eq!(
+            (voa.0, voa.2.as_str()),
+            (Identification::LegacyCode, reason)
+        );
+    }
 }
 
 /// An unknown vehicle-state code gets UNKNOWN's guidance and keeps its
@@ -239,6 +246,33 @@ fn resolution_outranks_the_table_and_the_code_follows() {
             Propagation::FailedPrecondition
         )
     );
+    // ACTION_REQUIRED (sent with VIRTUAL_KEY_REQUIRED): the user acts in
+    // the carmaker account; over a retried code, the code follows.
+    assert_eq!(
+        decide(r#"{"type":"UPSTREAM","code":"KNOWN_ISSUE","resolution":"action_required"}"#),
+        (
+            DecisionSource::Resolution,
+            RetryStrategy::RetryAfterAction,
+            Action::UserAccountAction,
+            Propagation::FailedPrecondition
+        )
+    );
+    // CSA PERMISSION is a reconnect whatever the body's resolution says.
+    for resolution in ["RETRY_LATER", "CONTACT_SUPPORT", "ACTION_REQUIRED"] {
+        let b = format!(
+            r#"{{"type":"CONNECTED_SERVICES_ACCOUNT","code":"PERMISSION","resolution":"{resolution}"}}"#
+        );
+        assert_eq!(
+            decide(&b),
+            (
+                DecisionSource::TypeTable,
+                RetryStrategy::RetryAfterAction,
+                Action::UserReconnect,
+                Propagation::FailedPrecondition
+            ),
+            "{resolution}"
+        );
+    }
     // Vehicle-state answers are the catalog's, whatever the body says.
     assert_eq!(
         decide(r#"{"type":"VEHICLE_STATE","code":"DOOR_OPEN","resolution":"CONTACT_SUPPORT"}"#).0,
@@ -486,4 +520,65 @@ fn bullets_render_on_their_own_lines() {
     let m = i.messages("X");
     assert_eq!(m.user_message.matches("\n• ").count(), 5);
     assert_eq!(m.suggested_resolution.matches("\n• ").count(), 5);
+}
+
+/// A resolution type the table does not know is never silent: the table
+/// answers, with a warning carrying the value, cut when long.
+#[test]
+fn unknown_resolution_types_warn_with_the_value() {
+    let catalog = catalog();
+    let warned = |b: &str| {
+        let i = interpret(&catalog, Input::Body(b), &Context::default()).unwrap();
+        let values: Vec<String> = i
+            .warnings
+            .iter()
+            .filter(|w| w.kind == WarningKind::ResolutionTypeUnknown)
+            .flat_map(|w| w.metadata.iter().map(|(k, v)| format!("{k}={v}")))
+            .collect();
+        (i.decided_by, i.reason, values)
+    };
+    assert_eq!(
+        warned(r#"{"type":"SERVER","code":"INTERNAL","resolution":{"type":"SEND_FLOWERS"}}"#),
+        (
+            DecisionSource::TypeTable,
+            "SERVER_INTERNAL",
+            vec!["value=SEND_FLOWERS".to_owned()]
+        )
+    );
+    let long = "é".repeat(300);
+    let (_, _, values) = warned(&format!(
+        r#"{{"type":"SERVER","code":"INTERNAL","resolution":"{long}"}}"#
+    ));
+    assert_eq!(values, [format!("value={}…", "é".repeat(64))]);
+    // Blank and null resolutions say nothing.
+    for b in [
+        r#"{"type":"SERVER","resolution":"  "}"#,
+        r#"{"type":"SERVER","resolution":{"type":null}}"#,
+    ] {
+        assert!(warned(b).2.is_empty(), "{b}");
+    }
+}
+
+/// The corrected rows (design 3b, corrected): UPSTREAM NO_RESPONSE is a
+/// timeout, and PERMISSION's status message names the Connect scope.
+#[test]
+fn corrected_rows_decide_as_designed() {
+    let catalog = catalog();
+    let i = with_status(&catalog, r#"{"type":"UPSTREAM","code":"NO_RESPONSE"}"#, 0);
+    assert_eq!(
+        (i.advice.strategy, i.propagation, i.reason),
+        (
+            RetryStrategy::RetryLater,
+            Propagation::DeadlineExceeded,
+            "UPSTREAM_NO_RESPONSE"
+        )
+    );
+    for b in [
+        r#"{"type":"PERMISSION","description":"No access."}"#,
+        "<h1>403</h1>",
+    ] {
+        let mut i = with_status(&catalog, b, 403);
+        let description = i.messages("Fleet").description;
+        assert!(description.contains("Connect scope"), "{b}: {description}");
+    }
 }

@@ -30,11 +30,14 @@ pub enum WarningKind {
     OtherErrorsIgnored,
     /// No messages in the requested locale; the nearest was used.
     LocaleFallback,
+    /// The body's `resolution.type` is not one the table knows; the
+    /// answer is the table's, the value is in metadata.
+    ResolutionTypeUnknown,
 }
 
 impl WarningKind {
     /// Every kind, for the listed vocabulary.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::BodyNotJson,
         Self::BodyEmpty,
         Self::BodyTooLarge,
@@ -47,6 +50,7 @@ impl WarningKind {
         Self::HttpStatusMismatch,
         Self::OtherErrorsIgnored,
         Self::LocaleFallback,
+        Self::ResolutionTypeUnknown,
     ];
 
     /// The stable key callers switch on.
@@ -64,6 +68,7 @@ impl WarningKind {
             Self::HttpStatusMismatch => "HTTP_STATUS_MISMATCH",
             Self::OtherErrorsIgnored => "OTHER_ERRORS_IGNORED",
             Self::LocaleFallback => "LOCALE_FALLBACK",
+            Self::ResolutionTypeUnknown => "RESOLUTION_TYPE_UNKNOWN",
         }
     }
 
@@ -95,6 +100,9 @@ impl WarningKind {
             }
             Self::LocaleFallback => {
                 "no messages in the requested locale; the nearest available was used"
+            }
+            Self::ResolutionTypeUnknown => {
+                "the body's resolution type is not one the service knows; answered without it"
             }
         }
     }

@@ -6,6 +6,7 @@ mod helpers;
 mod abuse;
 mod catalog;
 mod check_overlay;
+mod corrected;
 mod errors;
 mod faults;
 mod health;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{Answer, AnswerId, CodeMatch, ErrorType, TypeRule, TypeTable, V1Error};
 use crate::catalog::{
-    Category, LocalizedText, RetryPolicy, RetryStrategy, VEHICLE_STATE,
+    Category, LocalizedText, Propagation, RetryPolicy, RetryStrategy, VEHICLE_STATE,
     dto::{self, CodeRule},
 };
 use crate::render::{Template, has_placeholder_token};
@@ -318,6 +318,16 @@ impl Builder {
             return Err(invalid(path, format!("reason {reason} appears twice")));
         }
         let retry = retry_policy(path, rule)?;
+        check_propagation(path, rule)?;
+        let developer_note = match &rule.developer_note {
+            Some(note) if note.trim().is_empty() || has_placeholder_token(note) => {
+                return Err(invalid(
+                    path,
+                    "developerNote is empty or holds a placeholder",
+                ));
+            }
+            note => note.clone(),
+        };
         let user_message = self.user_message(path, rule)?;
         self.answers.push(Answer {
             reason,
@@ -327,6 +337,8 @@ impl Builder {
             user_message,
             evidence: rule.evidence.clone(),
             vehicle_state_fallback: false,
+            developer_note,
+            ignores_resolution: rule.ignores_resolution,
         });
         Ok(AnswerId(self.answers.len() - 1))
     }
@@ -377,6 +389,30 @@ fn retry_policy(path: &str, rule: &dto::Rule) -> Result<RetryPolicy, BrokenRule>
         delay,
         delay_reason: rule.delay_reason.clone(),
     })
+}
+
+/// The code follows the strategy (docs/design.md §5.1): an answer that
+/// waits on an action, or says not to retry, never propagates a code that
+/// generic retry layers retry at once. The one exception is a BILLING
+/// quota: RESOURCE_EXHAUSTED with `QuotaFailure` says "quota" to every
+/// caller, and the client helpers' pushback trailer stops generic retries.
+fn check_propagation(path: &str, rule: &dto::Rule) -> Result<(), BrokenRule> {
+    let waits_on_someone = matches!(
+        rule.strategy,
+        RetryStrategy::DoNotRetry | RetryStrategy::RetryAfterAction
+    );
+    let billing_quota =
+        rule.category == Category::Billing && rule.propagation == Propagation::ResourceExhausted;
+    if waits_on_someone && rule.propagation.is_retried_by_infrastructure() && !billing_quota {
+        return Err(invalid(
+            path,
+            format!(
+                "{:?} must not propagate {:?}: retry layers would retry it",
+                rule.strategy, rule.propagation
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// One v1 `error` string of the type at `type_index`, written `error` or

@@ -968,7 +968,9 @@ type InterpretationWarning struct {
 	// (the answer came from the HTTP status), `RETRY_AFTER_MALFORMED`,
 	// `RETRY_AFTER_CLAMPED`, `RETRY_AFTER_EPOCH_MILLIS`, `REQUEST_ID_MALFORMED`,
 	// `HTTP_STATUS_MALFORMED`, `HTTP_STATUS_MISMATCH`, `OTHER_ERRORS_IGNORED`,
-	// `LOCALE_FALLBACK`.
+	// `LOCALE_FALLBACK`, `RESOLUTION_TYPE_UNKNOWN` (the body's
+	// `resolution.type` is not one the service knows; answered without it,
+	// the value, cut to 64 characters, in metadata `value`).
 	Reason string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
 	// The request field the warning is about, such as `retry_after`.
 	Field string `protobuf:"bytes,2,opt,name=field,proto3" json:"field,omitempty"`
