@@ -13,7 +13,7 @@
 //! | `--catalog-overlay` | `VEI_CATALOG_OVERLAY` | none | overlay file patching the embedded catalog, reloaded on change through its directory (docs/catalog-overlay.md) |
 //! | `--log-format` | `VEI_LOG_FORMAT` | `text` | `text` or `json` |
 //! | `--log-filter` | `VEI_LOG` | `info` | tracing filter directives, such as `info,h2=warn` |
-//! | `--max-body-bytes` | `VEI_MAX_BODY_BYTES` | `16384` | largest `body`; larger is `INVALID_ARGUMENT` |
+//! | `--max-body-bytes` | `VEI_MAX_BODY_BYTES` | `16384` | largest `body`; a larger one is unusable: answered from `http_status` with a `BODY_TOO_LARGE` warning, `INVALID_ARGUMENT` without a usable status |
 //! | `--max-message-bytes` | `VEI_MAX_MESSAGE_BYTES` | `262144` | largest request message the codec decodes |
 //! | `--max-batch-size` | `VEI_MAX_BATCH_SIZE` | `100` | most items in one `BatchInterpret` |
 //! | `--max-concurrent-streams` | `VEI_MAX_CONCURRENT_STREAMS` | `256` | HTTP/2 streams per connection |
