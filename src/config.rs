@@ -3,8 +3,9 @@
 //! With no subcommand the binary serves. `check-overlay <path>` is a
 //! subcommand rather than a flag because it is another mode, not a
 //! setting: it takes no env var (a `VEI_*` variable left in a pod's
-//! environment must never stop the server from serving), ignores the
-//! serving flags, and reads like `promtool check config <file>`.
+//! environment must never stop the server from serving), does not use the
+//! serving flags (they are still parsed, so an invalid one fails the check
+//! as a usage error), and reads like `promtool check config <file>`.
 //!
 //! | flag | env | default | what |
 //! | --- | --- | --- | --- |

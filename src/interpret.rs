@@ -8,7 +8,11 @@
 //! sets, `decide` weighs the evidence (docs/design.md §4 and §5),
 //! `warning` names what was ignored or repaired, `messages` renders,
 //! `error` names the caller's mistakes, `lenient` holds what `parse` and
-//! the `payload` readers share; this file runs one request through them.
+//! the `payload` readers share, `violation` words the precondition or
+//! quota an answer states (the adapter places it in status details),
+//! `labels` names the kinds for metrics and spans, and `observe` is the
+//! one hook through which they watch interpretations; this file runs one
+//! request through them.
 
 mod decide;
 mod error;

@@ -15,8 +15,8 @@
 //! - [`grpc`]: the adapter, the one module that maps the domain to tonic
 //!   and prost: the service, conversions, encoded entries, statuses, the
 //!   codec and the generated code ([`pb`]). Its leaf `grpc::rpc` (the RPC
-//!   table and status-code names) is all of it that `metrics` and
-//!   `telemetry` name.
+//!   table and status-code names) is all of it that `metrics` and the
+//!   trace layer name.
 //! - [`metrics`]: Prometheus metrics and their scrape endpoint; it observes
 //!   interpretations through the domain's `Observe` hook.
 //! - [`telemetry`]: log lines, and OpenTelemetry traces (off unless an

@@ -156,8 +156,8 @@ impl Application {
     }
 
     /// Opens a span per sampled call, and puts each interpretation on it,
-    /// with the handle [`crate::telemetry::init`] returned (`None`: no
-    /// traces, as without this call).
+    /// with the handle [`crate::telemetry::Telemetry::traces`] gives
+    /// (`None`: no traces, as without this call).
     #[must_use]
     pub fn with_traces(mut self, traces: Option<Traces>) -> Self {
         self.traces = traces;

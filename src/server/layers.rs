@@ -1,8 +1,11 @@
-//! The tower layers around the routes, by job: `metrics` records every
-//! call, `trace` opens its span while traces are on, `status_body` hands
-//! both the call's final gRPC status, and `shed` limits the interpreter.
-//! The connection path (accept, TLS, guard, linger, coalesce) lies below
-//! them, per connection rather than per call.
+//! What wraps each call, by job: the tower layers around the routes
+//! (`metrics` records every call, `trace` opens its span while traces are
+//! on, `status_body` hands both the call's final gRPC status), `shed`, the
+//! service wrapper that limits the interpreter alone, and [`observer`],
+//! what the interpreter tells of each interpretation (the metrics and the
+//! span, the per-call records these layers keep). The connection path
+//! (accept, TLS, guard, linger, coalesce) lies below them, per connection
+//! rather than per call.
 
 mod metrics;
 mod shed;
