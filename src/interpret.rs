@@ -8,8 +8,10 @@
 //! sets, `decide` weighs the evidence (docs/design.md §4 and §5),
 //! `warning` names what was ignored or repaired, `messages` renders,
 //! `error` names the caller's mistakes, `lenient` holds what `parse` and
-//! the `payload` readers share; this file runs one request through them.
+//! the `payload` readers share, `action_url` checks the link a body asks
+//! the user to open; this file runs one request through them.
 
+mod action_url;
 mod decide;
 mod error;
 mod interpretation;
@@ -25,6 +27,7 @@ mod warning;
 
 use std::borrow::Cow;
 
+pub use action_url::MAX_ACTION_URL_LEN;
 pub use decide::{DEFAULT_RETRY_LATER_DELAY, is_vehicle_state_type};
 pub use error::{LookupError, RequestError};
 pub use interpretation::{
