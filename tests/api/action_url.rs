@@ -34,15 +34,6 @@ fn v2(resolution: &str) -> InterpretRequest {
     )
 }
 
-async fn ask(server: &mut TestServer, name: &str, request: InterpretRequest) -> InterpretResponse {
-    server
-        .client
-        .interpret(request)
-        .await
-        .unwrap_or_else(|e| panic!("{name}: {e:?}"))
-        .into_inner()
-}
-
 /// The URLs of the propagation status' `Help` links, in order.
 fn help_urls(r: &InterpretResponse) -> Vec<String> {
     let details = r.propagation_status.as_ref().unwrap().get_error_details();
@@ -96,18 +87,18 @@ async fn a_valid_url_is_answered_and_linked() {
         InterpretationView::Basic,
     );
     let mut server = TestServer::spawn().await;
-    let r = ask(&mut server, "v2 REAUTHENTICATE", v2(&reauth)).await;
+    let r = server.ask("v2 REAUTHENTICATE", v2(&reauth)).await;
     assert_eq!(r.action_url, REAUTH);
     assert_eq!(r.reason, "CONNECTED_SERVICES_ACCOUNT_AUTHENTICATION_FAILED");
     assert_eq!(help_urls(&r), [REAUTH]);
     assert_eq!(warnings(&r), []);
 
-    let r = ask(&mut server, "v2 with docURL, FULL", v2_doc).await;
+    let r = server.ask("v2 with docURL, FULL", v2_doc).await;
     assert_eq!(r.action_url, REAUTH);
     assert!(r.messages.is_some(), "FULL");
     assert_eq!(help_urls(&r), [REAUTH, "https://docs.example/csa"]);
 
-    let r = ask(&mut server, "v3", v3).await;
+    let r = server.ask("v3", v3).await;
     assert_eq!(
         (r.reason.as_str(), r.action_url.as_str()),
         (
@@ -121,7 +112,7 @@ async fn a_valid_url_is_answered_and_linked() {
     assert_eq!(only_other.len(), 1);
     assert_eq!(only_other[0].0, "OTHER_ERRORS_IGNORED");
 
-    let r = ask(&mut server, "DOOR_OPEN with a url", door_open).await;
+    let r = server.ask("DOOR_OPEN with a url", door_open).await;
     assert_eq!(r.action_url, VIRTUAL_KEY);
     let urls = help_urls(&r);
     assert_eq!(urls.len(), 2, "{urls:?}");
@@ -149,12 +140,12 @@ async fn an_invalid_url_is_dropped_with_a_warning() {
         ("no host", "https:///re", "MALFORMED"),
         ("a space", "https://connect.example/a b", "MALFORMED"),
     ] {
-        let r = ask(
-            &mut server,
-            name,
-            v2(&format!(r#"{{"type":"REAUTHENTICATE","url":"{url}"}}"#)),
-        )
-        .await;
+        let r = server
+            .ask(
+                name,
+                v2(&format!(r#"{{"type":"REAUTHENTICATE","url":"{url}"}}"#)),
+            )
+            .await;
         assert_eq!(r.action_url, "", "{name}");
         assert_eq!(
             r.reason, "CONNECTED_SERVICES_ACCOUNT_AUTHENTICATION_FAILED",
@@ -174,12 +165,12 @@ async fn an_invalid_url_is_dropped_with_a_warning() {
         assert!(url.starts_with(value.trim_end_matches('…')), "{name}");
         assert_eq!(help_urls(&r), Vec::<String>::new(), "{name}");
     }
-    let r = ask(
-        &mut server,
-        "exactly 2 KiB",
-        v2(&format!(r#"{{"type":"REAUTHENTICATE","url":"{longest}"}}"#)),
-    )
-    .await;
+    let r = server
+        .ask(
+            "exactly 2 KiB",
+            v2(&format!(r#"{{"type":"REAUTHENTICATE","url":"{longest}"}}"#)),
+        )
+        .await;
     assert_eq!((r.action_url.len(), warnings(&r)), (2048, vec![]));
     server.stop().await;
 }
@@ -203,7 +194,7 @@ async fn no_url_is_empty_without_a_warning() {
             ),
         ),
     ] {
-        let r = ask(&mut server, name, request).await;
+        let r = server.ask(name, request).await;
         assert_eq!(r.action_url, "", "{name}");
         assert_eq!(warnings(&r), [], "{name}");
         assert_eq!(help_urls(&r), Vec::<String>::new(), "{name}");
