@@ -8,12 +8,14 @@
 //! sets, `decide` weighs the evidence (docs/design.md §4 and §5),
 //! `warning` names what was ignored or repaired, `messages` renders,
 //! `error` names the caller's mistakes, `lenient` holds what `parse` and
-//! the `payload` readers share, `violation` words the precondition or
-//! quota an answer states (the adapter places it in status details),
-//! `labels` names the kinds for metrics and spans, and `observe` is the
-//! one hook through which they watch interpretations; this file runs one
-//! request through them.
+//! the `payload` readers share, `action_url` checks the link a body asks
+//! the user to open, `violation` words the precondition or quota an
+//! answer states (the adapter places it in status details), `labels`
+//! names the kinds for metrics and spans, and `observe` is the one hook
+//! through which they watch interpretations; this file runs one request
+//! through them.
 
+mod action_url;
 mod decide;
 mod error;
 mod interpretation;
@@ -29,6 +31,7 @@ mod warning;
 
 use std::borrow::Cow;
 
+pub use action_url::MAX_ACTION_URL_LEN;
 pub use decide::{DEFAULT_RETRY_LATER_DELAY, is_vehicle_state_type};
 pub use error::{LookupError, RequestError};
 pub use interpretation::{

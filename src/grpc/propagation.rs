@@ -30,9 +30,10 @@ pub(super) struct EncodedAnswer {
     /// `PreconditionFailure` or `QuotaFailure` as an encoded `Any`, where
     /// the code has one.
     violation: Option<Vec<u8>>,
-    /// `Help` linking the entry's documentation as an encoded `Any`
-    /// (vehicle-state entries).
-    help: Option<Vec<u8>>,
+    /// `Help`'s link to the entry's documentation, encoded as the message's
+    /// `links` field (vehicle-state entries); a call's `action_url` link is
+    /// written before it.
+    doc_link: Option<Vec<u8>>,
 }
 
 impl EncodedAnswer {
@@ -50,7 +51,7 @@ impl EncodedAnswer {
                 .then(|| retry_info(retry.delay)),
             base: (retry.strategy, retry.action, propagation),
             violation: violation(reason, retry.strategy, retry.action, propagation),
-            help: doc_url.map(help),
+            doc_link: doc_url.map(|url| help_link(DOC_LINK, url)),
         }
     }
 }
@@ -59,8 +60,9 @@ impl EncodedAnswer {
 /// description as message, and `ErrorInfo` (always), `RetryInfo` (only
 /// for RETRY_LATER), `PreconditionFailure` (on FAILED_PRECONDITION),
 /// `QuotaFailure` (on RESOURCE_EXHAUSTED), `LocalizedMessage` (always) and
-/// `Help` (when there is a documentation link). `encoded` holds what
-/// answered's precomputed parts, copied in as bytes.
+/// `Help` (when there is an `action_url` or a documentation link: the
+/// `action_url` first). `encoded` holds what answered's precomputed parts,
+/// copied in as bytes.
 pub(super) fn status(
     interp: &Interpretation<'_, '_>,
     messages: &Messages<'_>,
@@ -110,12 +112,45 @@ pub(super) fn status(
             string_field(b, 2, message);
         },
     );
-    match (&encoded.help, &messages.doc_url) {
-        (Some(precomputed), _) => status.push_any(precomputed),
-        (None, Some(url)) if !url.is_empty() => status.push_any(&help(url)),
-        _ => {}
-    }
+    help(&mut status, interp, messages, encoded);
     status
+}
+
+/// What `Help.links[].description` says of each link.
+const DOC_LINK: &str = "API documentation";
+const ACTION_LINK: &str = "Open to resolve this error";
+
+/// Appends `Help`: the call's `action_url` link, if any, then the
+/// documentation link, precomputed per answer or the body's own; nothing
+/// when there is neither. Only an answer with an `action_url` writes a
+/// link per call.
+fn help(
+    status: &mut EncodedStatus,
+    interp: &Interpretation<'_, '_>,
+    messages: &Messages<'_>,
+    encoded: &EncodedAnswer,
+) {
+    let built;
+    let doc_link = match (&encoded.doc_link, &messages.doc_url) {
+        (Some(precomputed), _) => Some(precomputed.as_slice()),
+        (None, Some(url)) if !url.is_empty() => {
+            built = help_link(DOC_LINK, url);
+            Some(built.as_slice())
+        }
+        _ => None,
+    };
+    let action = interp.action_url.as_deref();
+    let action_len = action.map_or(0, |url| help_link_len(ACTION_LINK, url));
+    let doc_len = doc_link.map_or(0, <[u8]>::len);
+    if action_len + doc_len == 0 {
+        return;
+    }
+    status.push_with(Help::TYPE_URL, action_len + doc_len, |b| {
+        if let Some(url) = action {
+            write_help_link(b, ACTION_LINK, url);
+        }
+        b.extend_from_slice(doc_link.unwrap_or_default());
+    });
 }
 
 /// `RetryInfo` advising `delay`, as an encoded `Any`.
@@ -160,17 +195,29 @@ fn violation(
     }
 }
 
-/// `Help` linking the documentation page at `url`, as an encoded `Any`.
-fn help(url: &str) -> Vec<u8> {
-    encode_message_any(
-        Help::TYPE_URL,
-        &pb::Help {
-            links: vec![pb::help::Link {
-                description: "API documentation".to_owned(),
-                url: url.to_owned(),
-            }],
-        },
-    )
+/// One `Help.links` entry (field 1, a `Link` of description = 1 and
+/// url = 2), encoded.
+fn help_link(description: &str, url: &str) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(help_link_len(description, url));
+    write_help_link(&mut buf, description, url);
+    buf
+}
+
+/// The encoded length of [`help_link`]'s entry.
+fn help_link_len(description: &str, url: &str) -> usize {
+    field_len(field_len(description.len()) + field_len(url.len()))
+}
+
+/// Appends one `Help.links` entry to `buf`.
+fn write_help_link(buf: &mut Vec<u8>, description: &str, url: &str) {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    encode_key(1, WireType::LengthDelimited, buf);
+    encode_varint(
+        (field_len(description.len()) + field_len(url.len())) as u64,
+        buf,
+    );
+    string_field(buf, 1, description);
+    string_field(buf, 2, url);
 }
 
 /// `ErrorInfo`: the precomputed reason and domain, then the metadata of
@@ -247,5 +294,22 @@ mod tests {
         assert_eq!(decoded.domain, DOMAIN);
         assert_eq!(decoded.metadata.len(), 2);
         assert_eq!(decoded.metadata["requestId"], "abc-123");
+    }
+
+    /// Hand-encoded `Help` links decode as the message they stand for.
+    #[test]
+    fn encoded_help_links_decode() {
+        let mut bytes = Vec::new();
+        write_help_link(&mut bytes, ACTION_LINK, "https://a.example/x");
+        bytes.extend_from_slice(&help_link(DOC_LINK, &"d".repeat(300)));
+        assert_eq!(
+            bytes.len(),
+            help_link_len(ACTION_LINK, "https://a.example/x")
+                + help_link_len(DOC_LINK, &"d".repeat(300))
+        );
+        let decoded = pb::Help::decode(&*bytes).unwrap();
+        let urls: Vec<_> = decoded.links.iter().map(|l| l.url.len()).collect();
+        assert_eq!(urls, [19, 300]);
+        assert_eq!(decoded.links[0].description, ACTION_LINK);
     }
 }

@@ -57,5 +57,6 @@ pub(super) fn interpret_response(
             body_suggested_user_message: messages.body_suggested_user_message.unwrap_or_default(),
         }),
         user_message: messages.user_message,
+        action_url: interp.action_url.as_deref().unwrap_or_default().to_owned(),
     }
 }

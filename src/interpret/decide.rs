@@ -5,7 +5,9 @@
 
 use std::{borrow::Cow, time::Duration};
 
+use super::action_url::action_url;
 use super::parse::{ItemKey, RawError};
+use super::warning::cut;
 use super::{
     AnswerKey, BodyTexts, DecisionSource, DelayReason, Identification, Interpretation, RetryAdvice,
     Warning, WarningKind, upstream,
@@ -92,6 +94,7 @@ pub(super) fn decide<'c, 'a>(
     let request_id = raw
         .request_id
         .and_then(|id| upstream::body_request_id(id, warnings));
+    let action_url = raw.action_url.and_then(|url| action_url(url, warnings));
     Interpretation {
         identification: identified.identification,
         decided_by,
@@ -114,6 +117,7 @@ pub(super) fn decide<'c, 'a>(
             suggested_user_message: raw.suggested_user_message,
             doc_url: raw.doc_url,
         },
+        action_url,
     }
 }
 
@@ -146,10 +150,7 @@ impl BodyResolution {
         if let Some(documented) = ResolutionType::parse(value) {
             return Some(Self::Documented(documented));
         }
-        let shown = match value.char_indices().nth(MAX_RESOLUTION_CHARS) {
-            Some((cut, _)) => format!("{}…", &value[..cut]),
-            None => value.to_owned(),
-        };
+        let shown = cut(value, MAX_RESOLUTION_CHARS);
         warnings
             .push(Warning::new(WarningKind::ResolutionTypeUnknown, "body").with("value", &shown));
         None

@@ -174,6 +174,10 @@ pub struct Interpretation<'c, 'a> {
     pub warnings: Vec<Warning>,
     /// The body's own texts, for answers that are not the catalog's.
     pub body: BodyTexts<'a>,
+    /// The link the user must open (the body's `resolution.url`), only
+    /// when it is an `https` URL of at most 2 KiB; otherwise `None`, with
+    /// an `ACTION_URL_INVALID` warning.
+    pub action_url: Option<Cow<'a, str>>,
 }
 
 /// What the body itself said, kept for the messages and the status.

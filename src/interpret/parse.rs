@@ -42,6 +42,8 @@ pub(crate) struct RawError<'a> {
     pub suggested_user_message: Option<Cow<'a, str>>,
     /// `docURL` (v2) or `links.about` (v3).
     pub doc_url: Option<Cow<'a, str>>,
+    /// `resolution.url` (v2, v3), unchecked.
+    pub action_url: Option<Cow<'a, str>>,
     /// For v3, how many other errors the body held.
     pub other_errors: u32,
     /// True for a v1 or OAuth body (`error` instead of `type`).
@@ -225,7 +227,7 @@ impl V3Item<'_> {
         ItemKey {
             error_type: self.error_type.as_str(),
             code: self.code.as_str(),
-            resolution: self.resolution.0.as_deref(),
+            resolution: self.resolution.kind.as_deref(),
             status: self.status.status(),
         }
     }
@@ -240,7 +242,8 @@ impl<'a> TopLevel<'a> {
                 code: item.code.text(),
                 status: item.status.status(),
                 request_id: self.request_id.text(),
-                resolution: item.resolution.0,
+                resolution: item.resolution.kind,
+                action_url: item.resolution.url,
                 description: item
                     .detail
                     .text()
@@ -266,7 +269,8 @@ impl<'a> TopLevel<'a> {
             code: self.code.text(),
             status: self.status_code.status(),
             request_id: self.request_id.text(),
-            resolution: self.resolution.0,
+            resolution: self.resolution.kind,
+            action_url: self.resolution.url,
             description: self
                 .description
                 .text()
@@ -369,9 +373,13 @@ enum ScalarOrObject<'a, T> {
 }
 
 /// `resolution` in any of its shapes: null, `"RETRY_LATER"`, `{type: null}`,
-/// `{type}`, `{type, url, ...}`; only the type is kept.
+/// `{type}`, `{type, url, ...}`; the type and the url are kept (a string
+/// is a type and has no url).
 #[derive(Debug, Default)]
-struct Resolution<'a>(Option<Cow<'a, str>>);
+struct Resolution<'a> {
+    kind: Option<Cow<'a, str>>,
+    url: Option<Cow<'a, str>>,
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Resolution<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -379,10 +387,18 @@ impl<'de: 'a, 'a> Deserialize<'de> for Resolution<'a> {
         struct Object<'a> {
             #[serde(borrow, default, rename = "type")]
             kind: Scalar<'a>,
+            #[serde(borrow, default)]
+            url: Scalar<'a>,
         }
         Ok(match Scalar::deserialize_or_object::<D, Object<'a>>(d)? {
-            ScalarOrObject::Scalar(s) => Resolution(s.text()),
-            ScalarOrObject::Object(o) => Resolution(o.kind.text()),
+            ScalarOrObject::Scalar(s) => Resolution {
+                kind: s.text(),
+                url: None,
+            },
+            ScalarOrObject::Object(o) => Resolution {
+                kind: o.kind.text(),
+                url: o.url.text(),
+            },
         })
     }
 }

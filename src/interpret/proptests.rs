@@ -31,6 +31,10 @@ fn assert_total_with(body: &str, ctx: &Context<'_>) -> Result<(), TestCaseError>
         Ok(interpretation) => {
             let reason = interpretation.reason;
             prop_assert!(catalog().reasons().any(|r| r == reason), "{}", reason);
+            // An action_url is always one safe to show users.
+            if let Some(url) = interpretation.action_url.as_deref() {
+                prop_assert!(is_safe_link(url), "{}", url);
+            }
             // A vehicle-state answer always carries its entry.
             prop_assert_eq!(
                 interpretation.entry.is_some(),
@@ -44,6 +48,16 @@ fn assert_total_with(body: &str, ctx: &Context<'_>) -> Result<(), TestCaseError>
         }
     }
     Ok(())
+}
+
+/// What every answered `action_url` is: `https`, at most 2 KiB, no
+/// whitespace or control characters.
+fn is_safe_link(url: &str) -> bool {
+    url.len() <= MAX_ACTION_URL_LEN
+        && url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn assert_total(body: &str) -> Result<(), TestCaseError> {
@@ -71,6 +85,10 @@ fn json_fragment() -> impl Strategy<Value = &'static str> {
         "\"<app name>\"",
         "{\"type\":null}",
         "{\"type\":\"RETRY_LATER\",\"url\":1}",
+        "{\"type\":\"REAUTHENTICATE\",\"url\":\"https://a.example/re\"}",
+        "\"url\"",
+        "\"https://a.example/x\"",
+        "\"http://a.example/x\"",
         "\"RETRY_LATER\"",
     ])
 }
@@ -106,6 +124,31 @@ proptest! {
     fn any_structured_error_interprets(error_type in any::<String>(), code in any::<String>()) {
         let input = Input::Structured { error_type: &error_type, code: &code };
         prop_assert!(interpret(catalog(), input, &Context::default()).is_ok());
+    }
+
+    /// Any string as a v2 body's `resolution.url` is either answered as
+    /// `action_url`, trimmed and safe to show, or dropped with exactly one
+    /// `ACTION_URL_INVALID` warning (none when blank); the answer is the
+    /// same either way.
+    #[test]
+    fn any_resolution_url_passes_safe_or_warns(
+        url in prop_oneof![any::<String>(), "(?i:https)://[a-z.:@/ ]{0,40}", "https://a.example/[a-z]{2040,2050}"],
+    ) {
+        let body = format!(
+            r#"{{"type":"CONNECTED_SERVICES_ACCOUNT","code":"AUTHENTICATION_FAILED","resolution":{{"type":"REAUTHENTICATE","url":{}}}}}"#,
+            serde_json::to_string(&url).unwrap()
+        );
+        let got = interpret(catalog(), Input::Body(&body), &Context::default()).unwrap();
+        prop_assert_eq!(got.reason, "CONNECTED_SERVICES_ACCOUNT_AUTHENTICATION_FAILED");
+        let dropped = got.warnings.iter().filter(|w| w.kind == WarningKind::ActionUrlInvalid).count();
+        match got.action_url.as_deref() {
+            Some(answered) => {
+                prop_assert!(is_safe_link(answered), "{}", answered);
+                prop_assert_eq!(answered, url.trim());
+                prop_assert_eq!(dropped, 0);
+            }
+            None => prop_assert_eq!(dropped, usize::from(!url.trim().is_empty())),
+        }
     }
 
     /// Any body with any upstream fields: an answer whose reason is in the

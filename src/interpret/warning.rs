@@ -33,11 +33,14 @@ pub enum WarningKind {
     /// The body's `resolution.type` is not one the table knows; the
     /// answer is the table's, the value is in metadata.
     ResolutionTypeUnknown,
+    /// The body's `resolution.url` is not an `https` URL of at most 2 KiB;
+    /// `action_url` is empty, why is in metadata.
+    ActionUrlInvalid,
 }
 
 impl WarningKind {
     /// Every kind, for the listed vocabulary.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::BodyNotJson,
         Self::BodyEmpty,
         Self::BodyTooLarge,
@@ -51,6 +54,7 @@ impl WarningKind {
         Self::OtherErrorsIgnored,
         Self::LocaleFallback,
         Self::ResolutionTypeUnknown,
+        Self::ActionUrlInvalid,
     ];
 
     /// The stable key callers switch on.
@@ -69,6 +73,7 @@ impl WarningKind {
             Self::OtherErrorsIgnored => "OTHER_ERRORS_IGNORED",
             Self::LocaleFallback => "LOCALE_FALLBACK",
             Self::ResolutionTypeUnknown => "RESOLUTION_TYPE_UNKNOWN",
+            Self::ActionUrlInvalid => "ACTION_URL_INVALID",
         }
     }
 
@@ -103,6 +108,9 @@ impl WarningKind {
             }
             Self::ResolutionTypeUnknown => {
                 "the body's resolution type is not one the service knows; answered without it"
+            }
+            Self::ActionUrlInvalid => {
+                "the body's resolution url is not an https URL of at most 2 KiB; dropped"
             }
         }
     }
@@ -164,5 +172,14 @@ impl Warning {
     /// A v3 body held `others` errors besides the one answered.
     pub(super) fn other_errors(others: u32) -> Self {
         Self::new(WarningKind::OtherErrorsIgnored, "body").with("otherErrorCount", &others)
+    }
+}
+
+/// `value` cut to at most `max` characters (with an ellipsis when cut):
+/// upstream input a warning repeats is never repeated whole.
+pub(super) fn cut(value: &str, max: usize) -> String {
+    match value.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &value[..at]),
+        None => value.to_owned(),
     }
 }

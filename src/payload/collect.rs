@@ -373,6 +373,7 @@ fn same_answer(a: &Interpretation<'_, '_>, b: &Interpretation<'_, '_>) -> bool {
         && a.body.description == b.body.description
         && a.body.suggested_user_message == b.body.suggested_user_message
         && a.body.doc_url == b.body.doc_url
+        && a.action_url == b.action_url
 }
 
 /// An interpretation of local text, with every borrowed string copied so
@@ -403,5 +404,6 @@ fn owned<'c, 'a>(i: Interpretation<'c, '_>) -> Interpretation<'c, 'a> {
             suggested_user_message: own(i.body.suggested_user_message),
             doc_url: own(i.body.doc_url),
         },
+        action_url: own(i.action_url),
     }
 }

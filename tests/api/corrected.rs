@@ -38,15 +38,6 @@ fn v2(error_type: &str, code: &str, resolution: &str, status: u32) -> InterpretR
     )
 }
 
-async fn ask(server: &mut TestServer, name: &str, request: InterpretRequest) -> InterpretResponse {
-    server
-        .client
-        .interpret(request)
-        .await
-        .unwrap_or_else(|e| panic!("{name}: {e:?}"))
-        .into_inner()
-}
-
 /// The decision of an answer: category, strategy, action, propagation
 /// code and reason.
 fn decision(r: &InterpretResponse) -> (Category, RetryStrategy, Action, i32, &str) {
@@ -86,7 +77,7 @@ async fn every_corrected_row_answers_as_designed() {
     ];
     let mut server = TestServer::spawn().await;
     for (name, request, want, names_app) in rows {
-        let r = ask(&mut server, name, request).await;
+        let r = server.ask(name, request).await;
         assert_eq!(decision(&r), want, "{name}");
         let status = r.propagation_status.as_ref().unwrap();
         assert_eq!(status.code, want.3, "{name}");
@@ -114,33 +105,30 @@ async fn every_corrected_row_answers_as_designed() {
 async fn corrected_rows_say_what_to_do() {
     let mut server = TestServer::spawn().await;
     let null = r#"{"type":null}"#;
-    let no_vehicles = ask(
-        &mut server,
-        "NO_VEHICLES",
-        v2("CONNECTED_SERVICES_ACCOUNT", "NO_VEHICLES", null, 400),
-    )
-    .await;
+    let no_vehicles = server
+        .ask(
+            "NO_VEHICLES",
+            v2("CONNECTED_SERVICES_ACCOUNT", "NO_VEHICLES", null, 400),
+        )
+        .await;
     let m = &no_vehicles.user_message;
     assert!(m.contains("add your car") && m.contains("reconnect"), "{m}");
-    let permission = ask(
-        &mut server,
-        "CSA PERMISSION",
-        v2(
-            "CONNECTED_SERVICES_ACCOUNT",
-            "PERMISSION",
-            r#""RETRY_LATER""#,
-            400,
-        ),
-    )
-    .await;
+    let permission = server
+        .ask(
+            "CSA PERMISSION",
+            v2(
+                "CONNECTED_SERVICES_ACCOUNT",
+                "PERMISSION",
+                r#""RETRY_LATER""#,
+                400,
+            ),
+        )
+        .await;
     assert!(permission.user_message.contains("reconnect"));
     assert_eq!(permission.decided_by(), DecisionSource::TypeTable);
-    let no_response = ask(
-        &mut server,
-        "NO_RESPONSE",
-        v2("UPSTREAM", "NO_RESPONSE", null, 502),
-    )
-    .await;
+    let no_response = server
+        .ask("NO_RESPONSE", v2("UPSTREAM", "NO_RESPONSE", null, 502))
+        .await;
     assert!(
         no_response
             .user_message
@@ -150,7 +138,7 @@ async fn corrected_rows_say_what_to_do() {
         ("PERMISSION null", v2("PERMISSION", "", null, 403)),
         ("a bare 403", body("<h1>403</h1>", 403)),
     ] {
-        let r = ask(&mut server, name, request).await;
+        let r = server.ask(name, request).await;
         let message = &r.propagation_status.as_ref().unwrap().message;
         assert!(message.contains("Connect scope"), "{name}: {message}");
     }
@@ -177,7 +165,7 @@ async fn resolution_types_known_unknown_and_action_required() {
     ];
     let mut server = TestServer::spawn().await;
     for (name, request, decided_by, want, unknown) in rows {
-        let r = ask(&mut server, name, request).await;
+        let r = server.ask(name, request).await;
         assert_eq!((r.decided_by(), decision(&r)), (decided_by, want), "{name}");
         let warnings: Vec<(&str, Option<&str>)> = r
             .warnings

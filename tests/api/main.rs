@@ -4,6 +4,7 @@
 mod helpers;
 
 mod abuse;
+mod action_url;
 mod catalog;
 mod check_overlay;
 mod corrected;

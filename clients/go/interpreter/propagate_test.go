@@ -140,6 +140,9 @@ type propagationCase struct {
 	reason     string
 	retryDelay time.Duration // RetryInfo's; 0: none
 	help       bool
+	// actionURL is the answer's action_url, which must also be the first
+	// Help link the caller receives; "" for none.
+	actionURL string
 	// wantCode is the code the contract gives this answer; nil means
 	// "whatever propagation_code says" (IN_MOTION, whose code moved from
 	// UNAVAILABLE to FAILED_PRECONDITION: the test holds for both).
@@ -165,6 +168,19 @@ var propagationCases = []propagationCase{{
 	},
 	reason:     "RATE_LIMIT_VEHICLE",
 	retryDelay: 120 * time.Second,
+	wantCode:   codePtr(codes.ResourceExhausted),
+}, {
+	name: "rate limit with a link",
+	upstream: func() *pb.InterpretRequest {
+		req := interpreter.BodyRequest(`{"type":"RATE_LIMIT","code":"VEHICLE","statusCode":429,` +
+			`"resolution":{"type":"RETRY_LATER","url":"https://connect.example/limits"}}`)
+		req.RetryAfter = "120"
+		return req
+	},
+	reason:     "RATE_LIMIT_VEHICLE",
+	retryDelay: 120 * time.Second,
+	help:       true,
+	actionURL:  "https://connect.example/limits",
 	wantCode:   codePtr(codes.ResourceExhausted),
 }, {
 	name: "in motion",
@@ -198,6 +214,9 @@ func TestPropagateStopsRetriesAndKeepsDetails(t *testing.T) {
 				resp, err := interp.Interpret(context.Background(), tc.upstream())
 				if err != nil {
 					t.Fatal(err)
+				}
+				if resp.GetActionUrl() != tc.actionURL {
+					t.Errorf("action_url %q, want %q", resp.GetActionUrl(), tc.actionURL)
 				}
 				code := codes.Code(resp.GetPropagationCode())
 				if tc.wantCode != nil && code != *tc.wantCode {
@@ -289,6 +308,11 @@ func checkDetails(t *testing.T, err error, code codes.Code, tc propagationCase) 
 	}
 	if tc.help && len(helpLink.GetLinks()) == 0 {
 		t.Errorf("Help %v", helpLink)
+	}
+	// The action_url travels as the first Help link, for callers of the
+	// caller to send their user to.
+	if tc.actionURL != "" && (len(helpLink.GetLinks()) == 0 || helpLink.GetLinks()[0].GetUrl() != tc.actionURL) {
+		t.Errorf("Help %v, want %s first", helpLink, tc.actionURL)
 	}
 }
 

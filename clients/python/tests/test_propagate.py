@@ -214,6 +214,9 @@ class Case:
     code: grpc.StatusCode | None
     retry_delay: int | None  # RetryInfo seconds; None: any
     help: bool = False
+    #: The answer's action_url, also the first Help link the caller
+    #: receives; "" for none.
+    action_url: str = ""
 
 
 CASES = {
@@ -230,6 +233,18 @@ CASES = {
         "RATE_LIMIT_VEHICLE",
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         120,
+    ),
+    "rate limit with a link": Case(
+        interpret_request(
+            '{"type":"RATE_LIMIT","code":"VEHICLE","statusCode":429,'
+            '"resolution":{"type":"RETRY_LATER","url":"https://connect.example/limits"}}',
+            retry_after="120",
+        ),
+        "RATE_LIMIT_VEHICLE",
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        120,
+        help=True,
+        action_url="https://connect.example/limits",
     ),
     "in motion": Case(
         interpret_request('{"type":"VEHICLE_STATE","code":"IN_MOTION"}'),
@@ -249,6 +264,7 @@ def test_helper_stops_retries_and_keeps_every_detail(
 ) -> None:
     case = CASES[name]
     resp = client.stub.Interpret(case.upstream, timeout=5)
+    assert resp.action_url == case.action_url
     code = status_details(resp.propagation_status).code
     if case.code is not None:
         assert code == case.code, f"propagation_code {code.name}, the contract says {case.code.name}"
@@ -278,6 +294,9 @@ def test_helper_stops_retries_and_keeps_every_detail(
     assert details.localized_message is not None and details.localized_message.message
     if case.help:
         assert details.help is not None and details.help.links
+    if case.action_url:
+        # The action_url travels as the first Help link.
+        assert details.help is not None and details.help.links[0].url == case.action_url
 
 
 @pytest.mark.parametrize("kind", CALLS)

@@ -107,6 +107,29 @@ fn reads_every_resolution_shape() {
     }
 }
 
+/// `resolution.url` is read from a v2 object and from the answered v3
+/// error; a string resolution, a v1 body and a url of the wrong JSON type
+/// have none.
+#[test]
+fn reads_the_resolution_url() {
+    let url = |body: &str| parse(body).action_url.map(Cow::into_owned);
+    let v2 = r#"{"type":"CONNECTED_SERVICES_ACCOUNT","code":"AUTHENTICATION_FAILED",
+        "resolution":{"type":"REAUTHENTICATE","url":"https://connect.example/re"}}"#;
+    assert_eq!(url(v2).as_deref(), Some("https://connect.example/re"));
+    let v3 = r#"{"errors":[
+        {"type":"RATE_LIMIT","resolution":{"type":"RETRY_LATER","url":"https://other"}},
+        {"type":"VEHICLE_STATE","code":"X","resolution":{"type":"ACTION_REQUIRED","url":"https://vk"}}]}"#;
+    assert_eq!(url(v3).as_deref(), Some("https://vk"));
+    for none in [
+        r#"{"type":"T","resolution":"https://x"}"#,
+        r#"{"type":"T","resolution":{"type":"REAUTHENTICATE","url":null}}"#,
+        r#"{"type":"T","resolution":{"url":{"href":"https://x"}}}"#,
+        r#"{"error":"vehicle_owner_action_required","code":"VOA_000","url":"https://x"}"#,
+    ] {
+        assert_eq!(url(none), None, "{none}");
+    }
+}
+
 /// Missing, null and wrongly typed fields read as absent; extra fields are
 /// ignored.
 #[test]

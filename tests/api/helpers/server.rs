@@ -7,8 +7,12 @@ use tokio::{sync::oneshot, task::JoinHandle};
 use tonic::transport::Channel;
 use tonic_health::pb::health_client::HealthClient;
 use vehicle_error_interpreter::{
-    Application, Catalog, ServerConfig, grpc::Catalogs,
-    pb::interpreter_service_client::InterpreterServiceClient, reload::CatalogStore,
+    Application, Catalog, ServerConfig,
+    grpc::Catalogs,
+    pb::{
+        InterpretRequest, InterpretResponse, interpreter_service_client::InterpreterServiceClient,
+    },
+    reload::CatalogStore,
 };
 
 use super::{connect, structured};
@@ -60,6 +64,15 @@ impl TestServer {
         if let Err(status) = reply {
             panic!("after {after}: server stopped answering: {status:?}");
         }
+    }
+
+    /// Interprets `request`, failing the test, naming `name`, on an error.
+    pub(crate) async fn ask(&mut self, name: &str, request: InterpretRequest) -> InterpretResponse {
+        self.client
+            .interpret(request)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            .into_inner()
     }
 
     /// Stops the server and waits for it, failing the test if it failed.

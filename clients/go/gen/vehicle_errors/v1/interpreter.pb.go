@@ -783,7 +783,8 @@ type InterpretResponse struct {
 	// `RETRY_STRATEGY_RETRY_LATER`), `PreconditionFailure` (on
 	// `FAILED_PRECONDITION`), `QuotaFailure` (on `RESOURCE_EXHAUSTED`),
 	// `LocalizedMessage` (the user message) and `Help` (when there is a
-	// documentation link). Return it through the client packages' helpers,
+	// documentation link or an `action_url`; one `Help` holding the
+	// `action_url` link first, then the documentation link). Return it through the client packages' helpers,
 	// which also stop gRPC retries of `UNAVAILABLE` and `RESOURCE_EXHAUSTED`.
 	PropagationStatus *status.Status `protobuf:"bytes,13,opt,name=propagation_status,json=propagationStatus,proto3" json:"propagation_status,omitempty"`
 	// BASIC: how the error was recognised.
@@ -804,7 +805,16 @@ type InterpretResponse struct {
 	// prefixed with `• `. Never empty, never holds a placeholder.
 	UserMessage string `protobuf:"bytes,18,opt,name=user_message,json=userMessage,proto3" json:"user_message,omitempty"`
 	// BASIC: what the service ignored or repaired in the input, if anything.
-	Warnings      []*InterpretationWarning `protobuf:"bytes,19,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	Warnings []*InterpretationWarning `protobuf:"bytes,19,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	// BASIC: the link the user must open to resolve the error, such as the
+	// API's re-authentication link or the carmaker's virtual-key page: the
+	// body's `resolution.url` (v2 `resolution: {type, url}`; v3 the answered
+	// error's `resolution.url`; v1 bodies and string resolutions have none).
+	// Always an `https` URL of at most 2 KiB (2,048 bytes); empty when the
+	// body has none, or when its value was dropped for not being one (then
+	// with an `ACTION_URL_INVALID` warning). Also the first `Help` link of
+	// `propagation_status`.
+	ActionUrl     string `protobuf:"bytes,20,opt,name=action_url,json=actionUrl,proto3" json:"action_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -958,6 +968,13 @@ func (x *InterpretResponse) GetWarnings() []*InterpretationWarning {
 	return nil
 }
 
+func (x *InterpretResponse) GetActionUrl() string {
+	if x != nil {
+		return x.ActionUrl
+	}
+	return ""
+}
+
 // Something the service ignored or repaired in the input, shaped like
 // `google.rpc.ErrorInfo`. (Not named `Warning`, which Python's builtins
 // would shadow in the generated type stubs.)
@@ -970,7 +987,11 @@ type InterpretationWarning struct {
 	// `HTTP_STATUS_MALFORMED`, `HTTP_STATUS_MISMATCH`, `OTHER_ERRORS_IGNORED`,
 	// `LOCALE_FALLBACK`, `RESOLUTION_TYPE_UNKNOWN` (the body's
 	// `resolution.type` is not one the service knows; answered without it,
-	// the value, cut to 64 characters, in metadata `value`).
+	// the value, cut to 64 characters, in metadata `value`),
+	// `ACTION_URL_INVALID` (field `body`: the body's `resolution.url` is not
+	// an `https` URL of at most 2 KiB, so `action_url` is empty; metadata
+	// `reason` is `NOT_HTTPS`, `TOO_LONG` or `MALFORMED`, `value` the URL cut
+	// to 64 characters).
 	Reason string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
 	// The request field the warning is about, such as `retry_after`.
 	Field string `protobuf:"bytes,2,opt,name=field,proto3" json:"field,omitempty"`
@@ -2196,7 +2217,7 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\x05input\"9\n" +
 	"\x0fStructuredError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
-	"\x04code\x18\x02 \x01(\tR\x04code\"\xaa\a\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"\xc9\a\n" +
 	"\x11InterpretResponse\x12T\n" +
 	"\x13vehicle_state_error\x18\x02 \x01(\v2$.vehicle_errors.v1.VehicleStateErrorR\x11vehicleStateError\x12\x1d\n" +
 	"\n" +
@@ -2219,7 +2240,9 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\x06reason\x18\x10 \x01(\tR\x06reason\x12!\n" +
 	"\fcatalog_code\x18\x11 \x01(\tR\vcatalogCode\x12!\n" +
 	"\fuser_message\x18\x12 \x01(\tR\vuserMessage\x12D\n" +
-	"\bwarnings\x18\x13 \x03(\v2(.vehicle_errors.v1.InterpretationWarningR\bwarningsJ\x04\b\x01\x10\x02J\x04\b\n" +
+	"\bwarnings\x18\x13 \x03(\v2(.vehicle_errors.v1.InterpretationWarningR\bwarnings\x12\x1d\n" +
+	"\n" +
+	"action_url\x18\x14 \x01(\tR\tactionUrlJ\x04\b\x01\x10\x02J\x04\b\n" +
 	"\x10\vR\x05matchR\x14http_status_mismatch\"\xf0\x01\n" +
 	"\x15InterpretationWarning\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x14\n" +

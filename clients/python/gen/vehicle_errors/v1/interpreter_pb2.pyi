@@ -160,7 +160,7 @@ class StructuredError(_message.Message):
     def __init__(self, type: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
 
 class InterpretResponse(_message.Message):
-    __slots__ = ("vehicle_state_error", "error_type", "error_code", "category", "retry_advice", "messages", "request_id", "http_status", "other_error_count", "propagation_code", "propagation_status", "identification", "decided_by", "reason", "catalog_code", "user_message", "warnings")
+    __slots__ = ("vehicle_state_error", "error_type", "error_code", "category", "retry_advice", "messages", "request_id", "http_status", "other_error_count", "propagation_code", "propagation_status", "identification", "decided_by", "reason", "catalog_code", "user_message", "warnings", "action_url")
     VEHICLE_STATE_ERROR_FIELD_NUMBER: _ClassVar[int]
     ERROR_TYPE_FIELD_NUMBER: _ClassVar[int]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -178,6 +178,7 @@ class InterpretResponse(_message.Message):
     CATALOG_CODE_FIELD_NUMBER: _ClassVar[int]
     USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    ACTION_URL_FIELD_NUMBER: _ClassVar[int]
     vehicle_state_error: VehicleStateError
     error_type: str
     error_code: str
@@ -195,7 +196,8 @@ class InterpretResponse(_message.Message):
     catalog_code: str
     user_message: str
     warnings: _containers.RepeatedCompositeFieldContainer[InterpretationWarning]
-    def __init__(self, vehicle_state_error: _Optional[_Union[VehicleStateError, _Mapping]] = ..., error_type: _Optional[str] = ..., error_code: _Optional[str] = ..., category: _Optional[_Union[Category, str]] = ..., retry_advice: _Optional[_Union[RetryAdvice, _Mapping]] = ..., messages: _Optional[_Union[RenderedMessages, _Mapping]] = ..., request_id: _Optional[str] = ..., http_status: _Optional[int] = ..., other_error_count: _Optional[int] = ..., propagation_code: _Optional[_Union[_code_pb2.Code, str]] = ..., propagation_status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., identification: _Optional[_Union[Identification, str]] = ..., decided_by: _Optional[_Union[DecisionSource, str]] = ..., reason: _Optional[str] = ..., catalog_code: _Optional[str] = ..., user_message: _Optional[str] = ..., warnings: _Optional[_Iterable[_Union[InterpretationWarning, _Mapping]]] = ...) -> None: ...
+    action_url: str
+    def __init__(self, vehicle_state_error: _Optional[_Union[VehicleStateError, _Mapping]] = ..., error_type: _Optional[str] = ..., error_code: _Optional[str] = ..., category: _Optional[_Union[Category, str]] = ..., retry_advice: _Optional[_Union[RetryAdvice, _Mapping]] = ..., messages: _Optional[_Union[RenderedMessages, _Mapping]] = ..., request_id: _Optional[str] = ..., http_status: _Optional[int] = ..., other_error_count: _Optional[int] = ..., propagation_code: _Optional[_Union[_code_pb2.Code, str]] = ..., propagation_status: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., identification: _Optional[_Union[Identification, str]] = ..., decided_by: _Optional[_Union[DecisionSource, str]] = ..., reason: _Optional[str] = ..., catalog_code: _Optional[str] = ..., user_message: _Optional[str] = ..., warnings: _Optional[_Iterable[_Union[InterpretationWarning, _Mapping]]] = ..., action_url: _Optional[str] = ...) -> None: ...
 
 class InterpretationWarning(_message.Message):
     __slots__ = ("reason", "field", "message", "metadata")
