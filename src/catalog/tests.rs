@@ -364,6 +364,22 @@ fn a_row_or_entry_without_a_scope_does_not_load() {
     }
 }
 
+/// The five scope labels (metrics, ErrorInfo metadata) are distinct and
+/// every scope is used by some entry or answer of the embedded catalog.
+#[test]
+fn scope_labels_are_distinct_and_all_used() {
+    let labels: std::collections::BTreeSet<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(labels.len(), Scope::ALL.len());
+    let catalog = embedded();
+    let used: std::collections::BTreeSet<Scope> = catalog
+        .list()
+        .iter()
+        .map(|e| e.retry.scope)
+        .chain(catalog.table().answers().iter().map(|a| a.retry.scope))
+        .collect();
+    assert_eq!(used.into_iter().collect::<Vec<_>>(), Scope::ALL);
+}
+
 /// The type table refuses a wait-on-someone answer with a code retry
 /// layers retry at once, except a BILLING quota (docs/design.md §5.1).
 #[test]
