@@ -1,39 +1,18 @@
 //! `RetryAdvice.scope`, what an answer blocks, through the real server:
 //! one representative input for every row of design 3c's table and every
 //! status-only status, the scope kept when a body's resolution changes the
-//! action, the `scope` in the propagation status' `ErrorInfo` metadata, and
-//! `ListErrorTypes`' rules (docs/design.md §3c).
+//! action and the `scope` in the propagation status' `ErrorInfo` metadata
+//! (docs/design.md §4.7; `ListErrorTypes`' rules: `taxonomy`).
 
 use tonic_types::RpcStatusExt;
-use vehicle_error_interpreter::pb::{
-    Action, InterpretRequest, InterpretResponse, ListErrorTypesRequest, Scope,
-    interpret_request::Input,
-};
+use vehicle_error_interpreter::pb::{Action, InterpretRequest, InterpretResponse, Scope};
 
 use crate::helpers::TestServer;
+use crate::taxonomy::{self, body};
 
-fn body(body: &str, status: u32) -> InterpretRequest {
-    InterpretRequest {
-        input: Some(Input::Body(body.to_owned())),
-        http_status: status,
-        app_name: "Fleet".into(),
-        ..Default::default()
-    }
-}
-
-/// A v2 body of `error_type` and `code` (`null` when empty).
+/// A v2 body of `error_type` and `code` (empty: null).
 fn v2(error_type: &str, code: &str, status: u32) -> InterpretRequest {
-    let code = if code.is_empty() {
-        "null".to_owned()
-    } else {
-        format!("\"{code}\"")
-    };
-    body(
-        &format!(
-            r#"{{"type":"{error_type}","code":{code},"description":"d","statusCode":{status},"resolution":{{"type":null}}}}"#
-        ),
-        status,
-    )
+    taxonomy::v2(error_type, Some(code).filter(|c| !c.is_empty()), status)
 }
 
 fn oauth(error: &str) -> InterpretRequest {
@@ -193,45 +172,6 @@ async fn a_resolution_changing_the_action_keeps_the_rows_scope() {
             want.as_str_name(),
             "{name}"
         );
-    }
-    server.stop().await;
-}
-
-/// `ListErrorTypes` gives every rule its scope, never UNSPECIFIED.
-#[tokio::test]
-async fn list_error_types_rules_carry_their_scope() {
-    let mut server = TestServer::spawn().await;
-    let types = server
-        .client
-        .list_error_types(ListErrorTypesRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .error_types;
-    let rate_limit = types.iter().find(|t| t.r#type == "RATE_LIMIT").unwrap();
-    let scopes: Vec<(String, Scope)> = rate_limit
-        .rules
-        .iter()
-        .map(|r| (r.codes.join(","), r.retry_policy.as_ref().unwrap().scope()))
-        .collect();
-    assert_eq!(
-        scopes,
-        [
-            (",SMARTCAR_API".to_owned(), Scope::Application),
-            ("VEHICLE".to_owned(), Scope::Vehicle),
-        ]
-    );
-    for t in &types {
-        for rule in &t.rules {
-            let policy = rule.retry_policy.as_ref().unwrap();
-            assert_ne!(
-                policy.scope(),
-                Scope::Unspecified,
-                "{} {:?}",
-                t.r#type,
-                rule.codes
-            );
-        }
     }
     server.stop().await;
 }
