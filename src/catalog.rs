@@ -65,7 +65,7 @@ pub const DOCUMENTATION_LOCALE: &str = "en";
 
 pub use localized::{LocalizedMessages, LocalizedText, UserMessages};
 pub use table::{Answer, AnswerId, CodeMatch, EMBEDDED_TYPES_JSON, ErrorType, TypeRule, TypeTable};
-pub use vocabulary::{Action, Category, Propagation, ResolutionType, RetryStrategy};
+pub use vocabulary::{Action, Category, Propagation, ResolutionType, RetryStrategy, Scope};
 
 /// Prose followed by an optional bullet list, as the documentation lays it out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -108,6 +108,9 @@ pub struct RetryPolicy {
     pub delay: Duration,
     /// Why this delay.
     pub delay_reason: String,
+    /// What the error blocks: the caller's circuit. Data, never changed by
+    /// a body's resolution or an overlay.
+    pub scope: Scope,
 }
 
 /// One vehicle-state error: the documentation's text and our classification.

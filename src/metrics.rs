@@ -1,8 +1,8 @@
 //! Prometheus metrics, served on their own port (`--metrics-addr`, see
 //! [`http`]): calls per RPC and gRPC status, latency and in-flight calls
 //! (recorded by the server's tower layer through [`calls`]),
-//! interpretations by identification, decision source, category and
-//! reason (the adapter tells [`Metrics`] of each as its observer,
+//! interpretations by identification, decision source, category, scope
+//! and reason (the adapter tells [`Metrics`] of each as its observer,
 //! `interpret::Observe`), catalog overlay reloads by outcome (from the
 //! catalog store's status channel, see [`Metrics::observe_reloads`]), and
 //! build info. RPC and status-code names come from `grpc::rpc`, label
@@ -58,12 +58,15 @@ type RpcLabels = [(&'static str, &'static str); 2];
 type HandledLabels = [(&'static str, &'static str); 3];
 
 /// Labels of `vei_interpretations_total`: bounded values only (the
-/// catalog's fixed reasons, never a caller's code).
+/// catalog's fixed reasons, never a caller's code). `scope` follows from
+/// the answer, so it adds no series: one per (answer, identification,
+/// decision) as before, five values in all.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct InterpretationLabels {
     identification: &'static str,
     decided_by: &'static str,
     category: &'static str,
+    scope: &'static str,
     reason: String,
 }
 
@@ -136,7 +139,7 @@ impl Metrics {
         let interpretations = Family::<InterpretationLabels, Counter>::default();
         registry.register(
             "vei_interpretations",
-            "Interpreted errors (Interpret and each BatchInterpret item) by identification, decision source, category and reason",
+            "Interpreted errors (Interpret and each BatchInterpret item) by identification, decision source, category, scope and reason",
             interpretations.clone(),
         );
         let catalog_reloads = Family::<[(&'static str, &'static str); 1], Counter>::default();
@@ -246,7 +249,7 @@ impl Metrics {
     }
 }
 
-/// Counts each interpretation under its reason, kinds and category.
+/// Counts each interpretation under its reason, kinds, category and scope.
 impl Observe for Metrics {
     fn interpreted(&self, interpretation: &Interpretation<'_, '_>) {
         let inner = &*self.inner;
@@ -265,6 +268,7 @@ impl Observe for Metrics {
                 identification: interpretation.identification.as_str(),
                 decided_by: interpretation.decided_by.as_str(),
                 category: interpretation.category.as_str(),
+                scope: interpretation.advice.scope.as_str(),
                 reason: interpretation.reason.to_owned(),
             };
             inner.interpretations.get_or_create(&labels).clone()

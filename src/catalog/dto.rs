@@ -12,7 +12,7 @@ use serde::{
     de::{Error as _, MapAccess, Visitor},
 };
 
-use super::{Action, Category, Propagation, RetryStrategy};
+use super::{Action, Category, Propagation, RetryStrategy, Scope};
 
 // === catalog/vehicle_state_errors.json ===
 
@@ -47,6 +47,8 @@ pub(super) struct Retry {
     pub(super) action: Action,
     pub(super) delay_seconds: u64,
     pub(super) delay_reason: String,
+    /// Required: an entry without a scope does not load.
+    pub(super) scope: Scope,
 }
 
 /// The API's JSON body as the documentation shows it.
@@ -140,6 +142,8 @@ pub(super) struct Rule {
     pub(super) propagation: Propagation,
     pub(super) delay_seconds: u64,
     pub(super) delay_reason: String,
+    /// Required: a rule without a scope does not load.
+    pub(super) scope: Scope,
     pub(super) user_message: Option<String>,
     pub(super) evidence: String,
     /// A sentence for developers, added to the status message.

@@ -54,6 +54,7 @@ pub(super) fn validate(entry: dto::Entry) -> Result<VehicleStateError, String> {
             action: retry.action,
             delay,
             delay_reason: retry.delay_reason,
+            scope: retry.scope,
         },
         legacy_codes,
         user_message,

@@ -1,7 +1,22 @@
-//! The label name of a category, written once for the metrics and the
-//! trace spans: the proto enum's value name without its prefix.
+//! The label names of a category and a scope, written once for the
+//! metrics, the trace spans and the ErrorInfo metadata: the proto enum's
+//! value name without its prefix.
 
-use super::Category;
+use super::{Category, Scope};
+
+impl Scope {
+    /// The label name (`CALL`, `OPERATION`, `VEHICLE`, `USER`,
+    /// `APPLICATION`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Call => "CALL",
+            Self::Operation => "OPERATION",
+            Self::Vehicle => "VEHICLE",
+            Self::User => "USER",
+            Self::Application => "APPLICATION",
+        }
+    }
+}
 
 impl Category {
     /// The label name (`CONNECTIVITY`, ...).

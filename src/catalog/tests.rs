@@ -331,6 +331,55 @@ fn invalid_catalogs_are_refused() {
     }
 }
 
+/// Every entry and every type-table row names its scope: one without is
+/// a load error, not a silent default (docs/design.md §3c).
+#[test]
+fn a_row_or_entry_without_a_scope_does_not_load() {
+    let mut entries: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
+    entries["errors"][4]["retry"]
+        .as_object_mut()
+        .unwrap()
+        .remove("scope");
+    let err = Catalog::from_json(&entries.to_string()).unwrap_err();
+    assert!(err.to_string().contains("missing field `scope`"), "{err}");
+
+    let table: serde_json::Value = serde_json::from_str(EMBEDDED_TYPES_JSON).unwrap();
+    let without = |edit: &dyn Fn(&mut serde_json::Value) -> Option<serde_json::Value>| {
+        let mut doc = table.clone();
+        assert!(edit(&mut doc).is_some(), "the row has a scope to remove");
+        Catalog::from_parts(EMBEDDED_JSON, &doc.to_string())
+            .unwrap_err()
+            .to_string()
+    };
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value) -> Option<serde_json::Value>;
+    let rows: [Edit<'_>; 4] = [
+        &|d| d["types"][3]["rules"][1].as_object_mut()?.remove("scope"),
+        &|d| d["oauthErrors"][0].as_object_mut()?.remove("scope"),
+        &|d| d["httpStatuses"][8].as_object_mut()?.remove("scope"),
+        &|d| d["unrecognized"].as_object_mut()?.remove("scope"),
+    ];
+    for edit in rows {
+        let err = without(edit);
+        assert!(err.contains("scope"), "{err}");
+    }
+}
+
+/// The five scope labels (metrics, ErrorInfo metadata) are distinct and
+/// every scope is used by some entry or answer of the embedded catalog.
+#[test]
+fn scope_labels_are_distinct_and_all_used() {
+    let labels: std::collections::BTreeSet<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(labels.len(), Scope::ALL.len());
+    let catalog = embedded();
+    let used: std::collections::BTreeSet<Scope> = catalog
+        .list()
+        .iter()
+        .map(|e| e.retry.scope)
+        .chain(catalog.table().answers().iter().map(|a| a.retry.scope))
+        .collect();
+    assert_eq!(used.into_iter().collect::<Vec<_>>(), Scope::ALL);
+}
+
 /// The type table refuses a wait-on-someone answer with a code retry
 /// layers retry at once, except a BILLING quota (docs/design.md §5.1).
 #[test]

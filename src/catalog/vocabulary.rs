@@ -59,6 +59,34 @@ impl Category {
     }
 }
 
+/// What an error blocks, so what a caller pauses (docs/design.md §3c):
+/// declared from the narrowest to the widest circuit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Scope {
+    /// Only this call: retrying the same call may work.
+    Call,
+    /// This request on this vehicle; other requests may work.
+    Operation,
+    /// Every request for this vehicle.
+    Vehicle,
+    /// Every request with this user's connection.
+    User,
+    /// Every request of the application.
+    Application,
+}
+
+impl Scope {
+    /// Every scope, narrowest first, for pre-created metric series.
+    pub const ALL: [Self; 5] = [
+        Self::Call,
+        Self::Operation,
+        Self::Vehicle,
+        Self::User,
+        Self::Application,
+    ];
+}
+
 /// When a caller should retry (docs/design.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -6,7 +6,7 @@ use std::{borrow::Cow, time::Duration};
 
 use super::{pb, pb::server};
 use crate::catalog::{
-    Action, Category, Propagation, ResolutionType, RetryPolicy, RetryStrategy, TextBlock,
+    Action, Category, Propagation, ResolutionType, RetryPolicy, RetryStrategy, Scope, TextBlock,
     TypeTable, VehicleStateError,
 };
 use crate::interpret::{DecisionSource, Identification, Warning};
@@ -53,6 +53,7 @@ pub(super) fn error_types(table: &TypeTable) -> Vec<server::ErrorType> {
                             action: action(answer.retry.action) as i32,
                             suggested_delay: Some(duration(answer.retry.delay)),
                             delay_reason: answer.retry.delay_reason.clone(),
+                            scope: scope(answer.retry.scope) as i32,
                         }),
                         propagation_code: rpc_code(answer.propagation) as i32,
                         user_message_template: answer.user_message.text.clone(),
@@ -69,6 +70,7 @@ fn retry_policy(policy: &RetryPolicy) -> pb::RetryPolicy {
         action: action(policy.action) as i32,
         suggested_delay: Some(duration(policy.delay)),
         delay_reason: policy.delay_reason.clone(),
+        scope: scope(policy.scope) as i32,
     }
 }
 
@@ -219,6 +221,17 @@ pub(super) fn strategy(s: RetryStrategy) -> pb::RetryStrategy {
 }
 
 /// Who must act, as its proto enum.
+/// The proto value of a scope; never `SCOPE_UNSPECIFIED`.
+pub(super) fn scope(s: Scope) -> pb::Scope {
+    match s {
+        Scope::Call => pb::Scope::Call,
+        Scope::Operation => pb::Scope::Operation,
+        Scope::Vehicle => pb::Scope::Vehicle,
+        Scope::User => pb::Scope::User,
+        Scope::Application => pb::Scope::Application,
+    }
+}
+
 pub(super) fn action(a: Action) -> pb::Action {
     match a {
         Action::None => pb::Action::None,

@@ -18,8 +18,8 @@ use crate::interpret::{DelayReason, Interpretation, Messages, violation};
 /// The parts of a propagation status that depend only on what answered.
 #[derive(Debug)]
 pub(super) struct EncodedAnswer {
-    /// `ErrorInfo`'s reason and domain, encoded; the per-call metadata is
-    /// appended to it.
+    /// `ErrorInfo`'s reason, domain and `scope` metadata, encoded; the
+    /// per-call metadata is appended to it.
     error_info_prefix: Vec<u8>,
     /// `RetryInfo` with the catalog's delay, as an encoded `Any`;
     /// retry-later answers only.
@@ -46,7 +46,7 @@ impl EncodedAnswer {
         doc_url: Option<&str>,
     ) -> Self {
         Self {
-            error_info_prefix: error_info_prefix(reason),
+            error_info_prefix: error_info_prefix(reason, retry.scope.as_str()),
             retry_info: (retry.strategy == RetryStrategy::RetryLater)
                 .then(|| retry_info(retry.delay)),
             base: (retry.strategy, retry.action, propagation),
@@ -117,7 +117,7 @@ pub(super) fn status(
 }
 
 /// What `Help.links[].description` says of each link.
-const DOC_LINK: &str = "API documentation";
+const DOC_LINK: &str = "API docs";
 const ACTION_LINK: &str = "Open to resolve this error";
 
 /// Appends `Help`: the call's `action_url` link, if any, then the
@@ -220,8 +220,8 @@ fn write_help_link(buf: &mut Vec<u8>, description: &str, url: &str) {
     string_field(buf, 2, url);
 }
 
-/// `ErrorInfo`: the precomputed reason and domain, then the metadata of
-/// this call: the type and code as received and the request id (AIP-193:
+/// `ErrorInfo`: the precomputed reason, domain and scope, then the
+/// metadata of this call: the type and code as received and the request id (AIP-193:
 /// the dynamic values). The strategy and action are not repeated here: the
 /// reason determines them, and the default view must fit in 1 KiB.
 fn error_info(
@@ -252,18 +252,20 @@ fn error_info(
     });
 }
 
-/// `ErrorInfo`'s reason (field 1) and domain (field 2), encoded once per
-/// answer.
+/// `ErrorInfo`'s reason (field 1), domain (field 2) and the `scope`
+/// metadata entry (`VEHICLE`, ...), encoded once per answer: the scope is
+/// the answer's, whatever the body's resolution changes.
 ///
 /// Why by hand: prost encodes a map in `HashMap` order, which differs from
 /// one map to the next, so the same answer would come out as different
 /// bytes on every call (no byte-level caching or comparison downstream).
 /// Written in a fixed order, an answer is byte-identical each time, and no
 /// map is built per call.
-fn error_info_prefix(reason: &str) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(reason.len() + DOMAIN.len() + 4);
+fn error_info_prefix(reason: &str, scope: &str) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(reason.len() + DOMAIN.len() + scope.len() + 16);
     string_field(&mut buf, 1, reason);
     string_field(&mut buf, 2, DOMAIN);
+    metadata_entry(&mut buf, "scope", scope);
     buf
 }
 
@@ -286,13 +288,14 @@ mod tests {
     /// The hand-encoded ErrorInfo decodes as the message it stands for.
     #[test]
     fn encoded_error_info_decodes() {
-        let mut bytes = error_info_prefix("R");
+        let mut bytes = error_info_prefix("R", "VEHICLE");
         metadata_entry(&mut bytes, "a", "1");
         metadata_entry(&mut bytes, "requestId", "abc-123");
         let decoded = pb::ErrorInfo::decode(&*bytes).unwrap();
         assert_eq!(decoded.reason, "R");
         assert_eq!(decoded.domain, DOMAIN);
-        assert_eq!(decoded.metadata.len(), 2);
+        assert_eq!(decoded.metadata.len(), 3);
+        assert_eq!(decoded.metadata["scope"], "VEHICLE");
         assert_eq!(decoded.metadata["requestId"], "abc-123");
     }
 

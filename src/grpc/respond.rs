@@ -3,7 +3,8 @@
 //! the FULL view, the entry encoded once per snapshot (`encoded`).
 
 use super::convert::{
-    action, category, decided_by, duration, identification, rpc_code, strategy, upper, warning,
+    action, category, decided_by, duration, identification, rpc_code, scope, strategy, upper,
+    warning,
 };
 use super::{encoded::EncodedCatalog, pb::server, propagation};
 use crate::interpret::{Interpretation, Messages};
@@ -37,6 +38,7 @@ pub(super) fn interpret_response(
             action: action(interp.advice.action) as i32,
             suggested_delay: Some(duration(interp.advice.delay)),
             delay_reason: interp.advice.delay_reason.as_str().to_owned(),
+            scope: scope(interp.advice.scope) as i32,
         }),
         request_id: interp.request_id.as_deref().unwrap_or_default().to_owned(),
         http_status: interp.http_status.map_or(0, u32::from),

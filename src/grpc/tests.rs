@@ -78,10 +78,7 @@ async fn statuses_carry_the_domains_violation_wording() {
         violation.description,
         "The driver must act at the vehicle first."
     );
-    assert_eq!(
-        details.help().unwrap().links[0].description,
-        "API documentation"
-    );
+    assert_eq!(details.help().unwrap().links[0].description, "API docs");
 
     let rate_limited = r#"{"type":"RATE_LIMIT","code":"VEHICLE"}"#;
     let details = propagation_status(&service, rate_limited)

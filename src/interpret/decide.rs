@@ -303,6 +303,7 @@ fn advice_from(policy: &RetryPolicy) -> RetryAdvice<'_> {
         action: policy.action,
         delay: policy.delay,
         delay_reason: DelayReason::Catalog(&policy.delay_reason),
+        scope: policy.scope,
     }
 }
 

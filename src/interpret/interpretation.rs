@@ -6,7 +6,7 @@ use std::{borrow::Cow, time::Duration, time::SystemTime};
 
 use super::Warning;
 use crate::catalog::{
-    Action, Answer, AnswerId, CatalogEntry, Category, EntryId, Propagation, RetryStrategy,
+    Action, Answer, AnswerId, CatalogEntry, Category, EntryId, Propagation, RetryStrategy, Scope,
 };
 
 /// The error to interpret, borrowed from the request.
@@ -120,6 +120,9 @@ pub struct RetryAdvice<'c> {
     pub delay: Duration,
     /// Why that long.
     pub delay_reason: DelayReason<'c>,
+    /// What the error blocks: the row's or entry's, whatever the body's
+    /// resolution says (docs/design.md §3c).
+    pub scope: Scope,
 }
 
 /// What decided an interpretation: a vehicle-state entry, a table answer,

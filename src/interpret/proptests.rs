@@ -1,8 +1,8 @@
 //! Property tests (proptest, on stable, inside `cargo test`): the parser
-//! is total, rendering never leaves a placeholder, and every catalog code
-//! round-trips through the v1, v2 and v3 body formats. Case counts are
-//! modest so the suite stays quick on two cores; `PROPTEST_CASES` raises
-//! them for a longer local run.
+//! is total, every answer has its row's scope, rendering never leaves a
+//! placeholder, and every catalog code round-trips through the v1, v2 and
+//! v3 body formats. Case counts are modest so the suite stays quick on two
+//! cores; `PROPTEST_CASES` raises them for a longer local run.
 
 use proptest::prelude::*;
 
@@ -35,6 +35,13 @@ fn assert_total_with(body: &str, ctx: &Context<'_>) -> Result<(), TestCaseError>
             if let Some(url) = interpretation.action_url.as_deref() {
                 prop_assert!(is_safe_link(url), "{}", url);
             }
+            // Every answer has the scope of the entry or row that answered,
+            // whatever the body's resolution changed (design 3c).
+            let tabled = match interpretation.key {
+                AnswerKey::Entry(_) => interpretation.entry.map(|e| e.entry.retry.scope),
+                AnswerKey::Table(id) => Some(catalog().table().answer(id).retry.scope),
+            };
+            prop_assert_eq!(Some(interpretation.advice.scope), tabled, "{}", reason);
             // A vehicle-state answer always carries its entry.
             prop_assert_eq!(
                 interpretation.entry.is_some(),

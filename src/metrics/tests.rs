@@ -91,7 +91,8 @@ fn help_ends_in_one_period_and_build_info_is_a_gauge() {
     }
 }
 
-/// Interpretations are labelled with their reason, kinds and category;
+/// Interpretations are labelled with their reason, kinds, category and
+/// scope;
 /// a caller's unknown code never becomes a label value.
 #[test]
 fn labels_are_reasons_never_raw_codes() {
@@ -105,8 +106,8 @@ fn labels_are_reasons_never_raw_codes() {
     assert_scrape_has(
         &metrics,
         &[
-            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"} 1"#,
-            r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",reason="VEHICLE_STATE_UNKNOWN"} 1"#,
+            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",scope="OPERATION",reason="VEHICLE_STATE_DOOR_OPEN"} 1"#,
+            r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",scope="VEHICLE",reason="VEHICLE_STATE_UNKNOWN"} 1"#,
         ],
     );
     let text = metrics.encode();

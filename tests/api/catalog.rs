@@ -3,7 +3,7 @@
 use tonic::Code;
 use tonic_types::StatusExt;
 use vehicle_error_interpreter::pb::{
-    Category, GetVehicleStateErrorRequest, ListVehicleStateErrorsRequest, RetryStrategy,
+    Category, GetVehicleStateErrorRequest, ListVehicleStateErrorsRequest, RetryStrategy, Scope,
 };
 
 use crate::helpers::{TestServer, seed_bodies};
@@ -13,7 +13,8 @@ fn get(code: &str) -> GetVehicleStateErrorRequest {
 }
 
 /// Every code is found, in any case and by legacy code, with its
-/// documentation text.
+/// documentation text and its scope (design 3c: closures and charging
+/// block the operation, every other state the vehicle).
 #[tokio::test]
 async fn gets_every_entry_by_code_and_legacy_code() {
     let mut server = TestServer::spawn().await;
@@ -27,6 +28,13 @@ async fn gets_every_entry_by_code_and_legacy_code() {
         let entry = entry.vehicle_state_error.unwrap();
         assert_eq!(entry.code, code);
         assert!(!entry.description.is_empty());
+        let operation = code.ends_with("_OPEN") || code.contains("CHARG");
+        let want = if operation {
+            Scope::Operation
+        } else {
+            Scope::Vehicle
+        };
+        assert_eq!(entry.retry_policy.unwrap().scope(), want, "{code}");
     }
     let door = server
         .client

@@ -20,6 +20,7 @@ mod metrics;
 mod overlay;
 mod overload;
 mod reflection;
+mod scope;
 mod shutdown;
 mod taxonomy;
 mod tls;

@@ -156,19 +156,19 @@ async fn counts_calls_and_interpretations_with_bounded_labels() {
     );
     assert_eq!(
         value(
-            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"}"#
+            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="CATALOG",category="CLOSURE",scope="OPERATION",reason="VEHICLE_STATE_DOOR_OPEN"}"#
         ),
         2.0
     );
     assert_eq!(
         value(
-            r#"vei_interpretations_total{identification="LEGACY_CODE",decided_by="CATALOG",category="CLOSURE",reason="VEHICLE_STATE_DOOR_OPEN"}"#
+            r#"vei_interpretations_total{identification="LEGACY_CODE",decided_by="CATALOG",category="CLOSURE",scope="OPERATION",reason="VEHICLE_STATE_DOOR_OPEN"}"#
         ),
         1.0
     );
     assert_eq!(
         value(
-            r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",reason="VEHICLE_STATE_UNKNOWN"}"#
+            r#"vei_interpretations_total{identification="UNKNOWN_CODE",decided_by="CATALOG",category="UNKNOWN",scope="VEHICLE",reason="VEHICLE_STATE_UNKNOWN"}"#
         ),
         1.0
     );

@@ -11,7 +11,7 @@ use tonic::Code;
 use tonic_types::{ErrorDetail, RpcStatusExt};
 use vehicle_error_interpreter::pb::{
     Action, Category, DecisionSource, Identification, InterpretRequest, InterpretResponse,
-    RetryStrategy, StructuredError, interpret_request::Input,
+    RetryStrategy, Scope, StructuredError, interpret_request::Input,
 };
 
 use crate::helpers::TestServer;
@@ -22,8 +22,8 @@ use DecisionSource as D;
 use Identification as I;
 use RetryStrategy as S;
 
-/// The request of a row.
-fn body(body: &str, status: u32) -> InterpretRequest {
+/// The request of a row (also `scope`'s).
+pub(crate) fn body(body: &str, status: u32) -> InterpretRequest {
     InterpretRequest {
         input: Some(Input::Body(body.to_owned())),
         http_status: status,
@@ -32,7 +32,8 @@ fn body(body: &str, status: u32) -> InterpretRequest {
     }
 }
 
-fn v2(error_type: &str, code: Option<&str>, status: u32) -> InterpretRequest {
+/// A v2 body of `error_type` and `code` (`None`: null) sent with `status`.
+pub(crate) fn v2(error_type: &str, code: Option<&str>, status: u32) -> InterpretRequest {
     let code = code.map_or("null".to_owned(), |c| format!("\"{c}\""));
     body(
         &format!(
@@ -359,17 +360,12 @@ async fn rate_limit_delays_follow_retry_after_else_the_table() {
     server.stop().await;
 }
 
-/// `ListErrorTypes` lists every type of the table with its rules.
+/// `ListErrorTypes` lists every type of the table with its rules, each
+/// with its scope (never UNSPECIFIED; RATE_LIMIT's rules split by it).
 #[tokio::test]
 async fn list_error_types_lists_the_table() {
     let mut server = TestServer::spawn().await;
-    let types = server
-        .client
-        .list_error_types(vehicle_error_interpreter::pb::ListErrorTypesRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .error_types;
+    let types = server.error_types().await;
     let names: Vec<&str> = types.iter().map(|t| t.r#type.as_str()).collect();
     for want in [
         "AUTHENTICATION",
@@ -394,8 +390,22 @@ async fn list_error_types_lists_the_table() {
         );
         for rule in &t.rules {
             assert!(!rule.user_message_template.is_empty(), "{}", t.r#type);
-            assert!(rule.retry_policy.is_some());
+            let scope = rule.retry_policy.as_ref().unwrap().scope();
+            assert_ne!(scope, Scope::Unspecified, "{} {:?}", t.r#type, rule.codes);
         }
     }
+    let rate_limit = types.iter().find(|t| t.r#type == "RATE_LIMIT").unwrap();
+    let scopes: Vec<(String, Scope)> = rate_limit
+        .rules
+        .iter()
+        .map(|r| (r.codes.join(","), r.retry_policy.as_ref().unwrap().scope()))
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            (",SMARTCAR_API".to_owned(), Scope::Application),
+            ("VEHICLE".to_owned(), Scope::Vehicle),
+        ]
+    );
     server.stop().await;
 }

@@ -143,6 +143,9 @@ type propagationCase struct {
 	// actionURL is the answer's action_url, which must also be the first
 	// Help link the caller receives; "" for none.
 	actionURL string
+	// scope is what the answer blocks, as ErrorInfo's metadata "scope"
+	// names it: the Scope value without its SCOPE_ prefix.
+	scope string
 	// wantCode is the code the contract gives this answer; nil means
 	// "whatever propagation_code says" (IN_MOTION, whose code moved from
 	// UNAVAILABLE to FAILED_PRECONDITION: the test holds for both).
@@ -158,6 +161,7 @@ var propagationCases = []propagationCase{{
 	},
 	reason:     "SERVER_INTERNAL",
 	retryDelay: -1, // some delay; the table's
+	scope:      "CALL",
 	wantCode:   codePtr(codes.Unavailable),
 }, {
 	name: "rate limit",
@@ -168,6 +172,7 @@ var propagationCases = []propagationCase{{
 	},
 	reason:     "RATE_LIMIT_VEHICLE",
 	retryDelay: 120 * time.Second,
+	scope:      "VEHICLE",
 	wantCode:   codePtr(codes.ResourceExhausted),
 }, {
 	name: "rate limit with a link",
@@ -179,6 +184,7 @@ var propagationCases = []propagationCase{{
 	},
 	reason:     "RATE_LIMIT_VEHICLE",
 	retryDelay: 120 * time.Second,
+	scope:      "VEHICLE",
 	help:       true,
 	actionURL:  "https://connect.example/limits",
 	wantCode:   codePtr(codes.ResourceExhausted),
@@ -189,6 +195,7 @@ var propagationCases = []propagationCase{{
 	},
 	reason:     "VEHICLE_STATE_IN_MOTION",
 	retryDelay: 10 * time.Minute,
+	scope:      "VEHICLE",
 	help:       true,
 }}
 
@@ -214,6 +221,9 @@ func TestPropagateStopsRetriesAndKeepsDetails(t *testing.T) {
 				resp, err := interp.Interpret(context.Background(), tc.upstream())
 				if err != nil {
 					t.Fatal(err)
+				}
+				if got := resp.GetRetryAdvice().GetScope().String(); got != "SCOPE_"+tc.scope {
+					t.Errorf("retry_advice.scope %s, want SCOPE_%s", got, tc.scope)
 				}
 				if resp.GetActionUrl() != tc.actionURL {
 					t.Errorf("action_url %q, want %q", resp.GetActionUrl(), tc.actionURL)
@@ -290,6 +300,11 @@ func checkDetails(t *testing.T, err error, code codes.Code, tc propagationCase) 
 	}
 	if info.GetReason() != tc.reason {
 		t.Errorf("ErrorInfo %v, want reason %s", info, tc.reason)
+	}
+	// The scope travels to the caller: what to pause, per call, operation,
+	// vehicle, user or app.
+	if got := info.GetMetadata()["scope"]; got != tc.scope {
+		t.Errorf("ErrorInfo metadata scope %q, want %q", got, tc.scope)
 	}
 	switch {
 	case retry == nil:

@@ -217,6 +217,9 @@ class Case:
     #: The answer's action_url, also the first Help link the caller
     #: receives; "" for none.
     action_url: str = ""
+    #: What the answer blocks, as ErrorInfo's metadata "scope" names it:
+    #: the Scope value without its SCOPE_ prefix.
+    scope: str = ""
 
 
 CASES = {
@@ -225,6 +228,7 @@ CASES = {
         "SERVER_INTERNAL",
         grpc.StatusCode.UNAVAILABLE,
         None,
+        scope="CALL",
     ),
     "rate limit": Case(
         interpret_request(
@@ -233,6 +237,7 @@ CASES = {
         "RATE_LIMIT_VEHICLE",
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         120,
+        scope="VEHICLE",
     ),
     "rate limit with a link": Case(
         interpret_request(
@@ -245,6 +250,7 @@ CASES = {
         120,
         help=True,
         action_url="https://connect.example/limits",
+        scope="VEHICLE",
     ),
     "in motion": Case(
         interpret_request('{"type":"VEHICLE_STATE","code":"IN_MOTION"}'),
@@ -252,6 +258,7 @@ CASES = {
         None,
         600,
         help=True,
+        scope="VEHICLE",
     ),
 }
 
@@ -265,6 +272,7 @@ def test_helper_stops_retries_and_keeps_every_detail(
     case = CASES[name]
     resp = client.stub.Interpret(case.upstream, timeout=5)
     assert resp.action_url == case.action_url
+    assert pb.Scope.Name(resp.retry_advice.scope) == f"SCOPE_{case.scope}"
     code = status_details(resp.propagation_status).code
     if case.code is not None:
         assert code == case.code, f"propagation_code {code.name}, the contract says {case.code.name}"
@@ -283,6 +291,8 @@ def test_helper_stops_retries_and_keeps_every_detail(
     assert got.trailers.get(PUSHBACK_TRAILER) == ("-1" if code in RETRIED else None)
     details = status_details(got.status)
     assert details.error_info is not None and details.error_info.reason == case.reason
+    # The scope travels to the caller: what to pause.
+    assert details.error_info.metadata["scope"] == case.scope
     assert details.retry_info is not None
     if case.retry_delay is not None:
         assert details.retry_info.retry_delay.ToSeconds() == case.retry_delay

@@ -241,6 +241,9 @@ fn malformed_overlays_are_rejected() {
         r#"{"entries": {"DOOR_OPEN": {"userMesage": {"text": "x"}}}}"#,
         r#"{"entries": {"DOOR_OPEN": {"retry": {"strategy": "RETRY_LATER"}}}}"#,
         r#"{"entries": {"DOOR_OPEN": {"category": "POWER"}}}"#,
+        // A scope is the classification's, never the operator's.
+        r#"{"entries": {"DOOR_OPEN": {"retry": {"scope": "CALL"}}}}"#,
+        r#"{"reasons": {"HTTP_429": {"retry": {"scope": "CALL"}}}}"#,
         r#"{"entries": {"DOOR_OPEN": {}, "DOOR_OPEN": {}}}"#,
         r#"{"entries": {"DOOR_OPEN": {"retry": {"delaySeconds": -1, "delayReason": "x"}}}}"#,
         r#"{"entries": []}"#,

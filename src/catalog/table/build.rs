@@ -388,6 +388,7 @@ fn retry_policy(path: &str, rule: &dto::Rule) -> Result<RetryPolicy, BrokenRule>
         action: rule.action,
         delay,
         delay_reason: rule.delay_reason.clone(),
+        scope: rule.scope,
     })
 }
 

@@ -10,7 +10,8 @@ use vehicle_error_interpreter::{
     Application, Catalog, ServerConfig,
     grpc::Catalogs,
     pb::{
-        InterpretRequest, InterpretResponse, interpreter_service_client::InterpreterServiceClient,
+        ErrorType, InterpretRequest, InterpretResponse, ListErrorTypesRequest,
+        interpreter_service_client::InterpreterServiceClient,
     },
     reload::CatalogStore,
 };
@@ -73,6 +74,16 @@ impl TestServer {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e:?}"))
             .into_inner()
+    }
+
+    /// Every type `ListErrorTypes` lists, failing the test on an error.
+    pub(crate) async fn error_types(&mut self) -> Vec<ErrorType> {
+        self.client
+            .list_error_types(ListErrorTypesRequest {})
+            .await
+            .expect("ListErrorTypes")
+            .into_inner()
+            .error_types
     }
 
     /// Stops the server and waits for it, failing the test if it failed.

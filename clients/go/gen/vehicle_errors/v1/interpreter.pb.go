@@ -24,6 +24,78 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What an error blocks, so that a caller knows what to pause: a circuit
+// per call, per operation on a vehicle, per vehicle, per user connection
+// or for the whole application. New values may be added: a client that
+// gets a value it does not know should treat it as
+// `SCOPE_APPLICATION`, the safe side.
+type Scope int32
+
+const (
+	// Never sent: every answer has a scope.
+	Scope_SCOPE_UNSPECIFIED Scope = 0
+	// Only this call failed: retrying the same call may work.
+	Scope_SCOPE_CALL Scope = 1
+	// This request on this vehicle keeps failing; other requests may work.
+	Scope_SCOPE_OPERATION Scope = 2
+	// Every request for this vehicle is blocked (asleep, unreachable, its
+	// rate limit, a carmaker outage).
+	Scope_SCOPE_VEHICLE Scope = 3
+	// Every request with this user's connection is blocked (a dead token, a
+	// revoked permission, the user's carmaker account).
+	Scope_SCOPE_USER Scope = 4
+	// Every request of the application is blocked (its rate limit, its
+	// plan, its client credentials).
+	Scope_SCOPE_APPLICATION Scope = 5
+)
+
+// Enum value maps for Scope.
+var (
+	Scope_name = map[int32]string{
+		0: "SCOPE_UNSPECIFIED",
+		1: "SCOPE_CALL",
+		2: "SCOPE_OPERATION",
+		3: "SCOPE_VEHICLE",
+		4: "SCOPE_USER",
+		5: "SCOPE_APPLICATION",
+	}
+	Scope_value = map[string]int32{
+		"SCOPE_UNSPECIFIED": 0,
+		"SCOPE_CALL":        1,
+		"SCOPE_OPERATION":   2,
+		"SCOPE_VEHICLE":     3,
+		"SCOPE_USER":        4,
+		"SCOPE_APPLICATION": 5,
+	}
+)
+
+func (x Scope) Enum() *Scope {
+	p := new(Scope)
+	*p = x
+	return p
+}
+
+func (x Scope) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Scope) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[0].Descriptor()
+}
+
+func (Scope) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[0]
+}
+
+func (x Scope) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Scope.Descriptor instead.
+func (Scope) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{0}
+}
+
 // How much of an interpretation to return (AIP-157). New values may be
 // added.
 type InterpretationView int32
@@ -62,11 +134,11 @@ func (x InterpretationView) String() string {
 }
 
 func (InterpretationView) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[0].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[1].Descriptor()
 }
 
 func (InterpretationView) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[0]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[1]
 }
 
 func (x InterpretationView) Number() protoreflect.EnumNumber {
@@ -75,7 +147,7 @@ func (x InterpretationView) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterpretationView.Descriptor instead.
 func (InterpretationView) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{0}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{1}
 }
 
 // How the error was recognised. New values may be added; clients must treat
@@ -134,11 +206,11 @@ func (x Identification) String() string {
 }
 
 func (Identification) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[1].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[2].Descriptor()
 }
 
 func (Identification) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[1]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[2]
 }
 
 func (x Identification) Number() protoreflect.EnumNumber {
@@ -147,7 +219,7 @@ func (x Identification) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Identification.Descriptor instead.
 func (Identification) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{1}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{2}
 }
 
 // Which evidence decided the answer, in the order of evidence: the catalog,
@@ -202,11 +274,11 @@ func (x DecisionSource) String() string {
 }
 
 func (DecisionSource) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[2].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[3].Descriptor()
 }
 
 func (DecisionSource) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[2]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[3]
 }
 
 func (x DecisionSource) Number() protoreflect.EnumNumber {
@@ -215,7 +287,7 @@ func (x DecisionSource) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DecisionSource.Descriptor instead.
 func (DecisionSource) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{2}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{3}
 }
 
 // What kind of problem blocked the request. New values may be added;
@@ -310,11 +382,11 @@ func (x Category) String() string {
 }
 
 func (Category) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[3].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[4].Descriptor()
 }
 
 func (Category) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[3]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[4]
 }
 
 func (x Category) Number() protoreflect.EnumNumber {
@@ -323,7 +395,7 @@ func (x Category) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Category.Descriptor instead.
 func (Category) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{3}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{4}
 }
 
 // When a caller should retry. New values may be added; clients must treat
@@ -374,11 +446,11 @@ func (x RetryStrategy) String() string {
 }
 
 func (RetryStrategy) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[4].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[5].Descriptor()
 }
 
 func (RetryStrategy) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[4]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[5]
 }
 
 func (x RetryStrategy) Number() protoreflect.EnumNumber {
@@ -387,7 +459,7 @@ func (x RetryStrategy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RetryStrategy.Descriptor instead.
 func (RetryStrategy) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{4}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{5}
 }
 
 // Who must do what before a retry can succeed. New values may be added;
@@ -450,11 +522,11 @@ func (x Action) String() string {
 }
 
 func (Action) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[5].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[6].Descriptor()
 }
 
 func (Action) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[5]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[6]
 }
 
 func (x Action) Number() protoreflect.EnumNumber {
@@ -463,7 +535,7 @@ func (x Action) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Action.Descriptor instead.
 func (Action) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{5}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{6}
 }
 
 // The `resolution.type` the API sends with an error.
@@ -511,11 +583,11 @@ func (x ResolutionType) String() string {
 }
 
 func (ResolutionType) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[6].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[7].Descriptor()
 }
 
 func (ResolutionType) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[6]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[7]
 }
 
 func (x ResolutionType) Number() protoreflect.EnumNumber {
@@ -524,7 +596,7 @@ func (x ResolutionType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ResolutionType.Descriptor instead.
 func (ResolutionType) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{6}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{7}
 }
 
 // The error to interpret and the context it arrived in.
@@ -1960,7 +2032,10 @@ type RetryPolicy struct {
 	// Why this delay was chosen.
 	DelayReason string `protobuf:"bytes,3,opt,name=delay_reason,json=delayReason,proto3" json:"delay_reason,omitempty"`
 	// Who must do what before a retry can succeed.
-	Action        Action `protobuf:"varint,4,opt,name=action,proto3,enum=vehicle_errors.v1.Action" json:"action,omitempty"`
+	Action Action `protobuf:"varint,4,opt,name=action,proto3,enum=vehicle_errors.v1.Action" json:"action,omitempty"`
+	// What the error blocks: what a caller pauses until the retry time or
+	// the action (docs/design.md section 3c).
+	Scope         Scope `protobuf:"varint,5,opt,name=scope,proto3,enum=vehicle_errors.v1.Scope" json:"scope,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2023,6 +2098,13 @@ func (x *RetryPolicy) GetAction() Action {
 	return Action_ACTION_UNSPECIFIED
 }
 
+func (x *RetryPolicy) GetScope() Scope {
+	if x != nil {
+		return x.Scope
+	}
+	return Scope_SCOPE_UNSPECIFIED
+}
+
 // When to retry one interpreted error, and who must act.
 type RetryAdvice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2037,7 +2119,11 @@ type RetryAdvice struct {
 	DelayReason string `protobuf:"bytes,5,opt,name=delay_reason,json=delayReason,proto3" json:"delay_reason,omitempty"`
 	// Who must do what before a retry can succeed; `ACTION_NONE` when nobody
 	// must.
-	Action        Action `protobuf:"varint,6,opt,name=action,proto3,enum=vehicle_errors.v1.Action" json:"action,omitempty"`
+	Action Action `protobuf:"varint,6,opt,name=action,proto3,enum=vehicle_errors.v1.Action" json:"action,omitempty"`
+	// What the error blocks, so what to pause: this call, this request on
+	// this vehicle, the vehicle, the user's connection or the application.
+	// Never `SCOPE_UNSPECIFIED`; the body's resolution never changes it.
+	Scope         Scope `protobuf:"varint,7,opt,name=scope,proto3,enum=vehicle_errors.v1.Scope" json:"scope,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2098,6 +2184,13 @@ func (x *RetryAdvice) GetAction() Action {
 		return x.Action
 	}
 	return Action_ACTION_UNSPECIFIED
+}
+
+func (x *RetryAdvice) GetScope() Scope {
+	if x != nil {
+		return x.Scope
+	}
+	return Scope_SCOPE_UNSPECIFIED
 }
 
 // The messages of one interpretation besides `user_message`, with the
@@ -2310,24 +2403,35 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\flegacy_codes\x18\x0e \x03(\tR\vlegacyCodes\"9\n" +
 	"\tTextBlock\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x18\n" +
-	"\abullets\x18\x02 \x03(\tR\abullets\"\xe5\x01\n" +
+	"\abullets\x18\x02 \x03(\tR\abullets\"\x95\x02\n" +
 	"\vRetryPolicy\x12<\n" +
 	"\bstrategy\x18\x01 \x01(\x0e2 .vehicle_errors.v1.RetryStrategyR\bstrategy\x12B\n" +
 	"\x0fsuggested_delay\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0esuggestedDelay\x12!\n" +
 	"\fdelay_reason\x18\x03 \x01(\tR\vdelayReason\x121\n" +
-	"\x06action\x18\x04 \x01(\x0e2\x19.vehicle_errors.v1.ActionR\x06action\"\x92\x02\n" +
+	"\x06action\x18\x04 \x01(\x0e2\x19.vehicle_errors.v1.ActionR\x06action\x12.\n" +
+	"\x05scope\x18\x05 \x01(\x0e2\x18.vehicle_errors.v1.ScopeR\x05scope\"\xc2\x02\n" +
 	"\vRetryAdvice\x12<\n" +
 	"\bstrategy\x18\x01 \x01(\x0e2 .vehicle_errors.v1.RetryStrategyR\bstrategy\x12B\n" +
 	"\x0fsuggested_delay\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0esuggestedDelay\x12!\n" +
 	"\fdelay_reason\x18\x05 \x01(\tR\vdelayReason\x121\n" +
-	"\x06action\x18\x06 \x01(\x0e2\x19.vehicle_errors.v1.ActionR\x06actionJ\x04\b\x02\x10\x03J\x04\b\x03\x10\x04R\tretryableR\x14user_action_required\"\xbd\x02\n" +
+	"\x06action\x18\x06 \x01(\x0e2\x19.vehicle_errors.v1.ActionR\x06action\x12.\n" +
+	"\x05scope\x18\a \x01(\x0e2\x18.vehicle_errors.v1.ScopeR\x05scopeJ\x04\b\x02\x10\x03J\x04\b\x03\x10\x04R\tretryableR\x14user_action_required\"\xbd\x02\n" +
 	"\x10RenderedMessages\x124\n" +
 	"\x16suggested_user_message\x18\x02 \x01(\tR\x14suggestedUserMessage\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x121\n" +
 	"\x14suggested_resolution\x18\x04 \x01(\tR\x13suggestedResolution\x123\n" +
 	"\x15troubleshooting_steps\x18\x05 \x03(\tR\x14troubleshootingSteps\x12\x16\n" +
 	"\x06locale\x18\x06 \x01(\tR\x06locale\x12=\n" +
-	"\x1bbody_suggested_user_message\x18\a \x01(\tR\x18bodySuggestedUserMessageJ\x04\b\x01\x10\x02R\fuser_message*v\n" +
+	"\x1bbody_suggested_user_message\x18\a \x01(\tR\x18bodySuggestedUserMessageJ\x04\b\x01\x10\x02R\fuser_message*}\n" +
+	"\x05Scope\x12\x15\n" +
+	"\x11SCOPE_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"SCOPE_CALL\x10\x01\x12\x13\n" +
+	"\x0fSCOPE_OPERATION\x10\x02\x12\x11\n" +
+	"\rSCOPE_VEHICLE\x10\x03\x12\x0e\n" +
+	"\n" +
+	"SCOPE_USER\x10\x04\x12\x15\n" +
+	"\x11SCOPE_APPLICATION\x10\x05*v\n" +
 	"\x12InterpretationView\x12#\n" +
 	"\x1fINTERPRETATION_VIEW_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19INTERPRETATION_VIEW_BASIC\x10\x01\x12\x1c\n" +
@@ -2404,94 +2508,97 @@ func file_vehicle_errors_v1_interpreter_proto_rawDescGZIP() []byte {
 	return file_vehicle_errors_v1_interpreter_proto_rawDescData
 }
 
-var file_vehicle_errors_v1_interpreter_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_vehicle_errors_v1_interpreter_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
 var file_vehicle_errors_v1_interpreter_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_vehicle_errors_v1_interpreter_proto_goTypes = []any{
-	(InterpretationView)(0),                // 0: vehicle_errors.v1.InterpretationView
-	(Identification)(0),                    // 1: vehicle_errors.v1.Identification
-	(DecisionSource)(0),                    // 2: vehicle_errors.v1.DecisionSource
-	(Category)(0),                          // 3: vehicle_errors.v1.Category
-	(RetryStrategy)(0),                     // 4: vehicle_errors.v1.RetryStrategy
-	(Action)(0),                            // 5: vehicle_errors.v1.Action
-	(ResolutionType)(0),                    // 6: vehicle_errors.v1.ResolutionType
-	(*InterpretRequest)(nil),               // 7: vehicle_errors.v1.InterpretRequest
-	(*StructuredError)(nil),                // 8: vehicle_errors.v1.StructuredError
-	(*InterpretResponse)(nil),              // 9: vehicle_errors.v1.InterpretResponse
-	(*InterpretationWarning)(nil),          // 10: vehicle_errors.v1.InterpretationWarning
-	(*BatchInterpretRequest)(nil),          // 11: vehicle_errors.v1.BatchInterpretRequest
-	(*BatchInterpretResponse)(nil),         // 12: vehicle_errors.v1.BatchInterpretResponse
-	(*BatchInterpretResult)(nil),           // 13: vehicle_errors.v1.BatchInterpretResult
-	(*GetVehicleStateErrorRequest)(nil),    // 14: vehicle_errors.v1.GetVehicleStateErrorRequest
-	(*GetVehicleStateErrorResponse)(nil),   // 15: vehicle_errors.v1.GetVehicleStateErrorResponse
-	(*ListVehicleStateErrorsRequest)(nil),  // 16: vehicle_errors.v1.ListVehicleStateErrorsRequest
-	(*ListVehicleStateErrorsResponse)(nil), // 17: vehicle_errors.v1.ListVehicleStateErrorsResponse
-	(*ListErrorTypesRequest)(nil),          // 18: vehicle_errors.v1.ListErrorTypesRequest
-	(*ListErrorTypesResponse)(nil),         // 19: vehicle_errors.v1.ListErrorTypesResponse
-	(*ErrorType)(nil),                      // 20: vehicle_errors.v1.ErrorType
-	(*ErrorTypeRule)(nil),                  // 21: vehicle_errors.v1.ErrorTypeRule
-	(*VehicleStateError)(nil),              // 22: vehicle_errors.v1.VehicleStateError
-	(*TextBlock)(nil),                      // 23: vehicle_errors.v1.TextBlock
-	(*RetryPolicy)(nil),                    // 24: vehicle_errors.v1.RetryPolicy
-	(*RetryAdvice)(nil),                    // 25: vehicle_errors.v1.RetryAdvice
-	(*RenderedMessages)(nil),               // 26: vehicle_errors.v1.RenderedMessages
-	nil,                                    // 27: vehicle_errors.v1.InterpretationWarning.MetadataEntry
-	(code.Code)(0),                         // 28: google.rpc.Code
-	(*status.Status)(nil),                  // 29: google.rpc.Status
-	(*durationpb.Duration)(nil),            // 30: google.protobuf.Duration
+	(Scope)(0),                             // 0: vehicle_errors.v1.Scope
+	(InterpretationView)(0),                // 1: vehicle_errors.v1.InterpretationView
+	(Identification)(0),                    // 2: vehicle_errors.v1.Identification
+	(DecisionSource)(0),                    // 3: vehicle_errors.v1.DecisionSource
+	(Category)(0),                          // 4: vehicle_errors.v1.Category
+	(RetryStrategy)(0),                     // 5: vehicle_errors.v1.RetryStrategy
+	(Action)(0),                            // 6: vehicle_errors.v1.Action
+	(ResolutionType)(0),                    // 7: vehicle_errors.v1.ResolutionType
+	(*InterpretRequest)(nil),               // 8: vehicle_errors.v1.InterpretRequest
+	(*StructuredError)(nil),                // 9: vehicle_errors.v1.StructuredError
+	(*InterpretResponse)(nil),              // 10: vehicle_errors.v1.InterpretResponse
+	(*InterpretationWarning)(nil),          // 11: vehicle_errors.v1.InterpretationWarning
+	(*BatchInterpretRequest)(nil),          // 12: vehicle_errors.v1.BatchInterpretRequest
+	(*BatchInterpretResponse)(nil),         // 13: vehicle_errors.v1.BatchInterpretResponse
+	(*BatchInterpretResult)(nil),           // 14: vehicle_errors.v1.BatchInterpretResult
+	(*GetVehicleStateErrorRequest)(nil),    // 15: vehicle_errors.v1.GetVehicleStateErrorRequest
+	(*GetVehicleStateErrorResponse)(nil),   // 16: vehicle_errors.v1.GetVehicleStateErrorResponse
+	(*ListVehicleStateErrorsRequest)(nil),  // 17: vehicle_errors.v1.ListVehicleStateErrorsRequest
+	(*ListVehicleStateErrorsResponse)(nil), // 18: vehicle_errors.v1.ListVehicleStateErrorsResponse
+	(*ListErrorTypesRequest)(nil),          // 19: vehicle_errors.v1.ListErrorTypesRequest
+	(*ListErrorTypesResponse)(nil),         // 20: vehicle_errors.v1.ListErrorTypesResponse
+	(*ErrorType)(nil),                      // 21: vehicle_errors.v1.ErrorType
+	(*ErrorTypeRule)(nil),                  // 22: vehicle_errors.v1.ErrorTypeRule
+	(*VehicleStateError)(nil),              // 23: vehicle_errors.v1.VehicleStateError
+	(*TextBlock)(nil),                      // 24: vehicle_errors.v1.TextBlock
+	(*RetryPolicy)(nil),                    // 25: vehicle_errors.v1.RetryPolicy
+	(*RetryAdvice)(nil),                    // 26: vehicle_errors.v1.RetryAdvice
+	(*RenderedMessages)(nil),               // 27: vehicle_errors.v1.RenderedMessages
+	nil,                                    // 28: vehicle_errors.v1.InterpretationWarning.MetadataEntry
+	(code.Code)(0),                         // 29: google.rpc.Code
+	(*status.Status)(nil),                  // 30: google.rpc.Status
+	(*durationpb.Duration)(nil),            // 31: google.protobuf.Duration
 }
 var file_vehicle_errors_v1_interpreter_proto_depIdxs = []int32{
-	8,  // 0: vehicle_errors.v1.InterpretRequest.structured:type_name -> vehicle_errors.v1.StructuredError
-	0,  // 1: vehicle_errors.v1.InterpretRequest.view:type_name -> vehicle_errors.v1.InterpretationView
-	22, // 2: vehicle_errors.v1.InterpretResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
-	3,  // 3: vehicle_errors.v1.InterpretResponse.category:type_name -> vehicle_errors.v1.Category
-	25, // 4: vehicle_errors.v1.InterpretResponse.retry_advice:type_name -> vehicle_errors.v1.RetryAdvice
-	26, // 5: vehicle_errors.v1.InterpretResponse.messages:type_name -> vehicle_errors.v1.RenderedMessages
-	28, // 6: vehicle_errors.v1.InterpretResponse.propagation_code:type_name -> google.rpc.Code
-	29, // 7: vehicle_errors.v1.InterpretResponse.propagation_status:type_name -> google.rpc.Status
-	1,  // 8: vehicle_errors.v1.InterpretResponse.identification:type_name -> vehicle_errors.v1.Identification
-	2,  // 9: vehicle_errors.v1.InterpretResponse.decided_by:type_name -> vehicle_errors.v1.DecisionSource
-	10, // 10: vehicle_errors.v1.InterpretResponse.warnings:type_name -> vehicle_errors.v1.InterpretationWarning
-	27, // 11: vehicle_errors.v1.InterpretationWarning.metadata:type_name -> vehicle_errors.v1.InterpretationWarning.MetadataEntry
-	7,  // 12: vehicle_errors.v1.BatchInterpretRequest.requests:type_name -> vehicle_errors.v1.InterpretRequest
-	13, // 13: vehicle_errors.v1.BatchInterpretResponse.results:type_name -> vehicle_errors.v1.BatchInterpretResult
-	9,  // 14: vehicle_errors.v1.BatchInterpretResult.response:type_name -> vehicle_errors.v1.InterpretResponse
-	29, // 15: vehicle_errors.v1.BatchInterpretResult.error:type_name -> google.rpc.Status
-	22, // 16: vehicle_errors.v1.GetVehicleStateErrorResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
-	3,  // 17: vehicle_errors.v1.ListVehicleStateErrorsRequest.category:type_name -> vehicle_errors.v1.Category
-	4,  // 18: vehicle_errors.v1.ListVehicleStateErrorsRequest.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	22, // 19: vehicle_errors.v1.ListVehicleStateErrorsResponse.vehicle_state_errors:type_name -> vehicle_errors.v1.VehicleStateError
-	20, // 20: vehicle_errors.v1.ListErrorTypesResponse.error_types:type_name -> vehicle_errors.v1.ErrorType
-	21, // 21: vehicle_errors.v1.ErrorType.rules:type_name -> vehicle_errors.v1.ErrorTypeRule
-	3,  // 22: vehicle_errors.v1.ErrorTypeRule.category:type_name -> vehicle_errors.v1.Category
-	24, // 23: vehicle_errors.v1.ErrorTypeRule.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
-	28, // 24: vehicle_errors.v1.ErrorTypeRule.propagation_code:type_name -> google.rpc.Code
-	6,  // 25: vehicle_errors.v1.VehicleStateError.resolution_type:type_name -> vehicle_errors.v1.ResolutionType
-	23, // 26: vehicle_errors.v1.VehicleStateError.overview:type_name -> vehicle_errors.v1.TextBlock
-	23, // 27: vehicle_errors.v1.VehicleStateError.suggested_resolution:type_name -> vehicle_errors.v1.TextBlock
-	23, // 28: vehicle_errors.v1.VehicleStateError.user_message_template:type_name -> vehicle_errors.v1.TextBlock
-	3,  // 29: vehicle_errors.v1.VehicleStateError.category:type_name -> vehicle_errors.v1.Category
-	24, // 30: vehicle_errors.v1.VehicleStateError.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
-	4,  // 31: vehicle_errors.v1.RetryPolicy.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	30, // 32: vehicle_errors.v1.RetryPolicy.suggested_delay:type_name -> google.protobuf.Duration
-	5,  // 33: vehicle_errors.v1.RetryPolicy.action:type_name -> vehicle_errors.v1.Action
-	4,  // 34: vehicle_errors.v1.RetryAdvice.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	30, // 35: vehicle_errors.v1.RetryAdvice.suggested_delay:type_name -> google.protobuf.Duration
-	5,  // 36: vehicle_errors.v1.RetryAdvice.action:type_name -> vehicle_errors.v1.Action
-	7,  // 37: vehicle_errors.v1.InterpreterService.Interpret:input_type -> vehicle_errors.v1.InterpretRequest
-	11, // 38: vehicle_errors.v1.InterpreterService.BatchInterpret:input_type -> vehicle_errors.v1.BatchInterpretRequest
-	14, // 39: vehicle_errors.v1.InterpreterService.GetVehicleStateError:input_type -> vehicle_errors.v1.GetVehicleStateErrorRequest
-	16, // 40: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:input_type -> vehicle_errors.v1.ListVehicleStateErrorsRequest
-	18, // 41: vehicle_errors.v1.InterpreterService.ListErrorTypes:input_type -> vehicle_errors.v1.ListErrorTypesRequest
-	9,  // 42: vehicle_errors.v1.InterpreterService.Interpret:output_type -> vehicle_errors.v1.InterpretResponse
-	12, // 43: vehicle_errors.v1.InterpreterService.BatchInterpret:output_type -> vehicle_errors.v1.BatchInterpretResponse
-	15, // 44: vehicle_errors.v1.InterpreterService.GetVehicleStateError:output_type -> vehicle_errors.v1.GetVehicleStateErrorResponse
-	17, // 45: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:output_type -> vehicle_errors.v1.ListVehicleStateErrorsResponse
-	19, // 46: vehicle_errors.v1.InterpreterService.ListErrorTypes:output_type -> vehicle_errors.v1.ListErrorTypesResponse
-	42, // [42:47] is the sub-list for method output_type
-	37, // [37:42] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	9,  // 0: vehicle_errors.v1.InterpretRequest.structured:type_name -> vehicle_errors.v1.StructuredError
+	1,  // 1: vehicle_errors.v1.InterpretRequest.view:type_name -> vehicle_errors.v1.InterpretationView
+	23, // 2: vehicle_errors.v1.InterpretResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
+	4,  // 3: vehicle_errors.v1.InterpretResponse.category:type_name -> vehicle_errors.v1.Category
+	26, // 4: vehicle_errors.v1.InterpretResponse.retry_advice:type_name -> vehicle_errors.v1.RetryAdvice
+	27, // 5: vehicle_errors.v1.InterpretResponse.messages:type_name -> vehicle_errors.v1.RenderedMessages
+	29, // 6: vehicle_errors.v1.InterpretResponse.propagation_code:type_name -> google.rpc.Code
+	30, // 7: vehicle_errors.v1.InterpretResponse.propagation_status:type_name -> google.rpc.Status
+	2,  // 8: vehicle_errors.v1.InterpretResponse.identification:type_name -> vehicle_errors.v1.Identification
+	3,  // 9: vehicle_errors.v1.InterpretResponse.decided_by:type_name -> vehicle_errors.v1.DecisionSource
+	11, // 10: vehicle_errors.v1.InterpretResponse.warnings:type_name -> vehicle_errors.v1.InterpretationWarning
+	28, // 11: vehicle_errors.v1.InterpretationWarning.metadata:type_name -> vehicle_errors.v1.InterpretationWarning.MetadataEntry
+	8,  // 12: vehicle_errors.v1.BatchInterpretRequest.requests:type_name -> vehicle_errors.v1.InterpretRequest
+	14, // 13: vehicle_errors.v1.BatchInterpretResponse.results:type_name -> vehicle_errors.v1.BatchInterpretResult
+	10, // 14: vehicle_errors.v1.BatchInterpretResult.response:type_name -> vehicle_errors.v1.InterpretResponse
+	30, // 15: vehicle_errors.v1.BatchInterpretResult.error:type_name -> google.rpc.Status
+	23, // 16: vehicle_errors.v1.GetVehicleStateErrorResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
+	4,  // 17: vehicle_errors.v1.ListVehicleStateErrorsRequest.category:type_name -> vehicle_errors.v1.Category
+	5,  // 18: vehicle_errors.v1.ListVehicleStateErrorsRequest.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	23, // 19: vehicle_errors.v1.ListVehicleStateErrorsResponse.vehicle_state_errors:type_name -> vehicle_errors.v1.VehicleStateError
+	21, // 20: vehicle_errors.v1.ListErrorTypesResponse.error_types:type_name -> vehicle_errors.v1.ErrorType
+	22, // 21: vehicle_errors.v1.ErrorType.rules:type_name -> vehicle_errors.v1.ErrorTypeRule
+	4,  // 22: vehicle_errors.v1.ErrorTypeRule.category:type_name -> vehicle_errors.v1.Category
+	25, // 23: vehicle_errors.v1.ErrorTypeRule.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
+	29, // 24: vehicle_errors.v1.ErrorTypeRule.propagation_code:type_name -> google.rpc.Code
+	7,  // 25: vehicle_errors.v1.VehicleStateError.resolution_type:type_name -> vehicle_errors.v1.ResolutionType
+	24, // 26: vehicle_errors.v1.VehicleStateError.overview:type_name -> vehicle_errors.v1.TextBlock
+	24, // 27: vehicle_errors.v1.VehicleStateError.suggested_resolution:type_name -> vehicle_errors.v1.TextBlock
+	24, // 28: vehicle_errors.v1.VehicleStateError.user_message_template:type_name -> vehicle_errors.v1.TextBlock
+	4,  // 29: vehicle_errors.v1.VehicleStateError.category:type_name -> vehicle_errors.v1.Category
+	25, // 30: vehicle_errors.v1.VehicleStateError.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
+	5,  // 31: vehicle_errors.v1.RetryPolicy.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	31, // 32: vehicle_errors.v1.RetryPolicy.suggested_delay:type_name -> google.protobuf.Duration
+	6,  // 33: vehicle_errors.v1.RetryPolicy.action:type_name -> vehicle_errors.v1.Action
+	0,  // 34: vehicle_errors.v1.RetryPolicy.scope:type_name -> vehicle_errors.v1.Scope
+	5,  // 35: vehicle_errors.v1.RetryAdvice.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	31, // 36: vehicle_errors.v1.RetryAdvice.suggested_delay:type_name -> google.protobuf.Duration
+	6,  // 37: vehicle_errors.v1.RetryAdvice.action:type_name -> vehicle_errors.v1.Action
+	0,  // 38: vehicle_errors.v1.RetryAdvice.scope:type_name -> vehicle_errors.v1.Scope
+	8,  // 39: vehicle_errors.v1.InterpreterService.Interpret:input_type -> vehicle_errors.v1.InterpretRequest
+	12, // 40: vehicle_errors.v1.InterpreterService.BatchInterpret:input_type -> vehicle_errors.v1.BatchInterpretRequest
+	15, // 41: vehicle_errors.v1.InterpreterService.GetVehicleStateError:input_type -> vehicle_errors.v1.GetVehicleStateErrorRequest
+	17, // 42: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:input_type -> vehicle_errors.v1.ListVehicleStateErrorsRequest
+	19, // 43: vehicle_errors.v1.InterpreterService.ListErrorTypes:input_type -> vehicle_errors.v1.ListErrorTypesRequest
+	10, // 44: vehicle_errors.v1.InterpreterService.Interpret:output_type -> vehicle_errors.v1.InterpretResponse
+	13, // 45: vehicle_errors.v1.InterpreterService.BatchInterpret:output_type -> vehicle_errors.v1.BatchInterpretResponse
+	16, // 46: vehicle_errors.v1.InterpreterService.GetVehicleStateError:output_type -> vehicle_errors.v1.GetVehicleStateErrorResponse
+	18, // 47: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:output_type -> vehicle_errors.v1.ListVehicleStateErrorsResponse
+	20, // 48: vehicle_errors.v1.InterpreterService.ListErrorTypes:output_type -> vehicle_errors.v1.ListErrorTypesResponse
+	44, // [44:49] is the sub-list for method output_type
+	39, // [39:44] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_vehicle_errors_v1_interpreter_proto_init() }
@@ -2512,7 +2619,7 @@ func file_vehicle_errors_v1_interpreter_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_vehicle_errors_v1_interpreter_proto_rawDesc), len(file_vehicle_errors_v1_interpreter_proto_rawDesc)),
-			NumEnums:      7,
+			NumEnums:      8,
 			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,

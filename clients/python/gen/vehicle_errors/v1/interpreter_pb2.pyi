@@ -12,6 +12,15 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Scope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCOPE_UNSPECIFIED: _ClassVar[Scope]
+    SCOPE_CALL: _ClassVar[Scope]
+    SCOPE_OPERATION: _ClassVar[Scope]
+    SCOPE_VEHICLE: _ClassVar[Scope]
+    SCOPE_USER: _ClassVar[Scope]
+    SCOPE_APPLICATION: _ClassVar[Scope]
+
 class InterpretationView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     INTERPRETATION_VIEW_UNSPECIFIED: _ClassVar[InterpretationView]
@@ -81,6 +90,12 @@ class ResolutionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RESOLUTION_TYPE_RETRY_LATER: _ClassVar[ResolutionType]
     RESOLUTION_TYPE_REAUTHENTICATE: _ClassVar[ResolutionType]
     RESOLUTION_TYPE_CONTACT_SUPPORT: _ClassVar[ResolutionType]
+SCOPE_UNSPECIFIED: Scope
+SCOPE_CALL: Scope
+SCOPE_OPERATION: Scope
+SCOPE_VEHICLE: Scope
+SCOPE_USER: Scope
+SCOPE_APPLICATION: Scope
 INTERPRETATION_VIEW_UNSPECIFIED: InterpretationView
 INTERPRETATION_VIEW_BASIC: InterpretationView
 INTERPRETATION_VIEW_FULL: InterpretationView
@@ -351,28 +366,32 @@ class TextBlock(_message.Message):
     def __init__(self, text: _Optional[str] = ..., bullets: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
-    __slots__ = ("strategy", "suggested_delay", "delay_reason", "action")
+    __slots__ = ("strategy", "suggested_delay", "delay_reason", "action", "scope")
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
     SUGGESTED_DELAY_FIELD_NUMBER: _ClassVar[int]
     DELAY_REASON_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
     strategy: RetryStrategy
     suggested_delay: _duration_pb2.Duration
     delay_reason: str
     action: Action
-    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ..., action: _Optional[_Union[Action, str]] = ...) -> None: ...
+    scope: Scope
+    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ..., action: _Optional[_Union[Action, str]] = ..., scope: _Optional[_Union[Scope, str]] = ...) -> None: ...
 
 class RetryAdvice(_message.Message):
-    __slots__ = ("strategy", "suggested_delay", "delay_reason", "action")
+    __slots__ = ("strategy", "suggested_delay", "delay_reason", "action", "scope")
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
     SUGGESTED_DELAY_FIELD_NUMBER: _ClassVar[int]
     DELAY_REASON_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
     strategy: RetryStrategy
     suggested_delay: _duration_pb2.Duration
     delay_reason: str
     action: Action
-    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ..., action: _Optional[_Union[Action, str]] = ...) -> None: ...
+    scope: Scope
+    def __init__(self, strategy: _Optional[_Union[RetryStrategy, str]] = ..., suggested_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., delay_reason: _Optional[str] = ..., action: _Optional[_Union[Action, str]] = ..., scope: _Optional[_Union[Scope, str]] = ...) -> None: ...
 
 class RenderedMessages(_message.Message):
     __slots__ = ("suggested_user_message", "description", "suggested_resolution", "troubleshooting_steps", "locale", "body_suggested_user_message")
