@@ -2,7 +2,10 @@
 //! request's fields and the operator's overlay check app names and
 //! language tags alike; the catalog's entries and its type table check
 //! codes and reasons alike; and the type table and the overlay report a
-//! broken rule, with the path where it broke, alike ([`BrokenRule`]).
+//! broken rule, with the path where it broke, alike ([`BrokenRule`]);
+//! the adapter and the payload readers upper-case types and codes alike.
+
+use std::borrow::Cow;
 
 /// The longest app name, in characters: a request's `app_name` and an
 /// overlay's `defaultAppName` alike.
@@ -57,6 +60,18 @@ pub(crate) fn is_language_tag(tag: &str) -> bool {
         && language.bytes().all(|b| b.is_ascii_alphabetic())
         && subtags
             .all(|t| (1..=8).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A type or code in the upper case it is matched and answered in (codes
+/// match in any letter case); borrowed when it already is, as codes and
+/// types almost always are, so the common case costs no copy.
+pub(crate) fn upper<'a>(s: impl Into<Cow<'a, str>>) -> Cow<'a, str> {
+    let s = s.into();
+    if s.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(s.to_ascii_uppercase())
+    } else {
+        s
+    }
 }
 
 /// True for UPPER_SNAKE text: capitals, digits and `_`, not empty. The

@@ -2,7 +2,7 @@
 //! list filters back into domain enums. The leaf of the adapter: it names
 //! only `pb`; assembling a whole response is `respond`'s.
 
-use std::{borrow::Cow, time::Duration};
+use std::time::Duration;
 
 use super::{pb, pb::server};
 use crate::catalog::{
@@ -106,17 +106,6 @@ pub(super) fn decided_by(d: DecisionSource) -> pb::DecisionSource {
         DecisionSource::TypeTable => pb::DecisionSource::TypeTable,
         DecisionSource::HttpStatus => pb::DecisionSource::HttpStatus,
         DecisionSource::Default => pb::DecisionSource::Default,
-    }
-}
-
-/// A type or code as received, in the upper case the wire carries;
-/// borrowed when it already is, as codes and types almost always are, so
-/// the common case costs no copy.
-pub(super) fn upper(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_lowercase()) {
-        Cow::Owned(s.to_ascii_uppercase())
-    } else {
-        Cow::Borrowed(s)
     }
 }
 

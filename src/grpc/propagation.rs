@@ -9,11 +9,12 @@ use tonic_types::{
     ErrorInfo, Help, LocalizedMessage, PreconditionFailure, QuotaFailure, RetryInfo, pb,
 };
 
-use super::convert::{duration, rpc_code, upper};
+use super::convert::{duration, rpc_code};
 use super::status::DOMAIN;
 use super::wire::{EncodedStatus, encode_message_any, field_len, string_field};
 use crate::catalog::{Action, Propagation, RetryPolicy, RetryStrategy};
 use crate::interpret::{DelayReason, Interpretation, Messages, violation};
+use crate::rules::upper;
 
 /// The parts of a propagation status that depend only on what answered.
 #[derive(Debug)]

@@ -3,11 +3,11 @@
 //! the FULL view, the entry encoded once per snapshot (`encoded`).
 
 use super::convert::{
-    action, category, decided_by, duration, identification, rpc_code, scope, strategy, upper,
-    warning,
+    action, category, decided_by, duration, identification, rpc_code, scope, strategy, warning,
 };
 use super::{encoded::EncodedCatalog, pb::server, propagation};
 use crate::interpret::{Interpretation, Messages};
+use crate::rules::upper;
 
 /// The response to an interpretation and its rendered messages, holding
 /// what `view` holds (AIP-157: unspecified is BASIC).

@@ -9,6 +9,7 @@ use std::{borrow::Cow, collections::HashMap, time::SystemTime};
 use super::{Extent, Item, ItemState, Limits, PayloadWarning, PayloadWarningKind};
 use crate::catalog::Catalog;
 use crate::interpret::{self, BodyTexts, Context, Input, Interpretation};
+use crate::rules::upper;
 
 /// Where a group's error came from, as `interpret` will take it.
 #[derive(Debug)]
@@ -226,16 +227,6 @@ impl<'a> Collector<'a> {
             self.signals_listed += 1;
             self.groups[i].signals.push(signal);
         }
-    }
-}
-
-/// Upper case, borrowing when it already is: types and codes match in any
-/// letter case, as `interpret` matches them.
-fn upper(s: Cow<'_, str>) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_lowercase()) {
-        Cow::Owned(s.to_ascii_uppercase())
-    } else {
-        s
     }
 }
 
