@@ -42,10 +42,11 @@ use crate::reload::{CatalogStore, Snapshot};
 use page::{Page, PageQuery};
 use pb::server::{
     BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
-    GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretRequest, InterpretResponse,
-    ListErrorTypesRequest, ListErrorTypesResponse, ListVehicleStateErrorsRequest,
-    ListVehicleStateErrorsResponse, batch_interpret_result::Result as ItemResult,
-    interpret_request::Input as PbInput, interpreter_service_server,
+    GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretPayloadRequest,
+    InterpretPayloadResponse, InterpretRequest, InterpretResponse, ListErrorTypesRequest,
+    ListErrorTypesResponse, ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
+    batch_interpret_result::Result as ItemResult, interpret_request::Input as PbInput,
+    interpreter_service_server,
 };
 
 /// The catalog store the service answers from: snapshots with their
@@ -274,6 +275,16 @@ impl interpreter_service_server::InterpreterService for Interpreter {
         Ok(Response::new(ListErrorTypesResponse {
             error_types: convert::error_types(snap.catalog.table()),
         }))
+    }
+
+    // The proto of issue 23 lands before its adapter so that the adapter,
+    // the clients and the operation can be built side by side against it;
+    // until the adapter replaces this, the RPC is gRPC's "not served here".
+    async fn interpret_payload(
+        &self,
+        _request: Request<InterpretPayloadRequest>,
+    ) -> Result<Response<InterpretPayloadResponse>, Status> {
+        Err(Status::unimplemented("InterpretPayload is not served yet"))
     }
 }
 

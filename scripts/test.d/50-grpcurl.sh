@@ -48,7 +48,7 @@ for cmd in "${commands[@]}"; do
       kind=describe; [ "$rc" -eq 0 ] || fail "$cmd" "exit $rc"
       has "vehicle_errors.v1.InterpreterService is a service:"
       has "// Interprets one error"   # the proto's comments come through reflection
-      for rpc in Interpret BatchInterpret GetVehicleStateError ListVehicleStateErrors ListErrorTypes; do
+      for rpc in Interpret BatchInterpret GetVehicleStateError ListVehicleStateErrors ListErrorTypes InterpretPayload; do
         has "rpc $rpc ("
       done ;;
     *"vehicle_errors.v1.InterpreterService/Interpret")

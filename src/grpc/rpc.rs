@@ -14,12 +14,13 @@ pub const SERVICE_NAME: &str = interpreter_service_server::SERVICE_NAME;
 /// The RPCs this server serves, as (service, method); the service names
 /// come from the generated servers (ours, tonic-health's,
 /// tonic-reflection's), the method names from the protos.
-pub(crate) const RPCS: [(&str, &str); 9] = [
+pub(crate) const RPCS: [(&str, &str); 10] = [
     (SERVICE_NAME, "Interpret"),
     (SERVICE_NAME, "BatchInterpret"),
     (SERVICE_NAME, "GetVehicleStateError"),
     (SERVICE_NAME, "ListVehicleStateErrors"),
     (SERVICE_NAME, "ListErrorTypes"),
+    (SERVICE_NAME, "InterpretPayload"),
     (tonic_health::pb::health_server::SERVICE_NAME, "Check"),
     (tonic_health::pb::health_server::SERVICE_NAME, "Watch"),
     (

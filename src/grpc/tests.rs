@@ -136,6 +136,7 @@ mod properties {
                 retry_after,
                 request_id,
                 view: if full { InterpretationView::Full } else { InterpretationView::Basic } as i32,
+                ..InterpretRequest::default()
             };
             match runtime().block_on(service.interpret(Request::new(request))) {
                 Ok(response) => {

@@ -50,4 +50,5 @@ def test_reflection_v1alpha_lists_and_describes_the_services(client: Client) -> 
         "GetVehicleStateError",
         "ListVehicleStateErrors",
         "ListErrorTypes",
+        "InterpretPayload",
     ]

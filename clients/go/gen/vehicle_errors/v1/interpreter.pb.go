@@ -24,6 +24,76 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What the failed request asked the vehicle to do. New values may be
+// added; the service answers an unknown value like `OPERATION_UNSPECIFIED`.
+type Operation int32
+
+const (
+	// Not said: the answer does not depend on the operation.
+	Operation_OPERATION_UNSPECIFIED Operation = 0
+	// Lock the doors.
+	Operation_OPERATION_LOCK Operation = 1
+	// Unlock the doors.
+	Operation_OPERATION_UNLOCK Operation = 2
+	// Start charging.
+	Operation_OPERATION_START_CHARGE Operation = 3
+	// Stop charging.
+	Operation_OPERATION_STOP_CHARGE Operation = 4
+	// Read data (a signal, the charge state, the location, ...).
+	Operation_OPERATION_READ Operation = 5
+	// Any other command sent to the vehicle.
+	Operation_OPERATION_OTHER_COMMAND Operation = 6
+)
+
+// Enum value maps for Operation.
+var (
+	Operation_name = map[int32]string{
+		0: "OPERATION_UNSPECIFIED",
+		1: "OPERATION_LOCK",
+		2: "OPERATION_UNLOCK",
+		3: "OPERATION_START_CHARGE",
+		4: "OPERATION_STOP_CHARGE",
+		5: "OPERATION_READ",
+		6: "OPERATION_OTHER_COMMAND",
+	}
+	Operation_value = map[string]int32{
+		"OPERATION_UNSPECIFIED":   0,
+		"OPERATION_LOCK":          1,
+		"OPERATION_UNLOCK":        2,
+		"OPERATION_START_CHARGE":  3,
+		"OPERATION_STOP_CHARGE":   4,
+		"OPERATION_READ":          5,
+		"OPERATION_OTHER_COMMAND": 6,
+	}
+)
+
+func (x Operation) Enum() *Operation {
+	p := new(Operation)
+	*p = x
+	return p
+}
+
+func (x Operation) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Operation) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[0].Descriptor()
+}
+
+func (Operation) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[0]
+}
+
+func (x Operation) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Operation.Descriptor instead.
+func (Operation) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{0}
+}
+
 // What an error blocks, so that a caller knows what to pause: a circuit
 // per call, per operation on a vehicle, per vehicle, per user connection
 // or for the whole application. New values may be added: a client that
@@ -80,11 +150,11 @@ func (x Scope) String() string {
 }
 
 func (Scope) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[0].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[1].Descriptor()
 }
 
 func (Scope) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[0]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[1]
 }
 
 func (x Scope) Number() protoreflect.EnumNumber {
@@ -93,7 +163,7 @@ func (x Scope) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Scope.Descriptor instead.
 func (Scope) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{0}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{1}
 }
 
 // How much of an interpretation to return (AIP-157). New values may be
@@ -134,11 +204,11 @@ func (x InterpretationView) String() string {
 }
 
 func (InterpretationView) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[1].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[2].Descriptor()
 }
 
 func (InterpretationView) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[1]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[2]
 }
 
 func (x InterpretationView) Number() protoreflect.EnumNumber {
@@ -147,7 +217,7 @@ func (x InterpretationView) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InterpretationView.Descriptor instead.
 func (InterpretationView) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{1}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{2}
 }
 
 // How the error was recognised. New values may be added; clients must treat
@@ -206,11 +276,11 @@ func (x Identification) String() string {
 }
 
 func (Identification) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[2].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[3].Descriptor()
 }
 
 func (Identification) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[2]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[3]
 }
 
 func (x Identification) Number() protoreflect.EnumNumber {
@@ -219,7 +289,7 @@ func (x Identification) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Identification.Descriptor instead.
 func (Identification) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{2}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{3}
 }
 
 // Which evidence decided the answer, in the order of evidence: the catalog,
@@ -241,6 +311,11 @@ const (
 	DecisionSource_DECISION_SOURCE_HTTP_STATUS DecisionSource = 4
 	// Nothing usable: the default answer for an unrecognised error.
 	DecisionSource_DECISION_SOURCE_DEFAULT DecisionSource = 5
+	// The request's `operation` decided the answer with the catalog entry:
+	// "already done", a stop that did not take, or a charge-session read
+	// (docs/design.md §3d). Set whenever such a rule matched, also when it
+	// confirms the catalog's answer.
+	DecisionSource_DECISION_SOURCE_OPERATION DecisionSource = 6
 )
 
 // Enum value maps for DecisionSource.
@@ -252,6 +327,7 @@ var (
 		3: "DECISION_SOURCE_TYPE_TABLE",
 		4: "DECISION_SOURCE_HTTP_STATUS",
 		5: "DECISION_SOURCE_DEFAULT",
+		6: "DECISION_SOURCE_OPERATION",
 	}
 	DecisionSource_value = map[string]int32{
 		"DECISION_SOURCE_UNSPECIFIED": 0,
@@ -260,6 +336,7 @@ var (
 		"DECISION_SOURCE_TYPE_TABLE":  3,
 		"DECISION_SOURCE_HTTP_STATUS": 4,
 		"DECISION_SOURCE_DEFAULT":     5,
+		"DECISION_SOURCE_OPERATION":   6,
 	}
 )
 
@@ -274,11 +351,11 @@ func (x DecisionSource) String() string {
 }
 
 func (DecisionSource) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[3].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[4].Descriptor()
 }
 
 func (DecisionSource) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[3]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[4]
 }
 
 func (x DecisionSource) Number() protoreflect.EnumNumber {
@@ -287,7 +364,7 @@ func (x DecisionSource) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DecisionSource.Descriptor instead.
 func (DecisionSource) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{3}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{4}
 }
 
 // What kind of problem blocked the request. New values may be added;
@@ -382,11 +459,11 @@ func (x Category) String() string {
 }
 
 func (Category) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[4].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[5].Descriptor()
 }
 
 func (Category) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[4]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[5]
 }
 
 func (x Category) Number() protoreflect.EnumNumber {
@@ -395,7 +472,7 @@ func (x Category) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Category.Descriptor instead.
 func (Category) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{4}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{5}
 }
 
 // When a caller should retry. New values may be added; clients must treat
@@ -446,11 +523,11 @@ func (x RetryStrategy) String() string {
 }
 
 func (RetryStrategy) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[5].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[6].Descriptor()
 }
 
 func (RetryStrategy) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[5]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[6]
 }
 
 func (x RetryStrategy) Number() protoreflect.EnumNumber {
@@ -459,7 +536,7 @@ func (x RetryStrategy) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RetryStrategy.Descriptor instead.
 func (RetryStrategy) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{5}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{6}
 }
 
 // Who must do what before a retry can succeed. New values may be added;
@@ -522,11 +599,11 @@ func (x Action) String() string {
 }
 
 func (Action) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[6].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[7].Descriptor()
 }
 
 func (Action) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[6]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[7]
 }
 
 func (x Action) Number() protoreflect.EnumNumber {
@@ -535,7 +612,7 @@ func (x Action) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Action.Descriptor instead.
 func (Action) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{6}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{7}
 }
 
 // The `resolution.type` the API sends with an error.
@@ -583,11 +660,11 @@ func (x ResolutionType) String() string {
 }
 
 func (ResolutionType) Descriptor() protoreflect.EnumDescriptor {
-	return file_vehicle_errors_v1_interpreter_proto_enumTypes[7].Descriptor()
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[8].Descriptor()
 }
 
 func (ResolutionType) Type() protoreflect.EnumType {
-	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[7]
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[8]
 }
 
 func (x ResolutionType) Number() protoreflect.EnumNumber {
@@ -596,7 +673,419 @@ func (x ResolutionType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ResolutionType.Descriptor instead.
 func (ResolutionType) EnumDescriptor() ([]byte, []int) {
-	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{7}
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{8}
+}
+
+// What a payload was recognised as. New values may be added; treat an
+// unknown value like `PAYLOAD_KIND_UNRECOGNIZED`.
+type PayloadKind int32
+
+const (
+	// Default value; never returned.
+	PayloadKind_PAYLOAD_KIND_UNSPECIFIED PayloadKind = 0
+	// A webhook delivery (v4 envelope or legacy 2.0); see `event`.
+	PayloadKind_PAYLOAD_KIND_WEBHOOK PayloadKind = 1
+	// A v3 signals response: `data[]` of signals with `attributes.status`.
+	PayloadKind_PAYLOAD_KIND_SIGNALS_RESPONSE PayloadKind = 2
+	// A v2 batch response: `responses[]` of `{path, code, headers, body}`.
+	PayloadKind_PAYLOAD_KIND_BATCH_RESPONSE PayloadKind = 3
+	// None of them (not JSON, another shape, over the payload limit), with a
+	// warning saying why. Upstream input, so an answer, not an error.
+	PayloadKind_PAYLOAD_KIND_UNRECOGNIZED PayloadKind = 4
+)
+
+// Enum value maps for PayloadKind.
+var (
+	PayloadKind_name = map[int32]string{
+		0: "PAYLOAD_KIND_UNSPECIFIED",
+		1: "PAYLOAD_KIND_WEBHOOK",
+		2: "PAYLOAD_KIND_SIGNALS_RESPONSE",
+		3: "PAYLOAD_KIND_BATCH_RESPONSE",
+		4: "PAYLOAD_KIND_UNRECOGNIZED",
+	}
+	PayloadKind_value = map[string]int32{
+		"PAYLOAD_KIND_UNSPECIFIED":      0,
+		"PAYLOAD_KIND_WEBHOOK":          1,
+		"PAYLOAD_KIND_SIGNALS_RESPONSE": 2,
+		"PAYLOAD_KIND_BATCH_RESPONSE":   3,
+		"PAYLOAD_KIND_UNRECOGNIZED":     4,
+	}
+)
+
+func (x PayloadKind) Enum() *PayloadKind {
+	p := new(PayloadKind)
+	*p = x
+	return p
+}
+
+func (x PayloadKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PayloadKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[9].Descriptor()
+}
+
+func (PayloadKind) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[9]
+}
+
+func (x PayloadKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PayloadKind.Descriptor instead.
+func (PayloadKind) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{9}
+}
+
+// The event types of a webhook delivery. New values may be added; treat an
+// unknown value like `WEBHOOK_EVENT_TYPE_OTHER`.
+type WebhookEventType int32
+
+const (
+	// Default value; never returned.
+	WebhookEventType_WEBHOOK_EVENT_TYPE_UNSPECIFIED WebhookEventType = 0
+	// The API checks the endpoint: answer the challenge (see
+	// `WebhookEvent.challenge`). Carries no errors.
+	WebhookEventType_WEBHOOK_EVENT_TYPE_VERIFY WebhookEventType = 1
+	// Signal values; a signal whose status is `ERROR` is an error scoped to
+	// that signal.
+	WebhookEventType_WEBHOOK_EVENT_TYPE_VEHICLE_STATE WebhookEventType = 2
+	// Errors (`data.errors[]`), each `ERROR` or `RESOLVED`, vehicle-wide or
+	// scoped to signals.
+	WebhookEventType_WEBHOOK_EVENT_TYPE_VEHICLE_ERROR WebhookEventType = 3
+	// An event type this service does not know; its name is in `type_name`.
+	WebhookEventType_WEBHOOK_EVENT_TYPE_OTHER WebhookEventType = 4
+)
+
+// Enum value maps for WebhookEventType.
+var (
+	WebhookEventType_name = map[int32]string{
+		0: "WEBHOOK_EVENT_TYPE_UNSPECIFIED",
+		1: "WEBHOOK_EVENT_TYPE_VERIFY",
+		2: "WEBHOOK_EVENT_TYPE_VEHICLE_STATE",
+		3: "WEBHOOK_EVENT_TYPE_VEHICLE_ERROR",
+		4: "WEBHOOK_EVENT_TYPE_OTHER",
+	}
+	WebhookEventType_value = map[string]int32{
+		"WEBHOOK_EVENT_TYPE_UNSPECIFIED":   0,
+		"WEBHOOK_EVENT_TYPE_VERIFY":        1,
+		"WEBHOOK_EVENT_TYPE_VEHICLE_STATE": 2,
+		"WEBHOOK_EVENT_TYPE_VEHICLE_ERROR": 3,
+		"WEBHOOK_EVENT_TYPE_OTHER":         4,
+	}
+)
+
+func (x WebhookEventType) Enum() *WebhookEventType {
+	p := new(WebhookEventType)
+	*p = x
+	return p
+}
+
+func (x WebhookEventType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookEventType) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[10].Descriptor()
+}
+
+func (WebhookEventType) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[10]
+}
+
+func (x WebhookEventType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookEventType.Descriptor instead.
+func (WebhookEventType) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{10}
+}
+
+// Whether a webhook delivery is live. New values may be added.
+type WebhookMode int32
+
+const (
+	// The delivery did not say.
+	WebhookMode_WEBHOOK_MODE_UNSPECIFIED WebhookMode = 0
+	// A live delivery.
+	WebhookMode_WEBHOOK_MODE_LIVE WebhookMode = 1
+	// A test delivery (sent from the dashboard).
+	WebhookMode_WEBHOOK_MODE_TEST WebhookMode = 2
+	// A mode this service does not know; its name is in `mode_name`.
+	WebhookMode_WEBHOOK_MODE_OTHER WebhookMode = 3
+)
+
+// Enum value maps for WebhookMode.
+var (
+	WebhookMode_name = map[int32]string{
+		0: "WEBHOOK_MODE_UNSPECIFIED",
+		1: "WEBHOOK_MODE_LIVE",
+		2: "WEBHOOK_MODE_TEST",
+		3: "WEBHOOK_MODE_OTHER",
+	}
+	WebhookMode_value = map[string]int32{
+		"WEBHOOK_MODE_UNSPECIFIED": 0,
+		"WEBHOOK_MODE_LIVE":        1,
+		"WEBHOOK_MODE_TEST":        2,
+		"WEBHOOK_MODE_OTHER":       3,
+	}
+)
+
+func (x WebhookMode) Enum() *WebhookMode {
+	p := new(WebhookMode)
+	*p = x
+	return p
+}
+
+func (x WebhookMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[11].Descriptor()
+}
+
+func (WebhookMode) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[11]
+}
+
+func (x WebhookMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookMode.Descriptor instead.
+func (WebhookMode) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{11}
+}
+
+// The envelope of a webhook delivery.
+type WebhookEnvelope int32
+
+const (
+	// Default value; never returned.
+	WebhookEnvelope_WEBHOOK_ENVELOPE_UNSPECIFIED WebhookEnvelope = 0
+	// `{eventId, eventType, data, triggers, meta}`.
+	WebhookEnvelope_WEBHOOK_ENVELOPE_V4 WebhookEnvelope = 1
+	// `{version, webhookId, eventName, payload}`; may cover several vehicles.
+	WebhookEnvelope_WEBHOOK_ENVELOPE_LEGACY_2 WebhookEnvelope = 2
+)
+
+// Enum value maps for WebhookEnvelope.
+var (
+	WebhookEnvelope_name = map[int32]string{
+		0: "WEBHOOK_ENVELOPE_UNSPECIFIED",
+		1: "WEBHOOK_ENVELOPE_V4",
+		2: "WEBHOOK_ENVELOPE_LEGACY_2",
+	}
+	WebhookEnvelope_value = map[string]int32{
+		"WEBHOOK_ENVELOPE_UNSPECIFIED": 0,
+		"WEBHOOK_ENVELOPE_V4":          1,
+		"WEBHOOK_ENVELOPE_LEGACY_2":    2,
+	}
+)
+
+func (x WebhookEnvelope) Enum() *WebhookEnvelope {
+	p := new(WebhookEnvelope)
+	*p = x
+	return p
+}
+
+func (x WebhookEnvelope) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookEnvelope) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[12].Descriptor()
+}
+
+func (WebhookEnvelope) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[12]
+}
+
+func (x WebhookEnvelope) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookEnvelope.Descriptor instead.
+func (WebhookEnvelope) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{12}
+}
+
+// Whether an error in a payload is still failing.
+type ErrorState int32
+
+const (
+	// Default value; never returned.
+	ErrorState_ERROR_STATE_UNSPECIFIED ErrorState = 0
+	// Failing.
+	ErrorState_ERROR_STATE_ERROR ErrorState = 1
+	// Resolved: clear what was shown for it (see
+	// `PayloadVerdict.cleared_reasons`).
+	ErrorState_ERROR_STATE_RESOLVED ErrorState = 2
+)
+
+// Enum value maps for ErrorState.
+var (
+	ErrorState_name = map[int32]string{
+		0: "ERROR_STATE_UNSPECIFIED",
+		1: "ERROR_STATE_ERROR",
+		2: "ERROR_STATE_RESOLVED",
+	}
+	ErrorState_value = map[string]int32{
+		"ERROR_STATE_UNSPECIFIED": 0,
+		"ERROR_STATE_ERROR":       1,
+		"ERROR_STATE_RESOLVED":    2,
+	}
+)
+
+func (x ErrorState) Enum() *ErrorState {
+	p := new(ErrorState)
+	*p = x
+	return p
+}
+
+func (x ErrorState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ErrorState) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[13].Descriptor()
+}
+
+func (ErrorState) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[13]
+}
+
+func (x ErrorState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ErrorState.Descriptor instead.
+func (ErrorState) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{13}
+}
+
+// What an error in a payload covers.
+type ErrorExtent int32
+
+const (
+	// Default value; never returned.
+	ErrorExtent_ERROR_EXTENT_UNSPECIFIED ErrorExtent = 0
+	// The whole vehicle (a webhook error without `signals`).
+	ErrorExtent_ERROR_EXTENT_VEHICLE ErrorExtent = 1
+	// The listed signals only.
+	ErrorExtent_ERROR_EXTENT_SIGNALS ErrorExtent = 2
+	// One request of a batch (see `paths`).
+	ErrorExtent_ERROR_EXTENT_PATH ErrorExtent = 3
+)
+
+// Enum value maps for ErrorExtent.
+var (
+	ErrorExtent_name = map[int32]string{
+		0: "ERROR_EXTENT_UNSPECIFIED",
+		1: "ERROR_EXTENT_VEHICLE",
+		2: "ERROR_EXTENT_SIGNALS",
+		3: "ERROR_EXTENT_PATH",
+	}
+	ErrorExtent_value = map[string]int32{
+		"ERROR_EXTENT_UNSPECIFIED": 0,
+		"ERROR_EXTENT_VEHICLE":     1,
+		"ERROR_EXTENT_SIGNALS":     2,
+		"ERROR_EXTENT_PATH":        3,
+	}
+)
+
+func (x ErrorExtent) Enum() *ErrorExtent {
+	p := new(ErrorExtent)
+	*p = x
+	return p
+}
+
+func (x ErrorExtent) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ErrorExtent) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[14].Descriptor()
+}
+
+func (ErrorExtent) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[14]
+}
+
+func (x ErrorExtent) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ErrorExtent.Descriptor instead.
+func (ErrorExtent) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{14}
+}
+
+// What a payload asks of the caller, most urgent last. New values may be
+// added; treat an unknown value like `VERDICT_OUTCOME_ACTION_REQUIRED`.
+type VerdictOutcome int32
+
+const (
+	// Default value; never returned.
+	VerdictOutcome_VERDICT_OUTCOME_UNSPECIFIED VerdictOutcome = 0
+	// No relevant error is failing.
+	VerdictOutcome_VERDICT_OUTCOME_OK VerdictOutcome = 1
+	// Relevant signals the vehicle cannot give (`DO_NOT_RETRY`): stop
+	// asking for them.
+	VerdictOutcome_VERDICT_OUTCOME_UNSUPPORTED VerdictOutcome = 2
+	// The provider or the vehicle will recover (`RETRY_LATER`); no one acts.
+	VerdictOutcome_VERDICT_OUTCOME_WAIT VerdictOutcome = 3
+	// Someone must act (`action`, `action_url`, `user_message`).
+	VerdictOutcome_VERDICT_OUTCOME_ACTION_REQUIRED VerdictOutcome = 4
+)
+
+// Enum value maps for VerdictOutcome.
+var (
+	VerdictOutcome_name = map[int32]string{
+		0: "VERDICT_OUTCOME_UNSPECIFIED",
+		1: "VERDICT_OUTCOME_OK",
+		2: "VERDICT_OUTCOME_UNSUPPORTED",
+		3: "VERDICT_OUTCOME_WAIT",
+		4: "VERDICT_OUTCOME_ACTION_REQUIRED",
+	}
+	VerdictOutcome_value = map[string]int32{
+		"VERDICT_OUTCOME_UNSPECIFIED":     0,
+		"VERDICT_OUTCOME_OK":              1,
+		"VERDICT_OUTCOME_UNSUPPORTED":     2,
+		"VERDICT_OUTCOME_WAIT":            3,
+		"VERDICT_OUTCOME_ACTION_REQUIRED": 4,
+	}
+)
+
+func (x VerdictOutcome) Enum() *VerdictOutcome {
+	p := new(VerdictOutcome)
+	*p = x
+	return p
+}
+
+func (x VerdictOutcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (VerdictOutcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_vehicle_errors_v1_interpreter_proto_enumTypes[15].Descriptor()
+}
+
+func (VerdictOutcome) Type() protoreflect.EnumType {
+	return &file_vehicle_errors_v1_interpreter_proto_enumTypes[15]
+}
+
+func (x VerdictOutcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use VerdictOutcome.Descriptor instead.
+func (VerdictOutcome) EnumDescriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{15}
 }
 
 // The error to interpret and the context it arrived in.
@@ -632,7 +1121,13 @@ type InterpretRequest struct {
 	Locale string `protobuf:"bytes,7,opt,name=locale,proto3" json:"locale,omitempty"`
 	// How much of the answer to return; unspecified means
 	// `INTERPRETATION_VIEW_BASIC`.
-	View          InterpretationView `protobuf:"varint,8,opt,name=view,proto3,enum=vehicle_errors.v1.InterpretationView" json:"view,omitempty"`
+	View InterpretationView `protobuf:"varint,8,opt,name=view,proto3,enum=vehicle_errors.v1.InterpretationView" json:"view,omitempty"`
+	// What the failed request asked the vehicle to do, when the caller says.
+	// It lets "already done" be decided instead of guessed (docs/design.md
+	// §3d): a start-charge answered `CHARGING_IN_PROGRESS` is done, a
+	// stop-charge answered the same did not take. Unspecified keeps the
+	// answers the operation does not change.
+	Operation     Operation `protobuf:"varint,9,opt,name=operation,proto3,enum=vehicle_errors.v1.Operation" json:"operation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -732,6 +1227,13 @@ func (x *InterpretRequest) GetView() InterpretationView {
 		return x.View
 	}
 	return InterpretationView_INTERPRETATION_VIEW_UNSPECIFIED
+}
+
+func (x *InterpretRequest) GetOperation() Operation {
+	if x != nil {
+		return x.Operation
+	}
+	return Operation_OPERATION_UNSPECIFIED
 }
 
 type isInterpretRequest_Input interface {
@@ -2288,11 +2790,654 @@ func (x *RenderedMessages) GetBodySuggestedUserMessage() string {
 	return ""
 }
 
+// A payload that carries several errors, exactly as received.
+type InterpretPayloadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The payload as received, as text: a webhook delivery's request body,
+	// a v3 signals response body or a v2 batch response body. At most the
+	// server's payload limit (1 MiB by default); a longer body is answered
+	// `PAYLOAD_KIND_UNRECOGNIZED` with the warning `BODY_TOO_LARGE`. Must not
+	// be empty.
+	Body string `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	// The signals the caller relies on, as codes (`closure-islocked`) or
+	// `Group.Name` strings (`Closure.IsLocked`); at most 1,000 values of at
+	// most 128 characters each. An error scoped to signals none of which is
+	// used is not relevant and never changes the verdict. Empty means every
+	// signal is used (warning `USED_SIGNALS_EMPTY` when that made a
+	// signal-scoped error relevant).
+	UsedSignals []string `protobuf:"bytes,2,rep,name=used_signals,json=usedSignals,proto3" json:"used_signals,omitempty"`
+	// As `InterpretRequest.app_name`, for every item.
+	AppName string `protobuf:"bytes,3,opt,name=app_name,json=appName,proto3" json:"app_name,omitempty"`
+	// As `InterpretRequest.locale`, for every item.
+	Locale string `protobuf:"bytes,4,opt,name=locale,proto3" json:"locale,omitempty"`
+	// As `InterpretRequest.view`, for every item's interpretation.
+	View InterpretationView `protobuf:"varint,5,opt,name=view,proto3,enum=vehicle_errors.v1.InterpretationView" json:"view,omitempty"`
+	// What the batch's requests asked the vehicle to do, applied to every
+	// item of a batch or signals response. A webhook delivery answers no
+	// request of the caller's, so it ignores the operation with the warning
+	// `OPERATION_IGNORED`.
+	Operation     Operation `protobuf:"varint,6,opt,name=operation,proto3,enum=vehicle_errors.v1.Operation" json:"operation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InterpretPayloadRequest) Reset() {
+	*x = InterpretPayloadRequest{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InterpretPayloadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InterpretPayloadRequest) ProtoMessage() {}
+
+func (x *InterpretPayloadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InterpretPayloadRequest.ProtoReflect.Descriptor instead.
+func (*InterpretPayloadRequest) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *InterpretPayloadRequest) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *InterpretPayloadRequest) GetUsedSignals() []string {
+	if x != nil {
+		return x.UsedSignals
+	}
+	return nil
+}
+
+func (x *InterpretPayloadRequest) GetAppName() string {
+	if x != nil {
+		return x.AppName
+	}
+	return ""
+}
+
+func (x *InterpretPayloadRequest) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *InterpretPayloadRequest) GetView() InterpretationView {
+	if x != nil {
+		return x.View
+	}
+	return InterpretationView_INTERPRETATION_VIEW_UNSPECIFIED
+}
+
+func (x *InterpretPayloadRequest) GetOperation() Operation {
+	if x != nil {
+		return x.Operation
+	}
+	return Operation_OPERATION_UNSPECIFIED
+}
+
+// Every error a payload carries, and what the payload as a whole asks of
+// the caller.
+type InterpretPayloadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the body was recognised as.
+	PayloadKind PayloadKind `protobuf:"varint,1,opt,name=payload_kind,json=payloadKind,proto3,enum=vehicle_errors.v1.PayloadKind" json:"payload_kind,omitempty"`
+	// The webhook event, for `PAYLOAD_KIND_WEBHOOK` only.
+	Event *WebhookEvent `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	// One per distinct error, in order of first appearance: failed signals
+	// with the same type, code, state and vehicle are one item listing its
+	// signals; batch sub-responses are one item only when their whole
+	// interpretation is the same.
+	Items []*PayloadItem `protobuf:"bytes,3,rep,name=items,proto3" json:"items,omitempty"`
+	// What the payload asks of the caller, built from the relevant ERROR
+	// items only.
+	Verdict *PayloadVerdict `protobuf:"bytes,4,opt,name=verdict,proto3" json:"verdict,omitempty"`
+	// One verdict per vehicle, for a legacy 2.0 delivery about several
+	// vehicles; `verdict` is then the most urgent of them. Empty otherwise.
+	VehicleVerdicts []*VehicleVerdict `protobuf:"bytes,5,rep,name=vehicle_verdicts,json=vehicleVerdicts,proto3" json:"vehicle_verdicts,omitempty"`
+	// What the service ignored, cut or assumed in the payload, with the same
+	// shape as `InterpretResponse.warnings`. Payload reasons: `BODY_NOT_JSON`,
+	// `BODY_TOO_LARGE`, `NOT_A_PAYLOAD`, `DEPTH_LIMIT_REACHED`, `NOT_A_LIST`,
+	// `ERROR_SKIPPED`, `ITEM_LIMIT_REACHED`, `SIGNAL_LIMIT_REACHED`,
+	// `USED_SIGNALS_EMPTY`, `CHALLENGE_INVALID`, `OPERATION_IGNORED`; new
+	// values may be added. An item's own warnings stay in its
+	// interpretation.
+	Warnings      []*InterpretationWarning `protobuf:"bytes,6,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InterpretPayloadResponse) Reset() {
+	*x = InterpretPayloadResponse{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InterpretPayloadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InterpretPayloadResponse) ProtoMessage() {}
+
+func (x *InterpretPayloadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InterpretPayloadResponse.ProtoReflect.Descriptor instead.
+func (*InterpretPayloadResponse) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *InterpretPayloadResponse) GetPayloadKind() PayloadKind {
+	if x != nil {
+		return x.PayloadKind
+	}
+	return PayloadKind_PAYLOAD_KIND_UNSPECIFIED
+}
+
+func (x *InterpretPayloadResponse) GetEvent() *WebhookEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *InterpretPayloadResponse) GetItems() []*PayloadItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *InterpretPayloadResponse) GetVerdict() *PayloadVerdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return nil
+}
+
+func (x *InterpretPayloadResponse) GetVehicleVerdicts() []*VehicleVerdict {
+	if x != nil {
+		return x.VehicleVerdicts
+	}
+	return nil
+}
+
+func (x *InterpretPayloadResponse) GetWarnings() []*InterpretationWarning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+// The event of a webhook delivery. Every string is as sent, empty when
+// absent.
+type WebhookEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event type; `WEBHOOK_EVENT_TYPE_OTHER` for one this service does not
+	// know, kept by name in `type_name`.
+	Type WebhookEventType `protobuf:"varint,1,opt,name=type,proto3,enum=vehicle_errors.v1.WebhookEventType" json:"type,omitempty"`
+	// The event type as sent (`eventType`, or the legacy `eventName`).
+	TypeName string `protobuf:"bytes,2,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	// The event's id (`eventId`).
+	EventId string `protobuf:"bytes,3,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The delivery's id (`meta.deliveryId`): the same event re-delivered
+	// keeps its id, so de-duplicate on this.
+	DeliveryId string `protobuf:"bytes,4,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// The webhook's id (`meta.webhookId`, or the legacy `webhookId`).
+	WebhookId string `protobuf:"bytes,5,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	// Whether the delivery is live or a test.
+	Mode WebhookMode `protobuf:"varint,6,opt,name=mode,proto3,enum=vehicle_errors.v1.WebhookMode" json:"mode,omitempty"`
+	// The mode as sent (`meta.mode`).
+	ModeName string `protobuf:"bytes,7,opt,name=mode_name,json=modeName,proto3" json:"mode_name,omitempty"`
+	// The vehicle the event is about (`data.vehicle.id`); empty for a legacy
+	// 2.0 delivery, whose items carry their own.
+	VehicleId string `protobuf:"bytes,8,opt,name=vehicle_id,json=vehicleId,proto3" json:"vehicle_id,omitempty"`
+	// The user whose connection the event is about (`data.user.id`).
+	UserId string `protobuf:"bytes,9,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// `VERIFY` only: the challenge, when it is at most 256 characters of
+	// `[A-Za-z0-9._~-]` (otherwise empty, with the warning
+	// `CHALLENGE_INVALID`). The caller answers the delivery with
+	// `{"challenge": "<hex HMAC-SHA256 of this value under the application's
+	// management token>"}`; this service never holds that token.
+	Challenge string `protobuf:"bytes,10,opt,name=challenge,proto3" json:"challenge,omitempty"`
+	// When the API delivered the event (`meta.deliveredAt`), as sent: an
+	// RFC 3339 string, or epoch milliseconds written in decimal.
+	DeliveredAt string `protobuf:"bytes,11,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
+	// The envelope's version (`meta.version`, or the legacy `version`).
+	Version string `protobuf:"bytes,12,opt,name=version,proto3" json:"version,omitempty"`
+	// Which envelope the delivery used.
+	Envelope      WebhookEnvelope `protobuf:"varint,13,opt,name=envelope,proto3,enum=vehicle_errors.v1.WebhookEnvelope" json:"envelope,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookEvent) Reset() {
+	*x = WebhookEvent{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookEvent) ProtoMessage() {}
+
+func (x *WebhookEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookEvent.ProtoReflect.Descriptor instead.
+func (*WebhookEvent) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WebhookEvent) GetType() WebhookEventType {
+	if x != nil {
+		return x.Type
+	}
+	return WebhookEventType_WEBHOOK_EVENT_TYPE_UNSPECIFIED
+}
+
+func (x *WebhookEvent) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetWebhookId() string {
+	if x != nil {
+		return x.WebhookId
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetMode() WebhookMode {
+	if x != nil {
+		return x.Mode
+	}
+	return WebhookMode_WEBHOOK_MODE_UNSPECIFIED
+}
+
+func (x *WebhookEvent) GetModeName() string {
+	if x != nil {
+		return x.ModeName
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetVehicleId() string {
+	if x != nil {
+		return x.VehicleId
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetChallenge() string {
+	if x != nil {
+		return x.Challenge
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetDeliveredAt() string {
+	if x != nil {
+		return x.DeliveredAt
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *WebhookEvent) GetEnvelope() WebhookEnvelope {
+	if x != nil {
+		return x.Envelope
+	}
+	return WebhookEnvelope_WEBHOOK_ENVELOPE_UNSPECIFIED
+}
+
+// One distinct error inside a payload.
+type PayloadItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The error answered exactly as `Interpret` answers it, at the requested
+	// view. A webhook item has no `retry_advice.suggested_delay` (the API
+	// sends `RESOLVED` itself) and no `propagation_status` (there is no
+	// caller to propagate to; the client helpers refuse it), but keeps
+	// `propagation_code`. Batch and signals items keep everything.
+	Interpretation *InterpretResponse `protobuf:"bytes,1,opt,name=interpretation,proto3" json:"interpretation,omitempty"`
+	// Whether the error is still failing or was resolved.
+	State ErrorState `protobuf:"varint,2,opt,name=state,proto3,enum=vehicle_errors.v1.ErrorState" json:"state,omitempty"`
+	// What the error covers. Not `retry_advice.scope`, which says what to
+	// pause.
+	Extent ErrorExtent `protobuf:"varint,3,opt,name=extent,proto3,enum=vehicle_errors.v1.ErrorExtent" json:"extent,omitempty"`
+	// `ERROR_EXTENT_SIGNALS`: the signals it covers, as codes
+	// (`closure-islocked`), in order of first appearance.
+	Signals []string `protobuf:"bytes,4,rep,name=signals,proto3" json:"signals,omitempty"`
+	// `ERROR_EXTENT_PATH`: the batch request paths it answered.
+	Paths []string `protobuf:"bytes,5,rep,name=paths,proto3" json:"paths,omitempty"`
+	// Whether the error counts for the verdict: vehicle-wide, a batch path,
+	// or touching a used signal.
+	Relevant bool `protobuf:"varint,6,opt,name=relevant,proto3" json:"relevant,omitempty"`
+	// The vehicle the error is about, when the payload names it per item (a
+	// legacy 2.0 delivery); otherwise the event's.
+	VehicleId     string `protobuf:"bytes,7,opt,name=vehicle_id,json=vehicleId,proto3" json:"vehicle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayloadItem) Reset() {
+	*x = PayloadItem{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayloadItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayloadItem) ProtoMessage() {}
+
+func (x *PayloadItem) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayloadItem.ProtoReflect.Descriptor instead.
+func (*PayloadItem) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *PayloadItem) GetInterpretation() *InterpretResponse {
+	if x != nil {
+		return x.Interpretation
+	}
+	return nil
+}
+
+func (x *PayloadItem) GetState() ErrorState {
+	if x != nil {
+		return x.State
+	}
+	return ErrorState_ERROR_STATE_UNSPECIFIED
+}
+
+func (x *PayloadItem) GetExtent() ErrorExtent {
+	if x != nil {
+		return x.Extent
+	}
+	return ErrorExtent_ERROR_EXTENT_UNSPECIFIED
+}
+
+func (x *PayloadItem) GetSignals() []string {
+	if x != nil {
+		return x.Signals
+	}
+	return nil
+}
+
+func (x *PayloadItem) GetPaths() []string {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
+func (x *PayloadItem) GetRelevant() bool {
+	if x != nil {
+		return x.Relevant
+	}
+	return false
+}
+
+func (x *PayloadItem) GetVehicleId() string {
+	if x != nil {
+		return x.VehicleId
+	}
+	return ""
+}
+
+// What a payload as a whole asks of the caller.
+type PayloadVerdict struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most urgent outcome among the relevant ERROR items.
+	Outcome VerdictOutcome `protobuf:"varint,1,opt,name=outcome,proto3,enum=vehicle_errors.v1.VerdictOutcome" json:"outcome,omitempty"`
+	// The deciding item's `reason`; empty for `VERDICT_OUTCOME_OK`.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The deciding item's action (`ACTION_NONE` unless someone must act).
+	Action Action `protobuf:"varint,3,opt,name=action,proto3,enum=vehicle_errors.v1.Action" json:"action,omitempty"`
+	// The deciding item's `action_url`, if any.
+	ActionUrl string `protobuf:"bytes,4,opt,name=action_url,json=actionUrl,proto3" json:"action_url,omitempty"`
+	// The deciding item's user message; empty for `VERDICT_OUTCOME_OK`.
+	UserMessage string `protobuf:"bytes,5,opt,name=user_message,json=userMessage,proto3" json:"user_message,omitempty"`
+	// The reasons of RESOLVED items not still failing in a relevant ERROR
+	// item: clear the prompts shown for them.
+	ClearedReasons []string `protobuf:"bytes,6,rep,name=cleared_reasons,json=clearedReasons,proto3" json:"cleared_reasons,omitempty"`
+	// The index in `items` of the deciding item; absent for
+	// `VERDICT_OUTCOME_OK`.
+	DecidingItem *uint32 `protobuf:"varint,7,opt,name=deciding_item,json=decidingItem,proto3,oneof" json:"deciding_item,omitempty"`
+	// The deciding item's `retry_advice.scope`: what to pause.
+	Scope         Scope `protobuf:"varint,8,opt,name=scope,proto3,enum=vehicle_errors.v1.Scope" json:"scope,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayloadVerdict) Reset() {
+	*x = PayloadVerdict{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayloadVerdict) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayloadVerdict) ProtoMessage() {}
+
+func (x *PayloadVerdict) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayloadVerdict.ProtoReflect.Descriptor instead.
+func (*PayloadVerdict) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *PayloadVerdict) GetOutcome() VerdictOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return VerdictOutcome_VERDICT_OUTCOME_UNSPECIFIED
+}
+
+func (x *PayloadVerdict) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *PayloadVerdict) GetAction() Action {
+	if x != nil {
+		return x.Action
+	}
+	return Action_ACTION_UNSPECIFIED
+}
+
+func (x *PayloadVerdict) GetActionUrl() string {
+	if x != nil {
+		return x.ActionUrl
+	}
+	return ""
+}
+
+func (x *PayloadVerdict) GetUserMessage() string {
+	if x != nil {
+		return x.UserMessage
+	}
+	return ""
+}
+
+func (x *PayloadVerdict) GetClearedReasons() []string {
+	if x != nil {
+		return x.ClearedReasons
+	}
+	return nil
+}
+
+func (x *PayloadVerdict) GetDecidingItem() uint32 {
+	if x != nil && x.DecidingItem != nil {
+		return *x.DecidingItem
+	}
+	return 0
+}
+
+func (x *PayloadVerdict) GetScope() Scope {
+	if x != nil {
+		return x.Scope
+	}
+	return Scope_SCOPE_UNSPECIFIED
+}
+
+// The verdict for one vehicle of a delivery about several.
+type VehicleVerdict struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The vehicle's id.
+	VehicleId string `protobuf:"bytes,1,opt,name=vehicle_id,json=vehicleId,proto3" json:"vehicle_id,omitempty"`
+	// The verdict from that vehicle's items alone.
+	Verdict       *PayloadVerdict `protobuf:"bytes,2,opt,name=verdict,proto3" json:"verdict,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VehicleVerdict) Reset() {
+	*x = VehicleVerdict{}
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VehicleVerdict) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VehicleVerdict) ProtoMessage() {}
+
+func (x *VehicleVerdict) ProtoReflect() protoreflect.Message {
+	mi := &file_vehicle_errors_v1_interpreter_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VehicleVerdict.ProtoReflect.Descriptor instead.
+func (*VehicleVerdict) Descriptor() ([]byte, []int) {
+	return file_vehicle_errors_v1_interpreter_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *VehicleVerdict) GetVehicleId() string {
+	if x != nil {
+		return x.VehicleId
+	}
+	return ""
+}
+
+func (x *VehicleVerdict) GetVerdict() *PayloadVerdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return nil
+}
+
 var File_vehicle_errors_v1_interpreter_proto protoreflect.FileDescriptor
 
 const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\n" +
-	"#vehicle_errors/v1/interpreter.proto\x12\x11vehicle_errors.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15google/rpc/code.proto\x1a\x17google/rpc/status.proto\"\xc6\x02\n" +
+	"#vehicle_errors/v1/interpreter.proto\x12\x11vehicle_errors.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x15google/rpc/code.proto\x1a\x17google/rpc/status.proto\"\x82\x03\n" +
 	"\x10InterpretRequest\x12\x14\n" +
 	"\x04body\x18\x01 \x01(\tH\x00R\x04body\x12D\n" +
 	"\n" +
@@ -2306,7 +3451,8 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12\x16\n" +
 	"\x06locale\x18\a \x01(\tR\x06locale\x129\n" +
-	"\x04view\x18\b \x01(\x0e2%.vehicle_errors.v1.InterpretationViewR\x04viewB\a\n" +
+	"\x04view\x18\b \x01(\x0e2%.vehicle_errors.v1.InterpretationViewR\x04view\x12:\n" +
+	"\toperation\x18\t \x01(\x0e2\x1c.vehicle_errors.v1.OperationR\toperationB\a\n" +
 	"\x05input\"9\n" +
 	"\x0fStructuredError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
@@ -2422,7 +3568,71 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\x14suggested_resolution\x18\x04 \x01(\tR\x13suggestedResolution\x123\n" +
 	"\x15troubleshooting_steps\x18\x05 \x03(\tR\x14troubleshootingSteps\x12\x16\n" +
 	"\x06locale\x18\x06 \x01(\tR\x06locale\x12=\n" +
-	"\x1bbody_suggested_user_message\x18\a \x01(\tR\x18bodySuggestedUserMessageJ\x04\b\x01\x10\x02R\fuser_message*}\n" +
+	"\x1bbody_suggested_user_message\x18\a \x01(\tR\x18bodySuggestedUserMessageJ\x04\b\x01\x10\x02R\fuser_message\"\xfa\x01\n" +
+	"\x17InterpretPayloadRequest\x12\x12\n" +
+	"\x04body\x18\x01 \x01(\tR\x04body\x12!\n" +
+	"\fused_signals\x18\x02 \x03(\tR\vusedSignals\x12\x19\n" +
+	"\bapp_name\x18\x03 \x01(\tR\aappName\x12\x16\n" +
+	"\x06locale\x18\x04 \x01(\tR\x06locale\x129\n" +
+	"\x04view\x18\x05 \x01(\x0e2%.vehicle_errors.v1.InterpretationViewR\x04view\x12:\n" +
+	"\toperation\x18\x06 \x01(\x0e2\x1c.vehicle_errors.v1.OperationR\toperation\"\x9b\x03\n" +
+	"\x18InterpretPayloadResponse\x12A\n" +
+	"\fpayload_kind\x18\x01 \x01(\x0e2\x1e.vehicle_errors.v1.PayloadKindR\vpayloadKind\x125\n" +
+	"\x05event\x18\x02 \x01(\v2\x1f.vehicle_errors.v1.WebhookEventR\x05event\x124\n" +
+	"\x05items\x18\x03 \x03(\v2\x1e.vehicle_errors.v1.PayloadItemR\x05items\x12;\n" +
+	"\averdict\x18\x04 \x01(\v2!.vehicle_errors.v1.PayloadVerdictR\averdict\x12L\n" +
+	"\x10vehicle_verdicts\x18\x05 \x03(\v2!.vehicle_errors.v1.VehicleVerdictR\x0fvehicleVerdicts\x12D\n" +
+	"\bwarnings\x18\x06 \x03(\v2(.vehicle_errors.v1.InterpretationWarningR\bwarnings\"\xe3\x03\n" +
+	"\fWebhookEvent\x127\n" +
+	"\x04type\x18\x01 \x01(\x0e2#.vehicle_errors.v1.WebhookEventTypeR\x04type\x12\x1b\n" +
+	"\ttype_name\x18\x02 \x01(\tR\btypeName\x12\x19\n" +
+	"\bevent_id\x18\x03 \x01(\tR\aeventId\x12\x1f\n" +
+	"\vdelivery_id\x18\x04 \x01(\tR\n" +
+	"deliveryId\x12\x1d\n" +
+	"\n" +
+	"webhook_id\x18\x05 \x01(\tR\twebhookId\x122\n" +
+	"\x04mode\x18\x06 \x01(\x0e2\x1e.vehicle_errors.v1.WebhookModeR\x04mode\x12\x1b\n" +
+	"\tmode_name\x18\a \x01(\tR\bmodeName\x12\x1d\n" +
+	"\n" +
+	"vehicle_id\x18\b \x01(\tR\tvehicleId\x12\x17\n" +
+	"\auser_id\x18\t \x01(\tR\x06userId\x12\x1c\n" +
+	"\tchallenge\x18\n" +
+	" \x01(\tR\tchallenge\x12!\n" +
+	"\fdelivered_at\x18\v \x01(\tR\vdeliveredAt\x12\x18\n" +
+	"\aversion\x18\f \x01(\tR\aversion\x12>\n" +
+	"\benvelope\x18\r \x01(\x0e2\".vehicle_errors.v1.WebhookEnvelopeR\benvelope\"\xb3\x02\n" +
+	"\vPayloadItem\x12L\n" +
+	"\x0einterpretation\x18\x01 \x01(\v2$.vehicle_errors.v1.InterpretResponseR\x0einterpretation\x123\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x1d.vehicle_errors.v1.ErrorStateR\x05state\x126\n" +
+	"\x06extent\x18\x03 \x01(\x0e2\x1e.vehicle_errors.v1.ErrorExtentR\x06extent\x12\x18\n" +
+	"\asignals\x18\x04 \x03(\tR\asignals\x12\x14\n" +
+	"\x05paths\x18\x05 \x03(\tR\x05paths\x12\x1a\n" +
+	"\brelevant\x18\x06 \x01(\bR\brelevant\x12\x1d\n" +
+	"\n" +
+	"vehicle_id\x18\a \x01(\tR\tvehicleId\"\xef\x02\n" +
+	"\x0ePayloadVerdict\x12;\n" +
+	"\aoutcome\x18\x01 \x01(\x0e2!.vehicle_errors.v1.VerdictOutcomeR\aoutcome\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x121\n" +
+	"\x06action\x18\x03 \x01(\x0e2\x19.vehicle_errors.v1.ActionR\x06action\x12\x1d\n" +
+	"\n" +
+	"action_url\x18\x04 \x01(\tR\tactionUrl\x12!\n" +
+	"\fuser_message\x18\x05 \x01(\tR\vuserMessage\x12'\n" +
+	"\x0fcleared_reasons\x18\x06 \x03(\tR\x0eclearedReasons\x12(\n" +
+	"\rdeciding_item\x18\a \x01(\rH\x00R\fdecidingItem\x88\x01\x01\x12.\n" +
+	"\x05scope\x18\b \x01(\x0e2\x18.vehicle_errors.v1.ScopeR\x05scopeB\x10\n" +
+	"\x0e_deciding_item\"l\n" +
+	"\x0eVehicleVerdict\x12\x1d\n" +
+	"\n" +
+	"vehicle_id\x18\x01 \x01(\tR\tvehicleId\x12;\n" +
+	"\averdict\x18\x02 \x01(\v2!.vehicle_errors.v1.PayloadVerdictR\averdict*\xb8\x01\n" +
+	"\tOperation\x12\x19\n" +
+	"\x15OPERATION_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eOPERATION_LOCK\x10\x01\x12\x14\n" +
+	"\x10OPERATION_UNLOCK\x10\x02\x12\x1a\n" +
+	"\x16OPERATION_START_CHARGE\x10\x03\x12\x19\n" +
+	"\x15OPERATION_STOP_CHARGE\x10\x04\x12\x12\n" +
+	"\x0eOPERATION_READ\x10\x05\x12\x1b\n" +
+	"\x17OPERATION_OTHER_COMMAND\x10\x06*}\n" +
 	"\x05Scope\x12\x15\n" +
 	"\x11SCOPE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -2442,14 +3652,15 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\x1aIDENTIFICATION_LEGACY_CODE\x10\x02\x12\x1f\n" +
 	"\x1bIDENTIFICATION_UNKNOWN_CODE\x10\x03\x12\x1f\n" +
 	"\x1bIDENTIFICATION_UNKNOWN_TYPE\x10\x04\x12 \n" +
-	"\x1cIDENTIFICATION_NO_ERROR_BODY\x10\x05*\xcc\x01\n" +
+	"\x1cIDENTIFICATION_NO_ERROR_BODY\x10\x05*\xeb\x01\n" +
 	"\x0eDecisionSource\x12\x1f\n" +
 	"\x1bDECISION_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DECISION_SOURCE_CATALOG\x10\x01\x12\x1e\n" +
 	"\x1aDECISION_SOURCE_RESOLUTION\x10\x02\x12\x1e\n" +
 	"\x1aDECISION_SOURCE_TYPE_TABLE\x10\x03\x12\x1f\n" +
 	"\x1bDECISION_SOURCE_HTTP_STATUS\x10\x04\x12\x1b\n" +
-	"\x17DECISION_SOURCE_DEFAULT\x10\x05*\x81\x03\n" +
+	"\x17DECISION_SOURCE_DEFAULT\x10\x05\x12\x1d\n" +
+	"\x19DECISION_SOURCE_OPERATION\x10\x06*\x81\x03\n" +
 	"\bCategory\x12\x18\n" +
 	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15CATEGORY_CONNECTIVITY\x10\x01\x12\x15\n" +
@@ -2488,13 +3699,51 @@ const file_vehicle_errors_v1_interpreter_proto_rawDesc = "" +
 	"\x14RESOLUTION_TYPE_NONE\x10\x01\x12\x1f\n" +
 	"\x1bRESOLUTION_TYPE_RETRY_LATER\x10\x02\x12\"\n" +
 	"\x1eRESOLUTION_TYPE_REAUTHENTICATE\x10\x03\x12#\n" +
-	"\x1fRESOLUTION_TYPE_CONTACT_SUPPORT\x10\x042\xb2\x04\n" +
+	"\x1fRESOLUTION_TYPE_CONTACT_SUPPORT\x10\x04*\xa8\x01\n" +
+	"\vPayloadKind\x12\x1c\n" +
+	"\x18PAYLOAD_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14PAYLOAD_KIND_WEBHOOK\x10\x01\x12!\n" +
+	"\x1dPAYLOAD_KIND_SIGNALS_RESPONSE\x10\x02\x12\x1f\n" +
+	"\x1bPAYLOAD_KIND_BATCH_RESPONSE\x10\x03\x12\x1d\n" +
+	"\x19PAYLOAD_KIND_UNRECOGNIZED\x10\x04*\xbf\x01\n" +
+	"\x10WebhookEventType\x12\"\n" +
+	"\x1eWEBHOOK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19WEBHOOK_EVENT_TYPE_VERIFY\x10\x01\x12$\n" +
+	" WEBHOOK_EVENT_TYPE_VEHICLE_STATE\x10\x02\x12$\n" +
+	" WEBHOOK_EVENT_TYPE_VEHICLE_ERROR\x10\x03\x12\x1c\n" +
+	"\x18WEBHOOK_EVENT_TYPE_OTHER\x10\x04*q\n" +
+	"\vWebhookMode\x12\x1c\n" +
+	"\x18WEBHOOK_MODE_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11WEBHOOK_MODE_LIVE\x10\x01\x12\x15\n" +
+	"\x11WEBHOOK_MODE_TEST\x10\x02\x12\x16\n" +
+	"\x12WEBHOOK_MODE_OTHER\x10\x03*k\n" +
+	"\x0fWebhookEnvelope\x12 \n" +
+	"\x1cWEBHOOK_ENVELOPE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13WEBHOOK_ENVELOPE_V4\x10\x01\x12\x1d\n" +
+	"\x19WEBHOOK_ENVELOPE_LEGACY_2\x10\x02*Z\n" +
+	"\n" +
+	"ErrorState\x12\x1b\n" +
+	"\x17ERROR_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11ERROR_STATE_ERROR\x10\x01\x12\x18\n" +
+	"\x14ERROR_STATE_RESOLVED\x10\x02*v\n" +
+	"\vErrorExtent\x12\x1c\n" +
+	"\x18ERROR_EXTENT_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14ERROR_EXTENT_VEHICLE\x10\x01\x12\x18\n" +
+	"\x14ERROR_EXTENT_SIGNALS\x10\x02\x12\x15\n" +
+	"\x11ERROR_EXTENT_PATH\x10\x03*\xa9\x01\n" +
+	"\x0eVerdictOutcome\x12\x1f\n" +
+	"\x1bVERDICT_OUTCOME_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12VERDICT_OUTCOME_OK\x10\x01\x12\x1f\n" +
+	"\x1bVERDICT_OUTCOME_UNSUPPORTED\x10\x02\x12\x18\n" +
+	"\x14VERDICT_OUTCOME_WAIT\x10\x03\x12#\n" +
+	"\x1fVERDICT_OUTCOME_ACTION_REQUIRED\x10\x042\x9f\x05\n" +
 	"\x12InterpreterService\x12V\n" +
 	"\tInterpret\x12#.vehicle_errors.v1.InterpretRequest\x1a$.vehicle_errors.v1.InterpretResponse\x12e\n" +
 	"\x0eBatchInterpret\x12(.vehicle_errors.v1.BatchInterpretRequest\x1a).vehicle_errors.v1.BatchInterpretResponse\x12w\n" +
 	"\x14GetVehicleStateError\x12..vehicle_errors.v1.GetVehicleStateErrorRequest\x1a/.vehicle_errors.v1.GetVehicleStateErrorResponse\x12}\n" +
 	"\x16ListVehicleStateErrors\x120.vehicle_errors.v1.ListVehicleStateErrorsRequest\x1a1.vehicle_errors.v1.ListVehicleStateErrorsResponse\x12e\n" +
-	"\x0eListErrorTypes\x12(.vehicle_errors.v1.ListErrorTypesRequest\x1a).vehicle_errors.v1.ListErrorTypesResponseBqZogithub.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/gen/vehicle_errors/v1;vehicleerrorsv1b\x06proto3"
+	"\x0eListErrorTypes\x12(.vehicle_errors.v1.ListErrorTypesRequest\x1a).vehicle_errors.v1.ListErrorTypesResponse\x12k\n" +
+	"\x10InterpretPayload\x12*.vehicle_errors.v1.InterpretPayloadRequest\x1a+.vehicle_errors.v1.InterpretPayloadResponseBqZogithub.com/vehicle-error-interpreter/vehicle-error-interpreter/clients/go/gen/vehicle_errors/v1;vehicleerrorsv1b\x06proto3"
 
 var (
 	file_vehicle_errors_v1_interpreter_proto_rawDescOnce sync.Once
@@ -2508,97 +3757,132 @@ func file_vehicle_errors_v1_interpreter_proto_rawDescGZIP() []byte {
 	return file_vehicle_errors_v1_interpreter_proto_rawDescData
 }
 
-var file_vehicle_errors_v1_interpreter_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_vehicle_errors_v1_interpreter_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_vehicle_errors_v1_interpreter_proto_enumTypes = make([]protoimpl.EnumInfo, 16)
+var file_vehicle_errors_v1_interpreter_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_vehicle_errors_v1_interpreter_proto_goTypes = []any{
-	(Scope)(0),                             // 0: vehicle_errors.v1.Scope
-	(InterpretationView)(0),                // 1: vehicle_errors.v1.InterpretationView
-	(Identification)(0),                    // 2: vehicle_errors.v1.Identification
-	(DecisionSource)(0),                    // 3: vehicle_errors.v1.DecisionSource
-	(Category)(0),                          // 4: vehicle_errors.v1.Category
-	(RetryStrategy)(0),                     // 5: vehicle_errors.v1.RetryStrategy
-	(Action)(0),                            // 6: vehicle_errors.v1.Action
-	(ResolutionType)(0),                    // 7: vehicle_errors.v1.ResolutionType
-	(*InterpretRequest)(nil),               // 8: vehicle_errors.v1.InterpretRequest
-	(*StructuredError)(nil),                // 9: vehicle_errors.v1.StructuredError
-	(*InterpretResponse)(nil),              // 10: vehicle_errors.v1.InterpretResponse
-	(*InterpretationWarning)(nil),          // 11: vehicle_errors.v1.InterpretationWarning
-	(*BatchInterpretRequest)(nil),          // 12: vehicle_errors.v1.BatchInterpretRequest
-	(*BatchInterpretResponse)(nil),         // 13: vehicle_errors.v1.BatchInterpretResponse
-	(*BatchInterpretResult)(nil),           // 14: vehicle_errors.v1.BatchInterpretResult
-	(*GetVehicleStateErrorRequest)(nil),    // 15: vehicle_errors.v1.GetVehicleStateErrorRequest
-	(*GetVehicleStateErrorResponse)(nil),   // 16: vehicle_errors.v1.GetVehicleStateErrorResponse
-	(*ListVehicleStateErrorsRequest)(nil),  // 17: vehicle_errors.v1.ListVehicleStateErrorsRequest
-	(*ListVehicleStateErrorsResponse)(nil), // 18: vehicle_errors.v1.ListVehicleStateErrorsResponse
-	(*ListErrorTypesRequest)(nil),          // 19: vehicle_errors.v1.ListErrorTypesRequest
-	(*ListErrorTypesResponse)(nil),         // 20: vehicle_errors.v1.ListErrorTypesResponse
-	(*ErrorType)(nil),                      // 21: vehicle_errors.v1.ErrorType
-	(*ErrorTypeRule)(nil),                  // 22: vehicle_errors.v1.ErrorTypeRule
-	(*VehicleStateError)(nil),              // 23: vehicle_errors.v1.VehicleStateError
-	(*TextBlock)(nil),                      // 24: vehicle_errors.v1.TextBlock
-	(*RetryPolicy)(nil),                    // 25: vehicle_errors.v1.RetryPolicy
-	(*RetryAdvice)(nil),                    // 26: vehicle_errors.v1.RetryAdvice
-	(*RenderedMessages)(nil),               // 27: vehicle_errors.v1.RenderedMessages
-	nil,                                    // 28: vehicle_errors.v1.InterpretationWarning.MetadataEntry
-	(code.Code)(0),                         // 29: google.rpc.Code
-	(*status.Status)(nil),                  // 30: google.rpc.Status
-	(*durationpb.Duration)(nil),            // 31: google.protobuf.Duration
+	(Operation)(0),                         // 0: vehicle_errors.v1.Operation
+	(Scope)(0),                             // 1: vehicle_errors.v1.Scope
+	(InterpretationView)(0),                // 2: vehicle_errors.v1.InterpretationView
+	(Identification)(0),                    // 3: vehicle_errors.v1.Identification
+	(DecisionSource)(0),                    // 4: vehicle_errors.v1.DecisionSource
+	(Category)(0),                          // 5: vehicle_errors.v1.Category
+	(RetryStrategy)(0),                     // 6: vehicle_errors.v1.RetryStrategy
+	(Action)(0),                            // 7: vehicle_errors.v1.Action
+	(ResolutionType)(0),                    // 8: vehicle_errors.v1.ResolutionType
+	(PayloadKind)(0),                       // 9: vehicle_errors.v1.PayloadKind
+	(WebhookEventType)(0),                  // 10: vehicle_errors.v1.WebhookEventType
+	(WebhookMode)(0),                       // 11: vehicle_errors.v1.WebhookMode
+	(WebhookEnvelope)(0),                   // 12: vehicle_errors.v1.WebhookEnvelope
+	(ErrorState)(0),                        // 13: vehicle_errors.v1.ErrorState
+	(ErrorExtent)(0),                       // 14: vehicle_errors.v1.ErrorExtent
+	(VerdictOutcome)(0),                    // 15: vehicle_errors.v1.VerdictOutcome
+	(*InterpretRequest)(nil),               // 16: vehicle_errors.v1.InterpretRequest
+	(*StructuredError)(nil),                // 17: vehicle_errors.v1.StructuredError
+	(*InterpretResponse)(nil),              // 18: vehicle_errors.v1.InterpretResponse
+	(*InterpretationWarning)(nil),          // 19: vehicle_errors.v1.InterpretationWarning
+	(*BatchInterpretRequest)(nil),          // 20: vehicle_errors.v1.BatchInterpretRequest
+	(*BatchInterpretResponse)(nil),         // 21: vehicle_errors.v1.BatchInterpretResponse
+	(*BatchInterpretResult)(nil),           // 22: vehicle_errors.v1.BatchInterpretResult
+	(*GetVehicleStateErrorRequest)(nil),    // 23: vehicle_errors.v1.GetVehicleStateErrorRequest
+	(*GetVehicleStateErrorResponse)(nil),   // 24: vehicle_errors.v1.GetVehicleStateErrorResponse
+	(*ListVehicleStateErrorsRequest)(nil),  // 25: vehicle_errors.v1.ListVehicleStateErrorsRequest
+	(*ListVehicleStateErrorsResponse)(nil), // 26: vehicle_errors.v1.ListVehicleStateErrorsResponse
+	(*ListErrorTypesRequest)(nil),          // 27: vehicle_errors.v1.ListErrorTypesRequest
+	(*ListErrorTypesResponse)(nil),         // 28: vehicle_errors.v1.ListErrorTypesResponse
+	(*ErrorType)(nil),                      // 29: vehicle_errors.v1.ErrorType
+	(*ErrorTypeRule)(nil),                  // 30: vehicle_errors.v1.ErrorTypeRule
+	(*VehicleStateError)(nil),              // 31: vehicle_errors.v1.VehicleStateError
+	(*TextBlock)(nil),                      // 32: vehicle_errors.v1.TextBlock
+	(*RetryPolicy)(nil),                    // 33: vehicle_errors.v1.RetryPolicy
+	(*RetryAdvice)(nil),                    // 34: vehicle_errors.v1.RetryAdvice
+	(*RenderedMessages)(nil),               // 35: vehicle_errors.v1.RenderedMessages
+	(*InterpretPayloadRequest)(nil),        // 36: vehicle_errors.v1.InterpretPayloadRequest
+	(*InterpretPayloadResponse)(nil),       // 37: vehicle_errors.v1.InterpretPayloadResponse
+	(*WebhookEvent)(nil),                   // 38: vehicle_errors.v1.WebhookEvent
+	(*PayloadItem)(nil),                    // 39: vehicle_errors.v1.PayloadItem
+	(*PayloadVerdict)(nil),                 // 40: vehicle_errors.v1.PayloadVerdict
+	(*VehicleVerdict)(nil),                 // 41: vehicle_errors.v1.VehicleVerdict
+	nil,                                    // 42: vehicle_errors.v1.InterpretationWarning.MetadataEntry
+	(code.Code)(0),                         // 43: google.rpc.Code
+	(*status.Status)(nil),                  // 44: google.rpc.Status
+	(*durationpb.Duration)(nil),            // 45: google.protobuf.Duration
 }
 var file_vehicle_errors_v1_interpreter_proto_depIdxs = []int32{
-	9,  // 0: vehicle_errors.v1.InterpretRequest.structured:type_name -> vehicle_errors.v1.StructuredError
-	1,  // 1: vehicle_errors.v1.InterpretRequest.view:type_name -> vehicle_errors.v1.InterpretationView
-	23, // 2: vehicle_errors.v1.InterpretResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
-	4,  // 3: vehicle_errors.v1.InterpretResponse.category:type_name -> vehicle_errors.v1.Category
-	26, // 4: vehicle_errors.v1.InterpretResponse.retry_advice:type_name -> vehicle_errors.v1.RetryAdvice
-	27, // 5: vehicle_errors.v1.InterpretResponse.messages:type_name -> vehicle_errors.v1.RenderedMessages
-	29, // 6: vehicle_errors.v1.InterpretResponse.propagation_code:type_name -> google.rpc.Code
-	30, // 7: vehicle_errors.v1.InterpretResponse.propagation_status:type_name -> google.rpc.Status
-	2,  // 8: vehicle_errors.v1.InterpretResponse.identification:type_name -> vehicle_errors.v1.Identification
-	3,  // 9: vehicle_errors.v1.InterpretResponse.decided_by:type_name -> vehicle_errors.v1.DecisionSource
-	11, // 10: vehicle_errors.v1.InterpretResponse.warnings:type_name -> vehicle_errors.v1.InterpretationWarning
-	28, // 11: vehicle_errors.v1.InterpretationWarning.metadata:type_name -> vehicle_errors.v1.InterpretationWarning.MetadataEntry
-	8,  // 12: vehicle_errors.v1.BatchInterpretRequest.requests:type_name -> vehicle_errors.v1.InterpretRequest
-	14, // 13: vehicle_errors.v1.BatchInterpretResponse.results:type_name -> vehicle_errors.v1.BatchInterpretResult
-	10, // 14: vehicle_errors.v1.BatchInterpretResult.response:type_name -> vehicle_errors.v1.InterpretResponse
-	30, // 15: vehicle_errors.v1.BatchInterpretResult.error:type_name -> google.rpc.Status
-	23, // 16: vehicle_errors.v1.GetVehicleStateErrorResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
-	4,  // 17: vehicle_errors.v1.ListVehicleStateErrorsRequest.category:type_name -> vehicle_errors.v1.Category
-	5,  // 18: vehicle_errors.v1.ListVehicleStateErrorsRequest.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	23, // 19: vehicle_errors.v1.ListVehicleStateErrorsResponse.vehicle_state_errors:type_name -> vehicle_errors.v1.VehicleStateError
-	21, // 20: vehicle_errors.v1.ListErrorTypesResponse.error_types:type_name -> vehicle_errors.v1.ErrorType
-	22, // 21: vehicle_errors.v1.ErrorType.rules:type_name -> vehicle_errors.v1.ErrorTypeRule
-	4,  // 22: vehicle_errors.v1.ErrorTypeRule.category:type_name -> vehicle_errors.v1.Category
-	25, // 23: vehicle_errors.v1.ErrorTypeRule.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
-	29, // 24: vehicle_errors.v1.ErrorTypeRule.propagation_code:type_name -> google.rpc.Code
-	7,  // 25: vehicle_errors.v1.VehicleStateError.resolution_type:type_name -> vehicle_errors.v1.ResolutionType
-	24, // 26: vehicle_errors.v1.VehicleStateError.overview:type_name -> vehicle_errors.v1.TextBlock
-	24, // 27: vehicle_errors.v1.VehicleStateError.suggested_resolution:type_name -> vehicle_errors.v1.TextBlock
-	24, // 28: vehicle_errors.v1.VehicleStateError.user_message_template:type_name -> vehicle_errors.v1.TextBlock
-	4,  // 29: vehicle_errors.v1.VehicleStateError.category:type_name -> vehicle_errors.v1.Category
-	25, // 30: vehicle_errors.v1.VehicleStateError.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
-	5,  // 31: vehicle_errors.v1.RetryPolicy.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	31, // 32: vehicle_errors.v1.RetryPolicy.suggested_delay:type_name -> google.protobuf.Duration
-	6,  // 33: vehicle_errors.v1.RetryPolicy.action:type_name -> vehicle_errors.v1.Action
-	0,  // 34: vehicle_errors.v1.RetryPolicy.scope:type_name -> vehicle_errors.v1.Scope
-	5,  // 35: vehicle_errors.v1.RetryAdvice.strategy:type_name -> vehicle_errors.v1.RetryStrategy
-	31, // 36: vehicle_errors.v1.RetryAdvice.suggested_delay:type_name -> google.protobuf.Duration
-	6,  // 37: vehicle_errors.v1.RetryAdvice.action:type_name -> vehicle_errors.v1.Action
-	0,  // 38: vehicle_errors.v1.RetryAdvice.scope:type_name -> vehicle_errors.v1.Scope
-	8,  // 39: vehicle_errors.v1.InterpreterService.Interpret:input_type -> vehicle_errors.v1.InterpretRequest
-	12, // 40: vehicle_errors.v1.InterpreterService.BatchInterpret:input_type -> vehicle_errors.v1.BatchInterpretRequest
-	15, // 41: vehicle_errors.v1.InterpreterService.GetVehicleStateError:input_type -> vehicle_errors.v1.GetVehicleStateErrorRequest
-	17, // 42: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:input_type -> vehicle_errors.v1.ListVehicleStateErrorsRequest
-	19, // 43: vehicle_errors.v1.InterpreterService.ListErrorTypes:input_type -> vehicle_errors.v1.ListErrorTypesRequest
-	10, // 44: vehicle_errors.v1.InterpreterService.Interpret:output_type -> vehicle_errors.v1.InterpretResponse
-	13, // 45: vehicle_errors.v1.InterpreterService.BatchInterpret:output_type -> vehicle_errors.v1.BatchInterpretResponse
-	16, // 46: vehicle_errors.v1.InterpreterService.GetVehicleStateError:output_type -> vehicle_errors.v1.GetVehicleStateErrorResponse
-	18, // 47: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:output_type -> vehicle_errors.v1.ListVehicleStateErrorsResponse
-	20, // 48: vehicle_errors.v1.InterpreterService.ListErrorTypes:output_type -> vehicle_errors.v1.ListErrorTypesResponse
-	44, // [44:49] is the sub-list for method output_type
-	39, // [39:44] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	17, // 0: vehicle_errors.v1.InterpretRequest.structured:type_name -> vehicle_errors.v1.StructuredError
+	2,  // 1: vehicle_errors.v1.InterpretRequest.view:type_name -> vehicle_errors.v1.InterpretationView
+	0,  // 2: vehicle_errors.v1.InterpretRequest.operation:type_name -> vehicle_errors.v1.Operation
+	31, // 3: vehicle_errors.v1.InterpretResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
+	5,  // 4: vehicle_errors.v1.InterpretResponse.category:type_name -> vehicle_errors.v1.Category
+	34, // 5: vehicle_errors.v1.InterpretResponse.retry_advice:type_name -> vehicle_errors.v1.RetryAdvice
+	35, // 6: vehicle_errors.v1.InterpretResponse.messages:type_name -> vehicle_errors.v1.RenderedMessages
+	43, // 7: vehicle_errors.v1.InterpretResponse.propagation_code:type_name -> google.rpc.Code
+	44, // 8: vehicle_errors.v1.InterpretResponse.propagation_status:type_name -> google.rpc.Status
+	3,  // 9: vehicle_errors.v1.InterpretResponse.identification:type_name -> vehicle_errors.v1.Identification
+	4,  // 10: vehicle_errors.v1.InterpretResponse.decided_by:type_name -> vehicle_errors.v1.DecisionSource
+	19, // 11: vehicle_errors.v1.InterpretResponse.warnings:type_name -> vehicle_errors.v1.InterpretationWarning
+	42, // 12: vehicle_errors.v1.InterpretationWarning.metadata:type_name -> vehicle_errors.v1.InterpretationWarning.MetadataEntry
+	16, // 13: vehicle_errors.v1.BatchInterpretRequest.requests:type_name -> vehicle_errors.v1.InterpretRequest
+	22, // 14: vehicle_errors.v1.BatchInterpretResponse.results:type_name -> vehicle_errors.v1.BatchInterpretResult
+	18, // 15: vehicle_errors.v1.BatchInterpretResult.response:type_name -> vehicle_errors.v1.InterpretResponse
+	44, // 16: vehicle_errors.v1.BatchInterpretResult.error:type_name -> google.rpc.Status
+	31, // 17: vehicle_errors.v1.GetVehicleStateErrorResponse.vehicle_state_error:type_name -> vehicle_errors.v1.VehicleStateError
+	5,  // 18: vehicle_errors.v1.ListVehicleStateErrorsRequest.category:type_name -> vehicle_errors.v1.Category
+	6,  // 19: vehicle_errors.v1.ListVehicleStateErrorsRequest.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	31, // 20: vehicle_errors.v1.ListVehicleStateErrorsResponse.vehicle_state_errors:type_name -> vehicle_errors.v1.VehicleStateError
+	29, // 21: vehicle_errors.v1.ListErrorTypesResponse.error_types:type_name -> vehicle_errors.v1.ErrorType
+	30, // 22: vehicle_errors.v1.ErrorType.rules:type_name -> vehicle_errors.v1.ErrorTypeRule
+	5,  // 23: vehicle_errors.v1.ErrorTypeRule.category:type_name -> vehicle_errors.v1.Category
+	33, // 24: vehicle_errors.v1.ErrorTypeRule.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
+	43, // 25: vehicle_errors.v1.ErrorTypeRule.propagation_code:type_name -> google.rpc.Code
+	8,  // 26: vehicle_errors.v1.VehicleStateError.resolution_type:type_name -> vehicle_errors.v1.ResolutionType
+	32, // 27: vehicle_errors.v1.VehicleStateError.overview:type_name -> vehicle_errors.v1.TextBlock
+	32, // 28: vehicle_errors.v1.VehicleStateError.suggested_resolution:type_name -> vehicle_errors.v1.TextBlock
+	32, // 29: vehicle_errors.v1.VehicleStateError.user_message_template:type_name -> vehicle_errors.v1.TextBlock
+	5,  // 30: vehicle_errors.v1.VehicleStateError.category:type_name -> vehicle_errors.v1.Category
+	33, // 31: vehicle_errors.v1.VehicleStateError.retry_policy:type_name -> vehicle_errors.v1.RetryPolicy
+	6,  // 32: vehicle_errors.v1.RetryPolicy.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	45, // 33: vehicle_errors.v1.RetryPolicy.suggested_delay:type_name -> google.protobuf.Duration
+	7,  // 34: vehicle_errors.v1.RetryPolicy.action:type_name -> vehicle_errors.v1.Action
+	1,  // 35: vehicle_errors.v1.RetryPolicy.scope:type_name -> vehicle_errors.v1.Scope
+	6,  // 36: vehicle_errors.v1.RetryAdvice.strategy:type_name -> vehicle_errors.v1.RetryStrategy
+	45, // 37: vehicle_errors.v1.RetryAdvice.suggested_delay:type_name -> google.protobuf.Duration
+	7,  // 38: vehicle_errors.v1.RetryAdvice.action:type_name -> vehicle_errors.v1.Action
+	1,  // 39: vehicle_errors.v1.RetryAdvice.scope:type_name -> vehicle_errors.v1.Scope
+	2,  // 40: vehicle_errors.v1.InterpretPayloadRequest.view:type_name -> vehicle_errors.v1.InterpretationView
+	0,  // 41: vehicle_errors.v1.InterpretPayloadRequest.operation:type_name -> vehicle_errors.v1.Operation
+	9,  // 42: vehicle_errors.v1.InterpretPayloadResponse.payload_kind:type_name -> vehicle_errors.v1.PayloadKind
+	38, // 43: vehicle_errors.v1.InterpretPayloadResponse.event:type_name -> vehicle_errors.v1.WebhookEvent
+	39, // 44: vehicle_errors.v1.InterpretPayloadResponse.items:type_name -> vehicle_errors.v1.PayloadItem
+	40, // 45: vehicle_errors.v1.InterpretPayloadResponse.verdict:type_name -> vehicle_errors.v1.PayloadVerdict
+	41, // 46: vehicle_errors.v1.InterpretPayloadResponse.vehicle_verdicts:type_name -> vehicle_errors.v1.VehicleVerdict
+	19, // 47: vehicle_errors.v1.InterpretPayloadResponse.warnings:type_name -> vehicle_errors.v1.InterpretationWarning
+	10, // 48: vehicle_errors.v1.WebhookEvent.type:type_name -> vehicle_errors.v1.WebhookEventType
+	11, // 49: vehicle_errors.v1.WebhookEvent.mode:type_name -> vehicle_errors.v1.WebhookMode
+	12, // 50: vehicle_errors.v1.WebhookEvent.envelope:type_name -> vehicle_errors.v1.WebhookEnvelope
+	18, // 51: vehicle_errors.v1.PayloadItem.interpretation:type_name -> vehicle_errors.v1.InterpretResponse
+	13, // 52: vehicle_errors.v1.PayloadItem.state:type_name -> vehicle_errors.v1.ErrorState
+	14, // 53: vehicle_errors.v1.PayloadItem.extent:type_name -> vehicle_errors.v1.ErrorExtent
+	15, // 54: vehicle_errors.v1.PayloadVerdict.outcome:type_name -> vehicle_errors.v1.VerdictOutcome
+	7,  // 55: vehicle_errors.v1.PayloadVerdict.action:type_name -> vehicle_errors.v1.Action
+	1,  // 56: vehicle_errors.v1.PayloadVerdict.scope:type_name -> vehicle_errors.v1.Scope
+	40, // 57: vehicle_errors.v1.VehicleVerdict.verdict:type_name -> vehicle_errors.v1.PayloadVerdict
+	16, // 58: vehicle_errors.v1.InterpreterService.Interpret:input_type -> vehicle_errors.v1.InterpretRequest
+	20, // 59: vehicle_errors.v1.InterpreterService.BatchInterpret:input_type -> vehicle_errors.v1.BatchInterpretRequest
+	23, // 60: vehicle_errors.v1.InterpreterService.GetVehicleStateError:input_type -> vehicle_errors.v1.GetVehicleStateErrorRequest
+	25, // 61: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:input_type -> vehicle_errors.v1.ListVehicleStateErrorsRequest
+	27, // 62: vehicle_errors.v1.InterpreterService.ListErrorTypes:input_type -> vehicle_errors.v1.ListErrorTypesRequest
+	36, // 63: vehicle_errors.v1.InterpreterService.InterpretPayload:input_type -> vehicle_errors.v1.InterpretPayloadRequest
+	18, // 64: vehicle_errors.v1.InterpreterService.Interpret:output_type -> vehicle_errors.v1.InterpretResponse
+	21, // 65: vehicle_errors.v1.InterpreterService.BatchInterpret:output_type -> vehicle_errors.v1.BatchInterpretResponse
+	24, // 66: vehicle_errors.v1.InterpreterService.GetVehicleStateError:output_type -> vehicle_errors.v1.GetVehicleStateErrorResponse
+	26, // 67: vehicle_errors.v1.InterpreterService.ListVehicleStateErrors:output_type -> vehicle_errors.v1.ListVehicleStateErrorsResponse
+	28, // 68: vehicle_errors.v1.InterpreterService.ListErrorTypes:output_type -> vehicle_errors.v1.ListErrorTypesResponse
+	37, // 69: vehicle_errors.v1.InterpreterService.InterpretPayload:output_type -> vehicle_errors.v1.InterpretPayloadResponse
+	64, // [64:70] is the sub-list for method output_type
+	58, // [58:64] is the sub-list for method input_type
+	58, // [58:58] is the sub-list for extension type_name
+	58, // [58:58] is the sub-list for extension extendee
+	0,  // [0:58] is the sub-list for field type_name
 }
 
 func init() { file_vehicle_errors_v1_interpreter_proto_init() }
@@ -2614,13 +3898,14 @@ func file_vehicle_errors_v1_interpreter_proto_init() {
 		(*BatchInterpretResult_Response)(nil),
 		(*BatchInterpretResult_Error)(nil),
 	}
+	file_vehicle_errors_v1_interpreter_proto_msgTypes[24].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_vehicle_errors_v1_interpreter_proto_rawDesc), len(file_vehicle_errors_v1_interpreter_proto_rawDesc)),
-			NumEnums:      8,
-			NumMessages:   21,
+			NumEnums:      16,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const (
 	InterpreterService_GetVehicleStateError_FullMethodName   = "/vehicle_errors.v1.InterpreterService/GetVehicleStateError"
 	InterpreterService_ListVehicleStateErrors_FullMethodName = "/vehicle_errors.v1.InterpreterService/ListVehicleStateErrors"
 	InterpreterService_ListErrorTypes_FullMethodName         = "/vehicle_errors.v1.InterpreterService/ListErrorTypes"
+	InterpreterService_InterpretPayload_FullMethodName       = "/vehicle_errors.v1.InterpreterService/InterpretPayload"
 )
 
 // InterpreterServiceClient is the client API for InterpreterService service.
@@ -49,6 +50,9 @@ const (
 //   - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
 //   - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
 //     is at its concurrency limit; back off, ideally to another replica.
+//     `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
+//     with a `google.rpc.RetryInfo`) when the payload bytes it is already
+//     holding would pass the server's cap.
 //   - `OUT_OF_RANGE`: the request message is over the server's message limit.
 //   - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
 //     caller's deadline).
@@ -104,6 +108,30 @@ type InterpreterServiceClient interface {
 	// Errors: none of its own; the table is small and fixed, so it comes in
 	// one page.
 	ListErrorTypes(ctx context.Context, in *ListErrorTypesRequest, opts ...grpc.CallOption) (*ListErrorTypesResponse, error)
+	// Interprets every error inside a payload that carries several: a webhook
+	// delivery (the v4 envelope and the legacy 2.0 one), a v3 signals
+	// response or a v2 batch response (docs/design.md §3e). Each error is
+	// answered exactly as `Interpret` answers it, and a verdict says what the
+	// payload as a whole asks of the caller, counting only the errors that
+	// touch the signals it uses.
+	//
+	// A webhook delivery must always be acknowledged with a 2xx, whatever
+	// the verdict: the API re-delivers otherwise. Verify its `SC-Signature`
+	// before calling; this service never holds the management token.
+	//
+	// Upstream input is never the caller's fault: a body that is not JSON,
+	// is no known shape or is over the payload limit (1 MiB by default) is
+	// answered `PAYLOAD_KIND_UNRECOGNIZED` with a warning. A message over
+	// the gRPC message limit for this RPC (the payload limit plus room for
+	// the other fields) is the transport's error.
+	//
+	// Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` when `body`
+	// is empty, when `used_signals` holds more than 1,000 values or a value
+	// that is empty, longer than 128 characters or neither a signal code nor
+	// a `Group.Name` string, and when `app_name` or `locale` is malformed;
+	// `RESOURCE_EXHAUSTED` (reason `PAYLOAD_BYTES_IN_FLIGHT`, with
+	// `RetryInfo`) beyond the server's cap on payload bytes in flight.
+	InterpretPayload(ctx context.Context, in *InterpretPayloadRequest, opts ...grpc.CallOption) (*InterpretPayloadResponse, error)
 }
 
 type interpreterServiceClient struct {
@@ -164,6 +192,16 @@ func (c *interpreterServiceClient) ListErrorTypes(ctx context.Context, in *ListE
 	return out, nil
 }
 
+func (c *interpreterServiceClient) InterpretPayload(ctx context.Context, in *InterpretPayloadRequest, opts ...grpc.CallOption) (*InterpretPayloadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InterpretPayloadResponse)
+	err := c.cc.Invoke(ctx, InterpreterService_InterpretPayload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InterpreterServiceServer is the server API for InterpreterService service.
 // All implementations must embed UnimplementedInterpreterServiceServer
 // for forward compatibility.
@@ -187,6 +225,9 @@ func (c *interpreterServiceClient) ListErrorTypes(ctx context.Context, in *ListE
 //   - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
 //   - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
 //     is at its concurrency limit; back off, ideally to another replica.
+//     `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
+//     with a `google.rpc.RetryInfo`) when the payload bytes it is already
+//     holding would pass the server's cap.
 //   - `OUT_OF_RANGE`: the request message is over the server's message limit.
 //   - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
 //     caller's deadline).
@@ -242,6 +283,30 @@ type InterpreterServiceServer interface {
 	// Errors: none of its own; the table is small and fixed, so it comes in
 	// one page.
 	ListErrorTypes(context.Context, *ListErrorTypesRequest) (*ListErrorTypesResponse, error)
+	// Interprets every error inside a payload that carries several: a webhook
+	// delivery (the v4 envelope and the legacy 2.0 one), a v3 signals
+	// response or a v2 batch response (docs/design.md §3e). Each error is
+	// answered exactly as `Interpret` answers it, and a verdict says what the
+	// payload as a whole asks of the caller, counting only the errors that
+	// touch the signals it uses.
+	//
+	// A webhook delivery must always be acknowledged with a 2xx, whatever
+	// the verdict: the API re-delivers otherwise. Verify its `SC-Signature`
+	// before calling; this service never holds the management token.
+	//
+	// Upstream input is never the caller's fault: a body that is not JSON,
+	// is no known shape or is over the payload limit (1 MiB by default) is
+	// answered `PAYLOAD_KIND_UNRECOGNIZED` with a warning. A message over
+	// the gRPC message limit for this RPC (the payload limit plus room for
+	// the other fields) is the transport's error.
+	//
+	// Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` when `body`
+	// is empty, when `used_signals` holds more than 1,000 values or a value
+	// that is empty, longer than 128 characters or neither a signal code nor
+	// a `Group.Name` string, and when `app_name` or `locale` is malformed;
+	// `RESOURCE_EXHAUSTED` (reason `PAYLOAD_BYTES_IN_FLIGHT`, with
+	// `RetryInfo`) beyond the server's cap on payload bytes in flight.
+	InterpretPayload(context.Context, *InterpretPayloadRequest) (*InterpretPayloadResponse, error)
 	mustEmbedUnimplementedInterpreterServiceServer()
 }
 
@@ -266,6 +331,9 @@ func (UnimplementedInterpreterServiceServer) ListVehicleStateErrors(context.Cont
 }
 func (UnimplementedInterpreterServiceServer) ListErrorTypes(context.Context, *ListErrorTypesRequest) (*ListErrorTypesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListErrorTypes not implemented")
+}
+func (UnimplementedInterpreterServiceServer) InterpretPayload(context.Context, *InterpretPayloadRequest) (*InterpretPayloadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InterpretPayload not implemented")
 }
 func (UnimplementedInterpreterServiceServer) mustEmbedUnimplementedInterpreterServiceServer() {}
 func (UnimplementedInterpreterServiceServer) testEmbeddedByValue()                            {}
@@ -378,6 +446,24 @@ func _InterpreterService_ListErrorTypes_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InterpreterService_InterpretPayload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InterpretPayloadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InterpreterServiceServer).InterpretPayload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InterpreterService_InterpretPayload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InterpreterServiceServer).InterpretPayload(ctx, req.(*InterpretPayloadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InterpreterService_ServiceDesc is the grpc.ServiceDesc for InterpreterService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -404,6 +490,10 @@ var InterpreterService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListErrorTypes",
 			Handler:    _InterpreterService_ListErrorTypes_Handler,
+		},
+		{
+			MethodName: "InterpretPayload",
+			Handler:    _InterpreterService_InterpretPayload_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -12,6 +12,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Operation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OPERATION_UNSPECIFIED: _ClassVar[Operation]
+    OPERATION_LOCK: _ClassVar[Operation]
+    OPERATION_UNLOCK: _ClassVar[Operation]
+    OPERATION_START_CHARGE: _ClassVar[Operation]
+    OPERATION_STOP_CHARGE: _ClassVar[Operation]
+    OPERATION_READ: _ClassVar[Operation]
+    OPERATION_OTHER_COMMAND: _ClassVar[Operation]
+
 class Scope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SCOPE_UNSPECIFIED: _ClassVar[Scope]
@@ -44,6 +54,7 @@ class DecisionSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DECISION_SOURCE_TYPE_TABLE: _ClassVar[DecisionSource]
     DECISION_SOURCE_HTTP_STATUS: _ClassVar[DecisionSource]
     DECISION_SOURCE_DEFAULT: _ClassVar[DecisionSource]
+    DECISION_SOURCE_OPERATION: _ClassVar[DecisionSource]
 
 class Category(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -90,6 +101,63 @@ class ResolutionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RESOLUTION_TYPE_RETRY_LATER: _ClassVar[ResolutionType]
     RESOLUTION_TYPE_REAUTHENTICATE: _ClassVar[ResolutionType]
     RESOLUTION_TYPE_CONTACT_SUPPORT: _ClassVar[ResolutionType]
+
+class PayloadKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PAYLOAD_KIND_UNSPECIFIED: _ClassVar[PayloadKind]
+    PAYLOAD_KIND_WEBHOOK: _ClassVar[PayloadKind]
+    PAYLOAD_KIND_SIGNALS_RESPONSE: _ClassVar[PayloadKind]
+    PAYLOAD_KIND_BATCH_RESPONSE: _ClassVar[PayloadKind]
+    PAYLOAD_KIND_UNRECOGNIZED: _ClassVar[PayloadKind]
+
+class WebhookEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WEBHOOK_EVENT_TYPE_UNSPECIFIED: _ClassVar[WebhookEventType]
+    WEBHOOK_EVENT_TYPE_VERIFY: _ClassVar[WebhookEventType]
+    WEBHOOK_EVENT_TYPE_VEHICLE_STATE: _ClassVar[WebhookEventType]
+    WEBHOOK_EVENT_TYPE_VEHICLE_ERROR: _ClassVar[WebhookEventType]
+    WEBHOOK_EVENT_TYPE_OTHER: _ClassVar[WebhookEventType]
+
+class WebhookMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WEBHOOK_MODE_UNSPECIFIED: _ClassVar[WebhookMode]
+    WEBHOOK_MODE_LIVE: _ClassVar[WebhookMode]
+    WEBHOOK_MODE_TEST: _ClassVar[WebhookMode]
+    WEBHOOK_MODE_OTHER: _ClassVar[WebhookMode]
+
+class WebhookEnvelope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WEBHOOK_ENVELOPE_UNSPECIFIED: _ClassVar[WebhookEnvelope]
+    WEBHOOK_ENVELOPE_V4: _ClassVar[WebhookEnvelope]
+    WEBHOOK_ENVELOPE_LEGACY_2: _ClassVar[WebhookEnvelope]
+
+class ErrorState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ERROR_STATE_UNSPECIFIED: _ClassVar[ErrorState]
+    ERROR_STATE_ERROR: _ClassVar[ErrorState]
+    ERROR_STATE_RESOLVED: _ClassVar[ErrorState]
+
+class ErrorExtent(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ERROR_EXTENT_UNSPECIFIED: _ClassVar[ErrorExtent]
+    ERROR_EXTENT_VEHICLE: _ClassVar[ErrorExtent]
+    ERROR_EXTENT_SIGNALS: _ClassVar[ErrorExtent]
+    ERROR_EXTENT_PATH: _ClassVar[ErrorExtent]
+
+class VerdictOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VERDICT_OUTCOME_UNSPECIFIED: _ClassVar[VerdictOutcome]
+    VERDICT_OUTCOME_OK: _ClassVar[VerdictOutcome]
+    VERDICT_OUTCOME_UNSUPPORTED: _ClassVar[VerdictOutcome]
+    VERDICT_OUTCOME_WAIT: _ClassVar[VerdictOutcome]
+    VERDICT_OUTCOME_ACTION_REQUIRED: _ClassVar[VerdictOutcome]
+OPERATION_UNSPECIFIED: Operation
+OPERATION_LOCK: Operation
+OPERATION_UNLOCK: Operation
+OPERATION_START_CHARGE: Operation
+OPERATION_STOP_CHARGE: Operation
+OPERATION_READ: Operation
+OPERATION_OTHER_COMMAND: Operation
 SCOPE_UNSPECIFIED: Scope
 SCOPE_CALL: Scope
 SCOPE_OPERATION: Scope
@@ -111,6 +179,7 @@ DECISION_SOURCE_RESOLUTION: DecisionSource
 DECISION_SOURCE_TYPE_TABLE: DecisionSource
 DECISION_SOURCE_HTTP_STATUS: DecisionSource
 DECISION_SOURCE_DEFAULT: DecisionSource
+DECISION_SOURCE_OPERATION: DecisionSource
 CATEGORY_UNSPECIFIED: Category
 CATEGORY_CONNECTIVITY: Category
 CATEGORY_CHARGING: Category
@@ -145,9 +214,38 @@ RESOLUTION_TYPE_NONE: ResolutionType
 RESOLUTION_TYPE_RETRY_LATER: ResolutionType
 RESOLUTION_TYPE_REAUTHENTICATE: ResolutionType
 RESOLUTION_TYPE_CONTACT_SUPPORT: ResolutionType
+PAYLOAD_KIND_UNSPECIFIED: PayloadKind
+PAYLOAD_KIND_WEBHOOK: PayloadKind
+PAYLOAD_KIND_SIGNALS_RESPONSE: PayloadKind
+PAYLOAD_KIND_BATCH_RESPONSE: PayloadKind
+PAYLOAD_KIND_UNRECOGNIZED: PayloadKind
+WEBHOOK_EVENT_TYPE_UNSPECIFIED: WebhookEventType
+WEBHOOK_EVENT_TYPE_VERIFY: WebhookEventType
+WEBHOOK_EVENT_TYPE_VEHICLE_STATE: WebhookEventType
+WEBHOOK_EVENT_TYPE_VEHICLE_ERROR: WebhookEventType
+WEBHOOK_EVENT_TYPE_OTHER: WebhookEventType
+WEBHOOK_MODE_UNSPECIFIED: WebhookMode
+WEBHOOK_MODE_LIVE: WebhookMode
+WEBHOOK_MODE_TEST: WebhookMode
+WEBHOOK_MODE_OTHER: WebhookMode
+WEBHOOK_ENVELOPE_UNSPECIFIED: WebhookEnvelope
+WEBHOOK_ENVELOPE_V4: WebhookEnvelope
+WEBHOOK_ENVELOPE_LEGACY_2: WebhookEnvelope
+ERROR_STATE_UNSPECIFIED: ErrorState
+ERROR_STATE_ERROR: ErrorState
+ERROR_STATE_RESOLVED: ErrorState
+ERROR_EXTENT_UNSPECIFIED: ErrorExtent
+ERROR_EXTENT_VEHICLE: ErrorExtent
+ERROR_EXTENT_SIGNALS: ErrorExtent
+ERROR_EXTENT_PATH: ErrorExtent
+VERDICT_OUTCOME_UNSPECIFIED: VerdictOutcome
+VERDICT_OUTCOME_OK: VerdictOutcome
+VERDICT_OUTCOME_UNSUPPORTED: VerdictOutcome
+VERDICT_OUTCOME_WAIT: VerdictOutcome
+VERDICT_OUTCOME_ACTION_REQUIRED: VerdictOutcome
 
 class InterpretRequest(_message.Message):
-    __slots__ = ("body", "structured", "app_name", "http_status", "retry_after", "request_id", "locale", "view")
+    __slots__ = ("body", "structured", "app_name", "http_status", "retry_after", "request_id", "locale", "view", "operation")
     BODY_FIELD_NUMBER: _ClassVar[int]
     STRUCTURED_FIELD_NUMBER: _ClassVar[int]
     APP_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -156,6 +254,7 @@ class InterpretRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     LOCALE_FIELD_NUMBER: _ClassVar[int]
     VIEW_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
     body: str
     structured: StructuredError
     app_name: str
@@ -164,7 +263,8 @@ class InterpretRequest(_message.Message):
     request_id: str
     locale: str
     view: InterpretationView
-    def __init__(self, body: _Optional[str] = ..., structured: _Optional[_Union[StructuredError, _Mapping]] = ..., app_name: _Optional[str] = ..., http_status: _Optional[int] = ..., retry_after: _Optional[str] = ..., request_id: _Optional[str] = ..., locale: _Optional[str] = ..., view: _Optional[_Union[InterpretationView, str]] = ...) -> None: ...
+    operation: Operation
+    def __init__(self, body: _Optional[str] = ..., structured: _Optional[_Union[StructuredError, _Mapping]] = ..., app_name: _Optional[str] = ..., http_status: _Optional[int] = ..., retry_after: _Optional[str] = ..., request_id: _Optional[str] = ..., locale: _Optional[str] = ..., view: _Optional[_Union[InterpretationView, str]] = ..., operation: _Optional[_Union[Operation, str]] = ...) -> None: ...
 
 class StructuredError(_message.Message):
     __slots__ = ("type", "code")
@@ -408,3 +508,111 @@ class RenderedMessages(_message.Message):
     locale: str
     body_suggested_user_message: str
     def __init__(self, suggested_user_message: _Optional[str] = ..., description: _Optional[str] = ..., suggested_resolution: _Optional[str] = ..., troubleshooting_steps: _Optional[_Iterable[str]] = ..., locale: _Optional[str] = ..., body_suggested_user_message: _Optional[str] = ...) -> None: ...
+
+class InterpretPayloadRequest(_message.Message):
+    __slots__ = ("body", "used_signals", "app_name", "locale", "view", "operation")
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    USED_SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    LOCALE_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    body: str
+    used_signals: _containers.RepeatedScalarFieldContainer[str]
+    app_name: str
+    locale: str
+    view: InterpretationView
+    operation: Operation
+    def __init__(self, body: _Optional[str] = ..., used_signals: _Optional[_Iterable[str]] = ..., app_name: _Optional[str] = ..., locale: _Optional[str] = ..., view: _Optional[_Union[InterpretationView, str]] = ..., operation: _Optional[_Union[Operation, str]] = ...) -> None: ...
+
+class InterpretPayloadResponse(_message.Message):
+    __slots__ = ("payload_kind", "event", "items", "verdict", "vehicle_verdicts", "warnings")
+    PAYLOAD_KIND_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    VEHICLE_VERDICTS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    payload_kind: PayloadKind
+    event: WebhookEvent
+    items: _containers.RepeatedCompositeFieldContainer[PayloadItem]
+    verdict: PayloadVerdict
+    vehicle_verdicts: _containers.RepeatedCompositeFieldContainer[VehicleVerdict]
+    warnings: _containers.RepeatedCompositeFieldContainer[InterpretationWarning]
+    def __init__(self, payload_kind: _Optional[_Union[PayloadKind, str]] = ..., event: _Optional[_Union[WebhookEvent, _Mapping]] = ..., items: _Optional[_Iterable[_Union[PayloadItem, _Mapping]]] = ..., verdict: _Optional[_Union[PayloadVerdict, _Mapping]] = ..., vehicle_verdicts: _Optional[_Iterable[_Union[VehicleVerdict, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[InterpretationWarning, _Mapping]]] = ...) -> None: ...
+
+class WebhookEvent(_message.Message):
+    __slots__ = ("type", "type_name", "event_id", "delivery_id", "webhook_id", "mode", "mode_name", "vehicle_id", "user_id", "challenge", "delivered_at", "version", "envelope")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_NAME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    MODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    VEHICLE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGE_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_FIELD_NUMBER: _ClassVar[int]
+    type: WebhookEventType
+    type_name: str
+    event_id: str
+    delivery_id: str
+    webhook_id: str
+    mode: WebhookMode
+    mode_name: str
+    vehicle_id: str
+    user_id: str
+    challenge: str
+    delivered_at: str
+    version: str
+    envelope: WebhookEnvelope
+    def __init__(self, type: _Optional[_Union[WebhookEventType, str]] = ..., type_name: _Optional[str] = ..., event_id: _Optional[str] = ..., delivery_id: _Optional[str] = ..., webhook_id: _Optional[str] = ..., mode: _Optional[_Union[WebhookMode, str]] = ..., mode_name: _Optional[str] = ..., vehicle_id: _Optional[str] = ..., user_id: _Optional[str] = ..., challenge: _Optional[str] = ..., delivered_at: _Optional[str] = ..., version: _Optional[str] = ..., envelope: _Optional[_Union[WebhookEnvelope, str]] = ...) -> None: ...
+
+class PayloadItem(_message.Message):
+    __slots__ = ("interpretation", "state", "extent", "signals", "paths", "relevant", "vehicle_id")
+    INTERPRETATION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    EXTENT_FIELD_NUMBER: _ClassVar[int]
+    SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    RELEVANT_FIELD_NUMBER: _ClassVar[int]
+    VEHICLE_ID_FIELD_NUMBER: _ClassVar[int]
+    interpretation: InterpretResponse
+    state: ErrorState
+    extent: ErrorExtent
+    signals: _containers.RepeatedScalarFieldContainer[str]
+    paths: _containers.RepeatedScalarFieldContainer[str]
+    relevant: bool
+    vehicle_id: str
+    def __init__(self, interpretation: _Optional[_Union[InterpretResponse, _Mapping]] = ..., state: _Optional[_Union[ErrorState, str]] = ..., extent: _Optional[_Union[ErrorExtent, str]] = ..., signals: _Optional[_Iterable[str]] = ..., paths: _Optional[_Iterable[str]] = ..., relevant: _Optional[bool] = ..., vehicle_id: _Optional[str] = ...) -> None: ...
+
+class PayloadVerdict(_message.Message):
+    __slots__ = ("outcome", "reason", "action", "action_url", "user_message", "cleared_reasons", "deciding_item", "scope")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    ACTION_URL_FIELD_NUMBER: _ClassVar[int]
+    USER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CLEARED_REASONS_FIELD_NUMBER: _ClassVar[int]
+    DECIDING_ITEM_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    outcome: VerdictOutcome
+    reason: str
+    action: Action
+    action_url: str
+    user_message: str
+    cleared_reasons: _containers.RepeatedScalarFieldContainer[str]
+    deciding_item: int
+    scope: Scope
+    def __init__(self, outcome: _Optional[_Union[VerdictOutcome, str]] = ..., reason: _Optional[str] = ..., action: _Optional[_Union[Action, str]] = ..., action_url: _Optional[str] = ..., user_message: _Optional[str] = ..., cleared_reasons: _Optional[_Iterable[str]] = ..., deciding_item: _Optional[int] = ..., scope: _Optional[_Union[Scope, str]] = ...) -> None: ...
+
+class VehicleVerdict(_message.Message):
+    __slots__ = ("vehicle_id", "verdict")
+    VEHICLE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    vehicle_id: str
+    verdict: PayloadVerdict
+    def __init__(self, vehicle_id: _Optional[str] = ..., verdict: _Optional[_Union[PayloadVerdict, _Mapping]] = ...) -> None: ...

@@ -45,6 +45,9 @@ class InterpreterServiceStub:
     - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
     - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
     is at its concurrency limit; back off, ideally to another replica.
+    `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
+    with a `google.rpc.RetryInfo`) when the payload bytes it is already
+    holding would pass the server's cap.
     - `OUT_OF_RANGE`: the request message is over the server's message limit.
     - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
     caller's deadline).
@@ -85,6 +88,11 @@ class InterpreterServiceStub:
                 request_serializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesRequest.SerializeToString,
                 response_deserializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesResponse.FromString,
                 _registered_method=True)
+        self.InterpretPayload = channel.unary_unary(
+                '/vehicle_errors.v1.InterpreterService/InterpretPayload',
+                request_serializer=vehicle__errors_dot_v1_dot_interpreter__pb2.InterpretPayloadRequest.SerializeToString,
+                response_deserializer=vehicle__errors_dot_v1_dot_interpreter__pb2.InterpretPayloadResponse.FromString,
+                _registered_method=True)
 
 
 class InterpreterServiceServicer:
@@ -107,6 +115,9 @@ class InterpreterServiceServicer:
     - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
     - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
     is at its concurrency limit; back off, ideally to another replica.
+    `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
+    with a `google.rpc.RetryInfo`) when the payload bytes it is already
+    holding would pass the server's cap.
     - `OUT_OF_RANGE`: the request message is over the server's message limit.
     - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
     caller's deadline).
@@ -188,6 +199,35 @@ class InterpreterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def InterpretPayload(self, request, context):
+        """Interprets every error inside a payload that carries several: a webhook
+        delivery (the v4 envelope and the legacy 2.0 one), a v3 signals
+        response or a v2 batch response (docs/design.md §3e). Each error is
+        answered exactly as `Interpret` answers it, and a verdict says what the
+        payload as a whole asks of the caller, counting only the errors that
+        touch the signals it uses.
+
+        A webhook delivery must always be acknowledged with a 2xx, whatever
+        the verdict: the API re-delivers otherwise. Verify its `SC-Signature`
+        before calling; this service never holds the management token.
+
+        Upstream input is never the caller's fault: a body that is not JSON,
+        is no known shape or is over the payload limit (1 MiB by default) is
+        answered `PAYLOAD_KIND_UNRECOGNIZED` with a warning. A message over
+        the gRPC message limit for this RPC (the payload limit plus room for
+        the other fields) is the transport's error.
+
+        Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` when `body`
+        is empty, when `used_signals` holds more than 1,000 values or a value
+        that is empty, longer than 128 characters or neither a signal code nor
+        a `Group.Name` string, and when `app_name` or `locale` is malformed;
+        `RESOURCE_EXHAUSTED` (reason `PAYLOAD_BYTES_IN_FLIGHT`, with
+        `RetryInfo`) beyond the server's cap on payload bytes in flight.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InterpreterServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -215,6 +255,11 @@ def add_InterpreterServiceServicer_to_server(servicer, server):
                     servicer.ListErrorTypes,
                     request_deserializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesRequest.FromString,
                     response_serializer=vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesResponse.SerializeToString,
+            ),
+            'InterpretPayload': grpc.unary_unary_rpc_method_handler(
+                    servicer.InterpretPayload,
+                    request_deserializer=vehicle__errors_dot_v1_dot_interpreter__pb2.InterpretPayloadRequest.FromString,
+                    response_serializer=vehicle__errors_dot_v1_dot_interpreter__pb2.InterpretPayloadResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -244,6 +289,9 @@ class InterpreterService:
     - `NOT_FOUND` with `ErrorInfo`: `GetVehicleStateError` for an unknown code.
     - `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`): the server
     is at its concurrency limit; back off, ideally to another replica.
+    `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
+    with a `google.rpc.RetryInfo`) when the payload bytes it is already
+    holding would pass the server's cap.
     - `OUT_OF_RANGE`: the request message is over the server's message limit.
     - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
     caller's deadline).
@@ -378,6 +426,33 @@ class InterpreterService:
             '/vehicle_errors.v1.InterpreterService/ListErrorTypes',
             vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesRequest.SerializeToString,
             vehicle__errors_dot_v1_dot_interpreter__pb2.ListErrorTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InterpretPayload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vehicle_errors.v1.InterpreterService/InterpretPayload',
+            vehicle__errors_dot_v1_dot_interpreter__pb2.InterpretPayloadRequest.SerializeToString,
+            vehicle__errors_dot_v1_dot_interpreter__pb2.InterpretPayloadResponse.FromString,
             options,
             channel_credentials,
             insecure,
