@@ -24,6 +24,27 @@ pub enum Outcome {
     ActionRequired,
 }
 
+impl Outcome {
+    /// The proto enum's value name without its prefix, for metric labels
+    /// and span attributes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Unsupported => "UNSUPPORTED",
+            Self::Wait => "WAIT",
+            Self::ActionRequired => "ACTION_REQUIRED",
+        }
+    }
+
+    /// Every outcome, least urgent first.
+    pub const ALL: [Self; 4] = [
+        Self::Ok,
+        Self::Unsupported,
+        Self::Wait,
+        Self::ActionRequired,
+    ];
+}
+
 /// The verdict and what decided it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict<'c> {

@@ -19,6 +19,8 @@ mod logs;
 mod metrics;
 mod overlay;
 mod overload;
+mod payload;
+mod payload_limits;
 mod reflection;
 mod scope;
 mod shutdown;
