@@ -224,7 +224,10 @@ async fn a_resolved_event_clears_its_reason_and_asks_nothing() {
     assert!(item.relevant);
     let verdict = answer.verdict.as_ref().unwrap();
     assert_eq!(verdict.outcome(), VerdictOutcome::Ok);
-    assert_eq!(verdict.cleared_reasons, std::slice::from_ref(&direct.reason));
+    assert_eq!(
+        verdict.cleared_reasons,
+        std::slice::from_ref(&direct.reason)
+    );
     assert_eq!(verdict.deciding_item, None);
 
     // Not cleared while a relevant ERROR item still fails with it.

@@ -226,12 +226,17 @@ async fn sixty_four_concurrent_one_mib_deliveries_stay_under_the_pod_limit() {
     // window slowly: the default 5 s timeout would cut calls that are
     // only slow, and this test is about memory.
     let server = BinaryServer::start(&["--request-timeout", "60s", "--drain-timeout", "60s"]);
-    let channel = connect(server.addr).await;
-    let client = InterpreterServiceClient::new(channel).max_decoding_message_size(4 * MIB);
+    // Eight connections, eight calls on each: one connection's shared
+    // flow-control window would pace the uploads by itself.
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let channel = connect(server.addr).await;
+        clients.push(InterpreterServiceClient::new(channel).max_decoding_message_size(4 * MIB));
+    }
     let before = server.rss_kib();
     let body = padded_delivery(MIB);
     let calls: Vec<_> = (0..64)
-        .map(|_| tokio::spawn(deliver(client.clone(), request(&body, &[]))))
+        .map(|i| tokio::spawn(deliver(clients[i % 8].clone(), request(&body, &[]))))
         .collect();
     let mut refusals = 0;
     for call in calls {
