@@ -30,6 +30,9 @@ use tokio_rustls::TlsAcceptor;
 use tonic::transport::{Server, server::Router};
 use tonic_health::{ServingStatus, server::HealthReporter};
 
+use crate::grpc::pb::server::interpreter_service_server::{
+    InterpreterService, InterpreterServiceServer,
+};
 use crate::grpc::{self, Catalogs, Interpreter, InterpreterServer, ServiceSettings, pb};
 use crate::metrics::Metrics;
 use crate::telemetry::Traces;
@@ -204,11 +207,17 @@ pub(crate) struct State {
 /// interpreter, no reflection), reports the same statuses as the main
 /// listener, is never load-shed, and stays up until the main server has
 /// drained, so readiness probes see NOT_SERVING during the drain.
-pub(crate) async fn serve(
+///
+/// The interpreter's RPCs are answered by what `answerer` makes of the
+/// real [`Interpreter`]: the binary passes it through; the benchmarks'
+/// floor (`examples/floor.rs`: the same stack answering cached answers)
+/// wraps it, behind exactly the same limits and layers.
+pub(crate) async fn serve<T: InterpreterService>(
     listeners: Listeners,
     state: State,
     config: &ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    answerer: impl FnOnce(Interpreter) -> T,
 ) -> Result<(), ServeError> {
     let State {
         catalogs,
@@ -228,17 +237,16 @@ pub(crate) async fn serve(
     let payload_message_limit = service
         .max_payload_bytes
         .saturating_add(PAYLOAD_MESSAGE_ROOM);
-    let interpreter = Interpreter::new(catalogs, service)
-        .with_observer(layers::observer(&metrics, traces.as_ref()));
+    let interpreter = Arc::new(answerer(
+        Interpreter::new(catalogs, service)
+            .with_observer(layers::observer(&metrics, traces.as_ref())),
+    ));
     // Two server values over one handler: tonic's decode limit is per
     // service value, and only InterpretPayload may take the larger one.
     let interpreter = layers::PayloadRoute::new(
-        interpreter
-            .clone()
-            .into_server()
+        InterpreterServiceServer::from_arc(Arc::clone(&interpreter))
             .max_decoding_message_size(config.max_message_bytes),
-        interpreter
-            .into_server()
+        InterpreterServiceServer::from_arc(interpreter)
             .max_decoding_message_size(payload_message_limit),
         payload_message_limit,
         config.max_payload_bytes_in_flight,
