@@ -305,6 +305,30 @@ fn documented_examples_apply() {
     }
 }
 
+/// Every JSON example in docs/catalog-overlay.md is a valid overlay, the
+/// one rewording an operation's answer included.
+#[test]
+fn every_documented_json_example_applies() {
+    const DOC: &str = include_str!("../../../docs/catalog-overlay.md");
+    let blocks: Vec<&str> = DOC
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    assert!(blocks.len() >= 2, "{}", blocks.len());
+    for block in &blocks {
+        let overlay = Overlay::from_bytes(block.as_bytes()).unwrap();
+        overlay
+            .apply(&base())
+            .unwrap_or_else(|e| panic!("{e}: {block}"));
+    }
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b.contains("VEHICLE_STATE_NOT_CHARGING_NO_SESSION"))
+    );
+}
+
 /// Type-table answers are patched by reason: their message, delay and
 /// translations, which requests then get by locale like the catalog's.
 #[test]
