@@ -54,7 +54,7 @@ pub(super) struct Retry {
     pub(super) scope: Scope,
 }
 
-/// One rule of the caller's operation (docs/design.md §3d): `answer` when
+/// One rule of the caller's operation (docs/design.md §3.1): `answer` when
 /// the operation changes the entry's answer, none when it confirms it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -1,4 +1,4 @@
-//! The caller's operation (docs/design.md §3d): which (operation,
+//! The caller's operation (docs/design.md §3.1): which (operation,
 //! vehicle-state code) pairs decide the answer instead of the entry
 //! alone, read from the catalog file's `operations` and validated like its
 //! entries.

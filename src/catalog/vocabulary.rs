@@ -88,7 +88,7 @@ impl Scope {
 }
 
 /// What the caller's failed request asked the vehicle to do, when it says
-/// (docs/design.md §3d): it lets "already done" be decided instead of
+/// (docs/design.md §3.1): it lets "already done" be decided instead of
 /// guessed. Not saying is `None` wherever an operation is optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

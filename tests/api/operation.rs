@@ -1,5 +1,5 @@
 //! `InterpretRequest.operation` through the real server (docs/design.md
-//! §3d): every pairing the design names, "not said" and an unknown number
+//! §3.1, the shared design's 3d): every pairing the design names, "not said" and an unknown number
 //! answered as today, other pairings answered by the table, in every input
 //! form and both views, batch items each with their own operation, and an
 //! overlay rewording an operation's own answer by its reason.
