@@ -59,20 +59,20 @@ impl Interpreter {
                 .payload_interpreted(PayloadKind::Unrecognized, Outcome::Ok, 0);
             return Ok(convert::too_large(req.body.len(), limit));
         }
+        // An unknown operation number reads as unspecified, as in
+        // Interpret.
+        let operation = super::convert::operation(req.operation);
         let request = PayloadRequest {
             body: &req.body,
             used_signals: &req.used_signals,
             limits: Limits::default(),
             now: SystemTime::now(),
-            // OPERATION (issue 22): the domain takes the caller's
-            // operation for batch and signals items here, once it has a
-            // field for it; a webhook ignores it (see `operation_ignored`).
+            // The domain applies it to batch and signals items only.
+            operation,
         };
         let mut answer = payload::interpret_payload(&snap.catalog, &request)?;
         let mut extra = Vec::new();
-        if answer.kind == PayloadKind::Webhook
-            && req.operation != server::Operation::Unspecified as i32
-        {
+        if answer.kind == PayloadKind::Webhook && operation.is_some() {
             extra.push(convert::operation_ignored());
         }
         self.payload_observer.payload_interpreted(

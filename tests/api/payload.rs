@@ -500,3 +500,50 @@ async fn payloads_are_counted_by_kind_and_outcome() {
     };
     assert_eq!((calls("OK"), calls("INVALID_ARGUMENT")), (4.0, 1.0));
 }
+
+/// A batch response's `operation` applies to each sub-response exactly as
+/// `Interpret` applies it (design 3d); a webhook delivery ignores it with
+/// `OPERATION_IGNORED`.
+#[tokio::test]
+async fn the_operation_applies_to_batch_items_and_not_to_webhooks() {
+    let mut server = TestServer::spawn().await;
+    let not_charging = r#"{"type":"VEHICLE_STATE","code":"NOT_CHARGING","statusCode":409,"resolution":{"type":null}}"#;
+    let batch = format!(
+        r#"{{"responses":[{{"path":"/charge","code":409,"headers":{{"sc-request-id":"r-1"}},"body":{not_charging}}}]}}"#
+    );
+    let direct = |operation: Operation| InterpretRequest {
+        input: Some(Input::Body(not_charging.to_owned())),
+        http_status: 409,
+        request_id: "r-1".into(),
+        app_name: "Acme Fleet".into(),
+        operation: operation as i32,
+        ..Default::default()
+    };
+    for (operation, want) in [
+        (Operation::Unspecified, VerdictOutcome::ActionRequired),
+        (Operation::StopCharge, VerdictOutcome::Ok),
+    ] {
+        let mut req = request(&batch, &[]);
+        req.set_operation(operation);
+        let answer = payload(&mut server, req).await;
+        let expected = server.ask("direct", direct(operation)).await;
+        assert_eq!(answer.items[0].interpretation.as_ref().unwrap(), &expected);
+        assert_eq!(outcome(&answer), want, "{operation:?}");
+        assert!(answer.warnings.is_empty(), "{:?}", answer.warnings);
+    }
+    let stop = server.ask("direct", direct(Operation::StopCharge)).await;
+    let unspecified = server.ask("direct", direct(Operation::Unspecified)).await;
+    assert_ne!(stop.reason, unspecified.reason);
+
+    let webhook = vehicle_error(&format!(
+        r#"[{{"type":"VEHICLE_STATE","code":"NOT_CHARGING","resolution":{{"type":null}},"state":"ERROR"}}]"#
+    ));
+    let mut req = request(&webhook, &[]);
+    req.set_operation(Operation::StopCharge);
+    let answer = payload(&mut server, req).await;
+    assert_eq!(warning_reasons(&answer), ["OPERATION_IGNORED"]);
+    let item = answer.items[0].interpretation.as_ref().unwrap();
+    assert_eq!(item.reason, unspecified.reason);
+    assert_eq!(outcome(&answer), VerdictOutcome::ActionRequired);
+    server.stop().await;
+}
