@@ -535,9 +535,9 @@ async fn the_operation_applies_to_batch_items_and_not_to_webhooks() {
     let unspecified = server.ask("direct", direct(Operation::Unspecified)).await;
     assert_ne!(stop.reason, unspecified.reason);
 
-    let webhook = vehicle_error(&format!(
-        r#"[{{"type":"VEHICLE_STATE","code":"NOT_CHARGING","resolution":{{"type":null}},"state":"ERROR"}}]"#
-    ));
+    let webhook = vehicle_error(
+        r#"[{"type":"VEHICLE_STATE","code":"NOT_CHARGING","resolution":{"type":null},"state":"ERROR"}]"#,
+    );
     let mut req = request(&webhook, &[]);
     req.set_operation(Operation::StopCharge);
     let answer = payload(&mut server, req).await;
