@@ -19,7 +19,8 @@ use std::time::SystemTime;
 use tonic::Status;
 
 use super::pb::server::{self, InterpretPayloadRequest, InterpretPayloadResponse};
-use super::{EncodedCatalog, Interpreter, respond};
+use super::respond::{self, Delivery};
+use super::{EncodedCatalog, Interpreter};
 use crate::interpret::{AppName, Locale};
 use crate::payload::{
     self, Limits, Outcome, PayloadAnswer, PayloadError, PayloadKind, PayloadRequest,
@@ -101,21 +102,20 @@ fn respond_payload(
             let messages = item
                 .interpretation
                 .messages_in(rendering.app_name, rendering.locale);
-            let mut interpretation = respond::interpret_response(
+            // A webhook's items: no suggested delay, no propagation
+            // status (never built), the typed code kept.
+            let delivery = if webhook {
+                Delivery::Webhook
+            } else {
+                Delivery::Call
+            };
+            let interpretation = respond::interpret_response_for(
                 &item.interpretation,
                 messages,
                 &snap.cache,
                 rendering.view,
+                delivery,
             );
-            if webhook {
-                // The API re-delivers and sends RESOLVED itself, and there
-                // is no caller to propagate to; the typed code stays (an
-                // unset one would read as OK).
-                if let Some(advice) = interpretation.retry_advice.as_mut() {
-                    advice.suggested_delay = None;
-                }
-                interpretation.propagation_status = None;
-            }
             convert::item(item, interpretation, event_vehicle)
         })
         .collect();
