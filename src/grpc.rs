@@ -38,7 +38,7 @@ use tonic::{Request, Response, Status};
 
 pub use encoded::{EncodedCatalog, SharedEntry};
 pub use rpc::SERVICE_NAME;
-pub(crate) use status::{overloaded, payload_bytes_in_flight};
+pub(crate) use status::{overloaded, payload_bytes_in_flight, payload_message_too_large};
 
 use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, Observe, RequestError};
 use crate::payload::ObservePayload;

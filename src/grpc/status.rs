@@ -29,6 +29,8 @@ pub(crate) mod reason {
     /// An `InterpretPayload` call would pass the cap on payload bytes in
     /// flight.
     pub(crate) const PAYLOAD_BYTES_IN_FLIGHT: &str = "PAYLOAD_BYTES_IN_FLIGHT";
+    /// An `InterpretPayload` message is over that RPC's message limit.
+    pub(crate) const MESSAGE_TOO_LARGE: &str = "MESSAGE_TOO_LARGE";
 }
 
 /// A shed call: `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`,
@@ -65,6 +67,24 @@ pub(crate) fn payload_bytes_in_flight(limit: usize, retry_delay: Duration) -> St
         retry_delay: Some(super::convert::duration_exact(retry_delay)),
     };
     details.push_any(&encode_message_any(RetryInfo::TYPE_URL, &retry_info));
+    call_status(Code::ResourceExhausted, message, details)
+}
+
+/// An `InterpretPayload` message declaring more than `limit` bytes:
+/// `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `MESSAGE_TOO_LARGE`, the
+/// limit in metadata, the declared length in the message), as gRPC's status-code table
+/// has a server answer a message over its limit (docs/design.md §8). No
+/// `RetryInfo`: the same message will never fit.
+pub(crate) fn payload_message_too_large(limit: usize, declared: usize) -> Status {
+    let message = format!(
+        "InterpretPayload message of {declared} bytes is over this server's limit of {limit} bytes for it"
+    );
+    let details = with_error_info(
+        Code::ResourceExhausted,
+        &message,
+        reason::MESSAGE_TOO_LARGE,
+        ("limit", &limit.to_string()),
+    );
     call_status(Code::ResourceExhausted, message, details)
 }
 

@@ -105,14 +105,18 @@ async fn only_interpret_payload_takes_messages_over_the_others_limit() {
         .unwrap_err();
     assert_eq!(refused.code(), Code::OutOfRange, "{refused:?}");
 
-    // Over the payload limit plus its room: the transport's error.
+    // Over the payload limit plus its room: refused unread with the code
+    // gRPC gives a message over a server's limit.
     let too_big = padded_delivery(MIB + 256 * 1024 + 1);
     let refused = server
         .client
         .interpret_payload(request(&too_big, &[]))
         .await
         .unwrap_err();
-    assert_eq!(refused.code(), Code::OutOfRange, "{refused:?}");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    let info = refused.get_details_error_info().expect("ErrorInfo");
+    assert_eq!(info.reason, "MESSAGE_TOO_LARGE");
+    assert_eq!(info.metadata["limit"], (MIB + 256 * 1024).to_string());
     server.assert_serving("messages over the limits").await;
     server.stop().await;
 }

@@ -17,9 +17,12 @@
 //! `RESOURCE_EXHAUSTED` (`PAYLOAD_BYTES_IN_FLIGHT`, `RetryInfo`) when
 //! they are not free. Concurrent 1 MiB deliveries then cannot take a pod
 //! past its memory limit (docs/reliability.md). A message longer than the
-//! whole cap claims the whole cap, so it passes alone rather than never;
-//! one longer than the message limit claims nothing (the codec refuses it
-//! unread). Waiting for the prefix is bounded by the request timeout.
+//! whole cap claims the whole cap, so it passes alone rather than never.
+//! One longer than the message limit is refused here, unread, with
+//! `RESOURCE_EXHAUSTED` (`MESSAGE_TOO_LARGE`): design 3e and gRPC's
+//! status-code table say so, where tonic's codec would say `OUT_OF_RANGE`
+//! (the other RPCs keep the codec's answer, as the proto documents).
+//! Waiting for the prefix is bounded by the request timeout.
 
 use std::{
     collections::VecDeque,
@@ -127,16 +130,22 @@ where
             return Box::pin(self.other.call(request));
         }
         let mut payload = self.payload.clone();
-        let Some(budget) = self.budget.clone() else {
-            return Box::pin(payload.call(request));
-        };
+        let budget = self.budget.clone();
         let message_limit = self.payload_message_limit;
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let (body, declared) = Prefixed::read(body).await;
-            let _permit = match claim(&budget, declared, message_limit) {
-                Ok(permit) => permit,
-                Err(refused) => return Ok(refused.into_http()),
+            if let Some(len) = declared.filter(|&len| len > message_limit) {
+                // Refused unread, as the codec would, but with the code
+                // gRPC gives a message over a server's limit (tonic's
+                // codec says OUT_OF_RANGE).
+                let refused = crate::grpc::payload_message_too_large(message_limit, len);
+                return Ok(refused.into_http());
+            }
+            let _permit = match budget.map(|b| claim(&b, declared, message_limit)) {
+                None => None,
+                Some(Ok(permit)) => permit,
+                Some(Err(refused)) => return Ok(refused.into_http()),
             };
             // Held until the handler has answered and dropped the request.
             payload

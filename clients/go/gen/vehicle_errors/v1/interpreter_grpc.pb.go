@@ -53,7 +53,8 @@ const (
 //     `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
 //     with a `google.rpc.RetryInfo`) when the payload bytes it is already
 //     holding would pass the server's cap.
-//   - `OUT_OF_RANGE`: the request message is over the server's message limit.
+//   - `OUT_OF_RANGE`: the request message is over the server's message limit
+//     (`InterpretPayload`: `RESOURCE_EXHAUSTED` instead, see there).
 //   - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
 //     caller's deadline).
 //   - `UNAVAILABLE`: transport only (the server is draining or unreachable);
@@ -123,7 +124,9 @@ type InterpreterServiceClient interface {
 	// is no known shape or is over the payload limit (1 MiB by default) is
 	// answered `PAYLOAD_KIND_UNRECOGNIZED` with a warning. A message over
 	// the gRPC message limit for this RPC (the payload limit plus room for
-	// the other fields) is the transport's error.
+	// the other fields) is refused unread with `RESOURCE_EXHAUSTED` (ErrorInfo
+	// reason `MESSAGE_TOO_LARGE`, the limit in metadata; no `RetryInfo`: it
+	// will never fit).
 	//
 	// Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` when `body`
 	// is empty, when `used_signals` holds more than 1,000 values or a value
@@ -228,7 +231,8 @@ func (c *interpreterServiceClient) InterpretPayload(ctx context.Context, in *Int
 //     `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
 //     with a `google.rpc.RetryInfo`) when the payload bytes it is already
 //     holding would pass the server's cap.
-//   - `OUT_OF_RANGE`: the request message is over the server's message limit.
+//   - `OUT_OF_RANGE`: the request message is over the server's message limit
+//     (`InterpretPayload`: `RESOURCE_EXHAUSTED` instead, see there).
 //   - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
 //     caller's deadline).
 //   - `UNAVAILABLE`: transport only (the server is draining or unreachable);
@@ -298,7 +302,9 @@ type InterpreterServiceServer interface {
 	// is no known shape or is over the payload limit (1 MiB by default) is
 	// answered `PAYLOAD_KIND_UNRECOGNIZED` with a warning. A message over
 	// the gRPC message limit for this RPC (the payload limit plus room for
-	// the other fields) is the transport's error.
+	// the other fields) is refused unread with `RESOURCE_EXHAUSTED` (ErrorInfo
+	// reason `MESSAGE_TOO_LARGE`, the limit in metadata; no `RetryInfo`: it
+	// will never fit).
 	//
 	// Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` when `body`
 	// is empty, when `used_signals` holds more than 1,000 values or a value

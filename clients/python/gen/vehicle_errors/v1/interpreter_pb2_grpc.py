@@ -48,7 +48,8 @@ class InterpreterServiceStub:
     `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
     with a `google.rpc.RetryInfo`) when the payload bytes it is already
     holding would pass the server's cap.
-    - `OUT_OF_RANGE`: the request message is over the server's message limit.
+    - `OUT_OF_RANGE`: the request message is over the server's message limit
+    (`InterpretPayload`: `RESOURCE_EXHAUSTED` instead, see there).
     - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
     caller's deadline).
     - `UNAVAILABLE`: transport only (the server is draining or unreachable);
@@ -118,7 +119,8 @@ class InterpreterServiceServicer:
     `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
     with a `google.rpc.RetryInfo`) when the payload bytes it is already
     holding would pass the server's cap.
-    - `OUT_OF_RANGE`: the request message is over the server's message limit.
+    - `OUT_OF_RANGE`: the request message is over the server's message limit
+    (`InterpretPayload`: `RESOURCE_EXHAUSTED` instead, see there).
     - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
     caller's deadline).
     - `UNAVAILABLE`: transport only (the server is draining or unreachable);
@@ -215,7 +217,9 @@ class InterpreterServiceServicer:
         is no known shape or is over the payload limit (1 MiB by default) is
         answered `PAYLOAD_KIND_UNRECOGNIZED` with a warning. A message over
         the gRPC message limit for this RPC (the payload limit plus room for
-        the other fields) is the transport's error.
+        the other fields) is refused unread with `RESOURCE_EXHAUSTED` (ErrorInfo
+        reason `MESSAGE_TOO_LARGE`, the limit in metadata; no `RetryInfo`: it
+        will never fit).
 
         Errors: `INVALID_ARGUMENT` with a `google.rpc.BadRequest` when `body`
         is empty, when `used_signals` holds more than 1,000 values or a value
@@ -292,7 +296,8 @@ class InterpreterService:
     `InterpretPayload` also answers it (reason `PAYLOAD_BYTES_IN_FLIGHT`,
     with a `google.rpc.RetryInfo`) when the payload bytes it is already
     holding would pass the server's cap.
-    - `OUT_OF_RANGE`: the request message is over the server's message limit.
+    - `OUT_OF_RANGE`: the request message is over the server's message limit
+    (`InterpretPayload`: `RESOURCE_EXHAUSTED` instead, see there).
     - `CANCELLED` (the server's request timeout) or `DEADLINE_EXCEEDED` (the
     caller's deadline).
     - `UNAVAILABLE`: transport only (the server is draining or unreachable);
