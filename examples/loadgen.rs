@@ -39,8 +39,9 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 use vehicle_error_interpreter::pb::{
-    Identification, InterpretPayloadRequest, InterpretRequest, PayloadKind, StructuredError,
-    interpret_request::Input, interpreter_service_client::InterpreterServiceClient,
+    Identification, InterpretPayloadRequest, InterpretRequest, InterpretationView, PayloadKind,
+    StructuredError, interpret_request::Input,
+    interpreter_service_client::InterpreterServiceClient,
 };
 
 // The criterion bench's deliveries; the load uses the VEHICLE_STATE one.
@@ -58,6 +59,9 @@ enum Rpc {
     Interpret,
     /// `Interpret` with a structured type and code.
     InterpretStructured,
+    /// `Interpret` with the v2 body and `INTERPRETATION_VIEW_FULL`: an
+    /// answer over 1 KiB (the BASIC one is 1,005 bytes).
+    InterpretFull,
     /// `grpc.health.v1.Health/Check` for `""`.
     Health,
     /// `InterpretPayload` with the criterion bench's VEHICLE_STATE
@@ -70,6 +74,7 @@ impl fmt::Display for Rpc {
         f.write_str(match self {
             Rpc::Interpret => "Interpret",
             Rpc::InterpretStructured => "Interpret(structured)",
+            Rpc::InterpretFull => "Interpret(full)",
             Rpc::Health => "Health.Check",
             Rpc::Payload => "InterpretPayload",
         })
@@ -379,7 +384,7 @@ async fn worker_loop(
 /// One call, with its answer checked.
 async fn call(clients: &mut Clients, rpc: Rpc) -> Result<(), String> {
     match rpc {
-        Rpc::Interpret | Rpc::InterpretStructured => {
+        Rpc::Interpret | Rpc::InterpretStructured | Rpc::InterpretFull => {
             let response = clients
                 .interpreter
                 .interpret(interpret_request(rpc))
@@ -439,9 +444,15 @@ fn interpret_request(rpc: Rpc) -> InterpretRequest {
     } else {
         Input::Body(DOOR_OPEN_BODY.to_owned())
     };
+    let view = if rpc == Rpc::InterpretFull {
+        InterpretationView::Full
+    } else {
+        InterpretationView::Unspecified
+    };
     InterpretRequest {
         input: Some(input),
         app_name: "Load Test".into(),
+        view: view.into(),
         ..Default::default()
     }
 }
@@ -504,7 +515,9 @@ fn report(args: &Args, totals: &[(Rpc, Tally)]) {
     }
     let find = |r: Rpc| totals.iter().find(|(x, _)| *x == r).map(|(_, t)| t);
     if let (Some(i), Some(h)) = (
-        find(Rpc::Interpret).or(find(Rpc::InterpretStructured)),
+        find(Rpc::Interpret)
+            .or(find(Rpc::InterpretStructured))
+            .or(find(Rpc::InterpretFull)),
         find(Rpc::Health),
     ) {
         let cpu_ratio = i

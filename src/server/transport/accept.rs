@@ -69,7 +69,7 @@ impl Incoming {
         let io = LingeringClose::new(socket);
         let io = if self.coalesce_writes {
             Either::Left {
-                io: CoalescedWrites::new(io),
+                io: CoalescedWrites::new(io).unvectored(),
             }
         } else {
             Either::Right { io }

@@ -1,23 +1,34 @@
 //! Write coalescing: the responses a connection produces in one turn go
 //! out in one write, not one or two per response.
 //!
-//! Why: h2's encoder holds at most one DATA frame of 256 bytes or more
-//! (`CHAIN_THRESHOLD` with vectored writes, which this wrapper reports;
-//! 1024 without), writes its payload by reference, and accepts no further
-//! frame until that one is written and the socket flushed. So every
-//! response bigger than that costs its own write, and its trailers often a
-//! second one. An interpretation is about 2 KiB, so a busy connection made
-//! about two write syscalls per call; on loopback each one also runs the
-//! receiver's TCP path, which made Interpret cost 16–20 µs of server CPU
-//! against Health.Check's 11–12 µs. grpc-go's writer (`loopyWriter.run`)
-//! likewise flushes only when it has nothing more queued, and with under
-//! 1,000 bytes buffered it first yields once to let other streams add
-//! theirs; here the first flush after new bytes is always deferred.
+//! Why: h2's encoder holds at most one DATA frame of 1024 bytes or more
+//! (`CHAIN_THRESHOLD_WITHOUT_VECTORED_IO`; 256 when the writer reports
+//! vectored writes, which this wrapper does not do in the server, see
+//! [`CoalescedWrites::unvectored`]), writes its payload by reference, and
+//! accepts no further frame until that one is written and the socket
+//! flushed. So every response bigger than that costs its own write, and
+//! its trailers often a second one. An interpretation is about 2 KiB, so a
+//! busy connection made about two write syscalls per call; on loopback each
+//! one also runs the receiver's TCP path, which made Interpret cost 16–20
+//! µs of server CPU against Health.Check's 11–12 µs. grpc-go's writer
+//! (`loopyWriter.run`) likewise flushes only when it has nothing more
+//! queued, and with under 1,000 bytes buffered it first yields once to let
+//! other streams add theirs.
 //!
 //! How: writes are copied into a buffer of at most [`HIGH_WATER`] bytes, and
-//! the first flush request after new bytes is deferred: the wrapper wakes
-//! its own task, so the connection is polled again after the tasks already
-//! queued (the handlers finishing more calls). The buffer goes out at the
+//! the first flush request after new bytes is deferred while an answer may
+//! still come to join them: the wrapper wakes its own task, so the
+//! connection is polled again after the tasks already queued (the handlers
+//! finishing more calls). Whether one may come, the server's guard layer
+//! says before each flush ([`FlushHint`]): only while some stream the
+//! client opened has not ended. With none open (a call that arrived alone,
+//! the usual case at moderate rates) the flush writes at once: deferring
+//! would only delay the answer, and the self-wake is not free on the
+//! multi-thread runtime (a task woken while it runs is rescheduled as a
+//! yield, which wakes a parked worker: a futex wake and two context
+//! switches per call, docs/benchmarks.md "The cost of a call at moderate
+//! rates"). A writer that gives no hint (the load generator) always
+//! defers. The buffer goes out at the
 //! next flush that added nothing new, at the next read (never wait for
 //! input while holding output: the peer may be waiting for it before it
 //! sends more), at the next write once it is full, at shutdown, and, as
@@ -72,6 +83,12 @@ pin_project! {
         // A flush was requested and deferred: the buffer must go out before
         // the connection waits for anything.
         owed: bool,
+        // Whether a deferred flush may have company: set before each flush
+        // by the layer that knows the connection's streams (`FlushHint`);
+        // true, always deferring, for a caller that never says.
+        expect_more: bool,
+        // What `is_write_vectored` reports.
+        vectored: bool,
         // Set when a write to the socket failed: every later write, flush
         // or shutdown fails with this kind. A failure met while reading
         // waits here, so input already received is still delivered.
@@ -101,8 +118,24 @@ impl<IO: AsyncWrite> CoalescedWrites<IO> {
             sent: 0,
             fresh: false,
             owed: false,
+            expect_more: true,
+            vectored: true,
             broken: None,
         }
+    }
+
+    /// Reports writes as not vectored, so h2 copies DATA frames under 1024
+    /// bytes into its own buffer instead of holding them by reference
+    /// (over 256 bytes with vectored writes). A held frame makes h2 flush
+    /// before it takes the next frame, the answer's trailers: a flush in
+    /// the middle of an answer, while its stream is open, which is
+    /// deferred and wakes the task once more. Unvectored, an answer under
+    /// 1 KiB (the DOOR_OPEN one is 1,005 bytes) goes out with a single
+    /// flush, after its trailers. The extra copy is of under 1 KiB.
+    #[must_use]
+    pub(crate) fn unvectored(mut self) -> Self {
+        self.vectored = false;
+        self
     }
 
     /// Writes the whole buffer to the socket; fails for good once a
@@ -248,12 +281,12 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         Poll::Ready(Ok(take))
     }
 
-    /// True whatever the socket says: writes are gathered in our buffer (a
-    /// large one on an empty buffer goes out whole), so the writer above
-    /// (h2) may hand over its payloads by reference
-    /// instead of copying them into its own buffer first.
+    /// True whatever the socket says, unless [`CoalescedWrites::unvectored`]:
+    /// writes are gathered in our buffer (a large one on an empty buffer
+    /// goes out whole), so the writer above (h2) may hand over its payloads
+    /// by reference instead of copying them into its own buffer first.
     fn is_write_vectored(&self) -> bool {
-        true
+        self.vectored
     }
 
     /// The first flush after new bytes is deferred: it returns `Ready(Ok)`
@@ -266,7 +299,8 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         if self.buf.is_empty() {
             return self.project().io.poll_flush(cx);
         }
-        if self.fresh {
+        // Fresh bytes with nothing to wait for fall through to the drain.
+        if self.fresh && self.expect_more {
             // Not sound in general. `AsyncWrite::poll_flush` promises that
             // on `Ready(Ok)` all buffered bytes reached their destination,
             // or `Pending` with a wake-up when they can progress; these
@@ -312,6 +346,29 @@ impl<IO: AsyncWrite> AsyncWrite for CoalescedWrites<IO> {
         }
         ready!(self.as_mut().poll_drain(cx))?;
         self.project().io.poll_shutdown(cx)
+    }
+}
+
+/// A connection told, before each flush, whether an answer may still
+/// come to join the bytes a write coalescer holds.
+pub(crate) trait FlushHint {
+    /// `more`: some stream is still open, so deferring the flush may let
+    /// another answer share the write; without, the next flush writes.
+    fn expect_more(self: Pin<&mut Self>, more: bool);
+}
+
+impl<IO: AsyncWrite> FlushHint for CoalescedWrites<IO> {
+    fn expect_more(self: Pin<&mut Self>, more: bool) {
+        *self.project().expect_more = more;
+    }
+}
+
+/// Without the coalescer (`--coalesce-writes=false`) nothing is held.
+impl<IO: AsyncWrite, R> FlushHint for super::either::Either<CoalescedWrites<IO>, R> {
+    fn expect_more(self: Pin<&mut Self>, more: bool) {
+        if let super::either::EitherProj::Left { io } = self.project() {
+            io.expect_more(more);
+        }
     }
 }
 

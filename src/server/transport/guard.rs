@@ -30,6 +30,12 @@
 //! is mid-frame at that moment (its socket is full), the GOAWAY is left
 //! out and the connection is only closed.
 //!
+//! Reading both directions, it also knows which streams are open (opened
+//! by the client's HEADERS, ended by our END_STREAM or a RST_STREAM), and
+//! tells the write coalescer under it before each flush whether one is
+//! ([`super::coalesce::FlushHint`]): with none, no other answer can join
+//! the bytes held, so they go out at once.
+//!
 //! Under TLS the permit is taken before the handshake (a handshake holds a
 //! slot) and the wrapper goes on after it, above the TLS layer, so it reads
 //! the same plaintext frames as without TLS; the handshake has its own
@@ -65,6 +71,7 @@ use tokio::{
 };
 use tonic::transport::server::Connected;
 
+use super::coalesce::FlushHint;
 use bucket::Bucket;
 use frames::{Inbound, Outbound, goaway};
 use throttle::Throttled;
@@ -180,7 +187,7 @@ struct Closing {
     flushes: u8,
 }
 
-impl<IO: AsyncRead + AsyncWrite> Guarded<IO> {
+impl<IO: AsyncRead + AsyncWrite + FlushHint> Guarded<IO> {
     /// Writes the GOAWAY (if any), flushes, then shuts the connection down
     /// (the lingering close underneath bounds that). Ready when done or
     /// when the socket failed: either way the connection is over.
@@ -214,7 +221,7 @@ fn calm_down() -> io::Error {
     io::Error::other("too many control frames (PING, SETTINGS)")
 }
 
-impl<IO: AsyncRead + AsyncWrite> AsyncRead for Guarded<IO> {
+impl<IO: AsyncRead + AsyncWrite + FlushHint> AsyncRead for Guarded<IO> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -267,7 +274,7 @@ impl<IO: AsyncRead + AsyncWrite> AsyncRead for Guarded<IO> {
     }
 }
 
-impl<IO: AsyncRead + AsyncWrite> AsyncWrite for Guarded<IO> {
+impl<IO: AsyncRead + AsyncWrite + FlushHint> AsyncWrite for Guarded<IO> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -279,7 +286,7 @@ impl<IO: AsyncRead + AsyncWrite> AsyncWrite for Guarded<IO> {
         }
         let this = self.project();
         let n = ready!(this.io.poll_write(cx, data))?;
-        this.outbound.feed(&data[..n]);
+        this.outbound.feed(&data[..n], &mut this.inbound.open);
         Poll::Ready(Ok(n))
     }
 
@@ -297,7 +304,7 @@ impl<IO: AsyncRead + AsyncWrite> AsyncWrite for Guarded<IO> {
         let mut left = n;
         for b in bufs {
             let take = b.len().min(left);
-            this.outbound.feed(&b[..take]);
+            this.outbound.feed(&b[..take], &mut this.inbound.open);
             left -= take;
             if left == 0 {
                 break;
@@ -315,7 +322,11 @@ impl<IO: AsyncRead + AsyncWrite> AsyncWrite for Guarded<IO> {
             ready!(self.as_mut().poll_close(cx));
             return Poll::Ready(Err(calm_down()));
         }
-        self.project().io.poll_flush(cx)
+        let mut this = self.project();
+        // Only while a stream is open can another answer join the bytes
+        // the coalescer holds; with none, holding them is only a delay.
+        this.io.as_mut().expect_more(this.inbound.open.any());
+        this.io.poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -470,3 +470,28 @@ fn a_burst_of_writes_goes_out_in_one_write_at_the_second_flush() {
     assert_eq!(wire.writes, 1, "one write for the whole burst");
     assert_eq!(wire.received, burst);
 }
+
+/// With no stream left open (`FlushHint::expect_more(false)`), nothing can
+/// join the held bytes: the flush writes them at once and schedules no
+/// extra poll, which at moderate rates cost a wake-up of another worker
+/// per call (docs/benchmarks.md, "The cost of a call at moderate rates").
+#[test]
+fn a_flush_with_no_stream_open_writes_at_once_without_a_wake() {
+    let mut h = Harness::new(7, Vec::new());
+    let answer = h.offer(1053);
+    let mut cx = Context::from_waker(&h.waker);
+    let mut io = Pin::new(&mut h.io);
+    assert!(matches!(
+        io.as_mut().poll_write(&mut cx, &answer),
+        Poll::Ready(Ok(1053))
+    ));
+    io.as_mut().expect_more(false);
+    assert!(matches!(
+        io.as_mut().poll_flush(&mut cx),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(h.wakes.0.load(Ordering::SeqCst), 0, "no extra poll");
+    let wire = h.wire.borrow();
+    assert_eq!(wire.writes, 1, "written at this flush");
+    assert_eq!(wire.received, answer);
+}

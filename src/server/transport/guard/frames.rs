@@ -1,6 +1,7 @@
 //! The connection's byte streams read as HTTP/2 (RFC 9113 section 4.1):
 //! the inbound one for the client preface and the control frames it
-//! charges, the outbound one for where h2's frames end, both through one
+//! charges, the outbound one for where h2's frames end, both for which
+//! streams are still open ([`OpenStreams`]), all through one
 //! [`FrameWalker`] that reads 9-byte frame headers and skips payloads
 //! unread; and the GOAWAY a tripped connection gets.
 
@@ -12,11 +13,19 @@ use super::bucket::Bucket;
 pub(super) const MAGIC: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 const FRAME_HEADER: usize = 9;
+const DATA: u8 = 0x0;
 const HEADERS: u8 = 0x1;
+const RST_STREAM: u8 = 0x3;
 const SETTINGS: u8 = 0x4;
 const PING: u8 = 0x6;
 const GOAWAY: u8 = 0x7;
 const ENHANCE_YOUR_CALM: u32 = 0xb;
+const END_STREAM: u8 = 0x1;
+/// Streams [`OpenStreams`] follows at most; past that it stops following
+/// and reports streams open for good (h2 refuses streams past
+/// `max_concurrent_streams`, 256 by default, so only a connection whose
+/// streams we never saw end gets here).
+const MAX_FOLLOWED: usize = 1024;
 
 /// Which budget a connection broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +57,7 @@ impl Trip {
 #[derive(Debug, Clone, Copy)]
 struct Header {
     kind: u8,
+    flags: u8,
     stream: u32,
 }
 
@@ -89,10 +99,11 @@ impl FrameWalker {
                 break;
             }
             self.have = 0;
-            let [l0, l1, l2, kind, _flags, s0, s1, s2, s3] = self.head;
+            let [l0, l1, l2, kind, flags, s0, s1, s2, s3] = self.head;
             self.skip = usize::from(l0) << 16 | usize::from(l1) << 8 | usize::from(l2);
             on_header(Header {
                 kind,
+                flags,
                 stream: u32::from_be_bytes([s0 & 0x7f, s1, s2, s3]),
             })?;
         }
@@ -113,6 +124,44 @@ pub(super) struct Inbound {
     seen: u64,
     // The highest stream id of a HEADERS frame.
     pub(super) last_stream: u32,
+    /// The streams the peer opened that we have not ended yet.
+    pub(super) open: OpenStreams,
+}
+
+/// The streams a client opened whose answer has not ended yet: opened by
+/// the client's first HEADERS frame on a new stream id, ended by our frame
+/// with END_STREAM or a RST_STREAM either way. The write coalescer defers a
+/// flush only while one is open (`Guarded::poll_flush`): with none, no
+/// other answer can join the bytes it holds.
+#[derive(Debug, Default)]
+pub(super) struct OpenStreams {
+    // Ids in the order they opened; answers mostly end in that order too,
+    // so the search from the front is short.
+    ids: Vec<u32>,
+    // Past `MAX_FOLLOWED`: no longer followed, open for good.
+    lost: bool,
+}
+
+impl OpenStreams {
+    /// Whether some stream may still have answer bytes to come.
+    pub(super) fn any(&self) -> bool {
+        self.lost || !self.ids.is_empty()
+    }
+
+    fn open(&mut self, stream: u32) {
+        if self.ids.len() >= MAX_FOLLOWED {
+            self.lost = true;
+            self.ids = Vec::new();
+        } else if !self.lost {
+            self.ids.push(stream);
+        }
+    }
+
+    fn end(&mut self, stream: u32) {
+        if let Some(at) = self.ids.iter().position(|&id| id == stream) {
+            self.ids.remove(at);
+        }
+    }
 }
 
 impl Inbound {
@@ -138,17 +187,24 @@ impl Inbound {
             self.magic += n;
             bytes = &bytes[n..];
         }
-        let (seen, last_stream) = (&mut self.seen, &mut self.last_stream);
+        let (seen, last_stream, open) = (&mut self.seen, &mut self.last_stream, &mut self.open);
         let charged = self.frames.feed(bytes, |header| {
             *seen += 1;
+            match header.kind {
+                // A client's stream ids only grow: a HEADERS frame on a
+                // higher one opens a stream (a lower one carries trailers).
+                HEADERS if header.stream > *last_stream => {
+                    *last_stream = header.stream;
+                    open.open(header.stream);
+                }
+                RST_STREAM => open.end(header.stream),
+                _ => {}
+            }
             let Some(bucket) = bucket.as_deref_mut() else {
                 return ControlFlow::Continue(());
             };
             match header.kind {
-                HEADERS => {
-                    *last_stream = (*last_stream).max(header.stream);
-                    bucket.refund();
-                }
+                HEADERS => bucket.refund(),
                 PING if !bucket.take() => return ControlFlow::Break(Trip::Pings),
                 SETTINGS if !bucket.take() => return ControlFlow::Break(Trip::Settings),
                 _ => {}
@@ -171,10 +227,20 @@ impl Outbound {
         self.0.between_frames()
     }
 
-    pub(super) fn feed(&mut self, bytes: &[u8]) {
-        let ControlFlow::Continue(()) = self
-            .0
-            .feed::<Infallible>(bytes, |_| ControlFlow::Continue(()));
+    /// Reads `bytes`, ending in `open` the streams whose last frame they
+    /// hold.
+    pub(super) fn feed(&mut self, bytes: &[u8], open: &mut OpenStreams) {
+        let ControlFlow::Continue(()) = self.0.feed::<Infallible>(bytes, |header| {
+            let ends = match header.kind {
+                DATA | HEADERS => header.flags & END_STREAM != 0,
+                RST_STREAM => true,
+                _ => false,
+            };
+            if ends {
+                open.end(header.stream);
+            }
+            ControlFlow::Continue(())
+        });
     }
 }
 

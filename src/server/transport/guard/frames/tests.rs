@@ -87,9 +87,9 @@ fn outbound_boundaries() {
     let bytes = [frame(SETTINGS, 0, 0, &[0; 6]), frame(0, 0, 1, &[7; 300])].concat();
     for split in 0..bytes.len() {
         let mut outbound = Outbound::default();
-        outbound.feed(&bytes[..split]);
+        outbound.feed(&bytes[..split], &mut OpenStreams::default());
         assert_eq!(outbound.at_boundary(), split == 0 || split == 15, "{split}");
-        outbound.feed(&bytes[split..]);
+        outbound.feed(&bytes[split..], &mut OpenStreams::default());
         assert!(outbound.at_boundary());
     }
 }
@@ -102,4 +102,52 @@ fn goaway_frame() {
     assert_eq!(&frame[9..13], &7_u32.to_be_bytes());
     assert_eq!(&frame[13..17], &ENHANCE_YOUR_CALM.to_be_bytes());
     assert_eq!(&frame[17..], b"too_many_pings");
+}
+
+/// A stream is open from the client's HEADERS until our END_STREAM or a
+/// RST_STREAM either way; the client's own END_STREAM and a HEADERS frame
+/// on a stream it already opened (trailers) change nothing; the answer's
+/// frames are read across any split.
+#[test]
+fn open_streams_follow_requests_and_answers() {
+    let answer = [
+        frame(HEADERS, 0x4, 1, &[0x88]),
+        frame(DATA, 0, 1, &[0; 300]),
+        frame(HEADERS, 0x4 | END_STREAM, 1, &[0x40]),
+    ]
+    .concat();
+    for split in 0..answer.len() {
+        let mut inbound = Inbound::default();
+        inbound.feed(&start(), None).unwrap();
+        let requests = [
+            frame(HEADERS, 0x4, 1, &[0x83]),
+            frame(DATA, END_STREAM, 1, &[0; 40]),
+            frame(HEADERS, 0x4, 3, &[0x83]),
+            frame(HEADERS, 0x4 | END_STREAM, 3, &[0x40]),
+        ];
+        inbound.feed(&requests.concat(), None).unwrap();
+        assert_eq!(inbound.open.ids, [1, 3]);
+        let mut outbound = Outbound::default();
+        outbound.feed(&answer[..split], &mut inbound.open);
+        // Ended once the trailers' frame header is in, its payload or not.
+        let trailers_header_in = split >= answer.len() - 1;
+        assert_eq!(
+            inbound.open.ids.contains(&1),
+            !trailers_header_in,
+            "{split}"
+        );
+        outbound.feed(&answer[split..], &mut inbound.open);
+        assert_eq!(inbound.open.ids, [3], "{split}");
+        inbound
+            .feed(&frame(RST_STREAM, 0, 3, &[0, 0, 0, 8]), None)
+            .unwrap();
+        assert!(!inbound.open.any());
+    }
+    let mut inbound = Inbound::default();
+    inbound.feed(&start(), None).unwrap();
+    inbound
+        .feed(&frame(HEADERS, 0x4, 5, &[0x83]), None)
+        .unwrap();
+    Outbound::default().feed(&frame(RST_STREAM, 0, 5, &[0, 0, 0, 7]), &mut inbound.open);
+    assert!(!inbound.open.any(), "our RST_STREAM ends it too");
 }
