@@ -221,13 +221,15 @@ func TestHTTPResponseRequest(t *testing.T) {
 	}
 	req := interpreter.HTTPResponseRequest(resp, interpreter.WithMaxBodyBytes(100),
 		interpreter.WithLocale("fr-CA"), interpreter.WithView(pb.InterpretationView_INTERPRETATION_VIEW_FULL),
+		interpreter.WithOperation(pb.Operation_OPERATION_STOP_CHARGE),
 		interpreter.WithRequest(func(r *pb.InterpretRequest) { r.AppName = "My App" }))
 	// 101 bytes cut "é" (2 bytes) in half: 50 of them and U+FFFD.
 	if got := req.GetBody(); got != strings.Repeat("é", 50)+"\uFFFD" {
 		t.Errorf("body %q", got)
 	}
 	if req.GetRetryAfter() != "30" || req.GetRequestId() != originRequestID || req.GetHttpStatus() != 429 ||
-		req.GetLocale() != "fr-CA" || req.GetAppName() != "My App" || req.GetView() != pb.InterpretationView_INTERPRETATION_VIEW_FULL {
+		req.GetLocale() != "fr-CA" || req.GetAppName() != "My App" || req.GetView() != pb.InterpretationView_INTERPRETATION_VIEW_FULL ||
+		req.GetOperation() != pb.Operation_OPERATION_STOP_CHARGE {
 		t.Errorf("request %v", req)
 	}
 }
