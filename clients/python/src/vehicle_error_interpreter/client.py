@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import grpc
-from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_status import rpc_status
 
+from vehicle_error_interpreter import webhook
 from vehicle_error_interpreter.http_response import DEFAULT_MAX_BODY_BYTES, read_response
 from vehicle_error_interpreter.smartcar_exception import smartcar_request
 from vehicle_errors.v1 import interpreter_pb2 as pb
@@ -117,6 +115,7 @@ class RequestFields(TypedDict, total=False):
     request_id: str
     locale: str
     view: pb.InterpretationView
+    operation: pb.Operation
 
 
 class Client:
@@ -161,8 +160,8 @@ class Client:
     ) -> pb.InterpretResponse:
         """Interprets one error: its `body` as received, or its `code`.
 
-        The request fields (`code`, `app_name`, `locale`, `view`...) are
-        `interpret_request`'s, with its defaults. `metadata` is sent with the
+        The request fields (`code`, `app_name`, `locale`, `view`,
+        `operation`...) are `interpret_request`'s, with its defaults. `metadata` is sent with the
         call; `wait_for_ready=True` makes the call wait (within its timeout)
         for a connection instead of failing at once while none is ready.
         """
@@ -174,12 +173,89 @@ class Client:
         )
 
     def batch_interpret(
-        self, requests: Iterable[pb.InterpretRequest], *, timeout: float | None = None
+        self,
+        requests: Iterable[pb.InterpretRequest],
+        *,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
+        timeout: float | None = None,
     ) -> pb.BatchInterpretResponse:
-        """Interprets many errors; each result has its own status."""
+        """Interprets many errors; each result has its own status.
+        `operation`, when given, goes to every request that does not name
+        its own (the requests passed in are not changed)."""
         return self.stub.BatchInterpret(
-            pb.BatchInterpretRequest(requests=requests), timeout=timeout or self.timeout
+            batch_request(requests, operation), timeout=timeout or self.timeout
         )
+
+    def interpret_payload(
+        self,
+        body: str,
+        used_signals: Iterable[str] = (),
+        *,
+        app_name: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
+        timeout: float | None = None,
+        metadata: Sequence[tuple[str, str | bytes]] | None = None,
+        wait_for_ready: bool | None = None,
+    ) -> pb.InterpretPayloadResponse:
+        """Interprets a payload that carries several errors: a webhook
+        delivery's body (verify its signature first, or use
+        `handle_webhook`), a v3 signals response or a v2 batch response, as
+        received. `used_signals` are the signal codes (or `Group.Name`
+        strings) the application relies on; empty means all. `operation`
+        applies to a batch or signals response's items (a webhook ignores
+        it, with a warning)."""
+        request = pb.InterpretPayloadRequest(
+            body=body,
+            used_signals=list(used_signals),
+            app_name=app_name,
+            locale=locale,
+            view=view,
+            operation=operation,
+        )
+        return self.stub.InterpretPayload(
+            request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
+        )
+
+    def handle_webhook(
+        self,
+        body: Any,
+        headers: Any,
+        management_token: str | bytes,
+        used_signals: Iterable[str] = (),
+        *,
+        app_name: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        deadline: float = webhook.DEFAULT_WEBHOOK_DEADLINE,
+        max_body_bytes: int = webhook.DEFAULT_MAX_PAYLOAD_BYTES,
+        metadata: Sequence[tuple[str, str | bytes]] | None = None,
+    ) -> webhook.WebhookResult:
+        """What to answer one webhook delivery, in any web framework.
+
+        `body` is the raw request body (bytes), or a file-like object to
+        read it from (Flask's `request.stream`), read up to
+        `max_body_bytes` (413 above it); `headers` the request's headers
+        (any mapping; looked up case-insensitively); `management_token` the
+        application's management token, which keys the HMACs and never
+        leaves this process. VERIFY is answered here; any other delivery
+        must carry a valid `SC-Signature` (401 otherwise), is interpreted
+        with `InterpretPayload` within `deadline` seconds and answered 200
+        whatever the outcome (see `vehicle_error_interpreter.webhook`).
+        Never raises for the delivery's sake: the result's `error` says
+        what went wrong.
+        """
+        raw = webhook.read_body(body, max_body_bytes)
+        checked = webhook.screen(raw, webhook.headers_of(headers), management_token, max_body_bytes)
+        if isinstance(checked, webhook.WebhookResult):  # VERIFY, or refused
+            return checked
+        request = webhook.payload_request(checked, used_signals, app_name, locale, view)
+        try:
+            answer = self.stub.InterpretPayload(request, timeout=deadline, metadata=metadata)
+        except Exception as err:  # noqa: BLE001 - acknowledged whatever happened; the caller logs it
+            return webhook.acknowledge(None, err)
+        return webhook.acknowledge(answer, None)
 
     def get_vehicle_state_error(
         self, code: str, *, timeout: float | None = None
@@ -233,6 +309,7 @@ class Client:
         app_name: str = "",
         locale: str = "",
         view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         timeout: float | None = None,
         metadata: Sequence[tuple[str, str | bytes]] | None = None,
@@ -260,6 +337,7 @@ class Client:
         app_name: str = "",
         locale: str = "",
         view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
         timeout: float | None = None,
         metadata: Sequence[tuple[str, str | bytes]] | None = None,
         wait_for_ready: bool | None = None,
@@ -268,7 +346,9 @@ class Client:
         (the `[smartcar]` extra): a body rebuilt per shape from its fields,
         plus its status, Retry-After and request id (`smartcar_request`).
         `ValueError` when it has neither a status nor a type."""
-        request = smartcar_request(exc, app_name=app_name, locale=locale, view=view)
+        request = smartcar_request(
+            exc, app_name=app_name, locale=locale, view=view, operation=operation
+        )
         return self.stub.Interpret(
             request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
         )
@@ -285,12 +365,17 @@ def interpret_request(
     request_id: str = "",
     locale: str = "",
     view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+    operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
 ) -> pb.InterpretRequest:
     """Builds an InterpretRequest from a body or a code (exactly one).
 
     `locale` is a BCP 47 tag such as "fr-CA" ("" means English); `view`
     unspecified means BASIC (the decision), FULL adds the catalog entry and
-    the other rendered messages.
+    the other rendered messages. `operation` is what the failed request
+    asked the vehicle to do (`pb.OPERATION_START_CHARGE`, ...): it lets
+    "already done" be decided instead of guessed (a start-charge answered
+    CHARGING_IN_PROGRESS is done, a stop-charge answered the same did not
+    take); unspecified keeps the answers that do not depend on it.
     """
     if (body is None) == (code is None):
         raise ValueError("give exactly one of body and code")
@@ -301,6 +386,7 @@ def interpret_request(
         request_id=request_id,
         locale=locale,
         view=view,
+        operation=operation,
     )
     if body is not None:
         req.body = body
@@ -310,62 +396,19 @@ def interpret_request(
     return req
 
 
-@dataclass(frozen=True)
-class Details:
-    """The rich details of a `google.rpc.Status`; absent ones are None."""
-
-    code: grpc.StatusCode
-    message: str
-    error_info: error_details_pb2.ErrorInfo | None = None
-    bad_request: error_details_pb2.BadRequest | None = None
-    retry_info: error_details_pb2.RetryInfo | None = None
-    precondition_failure: error_details_pb2.PreconditionFailure | None = None
-    quota_failure: error_details_pb2.QuotaFailure | None = None
-    localized_message: error_details_pb2.LocalizedMessage | None = None
-    help: error_details_pb2.Help | None = None
-    #: Details of other types, still packed.
-    others: list[Any] = field(default_factory=list)
-
-
-_DETAIL_TYPES = {
-    "error_info": error_details_pb2.ErrorInfo,
-    "bad_request": error_details_pb2.BadRequest,
-    "retry_info": error_details_pb2.RetryInfo,
-    "precondition_failure": error_details_pb2.PreconditionFailure,
-    "quota_failure": error_details_pb2.QuotaFailure,
-    "localized_message": error_details_pb2.LocalizedMessage,
-    "help": error_details_pb2.Help,
-}
-
-_CODES = {code.value[0]: code for code in grpc.StatusCode}
-
-
-def status_details(status: status_pb2.Status) -> Details:
-    """Unpacks a `google.rpc.Status`: a batch item's, an interpretation's
-    ready `status`, or an RPC error's (see `error_details`)."""
-    found: dict[str, Any] = {}
-    others = []
-    for any_detail in status.details:
-        for name, cls in _DETAIL_TYPES.items():
-            if any_detail.Is(cls.DESCRIPTOR):
-                msg = cls()
-                any_detail.Unpack(msg)
-                found[name] = msg
-                break
-        else:
-            others.append(any_detail)
-    return Details(
-        code=_CODES.get(status.code, grpc.StatusCode.UNKNOWN),
-        message=status.message,
-        others=others,
-        **found,
-    )
-
-
-def error_details(err: grpc.RpcError) -> Details:
-    """The rich details of a failed call (via grpcio-status). Branch on
-    `error_info.reason`, never on the message text."""
-    status = rpc_status.from_call(err)
-    if status is None:  # the server sent no details
-        return Details(code=err.code(), message=err.details() or "")
-    return status_details(status)
+def batch_request(
+    requests: Iterable[pb.InterpretRequest], operation: pb.Operation
+) -> pb.BatchInterpretRequest:
+    """The BatchInterpretRequest of `requests`, `operation` set on copies
+    of those that name none."""
+    if operation == pb.OPERATION_UNSPECIFIED:
+        return pb.BatchInterpretRequest(requests=requests)
+    items = []
+    for request in requests:
+        if request.operation == pb.OPERATION_UNSPECIFIED:
+            copy = pb.InterpretRequest()
+            copy.CopyFrom(request)
+            copy.operation = operation
+            request = copy
+        items.append(request)
+    return pb.BatchInterpretRequest(requests=items)
