@@ -161,9 +161,10 @@ class Client:
         """Interprets one error: its `body` as received, or its `code`.
 
         The request fields (`code`, `app_name`, `locale`, `view`,
-        `operation`...) are `interpret_request`'s, with its defaults. `metadata` is sent with the
-        call; `wait_for_ready=True` makes the call wait (within its timeout)
-        for a connection instead of failing at once while none is ready.
+        `operation`...) are `interpret_request`'s, with its defaults.
+        `metadata` is sent with the call; `wait_for_ready=True` makes the
+        call wait (within its timeout) for a connection instead of failing
+        at once while none is ready.
         """
         return self.stub.Interpret(
             interpret_request(body, **fields),
@@ -322,9 +323,10 @@ class Client:
         the warning `BODY_TOO_LARGE`). Pass `stream=True` (requests) or use
         `client.stream(...)` (httpx) to keep the library from reading a huge
         body whole first. An unreadable body gives an answer from the status.
+        `operation` is what the failed request asked the vehicle to do.
         """
         request = read_response(response, max_body_bytes).request(
-            app_name=app_name, locale=locale, view=view
+            app_name=app_name, locale=locale, view=view, operation=operation
         )
         return self.stub.Interpret(
             request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
