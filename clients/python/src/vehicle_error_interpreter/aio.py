@@ -24,6 +24,7 @@ from vehicle_error_interpreter.client import (
     interpret_request,
 )
 from vehicle_error_interpreter.http_response import DEFAULT_MAX_BODY_BYTES, read_response_async
+from vehicle_error_interpreter.retry import RetryUnavailableAsync
 from vehicle_error_interpreter.smartcar_exception import smartcar_request
 from vehicle_errors.v1 import interpreter_pb2 as pb
 from vehicle_errors.v1 import interpreter_pb2_grpc as pb_grpc
@@ -61,10 +62,15 @@ class AsyncClient:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         opts = channel_options(options)
+        # One more attempt for calls the retry policy cannot retry
+        # (vehicle_error_interpreter.retry), as on Client.
+        interceptors = [RetryUnavailableAsync()]
         if credentials is None:
-            self.channel = grpc.aio.insecure_channel(target, options=opts)
+            self.channel = grpc.aio.insecure_channel(target, options=opts, interceptors=interceptors)
         else:
-            self.channel = grpc.aio.secure_channel(target, credentials, options=opts)
+            self.channel = grpc.aio.secure_channel(
+                target, credentials, options=opts, interceptors=interceptors
+            )
         self.timeout = timeout
         #: The generated stub on the aio channel; its calls are awaitable.
         self.stub = pb_grpc.InterpreterServiceStub(self.channel)

@@ -5,7 +5,10 @@ caller needs so that every service does not rediscover them:
   without one can hang forever;
 * round_robin over every address the target resolves to, because one HTTP/2
   connection otherwise pins all calls to one pod behind a headless Service;
-* retries of UNAVAILABLE only (every RPC of the service is idempotent);
+* retries of UNAVAILABLE only (every RPC of the service is idempotent),
+  plus one application-level attempt for a call the retry policy cannot
+  retry because its replica had already sent response headers
+  (`vehicle_error_interpreter.retry`);
 * client keepalive every second (`KEEPALIVE_OPTIONS`), because a replica
   that is frozen or cut off (no FIN, no RST) otherwise holds every call
   routed to it for its whole deadline (docs/reliability.md, "A frozen
@@ -23,6 +26,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from vehicle_error_interpreter import webhook
 from vehicle_error_interpreter.http_response import DEFAULT_MAX_BODY_BYTES, read_response
+from vehicle_error_interpreter.retry import RetryUnavailable
 from vehicle_error_interpreter.smartcar_exception import smartcar_request
 from vehicle_errors.v1 import interpreter_pb2 as pb
 from vehicle_errors.v1 import interpreter_pb2_grpc as pb_grpc
@@ -140,9 +144,12 @@ class Client:
             raise ValueError("timeout must be positive")
         opts = [*CHANNEL_OPTIONS, *options]
         if credentials is None:
-            self.channel = grpc.insecure_channel(target, options=opts)
+            channel = grpc.insecure_channel(target, options=opts)
         else:
-            self.channel = grpc.secure_channel(target, credentials, options=opts)
+            channel = grpc.secure_channel(target, credentials, options=opts)
+        #: The channel, with one more attempt for calls the retry policy
+        #: cannot retry (`vehicle_error_interpreter.retry`).
+        self.channel = grpc.intercept_channel(channel, RetryUnavailable())
         self.timeout = timeout
         #: The generated stub, for calls the helpers below do not cover.
         self.stub = pb_grpc.InterpreterServiceStub(self.channel)
