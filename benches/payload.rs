@@ -57,6 +57,7 @@ fn benches(c: &mut Criterion) {
                     used_signals: &used[..],
                     limits: Limits::default(),
                     now: SystemTime::now(),
+                    operation: None,
                 };
                 interpret_payload(&catalog, &request).unwrap()
             })

@@ -6,7 +6,8 @@
 //! the JSON shapes of every file the catalog reads (private, so the file
 //! formats, the domain types and the proto can change independently);
 //! `entry` validates one vehicle-state entry; `table` is the type table;
-//! `overlay` an operator's patch.
+//! `operation` the caller's operation's rules (design 3d); `overlay` an
+//! operator's patch.
 //!
 //! A catalog never changes once built, so it is shared as `Arc<Catalog>`
 //! without a lock; an operator's overlay builds a new catalog from this
@@ -16,6 +17,7 @@ mod dto;
 mod entry;
 mod labels;
 mod localized;
+mod operation;
 pub mod overlay;
 mod table;
 mod vocabulary;
@@ -64,8 +66,11 @@ pub const MAX_CODE_LEN: usize = 64;
 pub const DOCUMENTATION_LOCALE: &str = "en";
 
 pub use localized::{LocalizedMessages, LocalizedText, UserMessages};
+pub use operation::OperationRule;
 pub use table::{Answer, AnswerId, CodeMatch, EMBEDDED_TYPES_JSON, ErrorType, TypeRule, TypeTable};
-pub use vocabulary::{Action, Category, Propagation, ResolutionType, RetryStrategy, Scope};
+pub use vocabulary::{
+    Action, Category, Operation, Propagation, ResolutionType, RetryStrategy, Scope,
+};
 
 /// Prose followed by an optional bullet list, as the documentation lays it out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -175,6 +180,14 @@ pub enum CatalogError {
     /// The catalog as a whole breaks a rule.
     #[error("catalog: {0}")]
     Incomplete(String),
+    /// A rule of the caller's operation (`operations`) breaks a rule.
+    #[error("catalog {path}: {reason}")]
+    Operation {
+        /// Where, such as `operations[2]`.
+        path: String,
+        /// The rule it breaks.
+        reason: String,
+    },
     /// The type table breaks a rule.
     #[error("type table {path}: {reason}")]
     Table {
@@ -194,12 +207,14 @@ pub enum Found {
     LegacyCode,
 }
 
-/// The validated, immutable catalog: the 17 vehicle-state entries and the
-/// type table every other error is answered from.
+/// The validated, immutable catalog: the 17 vehicle-state entries, the
+/// type table every other error is answered from, and the rules by which
+/// a caller's operation decides an entry's answer.
 #[derive(Debug)]
 pub struct Catalog {
     entries: Vec<VehicleStateError>,
     table: TypeTable,
+    operations: Vec<OperationRule>,
     /// Every name an entry answers to (its code and legacy codes), upper
     /// case. A linear scan with `eq_ignore_ascii_case` over 22 short names
     /// beats hashing an upper-cased copy of the input.
@@ -230,8 +245,8 @@ impl Catalog {
     /// # Errors
     /// When the JSON does not have the catalog's shape, an entry has empty
     /// required text, a code repeats, a template holds an unknown
-    /// placeholder, the `UNKNOWN` entry is missing, or the type table
-    /// breaks one of its rules.
+    /// placeholder, the `UNKNOWN` entry is missing, the type table breaks
+    /// one of its rules, or an operation's rule breaks one of its own.
     pub fn from_parts(json: &str, types_json: &str) -> Result<Self, CatalogError> {
         let doc: dto::Catalog = serde_json::from_str(json)?;
         let entries = doc
@@ -267,10 +282,12 @@ impl Catalog {
             .iter()
             .position(|e| e.code == FALLBACK_CODE)
             .ok_or_else(|| CatalogError::Incomplete(format!("no {FALLBACK_CODE} entry")))?;
-        let table = TypeTable::from_json(types_json, conflict_answer(&entries[fallback]))?;
+        let mut table = TypeTable::from_json(types_json, conflict_answer(&entries[fallback]))?;
+        let operations = operation::build(doc.operations, &entries, &mut table)?;
         Ok(Self {
             entries,
             table,
+            operations,
             names,
             fallback,
         })
@@ -282,12 +299,26 @@ impl Catalog {
     }
 
     /// Every reason an answer from this catalog can carry: the fixed
-    /// vocabulary of `InterpretResponse.reason`.
+    /// vocabulary of `InterpretResponse.reason` (the operation's own
+    /// answers are among the table's).
     pub fn reasons(&self) -> impl Iterator<Item = &str> {
         self.entries
             .iter()
             .map(|e| e.reason.as_str())
             .chain(self.table.answers().iter().map(|a| a.reason.as_str()))
+    }
+
+    /// The rule for `operation` with the entry `entry`, if the operation
+    /// decides that entry's answer.
+    pub fn operation_rule(&self, operation: Operation, entry: EntryId) -> Option<&OperationRule> {
+        self.operations
+            .iter()
+            .find(|r| r.operation == operation && r.entry == entry)
+    }
+
+    /// Every rule of the caller's operation, in the file's order.
+    pub fn operation_rules(&self) -> &[OperationRule] {
+        &self.operations
     }
 
     /// Finds an entry by code or legacy code, in any letter case.
@@ -352,6 +383,7 @@ fn conflict_answer(unknown: &VehicleStateError) -> Answer {
         vehicle_state_fallback: true,
         developer_note: None,
         ignores_resolution: false,
+        operation: None,
     }
 }
 

@@ -168,6 +168,7 @@ impl Interpreter {
                 retry_after: &req.retry_after,
                 request_id: &req.request_id,
                 now: SystemTime::now(),
+                operation: convert::operation(req.operation),
             },
             app_name: AppName::parse(&req.app_name)?,
             locale: Locale::parse(&req.locale)?,

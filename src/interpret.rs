@@ -48,7 +48,8 @@ pub use warning::{Warning, WarningKind};
 use crate::catalog::{Catalog, RetryStrategy};
 use decide::{decide, is_usable, rank};
 
-/// Interprets one error.
+/// Interprets one error, for the caller's operation when `ctx` says one
+/// (design 3d).
 ///
 /// Upstream input is never the caller's fault: a body that cannot be used
 /// is answered from the HTTP status when one in 400-599 is known (with a
@@ -68,7 +69,7 @@ pub fn interpret<'c, 'a>(
     let retry_after = upstream::retry_after(ctx.retry_after, ctx.now, &mut warnings);
     let request_id = upstream::request_id(ctx.request_id, "request_id", &mut warnings);
     let parsed = match input {
-        Input::Body(body) => parse_body(body, &|item| rank(catalog, item)),
+        Input::Body(body) => parse_body(body, &|item| rank(catalog, item, ctx.operation)),
         Input::OversizedBody { len, limit } => Err(RequestError::BodyTooLarge { len, limit }),
         Input::Structured { error_type, code } => Ok(RawError {
             error_type: Some(Cow::Borrowed(error_type.trim())),
@@ -88,7 +89,7 @@ pub fn interpret<'c, 'a>(
             None => return Err(problem),
         },
     };
-    let mut interpretation = decide(catalog, raw, request_status, &mut warnings);
+    let mut interpretation = decide(catalog, raw, request_status, ctx.operation, &mut warnings);
     if interpretation.request_id.is_none() {
         interpretation.request_id = request_id.map(Cow::Borrowed);
     }

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         };
         let result = run(&config, telemetry.traces()).await;
         telemetry.shutdown().await; // after the drain, also after a failure
-        let result = result.inspect_err(|err| tracing::error!("{err:#}"));
+        let result = result.inspect_err(|err| tracing::error!("{err}")); // messages embed their causes
         result.map_or(ExitCode::FAILURE, |()| ExitCode::SUCCESS)
     })
 }

@@ -27,7 +27,7 @@ pub use request::{MAX_USED_SIGNAL_CHARS, MAX_USED_SIGNALS, PayloadError, signal_
 pub use verdict::{Outcome, VehicleVerdict, Verdict};
 pub use warning::{PayloadWarning, PayloadWarningKind};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Operation};
 use crate::interpret::Interpretation;
 
 /// What the payload was recognised as.
@@ -201,6 +201,11 @@ pub struct PayloadRequest<'a, S> {
     pub limits: Limits,
     /// The time a sub-response's Retry-After date is measured from.
     pub now: SystemTime,
+    /// What the caller's requests asked the vehicle to do (design 3d),
+    /// applied to the items of a batch or signals response, which answer
+    /// the caller's own requests; a webhook delivery answers none, so its
+    /// items never take it. `None`: not said.
+    pub operation: Option<Operation>,
 }
 
 /// The answer for a payload.
@@ -239,7 +244,15 @@ pub fn interpret_payload<'c, 'a, S: AsRef<str>>(
     }
     let scanned = scan::scan(request.body, request.limits);
     let mut warnings = scanned.warnings;
-    let mut items = collect::interpret_groups(catalog, scanned.groups, request.now, &mut warnings);
+    let operation = match scanned.kind {
+        PayloadKind::SignalsResponse | PayloadKind::BatchResponse => request.operation,
+        PayloadKind::Webhook | PayloadKind::Unrecognized => None,
+    };
+    let asked = collect::Asked {
+        now: request.now,
+        operation,
+    };
+    let mut items = collect::interpret_groups(catalog, scanned.groups, asked, &mut warnings);
     let mut empty_made_relevant = false;
     for item in &mut items {
         item.relevant = match item.extent {

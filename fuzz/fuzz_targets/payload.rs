@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
             used_signals: used,
             limits,
             now: SystemTime::now(),
+            operation: None,
         };
         match interpret_payload(catalog, &request) {
             Ok(answer) => {

@@ -12,7 +12,7 @@ use serde::{
     de::{Error as _, MapAccess, Visitor},
 };
 
-use super::{Action, Category, Propagation, RetryStrategy, Scope};
+use super::{Action, Category, Operation, Propagation, RetryStrategy, Scope};
 
 // === catalog/vehicle_state_errors.json ===
 
@@ -22,6 +22,9 @@ pub(super) struct Catalog {
     #[serde(rename = "$comment")]
     _comment: Option<String>,
     pub(super) errors: Vec<Entry>,
+    /// Required, like a scope: a catalog without the operation's rules
+    /// would answer every operation as if it were not said.
+    pub(super) operations: Vec<OperationRule>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +52,31 @@ pub(super) struct Retry {
     pub(super) delay_reason: String,
     /// Required: an entry without a scope does not load.
     pub(super) scope: Scope,
+}
+
+/// One rule of the caller's operation (docs/design.md §3.1): `answer` when
+/// the operation changes the entry's answer, none when it confirms it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct OperationRule {
+    pub(super) operation: Operation,
+    pub(super) code: String,
+    pub(super) evidence: String,
+    pub(super) answer: Option<OperationAnswer>,
+}
+
+/// The answer an operation gives in place of the entry's, in this
+/// project's words; its category is the entry's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct OperationAnswer {
+    pub(super) reason: String,
+    pub(super) retry: Retry,
+    pub(super) propagation: Propagation,
+    pub(super) user_message: String,
+    /// For developers: follows the entry's description in the status
+    /// message.
+    pub(super) developer_note: String,
 }
 
 /// The API's JSON body as the documentation shows it.
@@ -177,7 +205,8 @@ pub(super) struct Status {
 pub(super) struct Overlay {
     #[serde(rename = "$comment")]
     _comment: Option<String>,
-    /// Answers of the type table, by reason.
+    /// Answers of the type table and the operation's own answers, by
+    /// reason.
     #[serde(default, deserialize_with = "unique_pairs")]
     pub(super) reasons: Vec<(String, AnswerPatch)>,
     pub(super) default_app_name: Option<String>,

@@ -1,8 +1,8 @@
-//! The label names of a category and a scope, written once for the
-//! metrics, the trace spans and the ErrorInfo metadata: the proto enum's
-//! value name without its prefix.
+//! The names of a category, a scope and an operation, written once for
+//! the metrics, the trace spans, the ErrorInfo metadata and the catalog's
+//! own messages: the proto enum's value name without its prefix.
 
-use super::{Category, Scope};
+use super::{Category, Operation, Scope};
 
 impl Scope {
     /// The label name (`CALL`, `OPERATION`, `VEHICLE`, `USER`,
@@ -14,6 +14,20 @@ impl Scope {
             Self::Vehicle => "VEHICLE",
             Self::User => "USER",
             Self::Application => "APPLICATION",
+        }
+    }
+}
+
+impl Operation {
+    /// The name (`START_CHARGE`, ...), as the catalog file writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lock => "LOCK",
+            Self::Unlock => "UNLOCK",
+            Self::StartCharge => "START_CHARGE",
+            Self::StopCharge => "STOP_CHARGE",
+            Self::Read => "READ",
+            Self::OtherCommand => "OTHER_COMMAND",
         }
     }
 }

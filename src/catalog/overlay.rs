@@ -138,7 +138,7 @@ impl Overlay {
                 .ok_or_else(|| {
                     invalid(
                         &path,
-                        "no type-table answer has this reason (vehicle-state codes are patched under entries)",
+                        "no type-table or operation answer has this reason (vehicle-state codes are patched under entries)",
                     )
                 })?;
             patch.apply(answer, &path)?;
@@ -147,6 +147,7 @@ impl Overlay {
         Ok(Catalog {
             entries,
             table,
+            operations: base.operations.clone(),
             names: base.names.clone(),
             fallback: base.fallback,
         })

@@ -5,11 +5,13 @@
 //! The file groups codes into rules; here every (type, code) pair becomes
 //! an [`Answer`] of its own, with its own stable `reason`, so an operator's
 //! overlay can reword one answer without touching its neighbours and the
-//! request path reads one flat list by index.
+//! request path reads one flat list by index. Two kinds of answer come
+//! from the vehicle-state catalog instead, after the file's: the bare
+//! 409's and the caller's operation's own (`catalog::operation`).
 
 mod build;
 
-use super::{CatalogError, Category, LocalizedText, Propagation, RetryPolicy, dto};
+use super::{CatalogError, Category, LocalizedText, Operation, Propagation, RetryPolicy, dto};
 
 /// The type table embedded in the binary, from `catalog/error_types.json`.
 pub const EMBEDDED_TYPES_JSON: &str = include_str!("../../catalog/error_types.json");
@@ -52,6 +54,11 @@ pub struct Answer {
     /// says only the row's action can fix the error (a permission revoked
     /// in the carmaker's portal needs a reconnect, whatever the body says).
     pub ignores_resolution: bool,
+    /// The caller's operation whose rule gives this answer in place of a
+    /// vehicle-state entry's (design 3d): the answer's user message and
+    /// the developer note replace the entry's advice, which no longer
+    /// applies. `None` for every answer of the table itself.
+    pub operation: Option<Operation>,
 }
 
 /// One error type of the API, as `ListErrorTypes` shows it.
@@ -131,6 +138,13 @@ impl TypeTable {
     /// Every answer, in a fixed order ([`AnswerId::index`]).
     pub fn answers(&self) -> &[Answer] {
         &self.answers
+    }
+
+    /// Adds an answer built outside the table's own file (an operation's),
+    /// after every other; the caller has checked its reason is new.
+    pub(super) fn push_answer(&mut self, answer: Answer) -> AnswerId {
+        self.answers.push(answer);
+        AnswerId(self.answers.len() - 1)
     }
 
     /// The answer with `reason`, for the overlay.

@@ -87,6 +87,26 @@ impl Scope {
     ];
 }
 
+/// What the caller's failed request asked the vehicle to do, when it says
+/// (docs/design.md §3.1): it lets "already done" be decided instead of
+/// guessed. Not saying is `None` wherever an operation is optional.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Operation {
+    /// Lock the doors.
+    Lock,
+    /// Unlock the doors.
+    Unlock,
+    /// Start charging.
+    StartCharge,
+    /// Stop charging.
+    StopCharge,
+    /// Read data (a signal, the charge state, the location, ...).
+    Read,
+    /// Any other command sent to the vehicle.
+    OtherCommand,
+}
+
 /// When a caller should retry (docs/design.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

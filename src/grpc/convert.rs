@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::{pb, pb::server};
 use crate::catalog::{
-    Action, Category, Propagation, ResolutionType, RetryPolicy, RetryStrategy, Scope, TextBlock,
-    TypeTable, VehicleStateError,
+    Action, Category, Operation, Propagation, ResolutionType, RetryPolicy, RetryStrategy, Scope,
+    TextBlock, TypeTable, VehicleStateError,
 };
 use crate::interpret::{DecisionSource, Identification, Warning};
 
@@ -106,6 +106,22 @@ pub(super) fn decided_by(d: DecisionSource) -> pb::DecisionSource {
         DecisionSource::TypeTable => pb::DecisionSource::TypeTable,
         DecisionSource::HttpStatus => pb::DecisionSource::HttpStatus,
         DecisionSource::Default => pb::DecisionSource::Default,
+        DecisionSource::Operation => pb::DecisionSource::Operation,
+    }
+}
+
+/// The request's operation: `None` for unspecified, and for a number this
+/// proto does not define (a newer client's value), which the proto says is
+/// answered like unspecified.
+pub(super) fn operation(value: i32) -> Option<Operation> {
+    match pb::Operation::try_from(value).ok()? {
+        pb::Operation::Unspecified => None,
+        pb::Operation::Lock => Some(Operation::Lock),
+        pb::Operation::Unlock => Some(Operation::Unlock),
+        pb::Operation::StartCharge => Some(Operation::StartCharge),
+        pb::Operation::StopCharge => Some(Operation::StopCharge),
+        pb::Operation::Read => Some(Operation::Read),
+        pb::Operation::OtherCommand => Some(Operation::OtherCommand),
     }
 }
 
@@ -209,7 +225,6 @@ pub(super) fn strategy(s: RetryStrategy) -> pb::RetryStrategy {
     }
 }
 
-/// Who must act, as its proto enum.
 /// The proto value of a scope; never `SCOPE_UNSPECIFIED`.
 pub(super) fn scope(s: Scope) -> pb::Scope {
     match s {
@@ -221,6 +236,7 @@ pub(super) fn scope(s: Scope) -> pb::Scope {
     }
 }
 
+/// Who must act, as its proto enum.
 pub(super) fn action(a: Action) -> pb::Action {
     match a {
         Action::None => pb::Action::None,

@@ -95,7 +95,7 @@ mod tests {
     fn paths_name_their_rpc_or_none() {
         let batch = format!("/{SERVICE_NAME}/BatchInterpret");
         assert_eq!(RPCS[index(&batch)], (SERVICE_NAME, "BatchInterpret"));
-        assert_eq!(index("/grpc.health.v1.Health/Watch"), 6);
+        assert_eq!(index("/grpc.health.v1.Health/Watch"), 7);
         for other in ["", "/", "/x/y", &format!("/{SERVICE_NAME}"), "Interpret"] {
             assert_eq!(index(other), RPCS.len(), "{other}");
         }

@@ -106,11 +106,13 @@ mod properties {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
-        /// For any body and any upstream fields, with a valid app name and
-        /// locale, `Interpret` answers OK or INVALID_ARGUMENT, and
-        /// INVALID_ARGUMENT only when no usable HTTP status (400-599) was
-        /// given; every reason it answers with is in the catalog's
-        /// vocabulary, and so is the status' ErrorInfo reason.
+        /// For any body, any upstream fields and any operation (unknown
+        /// numbers included), with a valid app name and locale, `Interpret`
+        /// answers OK or INVALID_ARGUMENT, and INVALID_ARGUMENT only when
+        /// no usable HTTP status (400-599) was given; every reason it
+        /// answers with is in the catalog's vocabulary, and so is the
+        /// status' ErrorInfo reason; every answer has a scope (never
+        /// unspecified), also in ErrorInfo, and a decision source.
         #[test]
         fn interpret_answers_any_upstream_input(
             body in prop_oneof![
@@ -120,11 +122,15 @@ mod properties {
                 Just("<html>502</html>".to_owned()),
                 Just(r#"{"type":"RATE_LIMIT","code":"VEHICLE"}"#.to_owned()),
                 Just(r#"{"errors":[{"type":"X"},{"type":"VEHICLE_STATE","code":"ASLEEP"}]}"#.to_owned()),
+                Just(r#"{"type":"VEHICLE_STATE","code":"NOT_CHARGING"}"#.to_owned()),
+                Just(r#"{"type":"VEHICLE_STATE","code":"CHARGING_IN_PROGRESS"}"#.to_owned()),
+                Just(r#"{"errors":[{"type":"VEHICLE_STATE","code":"FULLY_CHARGED"},{"type":"VEHICLE_STATE","code":"NOT_CHARGING"}]}"#.to_owned()),
             ],
             http_status in prop_oneof![Just(0_u32), 100_u32..700, any::<u32>()],
             retry_after in prop_oneof![Just(String::new()), "[0-9]{1,22}", any::<String>()],
             request_id in any::<String>(),
             full in any::<bool>(),
+            operation in prop_oneof![Just(0_i32), 1_i32..=6, any::<i32>()],
         ) {
             let service = interpreter();
             let catalog = Catalog::embedded().unwrap();
@@ -136,7 +142,7 @@ mod properties {
                 retry_after,
                 request_id,
                 view: if full { InterpretationView::Full } else { InterpretationView::Basic } as i32,
-                ..InterpretRequest::default()
+                operation,
             };
             match runtime().block_on(service.interpret(Request::new(request))) {
                 Ok(response) => {
@@ -144,11 +150,15 @@ mod properties {
                     prop_assert!(catalog.reasons().any(|x| x == r.reason), "{}", r.reason);
                     // The server's view holds the status encoded; read it
                     // back as a client would.
-                    let bytes = r.propagation_status.unwrap().encode_to_vec();
+                    let bytes = r.propagation_status.as_ref().unwrap().encode_to_vec();
                     let status = tonic_types::pb::Status::decode(&*bytes).unwrap();
                     prop_assert_ne!(status.code, 0);
-                    let info = tonic_types::RpcStatusExt::get_details_error_info(&status);
-                    prop_assert_eq!(info.map(|i| i.reason), Some(r.reason.clone()));
+                    let scope = r.retry_advice.as_ref().unwrap().scope();
+                    prop_assert_ne!(scope, pb::server::Scope::Unspecified, "{}", r.reason);
+                    prop_assert_ne!(r.decided_by(), pb::server::DecisionSource::Unspecified);
+                    let info = tonic_types::RpcStatusExt::get_details_error_info(&status).unwrap();
+                    prop_assert_eq!(&info.reason, &r.reason);
+                    prop_assert_eq!(format!("SCOPE_{}", info.metadata["scope"]), scope.as_str_name());
                     prop_assert!(!r.user_message.is_empty());
                 }
                 Err(status) => {

@@ -1,7 +1,8 @@
 //! The decision, in the order of evidence (docs/design.md §4 and §5):
 //! identify the error (a vehicle-state entry, a table type, an OAuth
-//! error, the HTTP status, or nothing), take that source's answer, then let
-//! the body's own `resolution` amend a table answer.
+//! error, the HTTP status, or nothing), take that source's answer, let the
+//! caller's operation decide an entry's (design 3d), then let the body's
+//! own `resolution` amend a table answer.
 
 use std::{borrow::Cow, time::Duration};
 
@@ -14,7 +15,7 @@ use super::{
 };
 use crate::catalog::{
     Action, Answer, AnswerId, Catalog, CatalogEntry, Category, CodeMatch, Found, MAX_CODE_LEN,
-    Propagation, ResolutionType, RetryPolicy, RetryStrategy, VEHICLE_STATE,
+    Operation, Propagation, ResolutionType, RetryPolicy, RetryStrategy, VEHICLE_STATE,
 };
 
 /// The delay advised when a body's `resolution` says `RETRY_LATER` for an
@@ -39,8 +40,9 @@ pub(super) fn is_usable(status: u16) -> bool {
 /// > NO_RETRY_NEEDED).
 ///
 /// The parser calls this while it reads the list, so a body of many errors
-/// is never held whole.
-pub(super) fn rank(catalog: &Catalog, item: &ItemKey<'_>) -> u8 {
+/// is never held whole. The caller's `operation` counts: a read's
+/// NOT_CHARGING does not retry, whatever the entry alone would say.
+pub(super) fn rank(catalog: &Catalog, item: &ItemKey<'_>, operation: Option<Operation>) -> u8 {
     let raw = RawError {
         error_type: item.error_type.map(Cow::Borrowed),
         code: item.code.map(Cow::Borrowed),
@@ -48,17 +50,18 @@ pub(super) fn rank(catalog: &Catalog, item: &ItemKey<'_>) -> u8 {
         resolution: item.resolution.map(Cow::Borrowed),
         ..RawError::default()
     };
-    let decided = decide(catalog, Some(raw), None, &mut Vec::new());
+    let decided = decide(catalog, Some(raw), None, operation, &mut Vec::new());
     decided.advice.strategy as u8
 }
 
 /// Identifies a parsed error (or, with none, a usable status) and decides
-/// the answer, in the order of evidence. The warnings are the caller's to
-/// attach.
+/// the answer, in the order of evidence, for the caller's `operation` when
+/// it says one. The warnings are the caller's to attach.
 pub(super) fn decide<'c, 'a>(
     catalog: &'c Catalog,
     raw: Option<RawError<'a>>,
     request_status: Option<u16>,
+    operation: Option<Operation>,
     warnings: &mut Vec<Warning>,
 ) -> Interpretation<'c, 'a> {
     // No error body at all, as against an error object without a usable
@@ -77,6 +80,11 @@ pub(super) fn decide<'c, 'a>(
     let identified = identify(catalog, &raw, no_body, status);
     let mut answered = answer_from(catalog, identified.source);
     let mut decided_by = identified.decided_by;
+    if let Some(operation) = operation
+        && answered.apply_operation(catalog, identified.source, operation)
+    {
+        decided_by = DecisionSource::Operation;
+    }
     // The body's explicit resolution outranks the table, the status and the
     // default, never the catalog (vehicle-state guidance is documented) nor
     // a row whose evidence says only its own action helps.
@@ -307,7 +315,39 @@ fn advice_from(policy: &RetryPolicy) -> RetryAdvice<'_> {
     }
 }
 
-impl Answered<'_> {
+impl<'c> Answered<'c> {
+    /// Lets the caller's `operation` decide an entry's answer (design 3d):
+    /// true when one of its rules matched `source`; the rule's own answer,
+    /// where it has one, replaces the entry's, still about that entry (its
+    /// code, its documentation). Other sources never match: the operation
+    /// decides "already done" for vehicle states only.
+    fn apply_operation(
+        &mut self,
+        catalog: &'c Catalog,
+        source: Source<'c>,
+        operation: Operation,
+    ) -> bool {
+        let Source::Entry(matched) = source else {
+            return false;
+        };
+        let Some(rule) = catalog.operation_rule(operation, matched.id) else {
+            return false;
+        };
+        if let Some(id) = rule.answer {
+            let a = catalog.table().answer(id);
+            *self = Answered {
+                key: AnswerKey::Table(id),
+                entry: Some(matched),
+                answer: Some((id, a)),
+                category: a.category,
+                advice: advice_from(&a.retry),
+                propagation: a.propagation,
+                reason: a.reason.as_str(),
+            };
+        }
+        true
+    }
+
     /// Applies a body's `resolution.type` (docs/design.md §5.2): it sets
     /// the strategy and action; when it changes the strategy, the
     /// propagated code follows the final strategy, so a retry layer never

@@ -6,7 +6,8 @@ use std::{borrow::Cow, time::Duration, time::SystemTime};
 
 use super::Warning;
 use crate::catalog::{
-    Action, Answer, AnswerId, CatalogEntry, Category, EntryId, Propagation, RetryStrategy, Scope,
+    Action, Answer, AnswerId, CatalogEntry, Category, EntryId, Operation, Propagation,
+    RetryStrategy, Scope,
 };
 
 /// The error to interpret, borrowed from the request.
@@ -31,9 +32,9 @@ pub enum Input<'a> {
     },
 }
 
-/// The request's upstream fields, as the caller forwarded them: never the
-/// caller's fault, so read leniently (a malformed one is ignored with a
-/// warning).
+/// What the request says around the error: the upstream fields, as the
+/// caller forwarded them (never the caller's fault, so read leniently: a
+/// malformed one is ignored with a warning), and the caller's operation.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// The HTTP status the error arrived with; 0 when unknown.
@@ -44,6 +45,10 @@ pub struct Context<'a> {
     pub request_id: &'a str,
     /// The time a Retry-After date is measured from.
     pub now: SystemTime,
+    /// What the failed request asked the vehicle to do; `None` when the
+    /// caller does not say (the answers are then the entries' and the
+    /// table's alone).
+    pub operation: Option<Operation>,
 }
 
 impl Default for Context<'_> {
@@ -53,6 +58,7 @@ impl Default for Context<'_> {
             retry_after: "",
             request_id: "",
             now: SystemTime::now(),
+            operation: None,
         }
     }
 }
@@ -85,6 +91,10 @@ pub enum DecisionSource {
     HttpStatus,
     /// Nothing usable.
     Default,
+    /// The caller's operation, with a vehicle-state entry (design 3d):
+    /// whenever one of its rules matched, also when it confirms the
+    /// entry's answer.
+    Operation,
 }
 
 /// Why the advised delay is what it is.
@@ -127,7 +137,8 @@ pub struct RetryAdvice<'c> {
 
 /// What decided an interpretation: a vehicle-state entry, a table answer,
 /// or both (a bare 409 answers with the `UNKNOWN` entry's guidance under
-/// its own reason). Indexes per-catalog data such as metric handles.
+/// its own reason; an operation's own answer is a table answer about an
+/// entry). Indexes per-catalog data such as metric handles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AnswerKey {
     /// A vehicle-state entry.
@@ -147,9 +158,11 @@ pub struct Interpretation<'c, 'a> {
     /// What decided this answer, as a key for per-catalog data.
     pub key: AnswerKey,
     /// The vehicle-state entry whose guidance answers (`UNKNOWN` for an
-    /// unlisted code or a bare 409); `None` for other errors.
+    /// unlisted code or a bare 409), or the entry an operation's own answer
+    /// is about; `None` for other errors.
     pub entry: Option<CatalogEntry<'c>>,
-    /// The type-table answer; `None` for vehicle-state errors.
+    /// The type-table answer, or an operation's own answer; `None` for
+    /// vehicle-state errors answered by their entry.
     pub answer: Option<(AnswerId, &'c Answer)>,
     /// The stable key, from the catalog's fixed vocabulary.
     pub reason: &'c str,

@@ -28,12 +28,13 @@ impl Identification {
 
 impl DecisionSource {
     /// Every decision source; `source as usize` indexes it.
-    pub(crate) const ALL: [Self; 5] = [
+    pub(crate) const ALL: [Self; 6] = [
         Self::Catalog,
         Self::Resolution,
         Self::TypeTable,
         Self::HttpStatus,
         Self::Default,
+        Self::Operation,
     ];
 
     /// The label name (`CATALOG`, ...).
@@ -44,6 +45,7 @@ impl DecisionSource {
             Self::TypeTable => "TYPE_TABLE",
             Self::HttpStatus => "HTTP_STATUS",
             Self::Default => "DEFAULT",
+            Self::Operation => "OPERATION",
         }
     }
 }
@@ -66,6 +68,6 @@ mod tests {
         labels.extend(DecisionSource::ALL.map(DecisionSource::as_str));
         labels.sort_unstable();
         labels.dedup();
-        assert_eq!(labels.len(), 10);
+        assert_eq!(labels.len(), 11);
     }
 }

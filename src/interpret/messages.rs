@@ -1,6 +1,7 @@
 //! Rendering an interpretation's messages with the caller's app name and
 //! locale: the catalog's texts for vehicle-state errors (the
-//! documentation's), the type table's for the rest (this project's).
+//! documentation's), the type table's for the rest and for an operation's
+//! own answers (this project's).
 
 use std::borrow::Cow;
 
@@ -13,15 +14,18 @@ use crate::render::replace_placeholders;
 pub struct Messages<'c> {
     /// The message for the user; never empty, never a placeholder.
     pub user_message: String,
-    /// The API's short user message (vehicle-state errors only).
+    /// The API's short user message (vehicle-state errors their entry
+    /// answers; empty where an operation's own answer replaced it).
     pub suggested_user_message: Cow<'c, str>,
     /// The short English description, for developers: the catalog's, else
     /// the body's, else a sentence saying the API sent none; followed by
     /// the table answer's developer note where it has one.
     pub description: Cow<'c, str>,
-    /// The suggested resolution, joined (vehicle-state errors only).
+    /// The suggested resolution, joined (vehicle-state errors their entry
+    /// answers).
     pub suggested_resolution: &'c str,
-    /// The troubleshooting steps (vehicle-state errors only).
+    /// The troubleshooting steps (vehicle-state errors their entry
+    /// answers).
     pub troubleshooting_steps: &'c [String],
     /// The body's own `suggestedUserMessage`, placeholders rendered.
     pub body_suggested_user_message: Option<String>,
@@ -43,6 +47,26 @@ impl<'c> Interpretation<'c, '_> {
             .as_deref()
             .map(|m| replace_placeholders(m, app_name));
         let messages = match (self.entry, self.answer) {
+            // An operation's own answer (design 3d): its words, since the
+            // entry's advice (start a charge, say) no longer applies; the
+            // entry's description and documentation still name the error.
+            (Some(CatalogEntry { entry, .. }), Some((_, answer))) if answer.operation.is_some() => {
+                let (tag, template) = answer.user_message.pick(locale);
+                let description = match &answer.developer_note {
+                    Some(note) => Cow::Owned(format!("{} {note}", entry.description.trim_end())),
+                    None => Cow::Borrowed(entry.description.as_str()),
+                };
+                Messages {
+                    user_message: template.render(app_name),
+                    suggested_user_message: Cow::Borrowed(""),
+                    description,
+                    suggested_resolution: "",
+                    troubleshooting_steps: &[],
+                    body_suggested_user_message: body_suggested,
+                    locale: tag,
+                    doc_url: Some(Cow::Borrowed(&entry.doc_url)),
+                }
+            }
             (Some(CatalogEntry { entry, .. }), _) => {
                 let user = entry.user_messages(locale);
                 Messages {

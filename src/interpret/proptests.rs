@@ -1,13 +1,14 @@
 //! Property tests (proptest, on stable, inside `cargo test`): the parser
-//! is total, every answer has its row's scope, rendering never leaves a
-//! placeholder, and every catalog code round-trips through the v1, v2 and
-//! v3 body formats. Case counts are modest so the suite stays quick on two
+//! is total, every answer has its row's scope and a reason of the bounded
+//! vocabulary whatever operation the caller says, the operation decides
+//! only design 3d's pairings, rendering never leaves a placeholder, and
+//! every catalog code round-trips through the v1, v2 and v3 body formats. Case counts are modest so the suite stays quick on two
 //! cores; `PROPTEST_CASES` raises them for a longer local run.
 
 use proptest::prelude::*;
 
 use super::*;
-use crate::catalog::VEHICLE_STATE;
+use crate::catalog::{Operation, Scope, VEHICLE_STATE};
 
 fn catalog() -> &'static Catalog {
     static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
@@ -71,6 +72,18 @@ fn assert_total(body: &str) -> Result<(), TestCaseError> {
     assert_total_with(body, &Context::default())
 }
 
+/// Any operation the caller can say, or none.
+fn operation() -> impl Strategy<Value = Option<Operation>> {
+    prop::option::of(prop_oneof![
+        Just(Operation::Lock),
+        Just(Operation::Unlock),
+        Just(Operation::StartCharge),
+        Just(Operation::StopCharge),
+        Just(Operation::Read),
+        Just(Operation::OtherCommand),
+    ])
+}
+
 /// Fragments that steer generated text into the parser's deeper paths:
 /// every format's keys and every resolution shape, besides the common
 /// punctuation and odd scalars.
@@ -85,6 +98,8 @@ fn json_fragment() -> impl Strategy<Value = &'static str> {
         "\"VEHICLE_STATE\"",
         "\"vehicle_state_error\"",
         "\"DOOR_OPEN\"",
+        "\"NOT_CHARGING\"",
+        "\"CHARGING_IN_PROGRESS\"",
         "\"VS_001\"",
         "409",
         "18446744073709551616",
@@ -126,11 +141,17 @@ proptest! {
     }
 
     /// Any structured type and code give an interpretation (never an
-    /// error: a well-formed error the catalog lacks is a fallback).
+    /// error: a well-formed error the catalog lacks is a fallback), with
+    /// any operation or none.
     #[test]
-    fn any_structured_error_interprets(error_type in any::<String>(), code in any::<String>()) {
+    fn any_structured_error_interprets(
+        error_type in any::<String>(),
+        code in any::<String>(),
+        operation in operation(),
+    ) {
         let input = Input::Structured { error_type: &error_type, code: &code };
-        prop_assert!(interpret(catalog(), input, &Context::default()).is_ok());
+        let ctx = Context { operation, ..Context::default() };
+        prop_assert!(interpret(catalog(), input, &ctx).is_ok());
     }
 
     /// Any string as a v2 body's `resolution.url` is either answered as
@@ -158,22 +179,68 @@ proptest! {
         }
     }
 
-    /// Any body with any upstream fields: an answer whose reason is in the
-    /// vocabulary, or a body error only when no usable status was given.
+    /// Any body with any upstream fields and any operation: an answer
+    /// whose reason is in the vocabulary and whose scope is its row's, or
+    /// a body error only when no usable status was given.
     #[test]
     fn any_body_with_any_upstream_fields(
         parts in prop::collection::vec(json_fragment(), 0..24),
         http_status in prop_oneof![Just(0_u32), 100_u32..700, any::<u32>()],
         retry_after in prop_oneof![Just(String::new()), "[0-9]{1,20}", any::<String>()],
         request_id in any::<String>(),
+        operation in operation(),
     ) {
         let ctx = Context {
             http_status,
             retry_after: &retry_after,
             request_id: &request_id,
+            operation,
             ..Context::default()
         };
         assert_total_with(&parts.concat(), &ctx)?;
+    }
+
+    /// Any operation with any catalog code, in any letter case, as a v2 or
+    /// v3 body: the operation decides exactly where the catalog has a rule
+    /// for the pair (design 3d), under the rule's own reason when it has
+    /// one, else the entry's; everywhere else the answer is the one given
+    /// when nothing is said.
+    #[test]
+    fn any_operation_decides_only_its_rules(
+        operation in operation(),
+        index in 0_usize..17,
+        mask in any::<u64>(),
+        v3 in any::<bool>(),
+    ) {
+        let entry = &catalog().list()[index];
+        let code = recase(&entry.code, mask);
+        let body = if v3 {
+            serde_json::json!({"errors": [{"type": "VEHICLE_STATE", "code": code}]})
+        } else {
+            serde_json::json!({"type": "VEHICLE_STATE", "code": code})
+        }
+        .to_string();
+        let unsaid = interpret(catalog(), Input::Body(&body), &Context::default()).unwrap();
+        let ctx = Context { operation, ..Context::default() };
+        let said = interpret(catalog(), Input::Body(&body), &ctx).unwrap();
+        assert_total_with(&body, &ctx)?;
+        let (id, _) = catalog().get(&entry.code).unwrap();
+        match operation.and_then(|op| catalog().operation_rule(op, id.id)) {
+            Some(rule) => {
+                prop_assert_eq!(said.decided_by, DecisionSource::Operation);
+                let reason = rule.answer.map_or(entry.reason.as_str(), |a| {
+                    catalog().table().answer(a).reason.as_str()
+                });
+                prop_assert_eq!(said.reason, reason);
+                prop_assert_eq!(said.advice.scope, Scope::Operation);
+            }
+            None => {
+                prop_assert_eq!(said.decided_by, unsaid.decided_by);
+                prop_assert_eq!(said.reason, unsaid.reason);
+                prop_assert_eq!(said.advice, unsaid.advice);
+                prop_assert_eq!(said.propagation, unsaid.propagation);
+            }
+        }
     }
 }
 
@@ -203,6 +270,22 @@ proptest! {
             if entry.user_message.has_placeholder() {
                 let rest: String = name.chars().skip(1).collect();
                 prop_assert!(messages.user_message.contains(&rest), "{}", entry.code);
+            }
+        }
+        // The operation's own answers (design 3d), in their own words.
+        for rule in catalog().operation_rules() {
+            let Some(id) = rule.answer else { continue };
+            let entry = &catalog().list()[rule.entry.index()];
+            let input = Input::Structured { error_type: VEHICLE_STATE, code: &entry.code };
+            let ctx = Context { operation: Some(rule.operation), ..Context::default() };
+            let mut interpretation = interpret(catalog(), input, &ctx).unwrap();
+            let messages = interpretation.messages(name);
+            let answer = catalog().table().answer(id);
+            prop_assert_eq!(interpretation.reason, answer.reason.as_str());
+            prop_assert!(!messages.user_message.contains("<app name>"), "{}", answer.reason);
+            if answer.user_message.template.has_placeholder() {
+                let rest: String = name.chars().skip(1).collect();
+                prop_assert!(messages.user_message.contains(&rest), "{}", answer.reason);
             }
         }
     }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::catalog::{Action, Category, Propagation};
+use crate::catalog::{Action, Category, Propagation, Scope};
 
 fn catalog() -> Catalog {
     Catalog::embedded().unwrap()
@@ -581,4 +581,182 @@ fn corrected_rows_decide_as_designed() {
         let description = i.messages("Fleet").description;
         assert!(description.contains("Connect scope"), "{b}: {description}");
     }
+}
+
+/// Every operation, not said included, with every catalog code: design
+/// 3d's pairings are decided by the operation (`DecisionSource::Operation`,
+/// also where it confirms the entry), each with the reason and strategy
+/// the design gives; every other pairing answers exactly as not saying.
+#[test]
+fn the_operation_decides_design_3ds_pairings_only() {
+    use crate::catalog::Operation as Op;
+    let catalog = catalog();
+    let designed = |op: Op, code: &str| -> Option<(String, RetryStrategy, Action)> {
+        let own = |suffix: &str| format!("VEHICLE_STATE_{code}_{suffix}");
+        match (op, code) {
+            (Op::StartCharge, "CHARGING_IN_PROGRESS" | "FULLY_CHARGED") => Some((
+                format!("VEHICLE_STATE_{code}"),
+                RetryStrategy::NoRetryNeeded,
+                Action::None,
+            )),
+            (Op::StopCharge, "NOT_CHARGING") => Some((
+                own("ALREADY_STOPPED"),
+                RetryStrategy::NoRetryNeeded,
+                Action::None,
+            )),
+            (Op::Read, "NOT_CHARGING") => {
+                Some((own("NO_SESSION"), RetryStrategy::DoNotRetry, Action::None))
+            }
+            (Op::StopCharge, "CHARGING_IN_PROGRESS") => {
+                Some((own("NOT_STOPPED"), RetryStrategy::RetryLater, Action::None))
+            }
+            _ => None,
+        }
+    };
+    let operations = [
+        Op::Lock,
+        Op::Unlock,
+        Op::StartCharge,
+        Op::StopCharge,
+        Op::Read,
+        Op::OtherCommand,
+    ];
+    let mut matched = 0;
+    for entry in catalog.list() {
+        let input = Input::Structured {
+            error_type: "VEHICLE_STATE",
+            code: &entry.code,
+        };
+        let unsaid = interpret(&catalog, input, &Context::default()).unwrap();
+        assert_eq!(unsaid.decided_by, DecisionSource::Catalog, "{}", entry.code);
+        for op in operations {
+            let ctx = Context {
+                operation: Some(op),
+                ..Context::default()
+            };
+            let said = interpret(&catalog, input, &ctx).unwrap();
+            let name = format!("{op:?} with {}", entry.code);
+            match designed(op, &entry.code) {
+                Some((reason, strategy, action)) => {
+                    matched += 1;
+                    assert_eq!(said.decided_by, DecisionSource::Operation, "{name}");
+                    assert_eq!(
+                        (said.reason, said.advice.strategy, said.advice.action),
+                        (reason.as_str(), strategy, action),
+                        "{name}"
+                    );
+                    assert_eq!(said.advice.scope, Scope::Operation, "{name}");
+                    assert_eq!(said.propagation, Propagation::FailedPrecondition);
+                    assert_eq!(said.category, Category::Charging, "{name}");
+                    // Still about the entry: its code, its documentation.
+                    assert_eq!(
+                        said.entry.map(|e| e.entry.code.as_str()),
+                        Some(&*entry.code)
+                    );
+                }
+                None => {
+                    assert_eq!(
+                        (said.decided_by, said.reason, said.key, said.advice),
+                        (unsaid.decided_by, unsaid.reason, unsaid.key, unsaid.advice),
+                        "{name}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(matched, 5);
+}
+
+/// The operation decides vehicle states only: a table answer, a bare 409
+/// (no code to pair with) and an unknown vehicle-state code answer as when
+/// not said.
+#[test]
+fn the_operation_leaves_other_sources_alone() {
+    use crate::catalog::Operation as Op;
+    let catalog = catalog();
+    for (b, status) in [
+        (r#"{"type":"RATE_LIMIT","code":"VEHICLE"}"#, 429),
+        ("", 409),
+        (
+            r#"{"type":"VEHICLE_STATE","code":"NOT_CHARGING_AT_ALL"}"#,
+            409,
+        ),
+    ] {
+        let unsaid = with_status(&catalog, b, status);
+        for op in [Op::StopCharge, Op::Read, Op::StartCharge] {
+            let ctx = Context {
+                http_status: status,
+                operation: Some(op),
+                ..Context::default()
+            };
+            let said = interpret(&catalog, Input::Body(b), &ctx).unwrap();
+            assert_eq!(
+                (said.decided_by, said.reason, said.advice),
+                (unsaid.decided_by, unsaid.reason, unsaid.advice),
+                "{op:?} with {b}"
+            );
+        }
+    }
+}
+
+/// An operation's own answer speaks in its own words: the answer's user
+/// message, the entry's description followed by the developer note, no
+/// driver instructions (the entry's resolution and steps), and the entry's
+/// documentation link; a body's resolution changes it no more than it
+/// changes an entry.
+#[test]
+fn an_operations_answer_renders_its_own_words() {
+    use crate::catalog::Operation as Op;
+    let catalog = catalog();
+    let ctx = Context {
+        operation: Some(Op::StopCharge),
+        ..Context::default()
+    };
+    let body = r#"{"type":"VEHICLE_STATE","code":"CHARGING_IN_PROGRESS","resolution":{"type":"CONTACT_SUPPORT"}}"#;
+    let mut i = interpret(&catalog, Input::Body(body), &ctx).unwrap();
+    assert_eq!(i.reason, "VEHICLE_STATE_CHARGING_IN_PROGRESS_NOT_STOPPED");
+    assert_eq!(i.advice.strategy, RetryStrategy::RetryLater);
+    assert_eq!(i.decided_by, DecisionSource::Operation);
+    let (_, answer) = i.answer.unwrap();
+    let entry = i.entry.unwrap().entry;
+    let m = i.messages("Fleet");
+    assert_eq!(m.user_message, answer.user_message.template.render("Fleet"));
+    assert!(m.user_message.contains("Fleet"), "{}", m.user_message);
+    assert_ne!(m.user_message, entry.user_message.render("Fleet"));
+    assert_eq!(
+        m.description,
+        format!(
+            "{} {}",
+            entry.description,
+            answer.developer_note.as_deref().unwrap()
+        )
+    );
+    assert!(m.description.contains("did not take"), "{}", m.description);
+    assert_eq!(
+        (m.suggested_resolution, m.troubleshooting_steps.len()),
+        ("", 0)
+    );
+    assert_eq!(m.suggested_user_message, "");
+    assert_eq!(m.doc_url.as_deref(), Some(entry.doc_url.as_str()));
+}
+
+/// A v3 body is ranked with the operation: a read's NOT_CHARGING does not
+/// retry, so it outranks an ASLEEP that waits on the driver; not said, the
+/// first of the two equals (both wait on the driver) answers.
+#[test]
+fn v3_ranks_its_errors_with_the_operation() {
+    let catalog = catalog();
+    let body = r#"{"errors":[
+        {"type":"VEHICLE_STATE","code":"ASLEEP","status":"409"},
+        {"type":"VEHICLE_STATE","code":"NOT_CHARGING","status":"409"}
+    ]}"#;
+    let unsaid = interpret(&catalog, Input::Body(body), &Context::default()).unwrap();
+    assert_eq!(unsaid.reason, "VEHICLE_STATE_ASLEEP");
+    let ctx = Context {
+        operation: Some(crate::catalog::Operation::Read),
+        ..Context::default()
+    };
+    let read = interpret(&catalog, Input::Body(body), &ctx).unwrap();
+    assert_eq!(read.reason, "VEHICLE_STATE_NOT_CHARGING_NO_SESSION");
+    assert_eq!(read.other_errors, 1);
 }

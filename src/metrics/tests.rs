@@ -113,3 +113,33 @@ fn labels_are_reasons_never_raw_codes() {
     let text = metrics.encode();
     assert!(!text.contains("MADE_UP"), "{text}");
 }
+
+/// The caller's operation adds a decision source and its own answers'
+/// reasons, from the catalog's fixed vocabulary like every other: a
+/// confirmed entry keeps its reason under `decided_by="OPERATION"`.
+#[test]
+fn operation_answers_are_counted_under_their_reason() {
+    use crate::catalog::Operation;
+    let catalog = Catalog::embedded().unwrap();
+    let metrics = Metrics::new(&catalog);
+    for (operation, code) in [
+        (Operation::Read, "NOT_CHARGING"),
+        (Operation::StartCharge, "FULLY_CHARGED"),
+        (Operation::StopCharge, "CHARGING_IN_PROGRESS"),
+    ] {
+        let ctx = Context {
+            operation: Some(operation),
+            ..Context::default()
+        };
+        let interpretation = interpret(&catalog, structured(code), &ctx);
+        metrics.interpreted(&interpretation.unwrap());
+    }
+    assert_scrape_has(
+        &metrics,
+        &[
+            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="OPERATION",category="CHARGING",scope="OPERATION",reason="VEHICLE_STATE_NOT_CHARGING_NO_SESSION"} 1"#,
+            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="OPERATION",category="CHARGING",scope="OPERATION",reason="VEHICLE_STATE_FULLY_CHARGED"} 1"#,
+            r#"vei_interpretations_total{identification="EXACT_CODE",decided_by="OPERATION",category="CHARGING",scope="OPERATION",reason="VEHICLE_STATE_CHARGING_IN_PROGRESS_NOT_STOPPED"} 1"#,
+        ],
+    );
+}

@@ -7,7 +7,7 @@
 use std::{borrow::Cow, collections::HashMap, time::SystemTime};
 
 use super::{Extent, Item, ItemState, Limits, PayloadWarning, PayloadWarningKind};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Operation};
 use crate::interpret::{self, BodyTexts, Context, Input, Interpretation};
 use crate::rules::upper;
 
@@ -230,18 +230,27 @@ impl<'a> Collector<'a> {
     }
 }
 
+/// What every group of one payload is interpreted with.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Asked {
+    /// The time a Retry-After date is measured from.
+    pub(super) now: SystemTime,
+    /// The caller's operation, where the payload's kind takes it.
+    pub(super) operation: Option<Operation>,
+}
+
 /// Answers every group with `interpret::interpret`, the same call
 /// `Interpret` makes, and merges sub-responses whose interpretations are
 /// the same.
 pub(super) fn interpret_groups<'c, 'a>(
     catalog: &'c Catalog,
     groups: Vec<Group<'a>>,
-    now: SystemTime,
+    asked: Asked,
     warnings: &mut Vec<PayloadWarning>,
 ) -> Vec<Item<'c, 'a>> {
     let mut items: Vec<Item<'c, 'a>> = Vec::with_capacity(groups.len());
     for group in groups {
-        let Some(interpretation) = answer(catalog, &group.source, now) else {
+        let Some(interpretation) = answer(catalog, &group.source, asked) else {
             warnings.push(PayloadWarning::new(PayloadWarningKind::ErrorSkipped));
             continue;
         };
@@ -273,16 +282,16 @@ pub(super) fn interpret_groups<'c, 'a>(
 fn answer<'c, 'a>(
     catalog: &'c Catalog,
     source: &Source<'a>,
-    now: SystemTime,
+    asked: Asked,
 ) -> Option<Interpretation<'c, 'a>> {
     match source {
         &Source::Error(text) => {
-            interpret::interpret(catalog, Input::Body(text), &context(0, "", "", now)).ok()
+            interpret::interpret(catalog, Input::Body(text), &context(0, "", "", asked)).ok()
         }
         Source::Signal { error_type, code } => match (error_type, code) {
             (Cow::Borrowed(error_type), Cow::Borrowed(code)) => {
                 let input = Input::Structured { error_type, code };
-                interpret::interpret(catalog, input, &context(0, "", "", now)).ok()
+                interpret::interpret(catalog, input, &context(0, "", "", asked)).ok()
             }
             // Escaped text (rare): interpret the local copy, then own it.
             (error_type, code) => {
@@ -290,7 +299,7 @@ fn answer<'c, 'a>(
                     error_type: error_type.as_ref(),
                     code: code.as_ref(),
                 };
-                interpret::interpret(catalog, input, &context(0, "", "", now))
+                interpret::interpret(catalog, input, &context(0, "", "", asked))
                     .ok()
                     .map(owned)
             }
@@ -312,12 +321,12 @@ fn answer<'c, 'a>(
                         status,
                         borrowed(retry_after.as_ref()),
                         borrowed(request_id.as_ref()),
-                        now,
+                        asked,
                     );
                     interpret::interpret(catalog, Input::Body(body), &ctx).ok()
                 }
                 (retry_after, request_id) => {
-                    let ctx = context(status, local(retry_after), local(request_id), now);
+                    let ctx = context(status, local(retry_after), local(request_id), asked);
                     interpret::interpret(catalog, Input::Body(body), &ctx)
                         .ok()
                         .map(owned)
@@ -327,18 +336,20 @@ fn answer<'c, 'a>(
     }
 }
 
-/// `Interpret`'s upstream fields for one error.
+/// `Interpret`'s context for one error: its upstream fields and what the
+/// payload was asked with.
 fn context<'s>(
     http_status: u32,
     retry_after: &'s str,
     request_id: &'s str,
-    now: SystemTime,
+    asked: Asked,
 ) -> Context<'s> {
     Context {
         http_status,
         retry_after,
         request_id,
-        now,
+        now: asked.now,
+        operation: asked.operation,
     }
 }
 

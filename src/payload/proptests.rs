@@ -27,6 +27,7 @@ fn assert_answers(body: &str, used: &[String]) -> Result<(), TestCaseError> {
             max_signals: 16,
         },
         now: SystemTime::now(),
+        operation: None,
     };
     match interpret_payload(catalog(), &request) {
         Ok(answer) => {
@@ -122,6 +123,7 @@ proptest! {
             used_signals: &used,
             limits: Limits::default(),
             now: SystemTime::now(),
+            operation: None,
         };
         if let Err(err) = interpret_payload(catalog(), &request) {
             prop_assert!(err.field().starts_with("used_signals["), "{:?}", err);

@@ -25,6 +25,7 @@ fn request<'a>(body: &'a str, used: &'a [&'a str]) -> PayloadRequest<'a, &'a str
         used_signals: used,
         limits: Limits::default(),
         now: SystemTime::now(),
+        operation: None,
     }
 }
 
@@ -310,6 +311,7 @@ fn batch_sub_responses_keep_their_own_headers() {
         retry_after: "30",
         request_id: "req-429",
         now: SystemTime::now(),
+        operation: None,
     };
     let body = r#"{"type":"RATE_LIMIT","code":"VEHICLE","statusCode":429,"resolution":{"type":"RETRY_LATER"}}"#;
     let direct = interpret(catalog(), Input::Body(body), &ctx).unwrap();
@@ -416,3 +418,64 @@ fn used_signals_are_checked() {
 }
 
 mod hostile;
+
+/// The caller's operation reaches the items of a batch response and a
+/// signals response, which answer the caller's own requests, and never a
+/// webhook delivery's (a VEHICLE_ERROR object or a failed signal of a
+/// VEHICLE_STATE event), which answer none.
+#[test]
+fn the_operation_reaches_batch_and_signals_items_not_webhook_ones() {
+    use crate::catalog::Operation;
+    use crate::interpret::DecisionSource;
+    let not_charging = r#"{"type":"VEHICLE_STATE","code":"NOT_CHARGING"}"#;
+    let batch = format!(
+        r#"{{"responses":[{{"path":"/charge","code":409,"headers":{{}},"body":{not_charging}}}]}}"#
+    );
+    let signals = r#"{"data":[{"id":"s1","type":"signal","attributes":{"code":"charge-chargingstate","status":{"value":"ERROR","error":{"type":"VEHICLE_STATE","code":"NOT_CHARGING"}}}}]}"#;
+    let event_error =
+        vehicle_error(r#"[{"type":"VEHICLE_STATE","code":"NOT_CHARGING","state":"ERROR"}]"#);
+    let event_signal = VEHICLE_STATE.replace(
+        r#"{"code":"INTERNAL","type":"SERVER"}"#,
+        r#"{"code":"NOT_CHARGING","type":"VEHICLE_STATE"}"#,
+    );
+    let read = |body: &str| {
+        let request = PayloadRequest {
+            operation: Some(Operation::Read),
+            ..request(body, &[])
+        };
+        let answer = interpret_payload(catalog(), &request).unwrap();
+        let item = answer
+            .items
+            .iter()
+            .find(|i| i.interpretation.error_code.as_deref() == Some("NOT_CHARGING"))
+            .unwrap_or_else(|| panic!("no NOT_CHARGING item in {body}"))
+            .interpretation
+            .clone();
+        (answer.kind, item.reason, item.decided_by)
+    };
+    for (body, kind) in [
+        (batch.as_str(), PayloadKind::BatchResponse),
+        (signals, PayloadKind::SignalsResponse),
+    ] {
+        assert_eq!(
+            read(body),
+            (
+                kind,
+                "VEHICLE_STATE_NOT_CHARGING_NO_SESSION",
+                DecisionSource::Operation
+            ),
+            "{body}"
+        );
+    }
+    for body in [event_error.as_str(), event_signal.as_str()] {
+        assert_eq!(
+            read(body),
+            (
+                PayloadKind::Webhook,
+                "VEHICLE_STATE_NOT_CHARGING",
+                DecisionSource::Catalog
+            ),
+            "{body}"
+        );
+    }
+}

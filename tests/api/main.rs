@@ -17,6 +17,7 @@ mod k8s;
 mod lifecycle;
 mod logs;
 mod metrics;
+mod operation;
 mod overlay;
 mod overload;
 mod reflection;

@@ -517,6 +517,34 @@ async fn invalid_overlay_at_start_up_fails_start_up() {
     assert!(matches!(result, Err(BuildError::Overlay(_))), "{result:?}");
 }
 
+/// The binary's start-up failure names the overlay's problem once: each
+/// error's message already embeds its cause, so printing the cause chain
+/// too said every reason twice.
+#[test]
+fn binary_start_up_failure_says_the_reason_once() {
+    let mut map = ConfigMapDir::new();
+    map.write(&json!({ "entries": { "NOPE": {} } }));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vehicle-error-interpreter"))
+        .args([
+            "--listen-addr",
+            "127.0.0.1:0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
+        .args(["--log-format", "json", "--catalog-overlay"])
+        .arg(map.path())
+        .output()
+        .expect("run the binary");
+    assert!(!output.status.success());
+    let logs = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    let path = map.path().display().to_string();
+    let line = logs
+        .lines()
+        .find(|l| l.contains(&path) && l.contains("NOPE"))
+        .unwrap_or_else(|| panic!("no line names the file and the bad entry:\n{logs}"));
+    assert_eq!(line.matches("NOPE").count(), 1, "{line}");
+}
+
 /// The binary reads `--catalog-overlay` and serves the overlay's default
 /// app name.
 #[tokio::test]

@@ -305,6 +305,30 @@ fn documented_examples_apply() {
     }
 }
 
+/// Every JSON example in docs/catalog-overlay.md is a valid overlay, the
+/// one rewording an operation's answer included.
+#[test]
+fn every_documented_json_example_applies() {
+    const DOC: &str = include_str!("../../../docs/catalog-overlay.md");
+    let blocks: Vec<&str> = DOC
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    assert!(blocks.len() >= 2, "{}", blocks.len());
+    for block in &blocks {
+        let overlay = Overlay::from_bytes(block.as_bytes()).unwrap();
+        overlay
+            .apply(&base())
+            .unwrap_or_else(|e| panic!("{e}: {block}"));
+    }
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b.contains("VEHICLE_STATE_NOT_CHARGING_NO_SESSION"))
+    );
+}
+
 /// Type-table answers are patched by reason: their message, delay and
 /// translations, which requests then get by locale like the catalog's.
 #[test]
@@ -345,6 +369,58 @@ fn answers_are_patched_by_reason() {
         .find(|a| a.reason == "RATE_LIMIT_SMARTCAR_API")
         .unwrap();
     assert!(other.user_message.localized.is_empty());
+}
+
+/// An operation's own answer (design 3d) is patched by its reason like a
+/// table answer; its delay keeps its strategy's rule (NO_RETRY_NEEDED:
+/// zero), and what the rule decides (strategy, scope, operation) stays.
+#[test]
+fn operation_answers_are_patched_by_reason() {
+    let patched = apply(&json!({
+        "reasons": {
+            "VEHICLE_STATE_NOT_CHARGING_NO_SESSION": {
+                "userMessage": "<app name>: no charge session.",
+                "locales": { "de": { "userMessage": "<app name>: kein Ladevorgang." } }
+            },
+            "VEHICLE_STATE_CHARGING_IN_PROGRESS_NOT_STOPPED": {
+                "retry": { "delaySeconds": 300, "delayReason": "Our wallboxes are slow." }
+            }
+        }
+    }))
+    .unwrap();
+    let find = |reason: &str| {
+        let a = patched
+            .table()
+            .answers()
+            .iter()
+            .find(|a| a.reason == reason);
+        a.unwrap().clone()
+    };
+    let session = find("VEHICLE_STATE_NOT_CHARGING_NO_SESSION");
+    assert_eq!(session.retry.strategy, RetryStrategy::DoNotRetry);
+    assert_eq!(session.operation, Some(crate::catalog::Operation::Read));
+    let (tag, de) = session.user_message.pick(Some("de-AT"));
+    assert_eq!(
+        (tag, de.render("Fleet").as_str()),
+        ("de", "Fleet: kein Ladevorgang.")
+    );
+    let stop = find("VEHICLE_STATE_CHARGING_IN_PROGRESS_NOT_STOPPED");
+    assert_eq!(stop.retry.delay, Duration::from_secs(300));
+    assert_eq!(stop.retry.strategy, RetryStrategy::RetryLater);
+    // The rules still point at the patched answers.
+    let rules = patched.operation_rules();
+    assert!(rules.iter().filter_map(|r| r.answer).any(|id| {
+        patched.table().answer(id).reason == "VEHICLE_STATE_NOT_CHARGING_NO_SESSION"
+            && patched.table().answer(id).user_message.text == "<app name>: no charge session."
+    }));
+    assert_eq!(
+        rejected_path(
+            &json!({"reasons": {"VEHICLE_STATE_NOT_CHARGING_ALREADY_STOPPED": {
+                "retry": {"delaySeconds": 30, "delayReason": "r"}
+            }}})
+        ),
+        "reasons.VEHICLE_STATE_NOT_CHARGING_ALREADY_STOPPED.retry.delaySeconds"
+    );
 }
 
 /// A reason patch names a real table reason, keeps the strategy's delay

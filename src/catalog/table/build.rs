@@ -339,6 +339,7 @@ impl Builder {
             vehicle_state_fallback: false,
             developer_note,
             ignores_resolution: rule.ignores_resolution,
+            operation: None,
         });
         Ok(AnswerId(self.answers.len() - 1))
     }

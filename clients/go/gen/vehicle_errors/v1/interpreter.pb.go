@@ -313,7 +313,7 @@ const (
 	DecisionSource_DECISION_SOURCE_DEFAULT DecisionSource = 5
 	// The request's `operation` decided the answer with the catalog entry:
 	// "already done", a stop that did not take, or a charge-session read
-	// (docs/design.md §3d). Set whenever such a rule matched, also when it
+	// (docs/design.md §3.1). Set whenever such a rule matched, also when it
 	// confirms the catalog's answer.
 	DecisionSource_DECISION_SOURCE_OPERATION DecisionSource = 6
 )
@@ -1124,7 +1124,7 @@ type InterpretRequest struct {
 	View InterpretationView `protobuf:"varint,8,opt,name=view,proto3,enum=vehicle_errors.v1.InterpretationView" json:"view,omitempty"`
 	// What the failed request asked the vehicle to do, when the caller says.
 	// It lets "already done" be decided instead of guessed (docs/design.md
-	// §3d): a start-charge answered `CHARGING_IN_PROGRESS` is done, a
+	// §3.1): a start-charge answered `CHARGING_IN_PROGRESS` is done, a
 	// stop-charge answered the same did not take. Unspecified keeps the
 	// answers the operation does not change.
 	Operation     Operation `protobuf:"varint,9,opt,name=operation,proto3,enum=vehicle_errors.v1.Operation" json:"operation,omitempty"`

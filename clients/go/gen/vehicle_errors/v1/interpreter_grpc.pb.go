@@ -110,7 +110,7 @@ type InterpreterServiceClient interface {
 	ListErrorTypes(ctx context.Context, in *ListErrorTypesRequest, opts ...grpc.CallOption) (*ListErrorTypesResponse, error)
 	// Interprets every error inside a payload that carries several: a webhook
 	// delivery (the v4 envelope and the legacy 2.0 one), a v3 signals
-	// response or a v2 batch response (docs/design.md §3e). Each error is
+	// response or a v2 batch response (docs/design.md §8). Each error is
 	// answered exactly as `Interpret` answers it, and a verdict says what the
 	// payload as a whole asks of the caller, counting only the errors that
 	// touch the signals it uses.
@@ -285,7 +285,7 @@ type InterpreterServiceServer interface {
 	ListErrorTypes(context.Context, *ListErrorTypesRequest) (*ListErrorTypesResponse, error)
 	// Interprets every error inside a payload that carries several: a webhook
 	// delivery (the v4 envelope and the legacy 2.0 one), a v3 signals
-	// response or a v2 batch response (docs/design.md §3e). Each error is
+	// response or a v2 batch response (docs/design.md §8). Each error is
 	// answered exactly as `Interpret` answers it, and a verdict says what the
 	// payload as a whole asks of the caller, counting only the errors that
 	// touch the signals it uses.

@@ -202,7 +202,7 @@ class InterpreterServiceServicer:
     def InterpretPayload(self, request, context):
         """Interprets every error inside a payload that carries several: a webhook
         delivery (the v4 envelope and the legacy 2.0 one), a v3 signals
-        response or a v2 batch response (docs/design.md §3e). Each error is
+        response or a v2 batch response (docs/design.md §8). Each error is
         answered exactly as `Interpret` answers it, and a verdict says what the
         payload as a whole asks of the caller, counting only the errors that
         touch the signals it uses.
