@@ -83,6 +83,13 @@ def deliver(receiver: Receiver, body: bytes, signature: str | None) -> requests.
     return requests.post(receiver.url, data=body, headers=headers, timeout=10)
 
 
+class _NoAbort:
+    """A servicer context that must not be aborted."""
+
+    def abort_with_status(self, status: grpc.Status) -> None:
+        raise AssertionError("aborted")
+
+
 @pytest.fixture(params=list(RECEIVERS))
 def receiver(request: pytest.FixtureRequest, server: Server) -> Iterator[Receiver]:
     with RECEIVERS[request.param](server.addr, USED, app_name="My App") as r:
@@ -107,8 +114,10 @@ def test_signed_delivery_is_interpreted(receiver: Receiver) -> None:
     assert answer.verdict.reason.startswith("COMPATIBILITY")
     # A webhook item has nothing to propagate: the helpers refuse it.
     for item in answer.items:
+        assert item.interpretation.propagation_code != 0
+        assert not item.interpretation.HasField("propagation_status")
         with pytest.raises(NoPropagationStatus):
-            abort_with(None, item.interpretation)  # type: ignore[arg-type]
+            abort_with(_NoAbort(), item.interpretation)  # type: ignore[arg-type]
 
     # What the interpreter got: the body, the used signals, the options,
     # the deadline; never the token.

@@ -123,7 +123,8 @@ def abort_with(context: grpc.ServicerContext, resp: pb.InterpretResponse) -> NoR
     RETRY_STRATEGY_NO_RETRY_NEEDED instead, and `NoPropagationStatus` for an
     answer that has none (a webhook item). Never returns.
     """
-    context.abort_with_status(_check(resp))
+    status = _check(resp)  # raises before the RPC is touched
+    context.abort_with_status(status)
     raise AssertionError("abort_with_status returned")  # it always raises
 
 
@@ -131,5 +132,6 @@ async def abort_with_async(
     context: grpc.aio.ServicerContext[Any, Any], resp: pb.InterpretResponse
 ) -> NoReturn:
     """`abort_with` for a `grpc.aio` servicer: `await` it."""
-    await context.abort_with_status(_check(resp))
+    status = _check(resp)  # raises before the RPC is touched
+    await context.abort_with_status(status)
     raise AssertionError("abort_with_status returned")  # it always raises
