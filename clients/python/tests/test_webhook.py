@@ -7,10 +7,11 @@ result)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import grpc
 import pytest
@@ -21,6 +22,7 @@ from server import Server
 from vehicle_error_interpreter import (
     MAX_CHALLENGE_LEN,
     SIGNATURE_HEADER,
+    AsyncClient,
     Client,
     NoPropagationStatus,
     WebhookRejected,
@@ -275,3 +277,42 @@ def test_invalid_utf8_is_signed_raw_and_sent_repaired(server: Server) -> None:
         assert result.status == 200 and result.error is None, result.error
         assert result.interpretation is not None
         assert result.interpretation.payload_kind == pb.PAYLOAD_KIND_WEBHOOK
+
+
+class _CountingStream:
+    """A request stream that counts the bytes read from it."""
+
+    def __init__(self, size: int) -> None:
+        self.left, self.read_bytes = size, 0
+
+    def read(self, n: int) -> bytes:
+        n = min(n, self.left)
+        self.left -= n
+        self.read_bytes += n
+        return b"x" * n
+
+
+def test_bodies_are_read_only_up_to_the_limit(server: Server) -> None:
+    """A stream (sync: `read(n)`; asyncio: an async iterator of chunks, as
+    Starlette's `request.stream()`) is read to the limit plus one byte at
+    most, then answered 413, never interpreted."""
+    limit = 10_000
+    with Client(server.addr) as client:
+        stream = _CountingStream(10 * limit)
+        result = client.handle_webhook(stream, {}, TOKEN, max_body_bytes=limit)
+        assert result.status == 413 and stream.read_bytes == limit + 1
+
+    pulled = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for _ in range(100):
+            pulled += 1
+            yield b"x" * 1000
+
+    async def main() -> int:
+        async with AsyncClient(server.addr) as aclient:
+            return (await aclient.handle_webhook(chunks(), {}, TOKEN, max_body_bytes=limit)).status
+
+    assert asyncio.run(main()) == 413
+    assert pulled == limit // 1000 + 1
