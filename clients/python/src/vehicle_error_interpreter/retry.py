@@ -7,11 +7,13 @@ status. A replica frozen (or killed) after sending the headers of a
 response but before its message and trailers leaves exactly that: the
 keepalive closes the connection and the call fails UNAVAILABLE "Stream
 removed (ping timeout)" although another replica could answer at once.
-tonic can flush a response's HEADERS frame before its DATA and trailers,
-so under load a freeze sometimes falls in between (measured: 1 lost call
-in 2 of 23 runs of the frozen-replica test; reproduced deterministically by
-tests/test_retry_committed.py with a replica that freezes after sending
-headers).
+That is the failure the async frozen-replica test saw in 2 of 23 runs
+(the exact message); tests/test_retry_committed.py reproduces it every
+time with a replica that stops right after sending its headers, and shows
+that a replica stopped before them is retried. (Which frames the real
+server had sent in those two runs was not captured: a server whose HTTP/2
+layer writes a response's HEADERS before its DATA and trailers can be
+frozen in between.)
 
 Every RPC of InterpreterService and Health is idempotent, so both clients
 add one application-level attempt when a call ends UNAVAILABLE and its
