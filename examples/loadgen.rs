@@ -39,9 +39,14 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 use vehicle_error_interpreter::pb::{
-    Identification, InterpretRequest, StructuredError, interpret_request::Input,
-    interpreter_service_client::InterpreterServiceClient,
+    Identification, InterpretPayloadRequest, InterpretRequest, PayloadKind, StructuredError,
+    interpret_request::Input, interpreter_service_client::InterpreterServiceClient,
 };
+
+// The criterion bench's deliveries; the load uses the VEHICLE_STATE one.
+#[allow(dead_code)]
+#[path = "common/deliveries.rs"]
+mod deliveries;
 use vehicle_error_interpreter::server::CoalescedWrites;
 
 /// The DOOR_OPEN body exactly as the API documents it.
@@ -55,6 +60,9 @@ enum Rpc {
     InterpretStructured,
     /// `grpc.health.v1.Health/Check` for `""`.
     Health,
+    /// `InterpretPayload` with the criterion bench's VEHICLE_STATE
+    /// delivery of 100 signals (every tenth failed).
+    Payload,
 }
 
 impl fmt::Display for Rpc {
@@ -63,6 +71,7 @@ impl fmt::Display for Rpc {
             Rpc::Interpret => "Interpret",
             Rpc::InterpretStructured => "Interpret(structured)",
             Rpc::Health => "Health.Check",
+            Rpc::Payload => "InterpretPayload",
         })
     }
 }
@@ -181,6 +190,7 @@ fn main() -> ExitCode {
     if let Some(path) = &args.dump_request {
         let payload = match args.rpc[0] {
             Rpc::Health => HealthCheckRequest::default().encode_to_vec(),
+            Rpc::Payload => payload_request().encode_to_vec(),
             rpc => interpret_request(rpc).encode_to_vec(),
         };
         let mut framed = vec![0];
@@ -387,6 +397,22 @@ async fn call(clients: &mut Clients, rpc: Rpc) -> Result<(), String> {
             }
             Ok(())
         }
+        Rpc::Payload => {
+            let response = clients
+                .interpreter
+                .interpret_payload(payload_request())
+                .await
+                .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?
+                .into_inner();
+            if response.payload_kind() != PayloadKind::Webhook || response.items.len() != 3 {
+                return Err(format!(
+                    "unexpected answer: {:?}, {} items",
+                    response.payload_kind(),
+                    response.items.len()
+                ));
+            }
+            Ok(())
+        }
         Rpc::Health => {
             let response = clients
                 .health
@@ -415,6 +441,18 @@ fn interpret_request(rpc: Rpc) -> InterpretRequest {
     };
     InterpretRequest {
         input: Some(input),
+        app_name: "Load Test".into(),
+        ..Default::default()
+    }
+}
+
+/// The `InterpretPayload` request the load uses: the criterion bench's
+/// 100-signal VEHICLE_STATE delivery, with the same used signals.
+fn payload_request() -> InterpretPayloadRequest {
+    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    InterpretPayloadRequest {
+        body: BODY.get_or_init(|| deliveries::vehicle_state(100)).clone(),
+        used_signals: vec!["closure-islocked".into(), "group2-signalname9".into()],
         app_name: "Load Test".into(),
         ..Default::default()
     }

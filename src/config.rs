@@ -16,6 +16,8 @@
 //! | `--log-filter` | `VEI_LOG` | `info` | tracing filter directives, such as `info,h2=warn` |
 //! | `--max-body-bytes` | `VEI_MAX_BODY_BYTES` | `16384` | largest `body`; a larger one is unusable: answered from `http_status` with a `BODY_TOO_LARGE` warning, `INVALID_ARGUMENT` without a usable status |
 //! | `--max-message-bytes` | `VEI_MAX_MESSAGE_BYTES` | `262144` | largest request message the codec decodes |
+//! | `--max-payload-bytes` | `VEI_MAX_PAYLOAD_BYTES` | `1048576` | largest `InterpretPayload` body read; a larger one is answered `UNRECOGNIZED` with `BODY_TOO_LARGE`. Its message limit is this plus 256 KiB; the other RPCs keep `--max-message-bytes` |
+//! | `--max-payload-bytes-in-flight` | `VEI_MAX_PAYLOAD_BYTES_IN_FLIGHT` | `50331648` | `InterpretPayload` message bytes held at once; beyond it `RESOURCE_EXHAUSTED` (`PAYLOAD_BYTES_IN_FLIGHT`, with `RetryInfo`); `0` = no cap |
 //! | `--max-batch-size` | `VEI_MAX_BATCH_SIZE` | `100` | most items in one `BatchInterpret` |
 //! | `--max-concurrent-streams` | `VEI_MAX_CONCURRENT_STREAMS` | `256` | HTTP/2 streams per connection |
 //! | `--request-timeout` | `VEI_REQUEST_TIMEOUT` | `5s` | server-side bound on every call |
@@ -95,6 +97,12 @@ pub struct Config {
     /// Largest request message decoded, in bytes.
     #[arg(long, env = "VEI_MAX_MESSAGE_BYTES", default_value_t = 256 * 1024)]
     pub max_message_bytes: usize,
+    /// Largest InterpretPayload body read, in bytes.
+    #[arg(long, env = "VEI_MAX_PAYLOAD_BYTES", default_value_t = 1024 * 1024)]
+    pub max_payload_bytes: usize,
+    /// InterpretPayload message bytes held at once; 0 = no cap.
+    #[arg(long, env = "VEI_MAX_PAYLOAD_BYTES_IN_FLIGHT", default_value_t = 48 * 1024 * 1024)]
+    pub max_payload_bytes_in_flight: usize,
     /// Most items in one batch.
     #[arg(long, env = "VEI_MAX_BATCH_SIZE", default_value_t = 100)]
     pub max_batch_size: usize,
@@ -226,6 +234,7 @@ impl Config {
             service: ServiceSettings {
                 max_body_bytes: self.max_body_bytes,
                 max_batch_size: self.max_batch_size,
+                max_payload_bytes: self.max_payload_bytes,
             },
             default_app_name: self.default_app_name.clone(),
             catalog_overlay: self.catalog_overlay.clone(),
@@ -239,6 +248,7 @@ impl Config {
                 shutdown_delay: self.shutdown_delay,
                 drain_timeout: self.drain_timeout,
                 max_concurrent_requests: self.max_concurrent_requests,
+                max_payload_bytes_in_flight: self.max_payload_bytes_in_flight,
                 tls: self.tls_files(),
                 coalesce_writes: self.coalesce_writes,
                 max_connections: self.max_connections,

@@ -5,6 +5,8 @@
 //! handler takes three steps: parse the request into domain values, ask
 //! the domain for the interpretation and its rendered messages, answer
 //! (`respond`). Layout, top down: a module names only those below it.
+//! - `payload`: `InterpretPayload`'s requests and responses, each item
+//!   assembled by `respond`;
 //! - `respond`: assembles an `InterpretResponse`;
 //! - `encoded`: per-snapshot encoded entries ([`EncodedCatalog`]);
 //! - `propagation`: the status an interpretation carries for callers;
@@ -21,6 +23,7 @@ mod codec;
 mod convert;
 mod encoded;
 mod page;
+mod payload;
 pub mod pb;
 mod propagation;
 mod respond;
@@ -35,9 +38,10 @@ use tonic::{Request, Response, Status};
 
 pub use encoded::{EncodedCatalog, SharedEntry};
 pub use rpc::SERVICE_NAME;
-pub(crate) use status::overloaded;
+pub(crate) use status::{overloaded, payload_bytes_in_flight};
 
 use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, Observe, RequestError};
+use crate::payload::ObservePayload;
 use crate::reload::{CatalogStore, Snapshot};
 use page::{Page, PageQuery};
 use pb::server::{
@@ -63,6 +67,9 @@ pub struct ServiceSettings {
     pub max_body_bytes: usize,
     /// The most items in one `BatchInterpret`.
     pub max_batch_size: usize,
+    /// The largest `InterpretPayload` body read, in bytes; a longer one is
+    /// answered `UNRECOGNIZED` with `BODY_TOO_LARGE`.
+    pub max_payload_bytes: usize,
 }
 
 impl Default for ServiceSettings {
@@ -70,6 +77,7 @@ impl Default for ServiceSettings {
         Self {
             max_body_bytes: 16 * 1024,
             max_batch_size: 100,
+            max_payload_bytes: 1024 * 1024,
         }
     }
 }
@@ -83,6 +91,8 @@ pub struct Interpreter {
     settings: Arc<ServiceSettings>,
     /// Told of every interpretation (the metrics, the call's span).
     observer: Arc<dyn Observe>,
+    /// Told of every answered payload (the same watchers).
+    payload_observer: Arc<dyn ObservePayload>,
 }
 
 /// A validated `InterpretRequest`, borrowing from it.
@@ -102,12 +112,19 @@ impl Interpreter {
             catalogs,
             settings: Arc::new(settings),
             observer: Arc::new(()),
+            payload_observer: Arc::new(()),
         }
     }
 
-    /// Tells `observer` of every interpretation.
-    pub(crate) fn with_observer(mut self, observer: impl Observe + 'static) -> Self {
-        self.observer = Arc::new(observer);
+    /// Tells `observer` of every interpretation and every answered
+    /// payload.
+    pub(crate) fn with_observer(
+        mut self,
+        observer: impl Observe + ObservePayload + 'static,
+    ) -> Self {
+        let observer = Arc::new(observer);
+        self.observer = observer.clone();
+        self.payload_observer = observer;
         self
     }
 
@@ -278,14 +295,13 @@ impl interpreter_service_server::InterpreterService for Interpreter {
         }))
     }
 
-    // The proto of issue 23 lands before its adapter so that the adapter,
-    // the clients and the operation can be built side by side against it;
-    // until the adapter replaces this, the RPC is gRPC's "not served here".
     async fn interpret_payload(
         &self,
-        _request: Request<InterpretPayloadRequest>,
+        request: Request<InterpretPayloadRequest>,
     ) -> Result<Response<InterpretPayloadResponse>, Status> {
-        Err(Status::unimplemented("InterpretPayload is not served yet"))
+        let snap = self.catalogs.load();
+        let response = self.interpret_payload_one(&snap, request.get_ref())?;
+        Ok(Response::new(response))
     }
 }
 

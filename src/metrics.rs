@@ -38,6 +38,7 @@ use prometheus_client::{
 use crate::catalog::Catalog;
 use crate::grpc::rpc::{self, RPCS};
 use crate::interpret::{AnswerKey, DecisionSource, Identification, Interpretation, Observe};
+use crate::payload::{ObservePayload, Outcome, PayloadKind};
 use crate::reload::ReloadStatus;
 
 /// The label of whatever has no label of its own.
@@ -82,6 +83,9 @@ struct Inner {
     latency: Family<RpcLabels, Histogram, fn() -> Histogram>,
     in_flight: Family<RpcLabels, Gauge>,
     interpretations: Family<InterpretationLabels, Counter>,
+    /// By `PayloadKind::ALL` x `Outcome::ALL` index, every series
+    /// created at start (16 in all), so recording is one atomic add.
+    payloads: Box<[Counter]>,
     catalog_reloads: Family<[(&'static str, &'static str); 1], Counter>,
     catalog_last_reload_ok: Gauge,
     /// Per entry of `RPCS`, then one for `other`.
@@ -142,6 +146,21 @@ impl Metrics {
             "Interpreted errors (Interpret and each BatchInterpret item) by identification, decision source, category, scope and reason",
             interpretations.clone(),
         );
+        let payload_family = Family::<[(&'static str, &'static str); 2], Counter>::default();
+        let payloads = PayloadKind::ALL
+            .iter()
+            .flat_map(|kind| Outcome::ALL.iter().map(move |outcome| (*kind, *outcome)))
+            .map(|(kind, outcome)| {
+                payload_family
+                    .get_or_create(&[("kind", kind.as_str()), ("outcome", outcome.as_str())])
+                    .clone()
+            })
+            .collect();
+        registry.register(
+            "vei_payloads",
+            "Answered InterpretPayload calls by payload kind and verdict outcome",
+            payload_family,
+        );
         let catalog_reloads = Family::<[(&'static str, &'static str); 1], Counter>::default();
         // Every outcome from 0, so the first rejected reload is an increase
         // a rule can see (and the family is in every scrape).
@@ -190,6 +209,7 @@ impl Metrics {
                 latency,
                 in_flight,
                 interpretations,
+                payloads,
                 catalog_reloads,
                 catalog_last_reload_ok,
                 rpcs: (0..=RPCS.len()).map(|_| RpcHandles::default()).collect(),
@@ -274,6 +294,16 @@ impl Observe for Metrics {
             inner.interpretations.get_or_create(&labels).clone()
         })
         .inc();
+    }
+}
+
+/// Counts each answered payload under its kind and verdict outcome.
+impl ObservePayload for Metrics {
+    fn payload_interpreted(&self, kind: PayloadKind, outcome: Outcome, _items: usize) {
+        let index = kind as usize * Outcome::ALL.len() + outcome as usize;
+        if let Some(counter) = self.inner.payloads.get(index) {
+            counter.inc();
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 
 mod collect;
 mod json;
+mod observe;
 mod request;
 mod scan;
 mod shapes;
@@ -23,6 +24,7 @@ mod warning;
 
 use std::{borrow::Cow, time::SystemTime};
 
+pub(crate) use observe::ObservePayload;
 pub use request::{MAX_USED_SIGNAL_CHARS, MAX_USED_SIGNALS, PayloadError, signal_code};
 pub use verdict::{Outcome, VehicleVerdict, Verdict};
 pub use warning::{PayloadWarning, PayloadWarningKind};
@@ -42,6 +44,27 @@ pub enum PayloadKind {
     /// None of them; the answer says why in a warning. Upstream input, so
     /// never the caller's error.
     Unrecognized,
+}
+
+impl PayloadKind {
+    /// The proto enum's value name without its prefix, for metric labels
+    /// and span attributes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "WEBHOOK",
+            Self::SignalsResponse => "SIGNALS_RESPONSE",
+            Self::BatchResponse => "BATCH_RESPONSE",
+            Self::Unrecognized => "UNRECOGNIZED",
+        }
+    }
+
+    /// Every kind, for pre-created metric series.
+    pub const ALL: [Self; 4] = [
+        Self::Webhook,
+        Self::SignalsResponse,
+        Self::BatchResponse,
+        Self::Unrecognized,
+    ];
 }
 
 /// Which webhook envelope a delivery came in.
@@ -223,6 +246,17 @@ pub struct PayloadAnswer<'c, 'a> {
     pub vehicle_verdicts: Vec<VehicleVerdict<'c, 'a>>,
     /// What was ignored, cut or assumed.
     pub warnings: Vec<PayloadWarning>,
+}
+
+/// Checks the caller's `used_signals` alone, as [`interpret_payload`]
+/// does first: the adapter answers a body over its size limit without
+/// reading it, yet the caller's own mistakes must still be named.
+///
+/// # Errors
+/// Too many entries, or one that is empty, too long or not a code or
+/// `Group.Name`.
+pub fn check_used_signals<S: AsRef<str>>(used_signals: &[S]) -> Result<(), PayloadError> {
+    request::used_signals(used_signals).map(drop)
 }
 
 /// Interprets every error a payload carries and decides the verdict.

@@ -30,6 +30,9 @@ use tokio_rustls::TlsAcceptor;
 use tonic::transport::{Server, server::Router};
 use tonic_health::{ServingStatus, server::HealthReporter};
 
+use crate::grpc::pb::server::interpreter_service_server::{
+    InterpreterService, InterpreterServiceServer,
+};
 use crate::grpc::{self, Catalogs, Interpreter, InterpreterServer, ServiceSettings, pb};
 use crate::metrics::Metrics;
 use crate::telemetry::Traces;
@@ -39,7 +42,9 @@ use transport::{Guards, Incoming};
 /// Transport limits, TLS and shutdown timing: how `serve` serves.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    /// Largest request message the codec decodes. Kept well above
+    /// Largest request message the codec decodes, for every RPC but
+    /// `InterpretPayload` (whose limit is its payload limit plus
+    /// [`PAYLOAD_MESSAGE_ROOM`]). Kept well above
     /// `ServiceSettings::max_body_bytes`, so an oversized body gets our
     /// `INVALID_ARGUMENT` with a `BadRequest` rather than the codec's bare
     /// `OUT_OF_RANGE`.
@@ -71,6 +76,14 @@ pub struct ServeConfig {
     /// `max_concurrent_streams`: one busy connection can fill it, and it
     /// bounds decoded request memory to 256 x `max_message_bytes`.
     pub max_concurrent_requests: usize,
+    /// `InterpretPayload` message bytes held at once across all calls;
+    /// a call whose declared message length would pass it gets
+    /// `RESOURCE_EXHAUSTED` (`PAYLOAD_BYTES_IN_FLIGHT`, with `RetryInfo`)
+    /// at once. 0 turns the cap off. 48 MiB: each byte held costs about
+    /// two at its peak (the decode buffer and the decoded string), so the
+    /// cap keeps payloads under ~96 MiB of the pod's 128 MiB
+    /// (docs/reliability.md has the measured figure).
+    pub max_payload_bytes_in_flight: usize,
     /// TLS for the main listener; `None` serves plaintext (h2c).
     pub tls: Option<TlsFiles>,
     /// Coalesce each connection's writes ([`CoalescedWrites`]); off, h2
@@ -103,6 +116,7 @@ impl Default for ServeConfig {
             shutdown_delay: Duration::ZERO,
             drain_timeout: Duration::from_secs(20),
             max_concurrent_requests: 256,
+            max_payload_bytes_in_flight: 48 * 1024 * 1024,
             tls: None,
             coalesce_writes: true,
             max_connections: 1000,
@@ -148,6 +162,11 @@ pub enum ServeError {
     Tls(#[from] TlsError),
 }
 
+/// What `InterpretPayload`'s message limit admits beyond its payload
+/// limit: the largest valid `used_signals` (1,000 values of 128
+/// characters, ~131 KB with their tags) plus `app_name` and `locale`.
+pub const PAYLOAD_MESSAGE_ROOM: usize = 256 * 1024;
+
 /// The health service names this server registers: `""` (the whole
 /// server) and the interpreter service. Kubernetes probes and clients'
 /// health checks must ask for one of these.
@@ -188,11 +207,17 @@ pub(crate) struct State {
 /// interpreter, no reflection), reports the same statuses as the main
 /// listener, is never load-shed, and stays up until the main server has
 /// drained, so readiness probes see NOT_SERVING during the drain.
-pub(crate) async fn serve(
+///
+/// The interpreter's RPCs are answered by what `answerer` makes of the
+/// real [`Interpreter`]: the binary passes it through; the benchmarks'
+/// floor (`examples/floor.rs`: the same stack answering cached answers)
+/// wraps it, behind exactly the same limits and layers.
+pub(crate) async fn serve<T: InterpreterService>(
     listeners: Listeners,
     state: State,
     config: &ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    answerer: impl FnOnce(Interpreter) -> T,
 ) -> Result<(), ServeError> {
     let State {
         catalogs,
@@ -209,10 +234,23 @@ pub(crate) async fn serve(
         tokio::spawn(crate::metrics::http::serve(listener, metrics.clone()));
     }
     let reloads = metrics.observe_reloads(catalogs.subscribe());
-    let interpreter = Interpreter::new(catalogs, service)
-        .with_observer(layers::observer(&metrics, traces.as_ref()))
-        .into_server()
-        .max_decoding_message_size(config.max_message_bytes);
+    let payload_message_limit = service
+        .max_payload_bytes
+        .saturating_add(PAYLOAD_MESSAGE_ROOM);
+    let interpreter = Arc::new(answerer(
+        Interpreter::new(catalogs, service)
+            .with_observer(layers::observer(&metrics, traces.as_ref())),
+    ));
+    // Two server values over one handler: tonic's decode limit is per
+    // service value, and only InterpretPayload may take the larger one.
+    let interpreter = layers::PayloadRoute::new(
+        InterpreterServiceServer::from_arc(Arc::clone(&interpreter))
+            .max_decoding_message_size(config.max_message_bytes),
+        InterpreterServiceServer::from_arc(interpreter)
+            .max_decoding_message_size(payload_message_limit),
+        payload_message_limit,
+        config.max_payload_bytes_in_flight,
+    );
     let health_service = health_service.max_decoding_message_size(4 * 1024);
 
     let (signal, draining) = lame_duck(shutdown, health, config.shutdown_delay);

@@ -17,7 +17,8 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::grpc::{Catalogs, ServiceSettings};
+use crate::grpc::pb::server::interpreter_service_server::InterpreterService;
+use crate::grpc::{Catalogs, Interpreter, ServiceSettings};
 use crate::metrics::Metrics;
 use crate::reload::{CatalogStore, OverlayWatcher, ReloadError};
 use crate::server::{self, Listeners, ServeConfig, ServeError, State};
@@ -223,6 +224,24 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        self.run_answering_with(shutdown, |interpreter| interpreter)
+            .await
+    }
+
+    /// [`Application::run_until_stopped`] with the interpreter's RPCs
+    /// answered by what `answerer` makes of the real [`Interpreter`],
+    /// behind the same listeners, limits and layers. For the benchmarks'
+    /// floor server (`examples/floor.rs`) only; the binary serves the real
+    /// interpreter.
+    ///
+    /// # Errors
+    /// As [`Application::run_until_stopped`].
+    #[doc(hidden)]
+    pub async fn run_answering_with<T: InterpreterService>(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        answerer: impl FnOnce(Interpreter) -> T,
+    ) -> Result<(), ServeError> {
         let Self {
             config,
             catalogs,
@@ -237,7 +256,7 @@ impl Application {
             traces,
             service: config.service,
         };
-        let served = server::serve(listeners, state, &config.serve, shutdown).await;
+        let served = server::serve(listeners, state, &config.serve, shutdown, answerer).await;
         // The overlay is followed for as long as it is served.
         drop(watcher);
         served

@@ -69,6 +69,21 @@ PY
       has '"action": "ACTION_DRIVER_AT_VEHICLE"'
       has '"propagationCode": "FAILED_PRECONDITION"'
       has '"requestId": "5dea93a1-3f79-4246-90c5-89610a20471b"' ;;
+    *"vehicle_errors.v1.InterpreterService/InterpretPayload")
+      kind=payload; [ "$rc" -eq 0 ] || fail "$cmd" "exit $rc"
+      # A real-shaped VEHICLE_ERROR delivery: a PERMISSION on the one used
+      # signal decides, the COMPATIBILITY on another is not relevant.
+      has '"payloadKind": "PAYLOAD_KIND_WEBHOOK"'
+      has '"type": "WEBHOOK_EVENT_TYPE_VEHICLE_ERROR"'
+      has '"deliveryId": "49c3f6bb"'
+      has '"reason": "COMPATIBILITY_VEHICLE_NOT_CAPABLE"'
+      has '"signals": ['
+      has '"closure-islocked"'
+      has '"relevant": true'
+      has '"outcome": "VERDICT_OUTCOME_ACTION_REQUIRED"'
+      has '"action": "ACTION_USER_RECONNECT"'
+      has '"decidingItem": 1'
+      if grep -qF '"suggestedDelay"' <<<"$out"; then fail "$cmd" "a webhook item carries a suggested delay"; fi ;;
     *"vehicle_errors.v1.InterpreterService/GetVehicleStateError")
       kind=notfound
       [ "$rc" -eq 69 ] || fail "$cmd" "exit $rc, want 69 (64 + NOT_FOUND)"
@@ -83,7 +98,7 @@ PY
   seen[$kind]=1
   echo "ok: ${cmd:0:110}"
 done
-for kind in list describe interpret notfound health; do
+for kind in list describe interpret payload notfound health; do
   [ -n "${seen[$kind]:-}" ] || { echo "the walk-through lacks its '$kind' command"; exit 1; }
 done
 stop_server

@@ -160,6 +160,14 @@ pub(super) fn duration(d: Duration) -> prost_types::Duration {
     }
 }
 
+/// Any delay as a `google.protobuf.Duration`, nanoseconds kept.
+pub(super) fn duration_exact(d: Duration) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        nanos: i32::try_from(d.subsec_nanos()).unwrap_or(0),
+    }
+}
+
 /// A list filter's category: `Ok(None)` for unspecified (any), `Err` for
 /// a number this proto does not define (which matches no entry).
 pub(super) fn category_filter(value: i32) -> Result<Option<Category>, ()> {

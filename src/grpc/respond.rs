@@ -17,8 +17,33 @@ pub(super) fn interpret_response(
     encoded: &EncodedCatalog,
     view: server::InterpretationView,
 ) -> server::InterpretResponse {
+    interpret_response_for(interp, messages, encoded, view, Delivery::Call)
+}
+
+/// Who the answer is for: a call's caller, or a webhook delivery, which
+/// has no suggested delay and no propagation status (no caller to
+/// propagate to; the API sends RESOLVED itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// An error a call of the caller's got: every field.
+    Call,
+    /// An error inside a webhook delivery: `propagation_code` kept, the
+    /// status never built.
+    Webhook,
+}
+
+/// [`interpret_response`] for `delivery`.
+pub(super) fn interpret_response_for(
+    interp: &Interpretation<'_, '_>,
+    messages: Messages<'_>,
+    encoded: &EncodedCatalog,
+    view: server::InterpretationView,
+    delivery: Delivery,
+) -> server::InterpretResponse {
     let full = view == server::InterpretationView::Full;
-    let propagation_status = propagation::status(interp, &messages, encoded.answer(interp.key));
+    let call = delivery == Delivery::Call;
+    let propagation_status =
+        call.then(|| propagation::status(interp, &messages, encoded.answer(interp.key)));
     server::InterpretResponse {
         identification: identification(interp.identification) as i32,
         decided_by: decided_by(interp.decided_by) as i32,
@@ -36,7 +61,7 @@ pub(super) fn interpret_response(
         retry_advice: Some(server::RetryAdvice {
             strategy: strategy(interp.advice.strategy) as i32,
             action: action(interp.advice.action) as i32,
-            suggested_delay: Some(duration(interp.advice.delay)),
+            suggested_delay: call.then(|| duration(interp.advice.delay)),
             delay_reason: interp.advice.delay_reason.as_str().to_owned(),
             scope: scope(interp.advice.scope) as i32,
         }),
@@ -45,7 +70,7 @@ pub(super) fn interpret_response(
         other_error_count: interp.other_errors,
         warnings: interp.warnings.iter().map(warning).collect(),
         propagation_code: rpc_code(interp.propagation) as i32,
-        propagation_status: Some(propagation_status),
+        propagation_status,
         vehicle_state_error: interp
             .entry
             .filter(|_| full)

@@ -4,13 +4,14 @@
 //! status an interpretation carries for callers to propagate is
 //! `propagation`'s.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use tonic::{Code, Status};
-use tonic_types::{BadRequest, ErrorInfo, pb};
+use tonic_types::{BadRequest, ErrorInfo, RetryInfo, pb};
 
 use super::wire::{EncodedStatus, encode_message_any};
 use crate::interpret::{LookupError, RequestError};
+use crate::payload::PayloadError;
 
 /// The `ErrorInfo.domain` of every error this service produces.
 pub(crate) const DOMAIN: &str = "vehicle-error-interpreter";
@@ -25,6 +26,9 @@ pub(crate) mod reason {
     pub(crate) const OVERLOADED: &str = "OVERLOADED";
     /// The request message is not valid protobuf.
     pub(crate) const MALFORMED_MESSAGE: &str = "MALFORMED_MESSAGE";
+    /// An `InterpretPayload` call would pass the cap on payload bytes in
+    /// flight.
+    pub(crate) const PAYLOAD_BYTES_IN_FLIGHT: &str = "PAYLOAD_BYTES_IN_FLIGHT";
 }
 
 /// A shed call: `RESOURCE_EXHAUSTED` with `ErrorInfo` (reason `OVERLOADED`,
@@ -39,6 +43,28 @@ pub(crate) fn overloaded(limit: usize) -> Status {
         reason::OVERLOADED,
         ("limit", &limit.to_string()),
     );
+    call_status(Code::ResourceExhausted, message, details)
+}
+
+/// A payload refused because the payload bytes the server already holds
+/// plus this call's would pass `limit`: `RESOURCE_EXHAUSTED` with
+/// `ErrorInfo` (reason `PAYLOAD_BYTES_IN_FLIGHT`, the limit in metadata)
+/// and `RetryInfo` (`retry_delay`): the calls holding the bytes end within
+/// milliseconds, so a short wait, or another replica, gets through.
+pub(crate) fn payload_bytes_in_flight(limit: usize, retry_delay: Duration) -> Status {
+    let message = format!(
+        "server is holding its limit of {limit} payload bytes in flight; retry after the RetryInfo delay"
+    );
+    let mut details = with_error_info(
+        Code::ResourceExhausted,
+        &message,
+        reason::PAYLOAD_BYTES_IN_FLIGHT,
+        ("limit", &limit.to_string()),
+    );
+    let retry_info = pb::RetryInfo {
+        retry_delay: Some(super::convert::duration_exact(retry_delay)),
+    };
+    details.push_any(&encode_message_any(RetryInfo::TYPE_URL, &retry_info));
     call_status(Code::ResourceExhausted, message, details)
 }
 
@@ -61,6 +87,17 @@ impl From<RequestError> for Status {
     fn from(err: RequestError) -> Self {
         let description = err.to_string();
         let details = request_error_status(&err, err.field(), &description);
+        call_status(Code::InvalidArgument, description, details)
+    }
+}
+
+/// The caller's own mistake in an `InterpretPayload` request: as a
+/// request error, `INVALID_ARGUMENT` with `ErrorInfo` and a `BadRequest`
+/// naming the field (`used_signals[3]`).
+impl From<PayloadError> for Status {
+    fn from(err: PayloadError) -> Self {
+        let description = err.to_string();
+        let details = field_status(err.reason(), &err.field(), &description);
         call_status(Code::InvalidArgument, description, details)
     }
 }
@@ -93,12 +130,13 @@ pub(super) fn batch_item_status(index: usize, err: &RequestError) -> EncodedStat
 /// call or a batch item: `INVALID_ARGUMENT` with `ErrorInfo`, then
 /// `BadRequest` naming `field`.
 fn request_error_status(err: &RequestError, field: &str, description: &str) -> EncodedStatus {
-    let mut status = with_error_info(
-        Code::InvalidArgument,
-        description,
-        err.reason(),
-        ("field", field),
-    );
+    field_status(err.reason(), field, description)
+}
+
+/// `INVALID_ARGUMENT` with `ErrorInfo` of `reason`, then `BadRequest`
+/// naming `field`.
+fn field_status(reason: &str, field: &str, description: &str) -> EncodedStatus {
+    let mut status = with_error_info(Code::InvalidArgument, description, reason, ("field", field));
     let bad_request = pb::BadRequest {
         field_violations: vec![pb::bad_request::FieldViolation {
             field: field.to_owned(),

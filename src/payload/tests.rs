@@ -7,7 +7,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
-use crate::catalog::Action;
+use crate::catalog::{Action, Scope};
 use crate::interpret::{Context, DelayReason, Input, interpret};
 
 fn catalog() -> &'static Catalog {
@@ -415,6 +415,46 @@ fn used_signals_are_checked() {
         (empty.field().as_ref(), empty.reason()),
         ("body", "EMPTY_BODY")
     );
+}
+
+/// Design 3e's tie-break inside one outcome, after the strategy and the
+/// delay: the broader retry scope wins, and only then vehicle-wide
+/// before signal-scoped.
+#[test]
+fn ties_go_to_the_broader_scope_then_to_vehicle_wide() {
+    let input = Input::Structured {
+        error_type: "RATE_LIMIT",
+        code: "VEHICLE",
+    };
+    let base = interpret(catalog(), input, &Context::default()).unwrap();
+    let item = |scope: Scope, extent: Extent| {
+        let mut interpretation = base.clone();
+        interpretation.advice.scope = scope;
+        Item {
+            interpretation,
+            state: ItemState::Error,
+            extent,
+            signals: Vec::new(),
+            paths: Vec::new(),
+            vehicle_id: None,
+            relevant: true,
+        }
+    };
+    // The broader scope wins although it is signal-scoped and comes last.
+    let items = [
+        item(Scope::Call, Extent::Vehicle),
+        item(Scope::Application, Extent::Signals),
+        item(Scope::Vehicle, Extent::Vehicle),
+    ];
+    let verdict = verdict::decide(&items);
+    assert_eq!(verdict.outcome, Outcome::Wait);
+    assert_eq!(verdict.deciding_item, Some(1));
+    // Same scope: vehicle-wide first.
+    let items = [
+        item(Scope::Vehicle, Extent::Signals),
+        item(Scope::Vehicle, Extent::Vehicle),
+    ];
+    assert_eq!(verdict::decide(&items).deciding_item, Some(1));
 }
 
 mod hostile;

@@ -24,6 +24,27 @@ pub enum Outcome {
     ActionRequired,
 }
 
+impl Outcome {
+    /// The proto enum's value name without its prefix, for metric labels
+    /// and span attributes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Unsupported => "UNSUPPORTED",
+            Self::Wait => "WAIT",
+            Self::ActionRequired => "ACTION_REQUIRED",
+        }
+    }
+
+    /// Every outcome, least urgent first.
+    pub const ALL: [Self; 4] = [
+        Self::Ok,
+        Self::Unsupported,
+        Self::Wait,
+        Self::ActionRequired,
+    ];
+}
+
 /// The verdict and what decided it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict<'c> {
@@ -92,7 +113,9 @@ pub(super) fn per_vehicle<'c, 'a>(
 
 /// The verdict over the items `keep` selects; indices stay the answer's.
 /// Ties inside an outcome: the more restrictive strategy (3b's order),
-/// then the longer delay, then vehicle-wide first, then the first.
+/// then the longer delay, then the broader retry scope (what the caller
+/// must pause: an application-wide pause outranks one call's), then
+/// vehicle-wide first, then the first.
 fn decide_where<'c>(items: &[Item<'c, '_>], keep: impl Fn(&Item<'c, '_>) -> bool) -> Verdict<'c> {
     let rank = |item: &Item<'_, '_>| {
         let advice = &item.interpretation.advice;
@@ -100,6 +123,7 @@ fn decide_where<'c>(items: &[Item<'c, '_>], keep: impl Fn(&Item<'c, '_>) -> bool
             outcome(item),
             advice.strategy,
             advice.delay,
+            advice.scope,
             item.extent == Extent::Vehicle,
         )
     };

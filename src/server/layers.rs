@@ -1,27 +1,35 @@
 //! What wraps each call, by job: the tower layers around the routes
 //! (`metrics` records every call, `trace` opens its span while traces are
 //! on, `status_body` hands both the call's final gRPC status), `shed`, the
-//! service wrapper that limits the interpreter alone, and [`observer`],
+//! service wrapper that limits the interpreter alone, `payload`, the route
+//! that gives `InterpretPayload` its own message limit and caps its bytes
+//! in flight, and [`observer`],
 //! what the interpreter tells of each interpretation (the metrics and the
 //! span, the per-call records these layers keep). The connection path
 //! (accept, TLS, guard, linger, coalesce) lies below them, per connection
 //! rather than per call.
 
 mod metrics;
+mod payload;
 mod shed;
 mod status_body;
 mod trace;
 
 pub(crate) use metrics::GrpcMetricsLayer;
+pub(crate) use payload::PayloadRoute;
 pub(crate) use shed::Shed;
 pub(crate) use trace::{InterpretationSpans, TraceLayer};
 
 use crate::interpret::Observe;
 use crate::metrics::Metrics;
+use crate::payload::ObservePayload;
 use crate::telemetry::Traces;
 
 /// What the interpreter tells of each interpretation: the metrics, and,
 /// while traces are on, the call's span.
-pub(crate) fn observer(metrics: &Metrics, traces: Option<&Traces>) -> impl Observe + 'static {
+pub(crate) fn observer(
+    metrics: &Metrics,
+    traces: Option<&Traces>,
+) -> impl Observe + ObservePayload + 'static {
     (metrics.clone(), traces.map(|_| InterpretationSpans))
 }

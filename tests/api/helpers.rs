@@ -15,7 +15,7 @@ use vehicle_error_interpreter::pb::{InterpretRequest, StructuredError, interpret
 
 pub(crate) use binary::{BinaryServer, http_get, http_get_accepting};
 pub(crate) use k8s::{Manifest, health_client, probe_once};
-pub(crate) use raw::{INTERPRET, RawClient, RawReply, frame};
+pub(crate) use raw::{INTERPRET, INTERPRET_PAYLOAD, RawClient, RawReply, frame};
 pub(crate) use server::TestServer;
 
 /// A plaintext channel to `addr`, connected.

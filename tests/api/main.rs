@@ -20,6 +20,8 @@ mod metrics;
 mod operation;
 mod overlay;
 mod overload;
+mod payload;
+mod payload_limits;
 mod reflection;
 mod scope;
 mod shutdown;

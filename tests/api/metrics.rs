@@ -21,7 +21,7 @@ const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0;esca
 
 /// Scrapes `/metrics` in OpenMetrics: each sample line's series (name and
 /// labels, as written) mapped to its value.
-async fn scrape(addr: SocketAddr) -> HashMap<String, f64> {
+pub(crate) async fn scrape(addr: SocketAddr) -> HashMap<String, f64> {
     let (status, rest) = http_get_accepting(addr, "/metrics", Some(PROMETHEUS_ACCEPT)).await;
     assert_eq!(status, "HTTP/1.1 200 OK");
     let (headers, body) = rest.split_once("\r\n\r\n").unwrap();

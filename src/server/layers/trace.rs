@@ -17,7 +17,7 @@
 //! `rpc.grpc.status_code`, and for interpretations
 //! `vei.interpretation.identification`, `.decided_by`, `.category` and
 //! `.reason` (proto enum names without prefix, and the catalog's fixed
-//! reasons). Never a request or response body, a rendered message, a raw
+//! reasons); for payloads `vei.payload.kind`, `.outcome` and `.items`. Never a request or response body, a rendered message, a raw
 //! code a caller sent, the `grpc-message` (it can quote a caller's code), or
 //! any log event. An RPC this server does not serve is named `_OTHER`, so
 //! a caller cannot put arbitrary text into a span through the path either.
@@ -60,6 +60,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use super::status_body::{OnStatus, StatusBody, grpc_status};
 use crate::grpc::rpc::{self, RPCS, SERVICE_NAME};
 use crate::interpret::{Interpretation, Observe};
+use crate::payload::{ObservePayload, Outcome, PayloadKind};
 use crate::telemetry::{Ids, SPAN_TARGET, Traces};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -229,6 +230,11 @@ const IDENTIFICATION: &str = "vei.interpretation.identification";
 const DECIDED_BY: &str = "vei.interpretation.decided_by";
 const CATEGORY: &str = "vei.interpretation.category";
 const REASON: &str = "vei.interpretation.reason";
+/// InterpretPayload attributes: the payload kind and verdict outcome (proto
+/// enum names without prefix) and the item count; never the body.
+const PAYLOAD_KIND: &str = "vei.payload.kind";
+const PAYLOAD_OUTCOME: &str = "vei.payload.outcome";
+const PAYLOAD_ITEMS: &str = "vei.payload.items";
 /// The event a BatchInterpret span gets per interpreted item.
 const INTERPRETATION_EVENT: &str = "interpretation";
 
@@ -359,6 +365,20 @@ impl Observe for InterpretationSpans {
             BATCH_SPAN => span.add_event(INTERPRETATION_EVENT, attributes.to_vec()),
             _ => {}
         }
+    }
+}
+
+/// Puts an answered payload's kind, outcome and item count on the
+/// InterpretPayload span, as attributes.
+impl ObservePayload for InterpretationSpans {
+    fn payload_interpreted(&self, kind: PayloadKind, outcome: Outcome, items: usize) {
+        let span = Span::current();
+        if span.metadata().map(|meta| meta.name()) != Some(RPC_SPAN) {
+            return;
+        }
+        span.set_attribute(PAYLOAD_KIND, kind.as_str());
+        span.set_attribute(PAYLOAD_OUTCOME, outcome.as_str());
+        span.set_attribute(PAYLOAD_ITEMS, i64::try_from(items).unwrap_or(i64::MAX));
     }
 }
 

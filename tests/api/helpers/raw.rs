@@ -11,6 +11,9 @@ use prost::Message;
 /// The interpreter's `Interpret` method path.
 pub(crate) const INTERPRET: &str = "/vehicle_errors.v1.InterpreterService/Interpret";
 
+/// The interpreter's `InterpretPayload` method path.
+pub(crate) const INTERPRET_PAYLOAD: &str = "/vehicle_errors.v1.InterpreterService/InterpretPayload";
+
 /// One HTTP/2 connection speaking gRPC by hand.
 pub(crate) struct RawClient {
     addr: SocketAddr,
@@ -92,6 +95,14 @@ impl RawReply {
 }
 
 impl HeldCall {
+    /// Sends `data` as part of the body, leaving the call open, then a
+    /// PING round trip (as `open` does) so the server has read it.
+    pub(crate) async fn send(&mut self, client: &mut RawClient, data: Bytes) {
+        self.body.reserve_capacity(data.len());
+        self.body.send_data(data, false).unwrap();
+        client.ping.ping(h2::Ping::opaque()).await.unwrap();
+    }
+
     /// Sends `data` as the rest of the body and reads the reply.
     pub(crate) async fn finish(mut self, data: Bytes) -> RawReply {
         // A refused body (the server already answered) is fine: the

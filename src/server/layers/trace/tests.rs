@@ -256,6 +256,47 @@ async fn batch_items_become_events() {
 
 /// A path this server does not serve is `_OTHER`, not the caller's text,
 /// and UNIMPLEMENTED marks the span an error (the server's side).
+/// An InterpretPayload span carries the payload's kind, verdict outcome
+/// and item count, and nothing of the body or the caller's fields.
+#[tokio::test(flavor = "current_thread")]
+async fn payload_spans_carry_kind_outcome_and_items_never_the_body() {
+    let body = r#"{"eventId":"evt-secret","eventType":"VEHICLE_ERROR","data":{"vehicle":{"id":"car-secret"},"errors":[
+{"type":"PERMISSION","code":null,"description":"MADE_UP_BY_A_CALLER","state":"ERROR","signals":["Closure.IsLocked"]},
+{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE","state":"ERROR","signals":["Charge.Voltage"]}]},"meta":{"version":"4.0"}}"#;
+    let request = InterpretPayloadRequest {
+        body: body.into(),
+        used_signals: vec!["Charge.Voltage".into()],
+        app_name: "SecretApp".into(),
+        ..Default::default()
+    };
+    let spans = spans_of(vec![call("InterpretPayload", &request, &[])]).await;
+    let [span] = spans.as_slice() else {
+        panic!("{spans:#?}")
+    };
+    assert_eq!(
+        span.name,
+        "vehicle_errors.v1.InterpreterService/InterpretPayload"
+    );
+    let attributes = attributes(span);
+    for (key, value) in [
+        ("rpc.method", Value::from("InterpretPayload")),
+        ("rpc.grpc.status_code", Value::I64(0)),
+        (PAYLOAD_KIND, Value::from("WEBHOOK")),
+        (PAYLOAD_OUTCOME, Value::from("UNSUPPORTED")),
+        (PAYLOAD_ITEMS, Value::I64(2)),
+    ] {
+        assert_eq!(attributes.get(key), Some(&value), "{key} in {attributes:?}");
+    }
+    for value in all_values(span) {
+        for secret in SECRETS
+            .iter()
+            .chain(&["evt-secret", "car-secret", "Closure"])
+        {
+            assert!(!value.contains(secret), "{secret} in {value}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn unknown_paths_are_other() {
     let mut request = call("Interpret", &InterpretRequest::default(), &[]);
