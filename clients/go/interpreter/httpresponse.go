@@ -46,6 +46,14 @@ func WithView(v vehicleerrorsv1.InterpretationView) HTTPOption {
 	return WithRequest(func(r *vehicleerrorsv1.InterpretRequest) { r.View = v })
 }
 
+// WithOperation says what the failed request asked the vehicle to do
+// (pb.Operation_OPERATION_START_CHARGE, ...), so that "already done" is
+// decided instead of guessed: a start-charge answered CHARGING_IN_PROGRESS
+// is done, a stop-charge answered the same did not take.
+func WithOperation(op vehicleerrorsv1.Operation) HTTPOption {
+	return WithRequest(func(r *vehicleerrorsv1.InterpretRequest) { r.Operation = op })
+}
+
 // WithRequest changes the built request before it is sent, after the
 // fields read from the response are set.
 func WithRequest(edit func(*vehicleerrorsv1.InterpretRequest)) HTTPOption {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -221,13 +222,59 @@ func TestHTTPResponseRequest(t *testing.T) {
 	}
 	req := interpreter.HTTPResponseRequest(resp, interpreter.WithMaxBodyBytes(100),
 		interpreter.WithLocale("fr-CA"), interpreter.WithView(pb.InterpretationView_INTERPRETATION_VIEW_FULL),
+		interpreter.WithOperation(pb.Operation_OPERATION_STOP_CHARGE),
 		interpreter.WithRequest(func(r *pb.InterpretRequest) { r.AppName = "My App" }))
 	// 101 bytes cut "é" (2 bytes) in half: 50 of them and U+FFFD.
 	if got := req.GetBody(); got != strings.Repeat("é", 50)+"\uFFFD" {
 		t.Errorf("body %q", got)
 	}
 	if req.GetRetryAfter() != "30" || req.GetRequestId() != originRequestID || req.GetHttpStatus() != 429 ||
-		req.GetLocale() != "fr-CA" || req.GetAppName() != "My App" || req.GetView() != pb.InterpretationView_INTERPRETATION_VIEW_FULL {
+		req.GetLocale() != "fr-CA" || req.GetAppName() != "My App" || req.GetView() != pb.InterpretationView_INTERPRETATION_VIEW_FULL ||
+		req.GetOperation() != pb.Operation_OPERATION_STOP_CHARGE {
 		t.Errorf("request %v", req)
+	}
+}
+
+// The caller's operation decides what the same response means: a
+// stop-charge answered CHARGING_IN_PROGRESS did not take (RETRY_LATER,
+// decided by the operation, so Propagate returns the error, not
+// ErrAlreadyDone), a start-charge answered the same is done.
+func TestInterpretHTTPResponseWithOperation(t *testing.T) {
+	c, _ := dial(t)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		w.Write(mustJSON(map[string]any{"type": "VEHICLE_STATE", "code": "CHARGING_IN_PROGRESS", "statusCode": 409,
+			"description": "The vehicle is currently charging."}))
+	}))
+	t.Cleanup(api.Close)
+	answer := func(op pb.Operation) *pb.InterpretResponse {
+		resp, err := http.Post(api.URL+"/v2.0/vehicles/123/charge", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := interpreter.InterpretHTTPResponse(context.Background(), c, resp, interpreter.WithOperation(op))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+
+	stop := answer(pb.Operation_OPERATION_STOP_CHARGE)
+	if stop.GetReason() != "VEHICLE_STATE_CHARGING_IN_PROGRESS_NOT_STOPPED" ||
+		stop.GetRetryAdvice().GetStrategy() != pb.RetryStrategy_RETRY_STRATEGY_RETRY_LATER ||
+		stop.GetDecidedBy() != pb.DecisionSource_DECISION_SOURCE_OPERATION {
+		t.Errorf("stop-charge: %s %v %v", stop.GetReason(), stop.GetRetryAdvice().GetStrategy(), stop.GetDecidedBy())
+	}
+	if err := interpreter.Propagate(context.Background(), stop); err == nil || errors.Is(err, interpreter.ErrAlreadyDone) {
+		t.Errorf("Propagate(stop-charge) = %v, want the status, not already done", err)
+	}
+	start := answer(pb.Operation_OPERATION_START_CHARGE)
+	if start.GetRetryAdvice().GetStrategy() != pb.RetryStrategy_RETRY_STRATEGY_NO_RETRY_NEEDED ||
+		start.GetDecidedBy() != pb.DecisionSource_DECISION_SOURCE_OPERATION {
+		t.Errorf("start-charge: %s %v %v", start.GetReason(), start.GetRetryAdvice().GetStrategy(), start.GetDecidedBy())
+	}
+	if err := interpreter.Propagate(context.Background(), start); !errors.Is(err, interpreter.ErrAlreadyDone) {
+		t.Errorf("Propagate(start-charge) = %v, want ErrAlreadyDone", err)
 	}
 }

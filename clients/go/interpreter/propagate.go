@@ -27,6 +27,14 @@ const PushbackTrailer = "grpc-retry-pushback-ms"
 // details.
 var ErrAlreadyDone = errors.New("interpreter: the vehicle is already in the requested state (RETRY_STRATEGY_NO_RETRY_NEEDED)")
 
+// ErrNoPropagationStatus is the error Propagate returns for an answer that
+// has no propagation status: an item of a webhook delivery's
+// InterpretPayload answer (there is no caller to propagate to: the API
+// re-delivers and sends RESOLVED itself), or a nil or empty response.
+// Returned from a gRPC handler it fails the call with UNKNOWN; it never
+// turns an answer into success.
+var ErrNoPropagationStatus = errors.New("interpreter: the answer has no propagation_status (a webhook item?): there is nothing to propagate")
+
 // alreadyDone is the NO_RETRY_NEEDED outcome: the propagation status,
 // recognisable as ErrAlreadyDone.
 type alreadyDone struct{ st *status.Status }
@@ -57,13 +65,18 @@ func (e *alreadyDone) Is(target error) bool { return target == ErrAlreadyDone }
 // For RETRY_STRATEGY_NO_RETRY_NEEDED it returns an error for which
 // errors.Is(err, ErrAlreadyDone) is true; it still carries the status.
 //
-// An answer without a propagation status (never sent by the service) gives
-// an UNKNOWN error, never nil: Propagate is for answers that are failures.
+// The status carries the answer's action_url as its first Help link and
+// its retry_advice.scope in the ErrorInfo metadata ("scope"), so the
+// caller's callers can send their user there and know what to pause.
+//
+// It refuses an answer without a propagation status (a webhook item of an
+// InterpretPayload answer, or a nil response) with ErrNoPropagationStatus,
+// never nil: Propagate is for answers to calls that failed.
 func Propagate(ctx context.Context, resp *vehicleerrorsv1.InterpretResponse) error {
-	st := status.FromProto(resp.GetPropagationStatus())
-	if st.Code() == codes.OK {
-		return status.Error(codes.Unknown, "interpreter: the interpretation has no propagation_status")
+	if resp.GetPropagationStatus() == nil || resp.GetPropagationStatus().GetCode() == int32(codes.OK) {
+		return ErrNoPropagationStatus
 	}
+	st := status.FromProto(resp.GetPropagationStatus())
 	switch st.Code() {
 	case codes.Unavailable, codes.ResourceExhausted:
 		// Fails only outside a server handler: documented above.

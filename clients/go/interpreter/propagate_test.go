@@ -394,14 +394,35 @@ func TestPropagateAlreadyDone(t *testing.T) {
 	}
 }
 
-// Propagate never turns an answer into success, and returns the error
-// without a trailer outside a server handler.
-func TestPropagateWithoutStatusIsUnknown(t *testing.T) {
-	if err := interpreter.Propagate(context.Background(), &pb.InterpretResponse{}); status.Code(err) != codes.Unknown {
-		t.Errorf("empty response: %v, want Unknown", err)
+// Propagate refuses an answer without a propagation status (a webhook
+// item, an empty or nil response) with ErrNoPropagationStatus, never
+// success: a toy that returns it fails its caller with UNKNOWN, once, and
+// without the pushback trailer. A webhook-like item (propagation_code set,
+// no status, as InterpretPayload answers webhook items) is refused too,
+// whatever its strategy, even NO_RETRY_NEEDED.
+func TestPropagateRefusesAnswersWithoutStatus(t *testing.T) {
+	webhookItem := &pb.InterpretResponse{
+		Reason:          "VEHICLE_STATE_CHARGING_IN_PROGRESS",
+		PropagationCode: codepb.Code_FAILED_PRECONDITION,
+		RetryAdvice:     &pb.RetryAdvice{Strategy: pb.RetryStrategy_RETRY_STRATEGY_NO_RETRY_NEEDED, Scope: pb.Scope_SCOPE_OPERATION},
 	}
-	if err := interpreter.Propagate(context.Background(), nil); status.Code(err) != codes.Unknown {
-		t.Errorf("nil response: %v, want Unknown", err)
+	for name, resp := range map[string]*pb.InterpretResponse{
+		"webhook item": webhookItem,
+		"empty":        {},
+		"nil":          nil,
+	} {
+		err := interpreter.Propagate(context.Background(), resp)
+		if !errors.Is(err, interpreter.ErrNoPropagationStatus) || errors.Is(err, interpreter.ErrAlreadyDone) {
+			t.Errorf("%s: %v, want ErrNoPropagationStatus", name, err)
+		}
+	}
+	toy := &toy{answer: webhookItem, useHelper: true}
+	err, trailer := callToy(t, serveToy(t, toy))
+	if status.Code(err) != codes.Unknown || !strings.Contains(status.Convert(err).Message(), "no propagation_status") {
+		t.Errorf("caller got %v, want UNKNOWN saying why", err)
+	}
+	if toy.attempts.Load() != 1 || len(trailer.Get(interpreter.PushbackTrailer)) != 0 {
+		t.Errorf("%d attempts, trailer %q", toy.attempts.Load(), trailer.Get(interpreter.PushbackTrailer))
 	}
 }
 

@@ -47,6 +47,16 @@ V1_DOOR_OPEN = {
 }
 OAUTH = {"error": "invalid_token", "error_description": "The access token is invalid or has expired."}
 HTML_502 = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+CHARGING_IN_PROGRESS = {
+    "type": "VEHICLE_STATE",
+    "code": "CHARGING_IN_PROGRESS",
+    "description": "The vehicle is currently charging.",
+    "docURL": "https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#charging-in-progress",
+    "statusCode": 409,
+    "requestId": REQUEST_ID,
+    "resolution": {"type": None},
+}
+
 #: Over the server's 16 KiB body limit many times over.
 TOO_LARGE = json.dumps({**DOOR_OPEN, "detail": "x" * (1024 * 1024)})
 
@@ -83,6 +93,9 @@ CASES: dict[str, Case] = {
     "v1-door-open": Case(409, _json(V1_DOOR_OPEN), dict(JSON)),
     "oauth": Case(401, _json(OAUTH), dict(JSON)),
     "no-content-type": Case(500, b"oops", {}),
+    # The answer to a charge command; what it means depends on the command
+    # (tests/test_operation.py).
+    "v2-charging-in-progress": Case(409, _json(CHARGING_IN_PROGRESS), {**JSON, "SC-Request-Id": REQUEST_ID}),
 }
 
 

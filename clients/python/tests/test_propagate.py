@@ -25,6 +25,7 @@ from vehicle_error_interpreter import (
     PUSHBACK_TRAILER,
     AlreadyDone,
     Client,
+    NoPropagationStatus,
     abort_with,
     abort_with_async,
     interpret_request,
@@ -393,7 +394,45 @@ def test_helper_stops_retries_of_fixed_answers(
         assert PUSHBACK_TRAILER not in got.trailers
 
 
-def test_a_response_without_status_aborts_unknown() -> None:
-    got = call_sync(Toy(None, answer=pb.InterpretResponse()))
+def _webhook_item() -> pb.InterpretResponse:
+    """An item as InterpretPayload answers a webhook delivery's: the
+    propagation code kept, no propagation status."""
+    resp = pb.InterpretResponse(
+        reason="VEHICLE_STATE_CHARGING_IN_PROGRESS",
+        propagation_code=grpc.StatusCode.FAILED_PRECONDITION.value[0],
+    )
+    resp.retry_advice.strategy = pb.RETRY_STRATEGY_NO_RETRY_NEEDED
+    resp.retry_advice.scope = pb.SCOPE_OPERATION
+    return resp
+
+
+@pytest.mark.parametrize("answer", [_webhook_item(), pb.InterpretResponse()], ids=["webhook item", "empty"])
+def test_an_answer_without_status_is_refused(answer: pb.InterpretResponse) -> None:
+    """Refused with NoPropagationStatus (a ValueError) before the RPC is
+    touched, even for NO_RETRY_NEEDED: never AlreadyDone, never success."""
+
+    class NoAbort:
+        def abort_with_status(self, status: grpc.Status) -> None:
+            raise AssertionError("aborted")
+
+    with pytest.raises(NoPropagationStatus) as raised:
+        abort_with(NoAbort(), answer)  # type: ignore[arg-type]
+    assert isinstance(raised.value, ValueError) and raised.value.response == answer
+    assert "no propagation_status" in str(raised.value)
+
+    class NoAbortAsync:
+        async def abort_with_status(self, status: grpc.Status) -> None:
+            raise AssertionError("aborted")
+
+    with pytest.raises(NoPropagationStatus):
+        asyncio.run(abort_with_async(NoAbortAsync(), answer))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", CALLS)
+def test_a_refused_answer_fails_the_callers_call_unknown(kind: str) -> None:
+    """If the servicer lets NoPropagationStatus escape, its caller gets
+    UNKNOWN, attempted once, without the pushback trailer."""
+    got = CALLS[kind](Toy(None, answer=_webhook_item()))
     assert got.code == grpc.StatusCode.UNKNOWN
     assert got.attempts == 1
+    assert PUSHBACK_TRAILER not in got.trailers

@@ -4,10 +4,13 @@
 round_robin, retries of UNAVAILABLE, keepalive); `error_details` and `status_details`
 decode the rich error details the service sends; `abort_with` and
 `abort_with_async` return an interpretation's propagation status from your
-own servicer (raising `AlreadyDone` for "already done"). `AsyncClient` is
-`Client` on `grpc.aio`. Both interpret an HTTP response as the caller's
-library returned it (`interpret_http_response`) and the vendor SDK's
-exception (`interpret_smartcar_exception`). The generated stubs are the
+own servicer (raising `AlreadyDone` for "already done", `NoPropagationStatus`
+for a webhook item). `AsyncClient` is `Client` on `grpc.aio`. Both interpret
+an HTTP response as the caller's library returned it
+(`interpret_http_response`), the vendor SDK's exception
+(`interpret_smartcar_exception`) and a payload of several errors
+(`interpret_payload`), and answer a webhook delivery in any web framework
+(`handle_webhook`, returning a `WebhookResult`). The generated stubs are the
 `vehicle_errors.v1` package.
 """
 
@@ -18,11 +21,9 @@ from vehicle_error_interpreter.client import (
     KEEPALIVE_OPTIONS,
     SERVICE_CONFIG,
     Client,
-    Details,
-    error_details,
     interpret_request,
-    status_details,
 )
+from vehicle_error_interpreter.details import Details, error_details, status_details
 from vehicle_error_interpreter.http_response import (
     DEFAULT_MAX_BODY_BYTES,
     ResponseParts,
@@ -32,23 +33,39 @@ from vehicle_error_interpreter.http_response import (
 from vehicle_error_interpreter.propagate import (
     PUSHBACK_TRAILER,
     AlreadyDone,
+    NoPropagationStatus,
     abort_with,
     abort_with_async,
 )
 from vehicle_error_interpreter.smartcar_exception import smartcar_request
+from vehicle_error_interpreter.webhook import (
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    DEFAULT_WEBHOOK_DEADLINE,
+    MAX_CHALLENGE_LEN,
+    SIGNATURE_HEADER,
+    WebhookRejected,
+    WebhookResult,
+)
 
 __all__ = [
     "CHANNEL_OPTIONS",
     "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_PAYLOAD_BYTES",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_WEBHOOK_DEADLINE",
     "KEEPALIVE_OPTIONS",
+    "MAX_CHALLENGE_LEN",
     "PUSHBACK_TRAILER",
     "SERVICE_CONFIG",
+    "SIGNATURE_HEADER",
     "AlreadyDone",
     "AsyncClient",
     "Client",
     "Details",
+    "NoPropagationStatus",
     "ResponseParts",
+    "WebhookRejected",
+    "WebhookResult",
     "abort_with",
     "abort_with_async",
     "error_details",

@@ -16,12 +16,15 @@ import grpc
 import grpc.aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from vehicle_error_interpreter import webhook
 from vehicle_error_interpreter.client import (
     CHANNEL_OPTIONS,
     DEFAULT_TIMEOUT,
+    batch_request,
     interpret_request,
 )
 from vehicle_error_interpreter.http_response import DEFAULT_MAX_BODY_BYTES, read_response_async
+from vehicle_error_interpreter.retry import RetryUnavailableAsync
 from vehicle_error_interpreter.smartcar_exception import smartcar_request
 from vehicle_errors.v1 import interpreter_pb2 as pb
 from vehicle_errors.v1 import interpreter_pb2_grpc as pb_grpc
@@ -59,10 +62,15 @@ class AsyncClient:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         opts = channel_options(options)
+        # One more attempt for calls the retry policy cannot retry
+        # (vehicle_error_interpreter.retry), as on Client.
+        interceptors = [RetryUnavailableAsync()]
         if credentials is None:
-            self.channel = grpc.aio.insecure_channel(target, options=opts)
+            self.channel = grpc.aio.insecure_channel(target, options=opts, interceptors=interceptors)
         else:
-            self.channel = grpc.aio.secure_channel(target, credentials, options=opts)
+            self.channel = grpc.aio.secure_channel(
+                target, credentials, options=opts, interceptors=interceptors
+            )
         self.timeout = timeout
         #: The generated stub on the aio channel; its calls are awaitable.
         self.stub = pb_grpc.InterpreterServiceStub(self.channel)
@@ -81,6 +89,7 @@ class AsyncClient:
         request_id: str = "",
         locale: str = "",
         view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
         timeout: float | None = None,
         metadata: Metadata | None = None,
         wait_for_ready: bool | None = None,
@@ -97,6 +106,7 @@ class AsyncClient:
             request_id=request_id,
             locale=locale,
             view=view,
+            operation=operation,
         )
         return await self._interpret(request, timeout, metadata, wait_for_ready)
 
@@ -113,13 +123,77 @@ class AsyncClient:
         return response
 
     async def batch_interpret(
-        self, requests: Iterable[pb.InterpretRequest], *, timeout: float | None = None
+        self,
+        requests: Iterable[pb.InterpretRequest],
+        *,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
+        timeout: float | None = None,
     ) -> pb.BatchInterpretResponse:
-        """Interprets many errors; each result has its own status."""
+        """Interprets many errors; each result has its own status
+        (`Client.batch_interpret`, `operation` included)."""
         response: pb.BatchInterpretResponse = await self.stub.BatchInterpret(
-            pb.BatchInterpretRequest(requests=requests), timeout=timeout or self.timeout
+            batch_request(requests, operation), timeout=timeout or self.timeout
         )
         return response
+
+    async def interpret_payload(
+        self,
+        body: str,
+        used_signals: Iterable[str] = (),
+        *,
+        app_name: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
+        timeout: float | None = None,
+        metadata: Metadata | None = None,
+        wait_for_ready: bool | None = None,
+    ) -> pb.InterpretPayloadResponse:
+        """Interprets a payload that carries several errors: a webhook
+        delivery, a v3 signals response or a v2 batch response
+        (`Client.interpret_payload`)."""
+        request = pb.InterpretPayloadRequest(
+            body=body,
+            used_signals=list(used_signals),
+            app_name=app_name,
+            locale=locale,
+            view=view,
+            operation=operation,
+        )
+        response: pb.InterpretPayloadResponse = await self.stub.InterpretPayload(
+            request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
+        )
+        return response
+
+    async def handle_webhook(
+        self,
+        body: Any,
+        headers: Any,
+        management_token: str | bytes,
+        used_signals: Iterable[str] = (),
+        *,
+        app_name: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        deadline: float = webhook.DEFAULT_WEBHOOK_DEADLINE,
+        max_body_bytes: int = webhook.DEFAULT_MAX_PAYLOAD_BYTES,
+        metadata: Metadata | None = None,
+    ) -> webhook.WebhookResult:
+        """What to answer one webhook delivery (`Client.handle_webhook`),
+        awaited. `body` may also be an async iterator of chunks
+        (Starlette's `request.stream()`) or a stream whose `read(n)` is a
+        coroutine (aiohttp's `request.content`), read up to
+        `max_body_bytes`."""
+        raw = await webhook.read_body_async(body, max_body_bytes)
+        checked = webhook.screen(raw, webhook.headers_of(headers), management_token, max_body_bytes)
+        if isinstance(checked, webhook.WebhookResult):  # VERIFY, or refused
+            return checked
+        request = webhook.payload_request(checked, used_signals, app_name, locale, view)
+        try:
+            answer = await self.stub.InterpretPayload(request, timeout=deadline, metadata=metadata)
+        except Exception as err:  # noqa: BLE001 - acknowledged whatever happened; the caller logs it
+            return webhook.acknowledge(None, err)
+        return webhook.acknowledge(answer, None)
 
     async def get_vehicle_state_error(
         self, code: str, *, timeout: float | None = None
@@ -164,6 +238,7 @@ class AsyncClient:
         app_name: str = "",
         locale: str = "",
         view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         timeout: float | None = None,
         metadata: Metadata | None = None,
@@ -175,7 +250,7 @@ class AsyncClient:
         `max_body_bytes + 1` bytes without blocking the loop
         (`Client.interpret_http_response`)."""
         parts = await read_response_async(response, max_body_bytes)
-        request = parts.request(app_name=app_name, locale=locale, view=view)
+        request = parts.request(app_name=app_name, locale=locale, view=view, operation=operation)
         return await self._interpret(request, timeout, metadata, wait_for_ready)
 
     async def interpret_smartcar_exception(
@@ -185,6 +260,7 @@ class AsyncClient:
         app_name: str = "",
         locale: str = "",
         view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
         timeout: float | None = None,
         metadata: Metadata | None = None,
         wait_for_ready: bool | None = None,
@@ -192,7 +268,9 @@ class AsyncClient:
         """Interprets a `smartcar.SmartcarException`
         (`Client.interpret_smartcar_exception`); `ValueError` when it has
         neither a status nor a type."""
-        request = smartcar_request(exc, app_name=app_name, locale=locale, view=view)
+        request = smartcar_request(
+            exc, app_name=app_name, locale=locale, view=view, operation=operation
+        )
         return await self._interpret(request, timeout, metadata, wait_for_ready)
 
     async def close(self) -> None:

@@ -5,7 +5,10 @@ caller needs so that every service does not rediscover them:
   without one can hang forever;
 * round_robin over every address the target resolves to, because one HTTP/2
   connection otherwise pins all calls to one pod behind a headless Service;
-* retries of UNAVAILABLE only (every RPC of the service is idempotent);
+* retries of UNAVAILABLE only (every RPC of the service is idempotent),
+  plus one application-level attempt for a call the retry policy cannot
+  retry because its replica had already sent response headers
+  (`vehicle_error_interpreter.retry`);
 * client keepalive every second (`KEEPALIVE_OPTIONS`), because a replica
   that is frozen or cut off (no FIN, no RST) otherwise holds every call
   routed to it for its whole deadline (docs/reliability.md, "A frozen
@@ -16,15 +19,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import grpc
-from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_status import rpc_status
 
+from vehicle_error_interpreter import webhook
 from vehicle_error_interpreter.http_response import DEFAULT_MAX_BODY_BYTES, read_response
+from vehicle_error_interpreter.retry import RetryUnavailable
 from vehicle_error_interpreter.smartcar_exception import smartcar_request
 from vehicle_errors.v1 import interpreter_pb2 as pb
 from vehicle_errors.v1 import interpreter_pb2_grpc as pb_grpc
@@ -117,6 +119,7 @@ class RequestFields(TypedDict, total=False):
     request_id: str
     locale: str
     view: pb.InterpretationView
+    operation: pb.Operation
 
 
 class Client:
@@ -141,9 +144,12 @@ class Client:
             raise ValueError("timeout must be positive")
         opts = [*CHANNEL_OPTIONS, *options]
         if credentials is None:
-            self.channel = grpc.insecure_channel(target, options=opts)
+            channel = grpc.insecure_channel(target, options=opts)
         else:
-            self.channel = grpc.secure_channel(target, credentials, options=opts)
+            channel = grpc.secure_channel(target, credentials, options=opts)
+        #: The channel, with one more attempt for calls the retry policy
+        #: cannot retry (`vehicle_error_interpreter.retry`).
+        self.channel = grpc.intercept_channel(channel, RetryUnavailable())
         self.timeout = timeout
         #: The generated stub, for calls the helpers below do not cover.
         self.stub = pb_grpc.InterpreterServiceStub(self.channel)
@@ -161,10 +167,11 @@ class Client:
     ) -> pb.InterpretResponse:
         """Interprets one error: its `body` as received, or its `code`.
 
-        The request fields (`code`, `app_name`, `locale`, `view`...) are
-        `interpret_request`'s, with its defaults. `metadata` is sent with the
-        call; `wait_for_ready=True` makes the call wait (within its timeout)
-        for a connection instead of failing at once while none is ready.
+        The request fields (`code`, `app_name`, `locale`, `view`,
+        `operation`...) are `interpret_request`'s, with its defaults.
+        `metadata` is sent with the call; `wait_for_ready=True` makes the
+        call wait (within its timeout) for a connection instead of failing
+        at once while none is ready.
         """
         return self.stub.Interpret(
             interpret_request(body, **fields),
@@ -174,12 +181,89 @@ class Client:
         )
 
     def batch_interpret(
-        self, requests: Iterable[pb.InterpretRequest], *, timeout: float | None = None
+        self,
+        requests: Iterable[pb.InterpretRequest],
+        *,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
+        timeout: float | None = None,
     ) -> pb.BatchInterpretResponse:
-        """Interprets many errors; each result has its own status."""
+        """Interprets many errors; each result has its own status.
+        `operation`, when given, goes to every request that does not name
+        its own (the requests passed in are not changed)."""
         return self.stub.BatchInterpret(
-            pb.BatchInterpretRequest(requests=requests), timeout=timeout or self.timeout
+            batch_request(requests, operation), timeout=timeout or self.timeout
         )
+
+    def interpret_payload(
+        self,
+        body: str,
+        used_signals: Iterable[str] = (),
+        *,
+        app_name: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
+        timeout: float | None = None,
+        metadata: Sequence[tuple[str, str | bytes]] | None = None,
+        wait_for_ready: bool | None = None,
+    ) -> pb.InterpretPayloadResponse:
+        """Interprets a payload that carries several errors: a webhook
+        delivery's body (verify its signature first, or use
+        `handle_webhook`), a v3 signals response or a v2 batch response, as
+        received. `used_signals` are the signal codes (or `Group.Name`
+        strings) the application relies on; empty means all. `operation`
+        applies to a batch or signals response's items (a webhook ignores
+        it, with a warning)."""
+        request = pb.InterpretPayloadRequest(
+            body=body,
+            used_signals=list(used_signals),
+            app_name=app_name,
+            locale=locale,
+            view=view,
+            operation=operation,
+        )
+        return self.stub.InterpretPayload(
+            request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
+        )
+
+    def handle_webhook(
+        self,
+        body: Any,
+        headers: Any,
+        management_token: str | bytes,
+        used_signals: Iterable[str] = (),
+        *,
+        app_name: str = "",
+        locale: str = "",
+        view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        deadline: float = webhook.DEFAULT_WEBHOOK_DEADLINE,
+        max_body_bytes: int = webhook.DEFAULT_MAX_PAYLOAD_BYTES,
+        metadata: Sequence[tuple[str, str | bytes]] | None = None,
+    ) -> webhook.WebhookResult:
+        """What to answer one webhook delivery, in any web framework.
+
+        `body` is the raw request body (bytes), or a file-like object to
+        read it from (Flask's `request.stream`), read up to
+        `max_body_bytes` (413 above it); `headers` the request's headers
+        (any mapping; looked up case-insensitively); `management_token` the
+        application's management token, which keys the HMACs and never
+        leaves this process. VERIFY is answered here; any other delivery
+        must carry a valid `SC-Signature` (401 otherwise), is interpreted
+        with `InterpretPayload` within `deadline` seconds and answered 200
+        whatever the outcome (see `vehicle_error_interpreter.webhook`).
+        Never raises for the delivery's sake: the result's `error` says
+        what went wrong.
+        """
+        raw = webhook.read_body(body, max_body_bytes)
+        checked = webhook.screen(raw, webhook.headers_of(headers), management_token, max_body_bytes)
+        if isinstance(checked, webhook.WebhookResult):  # VERIFY, or refused
+            return checked
+        request = webhook.payload_request(checked, used_signals, app_name, locale, view)
+        try:
+            answer = self.stub.InterpretPayload(request, timeout=deadline, metadata=metadata)
+        except Exception as err:  # noqa: BLE001 - acknowledged whatever happened; the caller logs it
+            return webhook.acknowledge(None, err)
+        return webhook.acknowledge(answer, None)
 
     def get_vehicle_state_error(
         self, code: str, *, timeout: float | None = None
@@ -233,6 +317,7 @@ class Client:
         app_name: str = "",
         locale: str = "",
         view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         timeout: float | None = None,
         metadata: Sequence[tuple[str, str | bytes]] | None = None,
@@ -245,9 +330,10 @@ class Client:
         the warning `BODY_TOO_LARGE`). Pass `stream=True` (requests) or use
         `client.stream(...)` (httpx) to keep the library from reading a huge
         body whole first. An unreadable body gives an answer from the status.
+        `operation` is what the failed request asked the vehicle to do.
         """
         request = read_response(response, max_body_bytes).request(
-            app_name=app_name, locale=locale, view=view
+            app_name=app_name, locale=locale, view=view, operation=operation
         )
         return self.stub.Interpret(
             request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
@@ -260,6 +346,7 @@ class Client:
         app_name: str = "",
         locale: str = "",
         view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
         timeout: float | None = None,
         metadata: Sequence[tuple[str, str | bytes]] | None = None,
         wait_for_ready: bool | None = None,
@@ -268,7 +355,9 @@ class Client:
         (the `[smartcar]` extra): a body rebuilt per shape from its fields,
         plus its status, Retry-After and request id (`smartcar_request`).
         `ValueError` when it has neither a status nor a type."""
-        request = smartcar_request(exc, app_name=app_name, locale=locale, view=view)
+        request = smartcar_request(
+            exc, app_name=app_name, locale=locale, view=view, operation=operation
+        )
         return self.stub.Interpret(
             request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
         )
@@ -285,12 +374,17 @@ def interpret_request(
     request_id: str = "",
     locale: str = "",
     view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+    operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
 ) -> pb.InterpretRequest:
     """Builds an InterpretRequest from a body or a code (exactly one).
 
     `locale` is a BCP 47 tag such as "fr-CA" ("" means English); `view`
     unspecified means BASIC (the decision), FULL adds the catalog entry and
-    the other rendered messages.
+    the other rendered messages. `operation` is what the failed request
+    asked the vehicle to do (`pb.OPERATION_START_CHARGE`, ...): it lets
+    "already done" be decided instead of guessed (a start-charge answered
+    CHARGING_IN_PROGRESS is done, a stop-charge answered the same did not
+    take); unspecified keeps the answers that do not depend on it.
     """
     if (body is None) == (code is None):
         raise ValueError("give exactly one of body and code")
@@ -301,6 +395,7 @@ def interpret_request(
         request_id=request_id,
         locale=locale,
         view=view,
+        operation=operation,
     )
     if body is not None:
         req.body = body
@@ -310,62 +405,19 @@ def interpret_request(
     return req
 
 
-@dataclass(frozen=True)
-class Details:
-    """The rich details of a `google.rpc.Status`; absent ones are None."""
-
-    code: grpc.StatusCode
-    message: str
-    error_info: error_details_pb2.ErrorInfo | None = None
-    bad_request: error_details_pb2.BadRequest | None = None
-    retry_info: error_details_pb2.RetryInfo | None = None
-    precondition_failure: error_details_pb2.PreconditionFailure | None = None
-    quota_failure: error_details_pb2.QuotaFailure | None = None
-    localized_message: error_details_pb2.LocalizedMessage | None = None
-    help: error_details_pb2.Help | None = None
-    #: Details of other types, still packed.
-    others: list[Any] = field(default_factory=list)
-
-
-_DETAIL_TYPES = {
-    "error_info": error_details_pb2.ErrorInfo,
-    "bad_request": error_details_pb2.BadRequest,
-    "retry_info": error_details_pb2.RetryInfo,
-    "precondition_failure": error_details_pb2.PreconditionFailure,
-    "quota_failure": error_details_pb2.QuotaFailure,
-    "localized_message": error_details_pb2.LocalizedMessage,
-    "help": error_details_pb2.Help,
-}
-
-_CODES = {code.value[0]: code for code in grpc.StatusCode}
-
-
-def status_details(status: status_pb2.Status) -> Details:
-    """Unpacks a `google.rpc.Status`: a batch item's, an interpretation's
-    ready `status`, or an RPC error's (see `error_details`)."""
-    found: dict[str, Any] = {}
-    others = []
-    for any_detail in status.details:
-        for name, cls in _DETAIL_TYPES.items():
-            if any_detail.Is(cls.DESCRIPTOR):
-                msg = cls()
-                any_detail.Unpack(msg)
-                found[name] = msg
-                break
-        else:
-            others.append(any_detail)
-    return Details(
-        code=_CODES.get(status.code, grpc.StatusCode.UNKNOWN),
-        message=status.message,
-        others=others,
-        **found,
-    )
-
-
-def error_details(err: grpc.RpcError) -> Details:
-    """The rich details of a failed call (via grpcio-status). Branch on
-    `error_info.reason`, never on the message text."""
-    status = rpc_status.from_call(err)
-    if status is None:  # the server sent no details
-        return Details(code=err.code(), message=err.details() or "")
-    return status_details(status)
+def batch_request(
+    requests: Iterable[pb.InterpretRequest], operation: pb.Operation
+) -> pb.BatchInterpretRequest:
+    """The BatchInterpretRequest of `requests`, `operation` set on copies
+    of those that name none."""
+    if operation == pb.OPERATION_UNSPECIFIED:
+        return pb.BatchInterpretRequest(requests=requests)
+    items = []
+    for request in requests:
+        if request.operation == pb.OPERATION_UNSPECIFIED:
+            copy = pb.InterpretRequest()
+            copy.CopyFrom(request)
+            copy.operation = operation
+            request = copy
+        items.append(request)
+    return pb.BatchInterpretRequest(requests=items)

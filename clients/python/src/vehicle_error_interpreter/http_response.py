@@ -47,9 +47,10 @@ class ResponseParts:
         app_name: str = "",
         locale: str = "",
         view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+        operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
     ) -> pb.InterpretRequest:
-        """The InterpretRequest for these parts. New request fields (the
-        caller's operation, for one) come as keyword-only arguments here."""
+        """The InterpretRequest for these parts. New request fields come as
+        keyword-only arguments here."""
         return pb.InterpretRequest(
             body=self.body,
             http_status=self.status,
@@ -58,6 +59,7 @@ class ResponseParts:
             app_name=app_name,
             locale=locale,
             view=view,
+            operation=operation,
         )
 
 

@@ -17,6 +17,14 @@ before it.
 For RETRY_STRATEGY_NO_RETRY_NEEDED ("already done": CHARGING_IN_PROGRESS,
 FULLY_CHARGED) they raise `AlreadyDone` instead of aborting, so that the
 servicer can answer success where its own operation makes that true.
+
+The status carries the answer's `action_url` as its first Help link and
+its `retry_advice.scope` in the ErrorInfo metadata (`scope`), so the
+caller's own callers can send their user there and know what to pause.
+
+An answer without a propagation status (an item of a webhook delivery's
+`InterpretPayload` answer: there is no caller to propagate to) is refused
+with `NoPropagationStatus` before anything else.
 """
 
 from __future__ import annotations
@@ -64,6 +72,22 @@ def _grpc_status(resp: pb.InterpretResponse) -> grpc.Status:
     return _Status(code, status.message, trailers)
 
 
+class NoPropagationStatus(ValueError):
+    """The answer has no propagation status, so there is nothing to
+    propagate: an item of a webhook delivery's `InterpretPayload` answer
+    (the API re-delivers and sends RESOLVED itself), or an empty response.
+    Raised by `abort_with` and `abort_with_async` before they touch the
+    RPC; if it escapes your servicer, grpcio fails the call with UNKNOWN,
+    never with success."""
+
+    def __init__(self, response: pb.InterpretResponse) -> None:
+        #: The answer that was refused.
+        self.response = response
+        super().__init__(
+            "the answer has no propagation_status (a webhook item?): there is nothing to propagate"
+        )
+
+
 class AlreadyDone(Exception):
     """The interpretation says RETRY_STRATEGY_NO_RETRY_NEEDED: the vehicle
     is already in the state the request asked for (CHARGING_IN_PROGRESS,
@@ -86,6 +110,8 @@ class AlreadyDone(Exception):
 
 
 def _check(resp: pb.InterpretResponse) -> grpc.Status:
+    if not resp.HasField("propagation_status") or resp.propagation_status.code == 0:
+        raise NoPropagationStatus(resp)
     if resp.retry_advice.strategy == pb.RETRY_STRATEGY_NO_RETRY_NEEDED:
         raise AlreadyDone(resp)
     return _grpc_status(resp)
@@ -94,12 +120,11 @@ def _check(resp: pb.InterpretResponse) -> grpc.Status:
 def abort_with(context: grpc.ServicerContext, resp: pb.InterpretResponse) -> NoReturn:
     """Ends the RPC of a sync grpcio servicer with `resp.propagation_status`
     (see the module's documentation); raises `AlreadyDone` for
-    RETRY_STRATEGY_NO_RETRY_NEEDED instead. Never returns.
-
-    An interpretation without a propagation status (the service never sends
-    one) ends the RPC with UNKNOWN, never with success.
+    RETRY_STRATEGY_NO_RETRY_NEEDED instead, and `NoPropagationStatus` for an
+    answer that has none (a webhook item). Never returns.
     """
-    context.abort_with_status(_check(resp))
+    status = _check(resp)  # raises before the RPC is touched
+    context.abort_with_status(status)
     raise AssertionError("abort_with_status returned")  # it always raises
 
 
@@ -107,5 +132,6 @@ async def abort_with_async(
     context: grpc.aio.ServicerContext[Any, Any], resp: pb.InterpretResponse
 ) -> NoReturn:
     """`abort_with` for a `grpc.aio` servicer: `await` it."""
-    await context.abort_with_status(_check(resp))
+    status = _check(resp)  # raises before the RPC is touched
+    await context.abort_with_status(status)
     raise AssertionError("abort_with_status returned")  # it always raises

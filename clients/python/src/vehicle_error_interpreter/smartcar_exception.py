@@ -78,6 +78,7 @@ def smartcar_request(
     app_name: str = "",
     locale: str = "",
     view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+    operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
 ) -> pb.InterpretRequest:
     """The InterpretRequest for a `smartcar.SmartcarException`: a body
     rebuilt per shape from its fields, its status, `retry_after` and
@@ -102,4 +103,5 @@ def smartcar_request(
         app_name=app_name,
         locale=locale,
         view=view,
+        operation=operation,
     )
