@@ -143,8 +143,9 @@ pub struct Event<'a> {
     /// VERIFY's `data.challenge` (2.0: `payload.challenge`): the caller
     /// answers with its HMAC-SHA256 under the application management token,
     /// which this service never holds. Only a challenge of at most
-    /// [`MAX_CHALLENGE_CHARS`] letters, digits, `-` and `_` is passed on
-    /// (a receiver that signs anything signs what an attacker chooses).
+    /// [`MAX_CHALLENGE_CHARS`] characters of `[A-Za-z0-9._~-]` is passed on,
+    /// the set the client packages' receivers answer (a receiver that signs
+    /// anything signs what an attacker chooses).
     pub challenge: Option<Cow<'a, str>>,
 }
 

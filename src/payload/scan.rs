@@ -242,7 +242,7 @@ fn checked_challenge(challenge: Text<'_>) -> (Option<Cow<'_, str>>, Option<Paylo
     };
     let sane = c.len() <= MAX_CHALLENGE_CHARS
         && c.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b));
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b));
     if sane {
         (Some(c), None)
     } else {

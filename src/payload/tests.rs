@@ -265,6 +265,28 @@ fn a_v4_verify_carries_its_challenge_and_a_bad_one_is_dropped() {
     assert_eq!(answer.event.unwrap().challenge, None);
 }
 
+/// The clients answer only challenges of `[A-Za-z0-9._~-]` (an unreserved
+/// URL character set): the server passes on exactly those, so what it
+/// hands a caller is what the caller's receiver would sign.
+#[test]
+fn a_challenge_is_passed_on_only_in_the_clients_character_set() {
+    let body = r#"{"eventId":"e","eventType":"VERIFY","data":{"challenge":"CHALLENGE"}}"#;
+    let (longest, too_long) = ("a".repeat(256), "a".repeat(257));
+    for (challenge, passed) in [
+        ("aZ09-._~", true),
+        (longest.as_str(), true),
+        (too_long.as_str(), false),
+        ("abc+def", false),
+        ("abc/def", false),
+        ("abc=", false),
+        ("abc def", false),
+    ] {
+        let delivery = body.replace("CHALLENGE", challenge);
+        let got = run(&delivery, &[]).event.unwrap().challenge;
+        assert_eq!(got.as_deref(), passed.then_some(challenge), "{challenge}");
+    }
+}
+
 #[test]
 fn an_unknown_event_type_is_kept_by_name() {
     let body = r#"{"eventId":"e1","eventType":"CHARGING_STARTED","data":{"vehicle":{"id":"v1"}},"meta":{"mode":"test"}}"#;
