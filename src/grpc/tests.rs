@@ -168,4 +168,102 @@ mod properties {
             }
         }
     }
+
+    /// Real-shaped payloads the generated text is spliced into, so that
+    /// most cases reach the webhook, signals and batch readers.
+    fn payload_body() -> impl Strategy<Value = String> {
+        // Mostly valid JSON values (so the readers see the shapes), now
+        // and then raw text (so they also see broken ones).
+        let value = prop_oneof![
+            Just("null".to_owned()),
+            Just("42".to_owned()),
+            Just("{}".to_owned()),
+            Just("[]".to_owned()),
+            Just(r#""Charge.Voltage""#.to_owned()),
+            Just(r#"{"type":"SERVER","code":"INTERNAL","state":"RESOLVED"}"#.to_owned()),
+            Just(r#"{"type":"RATE_LIMIT","code":"SMARTCAR_API","state":"ERROR"}"#.to_owned()),
+            Just(
+                r#"{"path":"/x","code":409,"body":{"type":"VEHICLE_STATE","code":"ASLEEP"}}"#
+                    .to_owned()
+            ),
+            "[a-zA-Z.]{0,12}".prop_map(|t| format!("\"{t}\"")),
+            "[{}\\[\\]\":,a-z0-9 ]{0,24}",
+        ];
+        let inner = prop::collection::vec(value, 0..4)
+            .prop_map(|v| v.iter().map(|x| format!(",{x}")).collect::<String>())
+            .boxed();
+        prop_oneof![
+            any::<String>(),
+            inner.clone().prop_map(|i| format!(
+                r#"{{"eventType":"VEHICLE_ERROR","data":{{"vehicle":{{"id":"v"}},"errors":[{{"type":"PERMISSION","code":null,"state":"ERROR","signals":["Closure.IsLocked"{i}]}}{i}]}}}}"#
+            )),
+            inner.clone().prop_map(|i| format!(
+                r#"{{"eventType":"VEHICLE_STATE","data":{{"signals":[{{"name":"IsLocked","group":"Closure","status":{{"value":"ERROR","error":{{"type":"SERVER","code":"INTERNAL"}}}}}}{i}]}}}}"#
+            )),
+            inner.clone().prop_map(|i| format!(
+                r#"{{"responses":[{{"path":"/battery","code":429,"headers":{{"retry-after":"7"}},"body":{{"type":"RATE_LIMIT","code":"VEHICLE"}}}}{i}]}}"#
+            )),
+            inner.prop_map(|i| format!(r#"{{"data":[{{"attributes":{{"code":"charge-voltage","status":{{"value":"ERROR","error":{{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE"}}}}}}}}{i}]}}"#)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// For any payload body, any operation and any view, with valid
+        /// caller fields, `InterpretPayload` answers OK (INVALID_ARGUMENT
+        /// only for a blank body, naming `body`): every item's reason is in
+        /// the vocabulary with a scope; webhook items carry no propagation
+        /// status and no suggested delay but a non-OK propagation code,
+        /// other items carry their status; the verdict is decided by a
+        /// relevant item or is OK.
+        #[test]
+        fn interpret_payload_answers_any_body(
+            body in payload_body(),
+            used in prop_oneof![Just(vec![]), Just(vec!["Closure.IsLocked".to_owned()])],
+            full in any::<bool>(),
+            operation in prop_oneof![Just(0_i32), 1_i32..=6, any::<i32>()],
+        ) {
+            use pb::server::{InterpretPayloadRequest, PayloadKind, Scope, VerdictOutcome};
+            let service = interpreter();
+            let catalog = Catalog::embedded().unwrap();
+            let request = InterpretPayloadRequest {
+                body: body.clone(),
+                used_signals: used,
+                app_name: "Fleet".into(),
+                locale: "fr-CA".into(),
+                view: if full { InterpretationView::Full } else { InterpretationView::Basic } as i32,
+                operation,
+            };
+            match runtime().block_on(service.interpret_payload(Request::new(request))) {
+                Ok(response) => {
+                    let r = response.into_inner();
+                    prop_assert_ne!(r.payload_kind(), PayloadKind::Unspecified);
+                    let webhook = r.payload_kind() == PayloadKind::Webhook;
+                    for item in &r.items {
+                        let i = item.interpretation.as_ref().unwrap();
+                        prop_assert!(catalog.reasons().any(|x| x == i.reason), "{}", i.reason);
+                        let advice = i.retry_advice.as_ref().unwrap();
+                        prop_assert_ne!(advice.scope(), Scope::Unspecified);
+                        prop_assert_eq!(i.propagation_status.is_none(), webhook);
+                        prop_assert_ne!(i.propagation_code, 0);
+                        if webhook {
+                            prop_assert!(advice.suggested_delay.is_none());
+                        }
+                    }
+                    let verdict = r.verdict.as_ref().unwrap();
+                    match verdict.deciding_item {
+                        Some(n) => prop_assert!(r.items[n as usize].relevant),
+                        None => prop_assert_eq!(verdict.outcome(), VerdictOutcome::Ok),
+                    }
+                }
+                Err(status) => {
+                    prop_assert!(body.trim().is_empty(), "{:?}", status);
+                    prop_assert_eq!(status.code(), Code::InvalidArgument);
+                    let bad = tonic_types::StatusExt::get_details_bad_request(&status).unwrap();
+                    prop_assert_eq!(&bad.field_violations[0].field, "body");
+                }
+            }
+        }
+    }
 }

@@ -22,6 +22,7 @@ mod overlay;
 mod overload;
 mod payload;
 mod payload_limits;
+mod payload_shapes;
 mod reflection;
 mod scope;
 mod shutdown;
