@@ -40,8 +40,8 @@ pub use encoded::{EncodedCatalog, SharedEntry};
 pub use rpc::SERVICE_NAME;
 pub(crate) use status::{overloaded, payload_bytes_in_flight, payload_message_too_large};
 
-use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, Observe, RequestError};
-use crate::payload::ObservePayload;
+use crate::interpret::{self, AppName, Context, Input, Locale, LookupError, RequestError};
+use crate::observe::Observe;
 use crate::reload::{CatalogStore, Snapshot};
 use page::{Page, PageQuery};
 use pb::server::{
@@ -89,10 +89,9 @@ impl Default for ServiceSettings {
 pub struct Interpreter {
     catalogs: Arc<Catalogs>,
     settings: Arc<ServiceSettings>,
-    /// Told of every interpretation (the metrics, the call's span).
+    /// Told of every interpretation and every answered payload (the
+    /// metrics, the call's span).
     observer: Arc<dyn Observe>,
-    /// Told of every answered payload (the same watchers).
-    payload_observer: Arc<dyn ObservePayload>,
 }
 
 /// A validated `InterpretRequest`, borrowing from it.
@@ -112,19 +111,13 @@ impl Interpreter {
             catalogs,
             settings: Arc::new(settings),
             observer: Arc::new(()),
-            payload_observer: Arc::new(()),
         }
     }
 
     /// Tells `observer` of every interpretation and every answered
     /// payload.
-    pub(crate) fn with_observer(
-        mut self,
-        observer: impl Observe + ObservePayload + 'static,
-    ) -> Self {
-        let observer = Arc::new(observer);
-        self.observer = observer.clone();
-        self.payload_observer = observer;
+    pub(crate) fn with_observer(mut self, observer: impl Observe + 'static) -> Self {
+        self.observer = Arc::new(observer);
         self
     }
 

@@ -10,10 +10,9 @@
 //! `error` names the caller's mistakes, `lenient` holds what `parse` and
 //! the `payload` readers share, `action_url` checks the link a body asks
 //! the user to open, `violation` words the precondition or quota an
-//! answer states (the adapter places it in status details), `labels`
-//! names the kinds for metrics and spans, and `observe` is the one hook
-//! through which they watch interpretations; this file runs one request
-//! through them.
+//! answer states (the adapter places it in status details), and `labels`
+//! names the kinds for metrics and spans (which watch interpretations
+//! through `crate::observe`); this file runs one request through them.
 
 mod action_url;
 mod decide;
@@ -22,7 +21,6 @@ mod interpretation;
 mod labels;
 pub(crate) mod lenient;
 mod messages;
-mod observe;
 mod parse;
 mod request;
 mod upstream;
@@ -39,7 +37,6 @@ pub use interpretation::{
     Interpretation, RetryAdvice,
 };
 pub use messages::Messages;
-pub(crate) use observe::Observe;
 pub(crate) use parse::{RawError, parse_body};
 pub use request::{AppName, Locale, check_type_or_code};
 pub use upstream::MAX_RETRY_AFTER;

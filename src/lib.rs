@@ -18,7 +18,7 @@
 //!   table and status-code names) is all of it that `metrics` and the
 //!   trace layer name.
 //! - [`metrics`]: Prometheus metrics and their scrape endpoint; it observes
-//!   interpretations through the domain's `Observe` hook.
+//!   interpretations and payloads through the `observe::Observe` hook.
 //! - [`telemetry`]: log lines, and OpenTelemetry traces (off unless an
 //!   `OTEL_*` endpoint is set), started by `main` with a bounded shutdown.
 //! - [`reload`]: catalog snapshots swapped atomically, and the overlay
@@ -30,6 +30,9 @@
 //! - [`catalog`]: the 17 documented vehicle-state errors, the classification
 //!   vocabulary and the type table of every other error; `catalog::overlay`
 //!   patches them with an operator's overlay file.
+//! - `observe`: the one hook through which the metrics and the trace
+//!   layer watch interpretations and payloads, handed to `grpc` at
+//!   start-up.
 //! - [`render`]: `<app name>` templates; [`rules`]: validation rules shared
 //!   by requests, the overlay and the catalog's loaders.
 //! - [`config`], [`shutdown`]: process concerns for `main`.
@@ -41,6 +44,7 @@ pub mod config;
 pub mod grpc;
 pub mod interpret;
 mod metrics;
+mod observe;
 pub mod payload;
 pub mod reload;
 mod render;

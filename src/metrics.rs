@@ -3,7 +3,7 @@
 //! (recorded by the server's tower layer through [`calls`]),
 //! interpretations by identification, decision source, category, scope
 //! and reason (the adapter tells [`Metrics`] of each as its observer,
-//! `interpret::Observe`), catalog overlay reloads by outcome (from the
+//! `observe::Observe`), catalog overlay reloads by outcome (from the
 //! catalog store's status channel, see [`Metrics::observe_reloads`]), and
 //! build info. RPC and status-code names come from `grpc::rpc`, label
 //! names of the domain's kinds from the domain types themselves.
@@ -37,8 +37,9 @@ use prometheus_client::{
 
 use crate::catalog::Catalog;
 use crate::grpc::rpc::{self, RPCS};
-use crate::interpret::{AnswerKey, DecisionSource, Identification, Interpretation, Observe};
-use crate::payload::{ObservePayload, Outcome, PayloadKind};
+use crate::interpret::{AnswerKey, DecisionSource, Identification, Interpretation};
+use crate::observe::Observe;
+use crate::payload::{Outcome, PayloadKind};
 use crate::reload::ReloadStatus;
 
 /// The label of whatever has no label of its own.
@@ -269,7 +270,8 @@ impl Metrics {
     }
 }
 
-/// Counts each interpretation under its reason, kinds, category and scope.
+/// Counts each interpretation under its reason, kinds, category and
+/// scope, and each answered payload under its kind and verdict outcome.
 impl Observe for Metrics {
     fn interpreted(&self, interpretation: &Interpretation<'_, '_>) {
         let inner = &*self.inner;
@@ -295,10 +297,8 @@ impl Observe for Metrics {
         })
         .inc();
     }
-}
 
-/// Counts each answered payload under its kind and verdict outcome.
-impl ObservePayload for Metrics {
+    /// Counts each answered payload under its kind and verdict outcome.
     fn payload_interpreted(&self, kind: PayloadKind, outcome: Outcome, _items: usize) {
         let index = kind as usize * Outcome::ALL.len() + outcome as usize;
         if let Some(counter) = self.inner.payloads.get(index) {

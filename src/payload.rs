@@ -15,7 +15,6 @@
 
 mod collect;
 mod json;
-mod observe;
 mod request;
 mod scan;
 mod shapes;
@@ -24,7 +23,6 @@ mod warning;
 
 use std::{borrow::Cow, time::SystemTime};
 
-pub(crate) use observe::ObservePayload;
 pub use request::{MAX_USED_SIGNAL_CHARS, MAX_USED_SIGNALS, PayloadError, signal_code};
 pub use verdict::{Outcome, VehicleVerdict, Verdict};
 pub use warning::{PayloadWarning, PayloadWarningKind};

@@ -56,7 +56,7 @@ impl Interpreter {
             if req.body.trim().is_empty() {
                 return Err(PayloadError::EmptyBody.into());
             }
-            self.payload_observer
+            self.observer
                 .payload_interpreted(PayloadKind::Unrecognized, Outcome::Ok, 0);
             return Ok(convert::too_large(req.body.len(), limit));
         }
@@ -76,11 +76,8 @@ impl Interpreter {
         if answer.kind == PayloadKind::Webhook && operation.is_some() {
             extra.push(convert::operation_ignored());
         }
-        self.payload_observer.payload_interpreted(
-            answer.kind,
-            answer.verdict.outcome,
-            answer.items.len(),
-        );
+        self.observer
+            .payload_interpreted(answer.kind, answer.verdict.outcome, answer.items.len());
         Ok(respond_payload(&mut answer, snap, &rendering, extra))
     }
 }

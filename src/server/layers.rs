@@ -20,16 +20,12 @@ pub(crate) use payload::PayloadRoute;
 pub(crate) use shed::Shed;
 pub(crate) use trace::{InterpretationSpans, TraceLayer};
 
-use crate::interpret::Observe;
 use crate::metrics::Metrics;
-use crate::payload::ObservePayload;
+use crate::observe::Observe;
 use crate::telemetry::Traces;
 
 /// What the interpreter tells of each interpretation: the metrics, and,
 /// while traces are on, the call's span.
-pub(crate) fn observer(
-    metrics: &Metrics,
-    traces: Option<&Traces>,
-) -> impl Observe + ObservePayload + 'static {
+pub(crate) fn observer(metrics: &Metrics, traces: Option<&Traces>) -> impl Observe + 'static {
     (metrics.clone(), traces.map(|_| InterpretationSpans))
 }

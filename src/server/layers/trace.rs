@@ -59,8 +59,9 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::status_body::{OnStatus, StatusBody, grpc_status};
 use crate::grpc::rpc::{self, RPCS, SERVICE_NAME};
-use crate::interpret::{Interpretation, Observe};
-use crate::payload::{ObservePayload, Outcome, PayloadKind};
+use crate::interpret::Interpretation;
+use crate::observe::Observe;
+use crate::payload::{Outcome, PayloadKind};
 use crate::telemetry::{Ids, SPAN_TARGET, Traces};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -366,11 +367,9 @@ impl Observe for InterpretationSpans {
             _ => {}
         }
     }
-}
 
-/// Puts an answered payload's kind, outcome and item count on the
-/// InterpretPayload span, as attributes.
-impl ObservePayload for InterpretationSpans {
+    /// Puts an answered payload's kind, outcome and item count on the
+    /// InterpretPayload span, as attributes.
     fn payload_interpreted(&self, kind: PayloadKind, outcome: Outcome, items: usize) {
         let span = Span::current();
         if span.metadata().map(|meta| meta.name()) != Some(RPC_SPAN) {
