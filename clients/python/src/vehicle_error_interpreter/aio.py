@@ -22,6 +22,7 @@ from vehicle_error_interpreter.client import (
     DEFAULT_TIMEOUT,
     batch_request,
     interpret_request,
+    payload_request,
 )
 from vehicle_error_interpreter.http_response import DEFAULT_MAX_BODY_BYTES, read_response_async
 from vehicle_error_interpreter.retry import RetryUnavailableAsync
@@ -152,13 +153,8 @@ class AsyncClient:
         """Interprets a payload that carries several errors: a webhook
         delivery, a v3 signals response or a v2 batch response
         (`Client.interpret_payload`)."""
-        request = pb.InterpretPayloadRequest(
-            body=body,
-            used_signals=list(used_signals),
-            app_name=app_name,
-            locale=locale,
-            view=view,
-            operation=operation,
+        request = payload_request(
+            body, used_signals, app_name=app_name, locale=locale, view=view, operation=operation
         )
         response: pb.InterpretPayloadResponse = await self.stub.InterpretPayload(
             request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready

@@ -214,13 +214,8 @@ class Client:
         strings) the application relies on; empty means all. `operation`
         applies to a batch or signals response's items (a webhook ignores
         it, with a warning)."""
-        request = pb.InterpretPayloadRequest(
-            body=body,
-            used_signals=list(used_signals),
-            app_name=app_name,
-            locale=locale,
-            view=view,
-            operation=operation,
+        request = payload_request(
+            body, used_signals, app_name=app_name, locale=locale, view=view, operation=operation
         )
         return self.stub.InterpretPayload(
             request, timeout=timeout or self.timeout, metadata=metadata, wait_for_ready=wait_for_ready
@@ -403,6 +398,28 @@ def interpret_request(
         req.structured.type = error_type
         req.structured.code = code or ""
     return req
+
+
+def payload_request(
+    body: str,
+    used_signals: Iterable[str] = (),
+    *,
+    app_name: str = "",
+    locale: str = "",
+    view: pb.InterpretationView = pb.INTERPRETATION_VIEW_UNSPECIFIED,
+    operation: pb.Operation = pb.OPERATION_UNSPECIFIED,
+) -> pb.InterpretPayloadRequest:
+    """Builds an InterpretPayloadRequest: the payload as received, the
+    signals the application relies on (codes or `Group.Name`; empty means
+    all), and the operation its batch or signals response answered."""
+    return pb.InterpretPayloadRequest(
+        body=body,
+        used_signals=list(used_signals),
+        app_name=app_name,
+        locale=locale,
+        view=view,
+        operation=operation,
+    )
 
 
 def batch_request(
