@@ -1,15 +1,23 @@
 //! In-process cost of `payload::interpret_payload` (docs/design.md §6: a
 //! VEHICLE_STATE delivery of about a hundred signals, some 30 KB, at no
 //! less than 480 MB/s, i.e. 60 us at most; and a VEHICLE_ERROR delivery).
-//! The domain call alone: scan, group, interpret each item, verdict.
+//! `payload/*` is the domain call alone (scan, group, interpret each item,
+//! verdict), the figure design 6's budget uses; `respond_payload/*` is the
+//! whole handler plus encoding its response, what the server does per call
+//! besides HTTP/2 (the difference is the adapter's rendering of the items).
 //! Run: `cargo bench --bench payload` (`-- --quick` on a noisy machine).
 
-use std::{hint::black_box, time::SystemTime};
+use std::{hint::black_box, sync::Arc, time::SystemTime};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use prost::Message as _;
+use tonic::Request;
 use vehicle_error_interpreter::{
     Catalog,
+    grpc::{Interpreter, ServiceSettings},
     payload::{Limits, PayloadRequest, interpret_payload},
+    pb::server::{InterpretPayloadRequest, interpreter_service_server::InterpreterService as _},
+    reload::CatalogStore,
 };
 
 #[path = "../examples/common/deliveries.rs"]
@@ -37,6 +45,36 @@ fn benches(c: &mut Criterion) {
                     operation: None,
                 };
                 interpret_payload(&catalog, &request).unwrap()
+            })
+        });
+    }
+    g.finish();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let service = Interpreter::new(
+        CatalogStore::new(Arc::new(catalog), "the app"),
+        ServiceSettings::default(),
+    );
+    let mut g = c.benchmark_group("respond_payload");
+    for (name, body) in [
+        ("vehicle_state_100", state.as_str()),
+        ("vehicle_error", VEHICLE_ERROR),
+    ] {
+        let request = InterpretPayloadRequest {
+            body: body.to_owned(),
+            used_signals: used.iter().map(|s| (*s).to_owned()).collect(),
+            app_name: "Load Test".into(),
+            ..Default::default()
+        };
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(service.interpret_payload(Request::new(black_box(request.clone()))))
+                    .unwrap()
+                    .into_inner()
+                    .encode_to_vec()
             })
         });
     }
