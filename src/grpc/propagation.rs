@@ -55,6 +55,16 @@ impl EncodedAnswer {
             doc_link: doc_url.map(|url| help_link(DOC_LINK, url)),
         }
     }
+
+    /// The bytes the precomputed parts take, all of them.
+    fn len(&self) -> usize {
+        [&self.retry_info, &self.violation, &self.doc_link]
+            .into_iter()
+            .flatten()
+            .map(Vec::len)
+            .sum::<usize>()
+            + self.error_info_prefix.len()
+    }
 }
 
 /// The status for an interpretation: its propagation code, the short
@@ -69,10 +79,14 @@ pub(super) fn status(
     messages: &Messages<'_>,
     encoded: &EncodedAnswer,
 ) -> EncodedStatus {
+    // Room for the whole status at once: the precomputed parts, the
+    // user message, and 512 bytes for the type URLs and the per-call
+    // values (type, code, request id, locale, action link). A status that
+    // outgrew its buffer was copied once more on every call.
     let mut status = EncodedStatus::new(
         rpc_code(interp.propagation) as i32,
         &messages.description,
-        512 + messages.user_message.len(),
+        512 + messages.user_message.len() + encoded.len(),
     );
     error_info(&mut status, interp, encoded);
     if interp.advice.strategy == RetryStrategy::RetryLater {
