@@ -100,7 +100,14 @@ pub(super) fn request_id<'a>(
     if id.is_empty() {
         return None;
     }
-    if id.chars().count() > MAX_REQUEST_ID_CHARS || id.chars().any(char::is_control) {
+    // Ids are printable ASCII (UUIDs): one pass over the bytes settles
+    // them, and only other text pays for decoding characters.
+    let malformed = if id.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        id.len() > MAX_REQUEST_ID_CHARS
+    } else {
+        id.chars().count() > MAX_REQUEST_ID_CHARS || id.chars().any(char::is_control)
+    };
+    if malformed {
         warnings.push(Warning::new(WarningKind::RequestIdMalformed, field));
         return None;
     }
