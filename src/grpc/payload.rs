@@ -109,6 +109,7 @@ fn respond_payload(
             let interpretation = respond::interpret_response_for(
                 &item.interpretation,
                 messages,
+                rendering.app_name,
                 &snap.cache,
                 rendering.view,
                 delivery,

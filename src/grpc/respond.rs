@@ -9,15 +9,17 @@ use super::{encoded::EncodedCatalog, pb::server, propagation};
 use crate::interpret::{Interpretation, Messages};
 use crate::rules::upper;
 
-/// The response to an interpretation and its rendered messages, holding
-/// what `view` holds (AIP-157: unspecified is BASIC).
+/// The response to an interpretation and its messages rendered with
+/// `app_name` (the full view renders the body's own message with it too),
+/// holding what `view` holds (AIP-157: unspecified is BASIC).
 pub(super) fn interpret_response(
     interp: &Interpretation<'_, '_>,
     messages: Messages<'_>,
+    app_name: &str,
     encoded: &EncodedCatalog,
     view: server::InterpretationView,
 ) -> server::InterpretResponse {
-    interpret_response_for(interp, messages, encoded, view, Delivery::Call)
+    interpret_response_for(interp, messages, app_name, encoded, view, Delivery::Call)
 }
 
 /// Who the answer is for: a call's caller, or a webhook delivery, which
@@ -36,6 +38,7 @@ pub(super) enum Delivery {
 pub(super) fn interpret_response_for(
     interp: &Interpretation<'_, '_>,
     messages: Messages<'_>,
+    app_name: &str,
     encoded: &EncodedCatalog,
     view: server::InterpretationView,
     delivery: Delivery,
@@ -81,7 +84,9 @@ pub(super) fn interpret_response_for(
             suggested_resolution: messages.suggested_resolution.to_owned(),
             troubleshooting_steps: messages.troubleshooting_steps.to_vec(),
             locale: messages.locale.to_owned(),
-            body_suggested_user_message: messages.body_suggested_user_message.unwrap_or_default(),
+            body_suggested_user_message: interp
+                .body_suggested_user_message(app_name)
+                .unwrap_or_default(),
         }),
         user_message: messages.user_message,
         action_url: interp.action_url.as_deref().unwrap_or_default().to_owned(),

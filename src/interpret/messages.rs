@@ -27,8 +27,6 @@ pub struct Messages<'c> {
     /// The troubleshooting steps (vehicle-state errors their entry
     /// answers).
     pub troubleshooting_steps: &'c [String],
-    /// The body's own `suggestedUserMessage`, placeholders rendered.
-    pub body_suggested_user_message: Option<String>,
     /// The BCP 47 tag `user_message` is in.
     pub locale: &'c str,
     /// The documentation page: the catalog's, else the body's.
@@ -41,11 +39,6 @@ impl<'c> Interpretation<'c, '_> {
     /// tag, else its base language, else English); when that is not the
     /// language asked for, adds a `LOCALE_FALLBACK` warning.
     pub fn messages_in(&mut self, app_name: &str, locale: Option<&str>) -> Messages<'c> {
-        let body_suggested = self
-            .body
-            .suggested_user_message
-            .as_deref()
-            .map(|m| replace_placeholders(m, app_name));
         let messages = match (self.entry, self.answer) {
             // An operation's own answer (design 3d): its words, since the
             // entry's advice (start a charge, say) no longer applies; the
@@ -62,7 +55,6 @@ impl<'c> Interpretation<'c, '_> {
                     description,
                     suggested_resolution: "",
                     troubleshooting_steps: &[],
-                    body_suggested_user_message: body_suggested,
                     locale: tag,
                     doc_url: Some(Cow::Borrowed(&entry.doc_url)),
                 }
@@ -75,7 +67,6 @@ impl<'c> Interpretation<'c, '_> {
                     description: Cow::Borrowed(&entry.description),
                     suggested_resolution: &entry.suggested_resolution_text,
                     troubleshooting_steps: &entry.troubleshooting_steps,
-                    body_suggested_user_message: body_suggested,
                     locale: user.locale,
                     doc_url: Some(Cow::Borrowed(&entry.doc_url)),
                 }
@@ -106,7 +97,6 @@ impl<'c> Interpretation<'c, '_> {
                     description,
                     suggested_resolution: "",
                     troubleshooting_steps: &[],
-                    body_suggested_user_message: body_suggested,
                     locale: tag,
                     doc_url: self
                         .body
@@ -122,7 +112,6 @@ impl<'c> Interpretation<'c, '_> {
                 description: Cow::Borrowed(""),
                 suggested_resolution: "",
                 troubleshooting_steps: &[],
-                body_suggested_user_message: body_suggested,
                 locale: DOCUMENTATION_LOCALE,
                 doc_url: None,
             },
@@ -137,6 +126,16 @@ impl<'c> Interpretation<'c, '_> {
             );
         }
         messages
+    }
+
+    /// The body's own `suggestedUserMessage` with `app_name` in its
+    /// placeholders. Apart from [`Interpretation::messages_in`] because
+    /// only the full view shows it: the default view's calls skip a copy.
+    pub fn body_suggested_user_message(&self, app_name: &str) -> Option<String> {
+        self.body
+            .suggested_user_message
+            .as_deref()
+            .map(|m| replace_placeholders(m, app_name))
     }
 
     /// [`Interpretation::messages_in`] in English.

@@ -311,7 +311,9 @@ proptest! {
         let messages = interpretation.messages(app_name.as_str());
         prop_assert!(!messages.user_message.contains("<app name>"));
         prop_assert!(!messages.description.contains("<app name>"));
-        let own = messages.body_suggested_user_message.unwrap_or_default();
+        let own = interpretation
+            .body_suggested_user_message(app_name.as_str())
+            .unwrap_or_default();
         prop_assert!(!own.contains("<app name>"));
     }
 }

@@ -488,7 +488,7 @@ fn renders_app_name() {
     let m = foreign.messages("Fleet");
     assert!(!m.user_message.is_empty() && !m.user_message.contains('<'));
     assert_eq!(
-        m.body_suggested_user_message.as_deref(),
+        foreign.body_suggested_user_message("Fleet").as_deref(),
         Some("Open Fleet again")
     );
 }
