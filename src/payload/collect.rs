@@ -66,6 +66,7 @@ pub(super) struct Collector<'a> {
     scope_start: usize,
     signals_listed: usize,
     signals_dropped: usize,
+    signals_unreadable: usize,
     items_dropped: usize,
 }
 
@@ -79,6 +80,7 @@ impl<'a> Collector<'a> {
             scope_start: 0,
             signals_listed: 0,
             signals_dropped: 0,
+            signals_unreadable: 0,
             items_dropped: 0,
         }
     }
@@ -91,6 +93,11 @@ impl<'a> Collector<'a> {
     /// Counts signals that were read but not listed.
     pub(super) fn drop_signals(&mut self, n: usize) {
         self.signals_dropped = self.signals_dropped.saturating_add(n);
+    }
+
+    /// Counts `n` signal entries that name no signal (`SIGNAL_UNREADABLE`).
+    pub(super) fn unreadable_signals(&mut self, n: usize) {
+        self.signals_unreadable = self.signals_unreadable.saturating_add(n);
     }
 
     /// A failed signal, with its code when it has one.
@@ -186,6 +193,12 @@ impl<'a> Collector<'a> {
                 PayloadWarning::new(PayloadWarningKind::SignalLimitReached)
                     .with("limit", &self.limits.max_signals)
                     .with("dropped", &self.signals_dropped),
+            );
+        }
+        if self.signals_unreadable > 0 {
+            warnings.push(
+                PayloadWarning::new(PayloadWarningKind::SignalUnreadable)
+                    .with("count", &self.signals_unreadable),
             );
         }
         self.groups

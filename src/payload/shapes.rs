@@ -45,6 +45,8 @@ impl<'de> Elements<'de> for Signals<'_, 'de> {
             return Ok(false);
         };
         let Shape::Read(signal) = shape else {
+            // Not an object: no status to read, so it may have failed.
+            self.collector.unreadable_signals(1);
             return Ok(true);
         };
         if !signal.failed {
@@ -60,6 +62,9 @@ impl<'de> Elements<'de> for Signals<'_, 'de> {
             signal.group.as_str(),
             signal.name.as_str(),
         );
+        if id.is_none() {
+            self.collector.unreadable_signals(1);
+        }
         self.collector.signal_error(error_type, code, id);
         Ok(true)
     }
@@ -176,7 +181,11 @@ impl<'de> Elements<'de> for Errors<'_, 'de> {
             not_a_list_if(true, "errors[].signals", self.warnings);
         }
         self.collector.drop_signals(error.dropped);
-        let vehicle_wide = error.signals.is_empty() && error.dropped == 0;
+        self.collector.unreadable_signals(error.unreadable);
+        // Scoped to signals, even to none that could be read: only an
+        // absent or empty list is vehicle-wide (design 3e), and reading a
+        // malformed one as vehicle-wide would escalate it.
+        let vehicle_wide = error.signals.is_empty() && error.dropped == 0 && error.unreadable == 0;
         let state = match error.state.as_str() {
             Some(s) if s.trim().eq_ignore_ascii_case("RESOLVED") => ItemState::Resolved,
             _ => ItemState::Error,
@@ -196,6 +205,8 @@ struct ErrorObject<'a> {
     signals: Vec<Cow<'a, str>>,
     budget: usize,
     dropped: usize,
+    /// Entries of `signals` that name no signal.
+    unreadable: usize,
     signals_not_a_list: bool,
 }
 
@@ -208,6 +219,7 @@ impl ErrorObject<'_> {
             signals: Vec::new(),
             budget,
             dropped: 0,
+            unreadable: 0,
             signals_not_a_list: false,
         }
     }
@@ -239,6 +251,7 @@ impl<'de> Elements<'de> for SignalRefs<'_, 'de> {
             return Ok(false);
         };
         let Some(code) = signal else {
+            self.0.unreadable += 1;
             return Ok(true);
         };
         if self.0.signals.len() < self.0.budget {

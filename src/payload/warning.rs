@@ -20,6 +20,11 @@ pub enum PayloadWarningKind {
     ItemLimitReached,
     /// More failed signals than `max_signals`: the rest are counted only.
     SignalLimitReached,
+    /// A signal entry that names no signal (not an object or a string, or
+    /// no code and no group and name), in a signals list or an error's
+    /// `signals`: counted only. An error whose `signals` held only such
+    /// entries is still signal-scoped, never vehicle-wide.
+    SignalUnreadable,
     /// `used_signals` was empty, so every signal counted as used, and that
     /// made a signal-scoped error relevant.
     UsedSignalsEmpty,
@@ -39,6 +44,7 @@ impl PayloadWarningKind {
             Self::ErrorSkipped => "ERROR_SKIPPED",
             Self::ItemLimitReached => "ITEM_LIMIT_REACHED",
             Self::SignalLimitReached => "SIGNAL_LIMIT_REACHED",
+            Self::SignalUnreadable => "SIGNAL_UNREADABLE",
             Self::UsedSignalsEmpty => "USED_SIGNALS_EMPTY",
             Self::ChallengeInvalid => "CHALLENGE_INVALID",
         }
@@ -57,6 +63,9 @@ impl PayloadWarningKind {
             Self::ItemLimitReached => "more distinct errors than the limit; the rest were counted",
             Self::SignalLimitReached => {
                 "more failed signals than the limit; the rest were counted, not listed"
+            }
+            Self::SignalUnreadable => {
+                "signal entries that name no signal were counted, not listed; an error scoped to them stays signal-scoped"
             }
             Self::UsedSignalsEmpty => {
                 "used_signals is empty, so every signal counted as used and made a signal-scoped error relevant"

@@ -248,3 +248,71 @@ async fn signals_in_every_shape_are_matched_against_used_signals_by_code() {
     );
     server.stop().await;
 }
+
+/// A signal-scoped error whose `signals` name no signal this service can
+/// read (a number, null, a name without its group, a blank string) is
+/// still signal-scoped: it does not escalate to the vehicle ("reconnect
+/// your car") when the caller names its used signals, and the entries
+/// are counted in a warning, never dropped silently. A VEHICLE_STATE
+/// list's entries that are no signal are counted the same way.
+#[tokio::test]
+async fn signal_entries_that_name_no_signal_keep_an_error_signal_scoped_and_are_counted() {
+    let mut server = TestServer::spawn().await;
+    let errors = r#"[{"type":"PERMISSION","code":null,"resolution":{"type":"REAUTHENTICATE"},"state":"ERROR",
+"signals":[42,null,{"name":"IsLocked"},"  "]}]"#;
+    let body = vehicle_error(errors);
+    let count = |answer: &InterpretPayloadResponse| {
+        answer
+            .warnings
+            .iter()
+            .find(|w| w.reason == "SIGNAL_UNREADABLE")
+            .map(|w| w.metadata["count"].clone())
+    };
+
+    let used = payload(&mut server, request(&body, &["closure-islocked"])).await;
+    let item = &used.items[0];
+    assert_eq!(item.extent(), ErrorExtent::Signals);
+    assert!(item.signals.is_empty());
+    assert!(!item.relevant);
+    assert_eq!(used.verdict.as_ref().unwrap().outcome(), VerdictOutcome::Ok);
+    assert_eq!(count(&used).as_deref(), Some("4"));
+
+    // With no used signals every signal counts, these too, and says so.
+    let all = payload(&mut server, request(&body, &[])).await;
+    assert!(all.items[0].relevant);
+    assert_eq!(
+        all.verdict.as_ref().unwrap().outcome(),
+        VerdictOutcome::ActionRequired
+    );
+    assert!(reasons(&all).contains(&"USED_SIGNALS_EMPTY"));
+    assert_eq!(count(&all).as_deref(), Some("4"));
+
+    // An empty list is vehicle-wide, as design 3e has it, and warns of
+    // nothing unreadable.
+    let wide = vehicle_error(
+        r#"[{"type":"PERMISSION","code":null,"resolution":{"type":"REAUTHENTICATE"},"state":"ERROR","signals":[]}]"#,
+    );
+    let wide = payload(&mut server, request(&wide, &["closure-islocked"])).await;
+    assert_eq!(wide.items[0].extent(), ErrorExtent::Vehicle);
+    assert!(wide.items[0].relevant);
+    assert_eq!(count(&wide), None);
+
+    let state = r#"{"eventId":"5a537912","eventType":"VEHICLE_STATE","data":{"vehicle":{"id":"123e4567"},"signals":[
+7,null,"Closure.IsLocked",
+{"status":{"value":"ERROR","error":{"type":"PERMISSION","code":null}}},
+{"code":"charge-voltage","status":{"value":"ERROR","error":{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE"}}},
+{"code":"closure-islocked","status":{"value":"SUCCESS"}}]},"meta":{"version":"4.0","mode":"LIVE"}}"#;
+    let answer = payload(&mut server, request(state, &["closure-islocked"])).await;
+    assert_eq!(count(&answer).as_deref(), Some("4"));
+    let permission = answer
+        .items
+        .iter()
+        .find(|i| i.interpretation.as_ref().unwrap().error_type == "PERMISSION")
+        .unwrap();
+    assert!(permission.signals.is_empty() && !permission.relevant);
+    assert_eq!(
+        answer.verdict.as_ref().unwrap().outcome(),
+        VerdictOutcome::Ok
+    );
+    server.stop().await;
+}

@@ -2916,8 +2916,8 @@ type InterpretPayloadResponse struct {
 	// shape as `InterpretResponse.warnings`. Payload reasons: `BODY_NOT_JSON`,
 	// `BODY_TOO_LARGE`, `NOT_A_PAYLOAD`, `DEPTH_LIMIT_REACHED`, `NOT_A_LIST`,
 	// `ERROR_SKIPPED`, `ITEM_LIMIT_REACHED`, `SIGNAL_LIMIT_REACHED`,
-	// `USED_SIGNALS_EMPTY`, `CHALLENGE_INVALID`, `OPERATION_IGNORED`; new
-	// values may be added. An item's own warnings stay in its
+	// `SIGNAL_UNREADABLE`, `USED_SIGNALS_EMPTY`, `CHALLENGE_INVALID`,
+	// `OPERATION_IGNORED`; new values may be added. An item's own warnings stay in its
 	// interpretation.
 	Warnings      []*InterpretationWarning `protobuf:"bytes,6,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
