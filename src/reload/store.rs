@@ -156,19 +156,24 @@ impl<C: SnapshotCache> CatalogStore<C> {
     /// # Errors
     /// Why the overlay was rejected.
     pub fn apply_overlay(&self, bytes: &[u8]) -> Result<(), OverlayError> {
-        match self.build(bytes) {
-            Ok(snapshot) => {
-                let source = snapshot.source.clone();
-                self.current.store(Arc::new(snapshot));
-                tracing::info!(?source, "catalog overlay applied");
-                self.publish(ReloadOutcome::Applied, Some(source));
-                Ok(())
-            }
-            Err(err) => {
-                self.reject(err.to_string());
-                Err(err)
-            }
-        }
+        self.apply_first_overlay(bytes)
+            .inspect_err(|err| self.reject(err.to_string()))
+    }
+
+    /// [`Self::apply_overlay`] for the overlay read at start-up: a
+    /// rejection is the caller's to report (start-up fails with it), not
+    /// logged as "the previous catalog keeps serving", which no catalog
+    /// yet does.
+    ///
+    /// # Errors
+    /// Why the overlay was rejected.
+    pub fn apply_first_overlay(&self, bytes: &[u8]) -> Result<(), OverlayError> {
+        let snapshot = self.build(bytes)?;
+        let source = snapshot.source.clone();
+        self.current.store(Arc::new(snapshot));
+        tracing::info!(?source, "catalog overlay applied");
+        self.publish(ReloadOutcome::Applied, Some(source));
+        Ok(())
     }
 
     /// Serves the embedded catalog again, after the overlay file went away.

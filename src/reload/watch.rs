@@ -207,7 +207,7 @@ impl<C: SnapshotCache> Reloader<C> {
             }
             Ok(Some(bytes)) => {
                 self.store
-                    .apply_overlay(&bytes)
+                    .apply_first_overlay(&bytes)
                     .map_err(|source| ReloadError::Invalid {
                         path: self.path.clone(),
                         source,

@@ -519,7 +519,8 @@ async fn invalid_overlay_at_start_up_fails_start_up() {
 
 /// The binary's start-up failure names the overlay's problem once: each
 /// error's message already embeds its cause, so printing the cause chain
-/// too said every reason twice.
+/// too said every reason twice. And it never claims that a previous
+/// catalog keeps serving: at start-up none does.
 #[test]
 fn binary_start_up_failure_says_the_reason_once() {
     let mut map = ConfigMapDir::new();
@@ -543,6 +544,7 @@ fn binary_start_up_failure_says_the_reason_once() {
         .find(|l| l.contains(&path) && l.contains("NOPE"))
         .unwrap_or_else(|| panic!("no line names the file and the bad entry:\n{logs}"));
     assert_eq!(line.matches("NOPE").count(), 1, "{line}");
+    assert!(!logs.contains("keeps serving"), "{logs}");
 }
 
 /// The binary reads `--catalog-overlay` and serves the overlay's default
