@@ -32,7 +32,7 @@ mod status;
 #[doc(hidden)]
 pub mod wire;
 
-use std::{sync::Arc, time::SystemTime};
+use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
@@ -178,13 +178,7 @@ impl Interpreter {
                 http_status: req.http_status,
                 retry_after: &req.retry_after,
                 request_id: &req.request_id,
-                // Read only to measure a Retry-After date from: a call
-                // without the header skips the clock (3 % of a call).
-                now: if req.retry_after.trim().is_empty() {
-                    SystemTime::UNIX_EPOCH
-                } else {
-                    SystemTime::now()
-                },
+                now: None,
                 operation: convert::operation(req.operation),
             },
             app_name: AppName::parse(&req.app_name)?,

@@ -35,7 +35,7 @@ pub enum Input<'a> {
 /// What the request says around the error: the upstream fields, as the
 /// caller forwarded them (never the caller's fault, so read leniently: a
 /// malformed one is ignored with a warning), and the caller's operation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Context<'a> {
     /// The HTTP status the error arrived with; 0 when unknown.
     pub http_status: u32,
@@ -43,25 +43,15 @@ pub struct Context<'a> {
     pub retry_after: &'a str,
     /// The `sc-request-id` header's value; empty when absent.
     pub request_id: &'a str,
-    /// The time a Retry-After date is measured from.
-    pub now: SystemTime,
+    /// The time a Retry-After date is measured from; `None` for the clock,
+    /// read only when the request has a Retry-After at all.
+    pub now: Option<SystemTime>,
     /// What the failed request asked the vehicle to do; `None` when the
     /// caller does not say (the answers are then the entries' and the
     /// table's alone).
     pub operation: Option<Operation>,
 }
 
-impl Default for Context<'_> {
-    fn default() -> Self {
-        Self {
-            http_status: 0,
-            retry_after: "",
-            request_id: "",
-            now: SystemTime::now(),
-            operation: None,
-        }
-    }
-}
 
 /// How the error was recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -39,7 +39,7 @@ pub(super) fn http_status(status: u32, warnings: &mut Vec<Warning>) -> Option<u1
 /// `None` when absent or malformed (with a warning).
 pub(super) fn retry_after(
     value: &str,
-    now: SystemTime,
+    now: Option<SystemTime>,
     warnings: &mut Vec<Warning>,
 ) -> Option<Duration> {
     const FIELD: &str = "retry_after";
@@ -47,6 +47,8 @@ pub(super) fn retry_after(
     if value.is_empty() {
         return None;
     }
+    // Most calls carry no Retry-After: only those read the clock.
+    let now = now.unwrap_or_else(SystemTime::now);
     let malformed = |warnings: &mut Vec<Warning>| {
         warnings.push(Warning::new(WarningKind::RetryAfterMalformed, FIELD));
         None
@@ -141,7 +143,7 @@ mod tests {
         let now = httpdate::parse_http_date("Wed, 25 Nov 2026 10:00:00 GMT").unwrap();
         let parse = |s| {
             let mut w = Vec::new();
-            let d = retry_after(s, now, &mut w);
+            let d = retry_after(s, Some(now), &mut w);
             (d, reasons(&w))
         };
         assert_eq!(parse(""), (None, vec![]));

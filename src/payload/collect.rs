@@ -361,7 +361,7 @@ fn context<'s>(
         http_status,
         retry_after,
         request_id,
-        now: asked.now,
+        now: Some(asked.now),
         operation: asked.operation,
     }
 }

@@ -332,7 +332,7 @@ fn batch_sub_responses_keep_their_own_headers() {
         http_status: 429,
         retry_after: "30",
         request_id: "req-429",
-        now: SystemTime::now(),
+        now: Some(SystemTime::now()),
         operation: None,
     };
     let body = r#"{"type":"RATE_LIMIT","code":"VEHICLE","statusCode":429,"resolution":{"type":"RETRY_LATER"}}"#;
