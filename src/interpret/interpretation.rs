@@ -52,7 +52,6 @@ pub struct Context<'a> {
     pub operation: Option<Operation>,
 }
 
-
 /// How the error was recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Identification {
