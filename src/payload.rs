@@ -120,9 +120,10 @@ pub struct Event<'a> {
     pub event_type: EventType,
     /// The type's name as received (`eventType`, or 2.0's `eventName`).
     pub name: Cow<'a, str>,
-    /// `eventId`.
+    /// `eventId`: the same across re-deliveries, so the key to
+    /// de-duplicate on.
     pub event_id: Option<Cow<'a, str>>,
-    /// `meta.deliveryId`, for de-duplicating re-deliveries.
+    /// `meta.deliveryId`: each delivery attempt's own.
     pub delivery_id: Option<Cow<'a, str>>,
     /// `meta.webhookId` (2.0: `webhookId`).
     pub webhook_id: Option<Cow<'a, str>>,

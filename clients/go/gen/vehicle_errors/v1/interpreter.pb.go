@@ -3005,10 +3005,11 @@ type WebhookEvent struct {
 	Type WebhookEventType `protobuf:"varint,1,opt,name=type,proto3,enum=vehicle_errors.v1.WebhookEventType" json:"type,omitempty"`
 	// The event type as sent (`eventType`, or the legacy `eventName`).
 	TypeName string `protobuf:"bytes,2,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
-	// The event's id (`eventId`).
+	// The event's id (`eventId`). The API re-delivers an event that was not
+	// acknowledged under the same `eventId`, so de-duplicate on this.
 	EventId string `protobuf:"bytes,3,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	// The delivery's id (`meta.deliveryId`): the same event re-delivered
-	// keeps its id, so de-duplicate on this.
+	// The delivery attempt's id (`meta.deliveryId`): each re-delivery of an
+	// event has its own, so it tells attempts apart (in logs), not events.
 	DeliveryId string `protobuf:"bytes,4,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
 	// The webhook's id (`meta.webhookId`, or the legacy `webhookId`).
 	WebhookId string `protobuf:"bytes,5,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
