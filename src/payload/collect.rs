@@ -14,13 +14,10 @@ use crate::rules::upper;
 /// Where a group's error came from, as `interpret` will take it.
 #[derive(Debug)]
 pub(super) enum Source<'a> {
-    /// A VEHICLE_ERROR error object, as the text of that object.
+    /// An error object, as its text: a VEHICLE_ERROR error, or a failed
+    /// signal's `status.error` (whose `resolution` and `description`,
+    /// when v3 sends them, count as they do in `Interpret`).
     Error(&'a str),
-    /// A failed signal's `status.error`.
-    Signal {
-        error_type: Cow<'a, str>,
-        code: Cow<'a, str>,
-    },
     /// A batch sub-response with `code` >= 400 and its own headers.
     Response {
         body: &'a str,
@@ -100,15 +97,16 @@ impl<'a> Collector<'a> {
         self.signals_unreadable = self.signals_unreadable.saturating_add(n);
     }
 
-    /// A failed signal, with its code when it has one.
+    /// A failed signal: its `status.error` as text, that error's type and
+    /// code, and the signal's code when it has one.
     pub(super) fn signal_error(
         &mut self,
-        error_type: Cow<'a, str>,
-        code: Cow<'a, str>,
+        text: &'a str,
+        (error_type, code): (Cow<'a, str>, Cow<'a, str>),
         signal: Option<Cow<'a, str>>,
     ) {
-        let key = Key::Signal(self.scope, upper(error_type.clone()), upper(code.clone()));
-        let source = || Source::Signal { error_type, code };
+        let key = Key::Signal(self.scope, upper(error_type), upper(code));
+        let source = || Source::Error(text);
         let Some(i) = self.group(key, source, ItemState::Error, Extent::Signals) else {
             self.drop_signals(usize::from(signal.is_some()));
             return;
@@ -301,22 +299,6 @@ fn answer<'c, 'a>(
         &Source::Error(text) => {
             interpret::interpret(catalog, Input::Body(text), &context(0, "", "", asked)).ok()
         }
-        Source::Signal { error_type, code } => match (error_type, code) {
-            (Cow::Borrowed(error_type), Cow::Borrowed(code)) => {
-                let input = Input::Structured { error_type, code };
-                interpret::interpret(catalog, input, &context(0, "", "", asked)).ok()
-            }
-            // Escaped text (rare): interpret the local copy, then own it.
-            (error_type, code) => {
-                let input = Input::Structured {
-                    error_type: error_type.as_ref(),
-                    code: code.as_ref(),
-                };
-                interpret::interpret(catalog, input, &context(0, "", "", asked))
-                    .ok()
-                    .map(owned)
-            }
-        },
         Source::Response {
             body,
             status,

@@ -52,11 +52,15 @@ impl<'de> Elements<'de> for Signals<'_, 'de> {
         if !signal.failed {
             return Ok(true);
         }
-        let Some(error_type) = signal.error_type.string() else {
+        let Some(error) = signal.error else {
             self.skipped += 1;
             return Ok(true);
         };
-        let code = signal.error_code.string().unwrap_or(Cow::Borrowed(""));
+        let Some(error_type) = error.error_type.string() else {
+            self.skipped += 1;
+            return Ok(true);
+        };
+        let code = error.code.string().unwrap_or(Cow::Borrowed(""));
         let id = object_code(
             signal.code.string(),
             signal.group.as_str(),
@@ -65,7 +69,8 @@ impl<'de> Elements<'de> for Signals<'_, 'de> {
         if id.is_none() {
             self.collector.unreadable_signals(1);
         }
-        self.collector.signal_error(error_type, code, id);
+        self.collector
+            .signal_error(error.text, (error_type, code), id);
         Ok(true)
     }
 }
@@ -78,8 +83,7 @@ struct Signal<'a> {
     name: Text<'a>,
     group: Text<'a>,
     failed: bool,
-    error_type: Text<'a>,
-    error_code: Text<'a>,
+    error: Option<SignalError<'a>>,
 }
 
 impl<'de> Fields<'de> for Signal<'de> {
@@ -99,9 +103,12 @@ impl<'de> Fields<'de> for Signal<'de> {
                         .value
                         .as_str()
                         .is_some_and(|v| v.trim().eq_ignore_ascii_case("ERROR"));
-                    self.failed = value_error || status.error.0.as_str().is_some();
-                    self.error_type = status.error.0;
-                    self.error_code = status.error.1;
+                    let typed = status
+                        .error
+                        .as_ref()
+                        .is_some_and(|e| e.error_type.as_str().is_some());
+                    self.failed = value_error || typed;
+                    self.error = status.error;
                 }
             }
             _ => skip(map)?,
@@ -114,21 +121,44 @@ impl<'de> Fields<'de> for Signal<'de> {
 #[derive(Default)]
 struct Status<'a> {
     value: Text<'a>,
-    error: (Text<'a>, Text<'a>),
+    error: Option<SignalError<'a>>,
 }
 
 impl<'de> Fields<'de> for Status<'de> {
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
         match key {
             "value" => self.value = map.next_value()?,
-            "error" => {
-                if let Shape::Read(e) = map.next_value_seed(AsObject(TypeCode::default()))? {
-                    self.error = (e.error_type, e.code);
-                }
-            }
+            "error" => self.error = SignalError::read(map.next_value::<&'de RawValue>()?.get()),
             _ => skip(map)?,
         }
         Ok(())
+    }
+}
+
+/// A failed signal's `status.error`: its text, which is interpreted as
+/// `Interpret` would read that object (v3 adds a `description` and a
+/// `resolution` to the webhook's `{type, code}`), and its type and code,
+/// which group it with other signals.
+struct SignalError<'a> {
+    text: &'a str,
+    error_type: Text<'a>,
+    code: Text<'a>,
+}
+
+impl<'a> SignalError<'a> {
+    /// The error in `text`; anything but an object is none.
+    fn read(text: &'a str) -> Option<Self> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        // Valid JSON the outer parse already read, at no more depth than
+        // it had there.
+        match object(&mut de, TypeCode::default()) {
+            Ok(Shape::Read(e)) => Some(SignalError {
+                text,
+                error_type: e.error_type,
+                code: e.code,
+            }),
+            _ => None,
+        }
     }
 }
 

@@ -132,6 +132,58 @@ async fn a_v3_signals_response_answers_each_failed_signal_as_interpret_would() {
     server.stop().await;
 }
 
+/// v3's failed signal carries more than a type and a code: the API's own
+/// example is a `SignalError` with a description and a `resolution`
+/// (REAUTHENTICATE). The item is `Interpret`'s answer to that whole
+/// object, so the resolution counts: someone must act, not "the vehicle
+/// cannot give this signal".
+#[tokio::test]
+async fn a_v3_signal_error_is_interpreted_whole_with_its_resolution() {
+    let mut server = TestServer::spawn().await;
+    let error = r#"{"type":"SignalError","code":"SIGNAL_NOT_FOUND","description":"The requested signal does not exist.","resolution":{"type":"REAUTHENTICATE"}}"#;
+    let body = format!(
+        r#"{{"data":[{{"id":"charge-voltage","type":"signal","attributes":{{"code":"charge-voltage","name":"Voltage","group":"Charge","status":{{"value":"ERROR","error":{error}}}}}}}]}}"#
+    );
+    let answer = payload(&mut server, request(&body, &["charge-voltage"])).await;
+    assert_eq!(answer.payload_kind(), PayloadKind::SignalsResponse);
+    assert_eq!(answer.items.len(), 1);
+    let direct = server
+        .ask(
+            "the signal's error object",
+            InterpretRequest {
+                input: Some(Input::Body(error.into())),
+                app_name: "Acme Fleet".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    let without_resolution = server
+        .ask(
+            "its type and code alone",
+            InterpretRequest {
+                input: Some(Input::Body(
+                    r#"{"type":"SignalError","code":"SIGNAL_NOT_FOUND"}"#.into(),
+                )),
+                app_name: "Acme Fleet".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    // The resolution changes Interpret's answer, so this test can tell
+    // the whole object from its type and code.
+    let action = |i: &vehicle_error_interpreter::pb::InterpretResponse| {
+        i.retry_advice.as_ref().unwrap().action
+    };
+    assert_ne!(action(&direct), action(&without_resolution));
+    let item = &answer.items[0];
+    assert_eq!(item.interpretation.as_ref().unwrap(), &direct);
+    assert_eq!(item.signals, ["charge-voltage"]);
+    let verdict = answer.verdict.as_ref().unwrap();
+    assert_eq!(verdict.outcome(), VerdictOutcome::ActionRequired);
+    assert_eq!(verdict.action, action(&direct));
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_legacy_delivery_about_several_vehicles_has_a_verdict_per_vehicle() {
     let mut server = TestServer::spawn().await;
