@@ -2,7 +2,8 @@
 //! lists into the collector in one pass, never building a
 //! `serde_json::Value`: the v4 webhook envelope (`eventType` + `data`),
 //! the legacy 2.0 envelope (`eventName` + `payload`), a v2 batch response
-//! (`responses`) and a v3 signals response (`data` as a list).
+//! (`responses`) and a v3 signals response (`data` as a list, or one
+//! signal resource: `type: "signal"` with its `attributes`).
 //!
 //! Depth: values the scan skips (a signal's `body`, unknown fields) are
 //! skipped by serde_json without recursion, at any depth. Values it reads
@@ -21,7 +22,7 @@ use envelope::{Data, DataFound, Legacy, LegacyReader, Meta};
 
 use super::collect::{Collector, Group};
 use super::json::{AsList, AsObject, AsObjectOrList, Fields, Shape, Text, skip};
-use super::shapes::{Responses, Warnings, not_a_list};
+use super::shapes::{Responses, Signals, Warnings, not_a_list};
 use super::{
     Envelope, Event, EventType, Limits, MAX_CHALLENGE_CHARS, PayloadKind, PayloadWarning,
     PayloadWarningKind,
@@ -99,6 +100,10 @@ struct Top<'x, 'a> {
     event_name: Text<'a>,
     legacy: Option<Legacy<'a>>,
     responses: bool,
+    /// A top-level `type` (v3 resources say `"signal"`).
+    resource_type: Text<'a>,
+    /// A top-level `attributes` object was read as a signal.
+    attributes: bool,
     skipped: usize,
 }
 
@@ -125,8 +130,19 @@ impl<'x, 'a> Top<'x, 'a> {
             event_name: Text::Other,
             legacy: None,
             responses: false,
+            resource_type: Text::Other,
+            attributes: false,
             skipped: 0,
         }
+    }
+
+    /// A v3 single-signal response: `{id, type: "signal", attributes}`.
+    fn is_signal_resource(&self) -> bool {
+        self.attributes
+            && self
+                .resource_type
+                .as_str()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("signal"))
     }
 
     fn into_found(self) -> Found<'a> {
@@ -137,6 +153,7 @@ impl<'x, 'a> Top<'x, 'a> {
             skipped: self.skipped,
             challenge_warning: None,
         };
+        let signal_resource = self.is_signal_resource();
         let meta = self.meta;
         if let (Some(name), Some(data)) = (self.event_type.string(), self.data) {
             let (challenge, warning) = checked_challenge(data.challenge);
@@ -173,7 +190,7 @@ impl<'x, 'a> Top<'x, 'a> {
             found.vehicles = legacy.vehicles;
         } else if self.responses {
             found.kind = Some(PayloadKind::BatchResponse);
-        } else if self.data_is_list {
+        } else if self.data_is_list || signal_resource {
             found.kind = Some(PayloadKind::SignalsResponse);
         }
         found
@@ -211,6 +228,15 @@ impl<'de> Fields<'de> for Top<'_, 'de> {
                 if let Shape::Read(l) = map.next_value_seed(AsObject(legacy))? {
                     self.legacy = Some(l.found);
                 }
+            }
+            "type" => self.resource_type = map.next_value()?,
+            "attributes" => {
+                let mut signal = Signals {
+                    collector: self.collector,
+                    skipped: 0,
+                };
+                self.attributes |= signal.resource(map)?;
+                self.skipped += signal.skipped;
             }
             "responses" => {
                 let shape = map.next_value_seed(AsList(Responses {

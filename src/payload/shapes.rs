@@ -49,16 +49,36 @@ impl<'de> Elements<'de> for Signals<'_, 'de> {
             self.collector.unreadable_signals(1);
             return Ok(true);
         };
+        self.signal(signal);
+        Ok(true)
+    }
+}
+
+impl<'de> Signals<'_, 'de> {
+    /// A v3 single-signal response's `attributes` (`GET .../signals/{code}`
+    /// answers one signal resource, with no `data` list): true when it is
+    /// an object, whose signal then goes to the collector like a list's.
+    pub(super) fn resource<A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<bool, A::Error> {
+        Ok(match map.next_value_seed(AsObject(Signal::default()))? {
+            Shape::Read(signal) => {
+                self.signal(signal);
+                true
+            }
+            _ => false,
+        })
+    }
+
+    fn signal(&mut self, signal: Signal<'de>) {
         if !signal.failed {
-            return Ok(true);
+            return;
         }
         let Some(error) = signal.error else {
             self.skipped += 1;
-            return Ok(true);
+            return;
         };
         let Some(error_type) = error.error_type.string() else {
             self.skipped += 1;
-            return Ok(true);
+            return;
         };
         let code = error.code.string().unwrap_or(Cow::Borrowed(""));
         let id = object_code(
@@ -71,7 +91,6 @@ impl<'de> Elements<'de> for Signals<'_, 'de> {
         }
         self.collector
             .signal_error(error.text, (error_type, code), id);
-        Ok(true)
     }
 }
 

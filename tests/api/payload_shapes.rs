@@ -184,6 +184,59 @@ async fn a_v3_signal_error_is_interpreted_whole_with_its_resolution() {
     server.stop().await;
 }
 
+/// `GET /vehicles/{id}/signals/{code}` answers one signal resource, with
+/// no `data` list around it: a signals response of one signal. Another
+/// resource with `attributes` (a vehicle) is no signals response.
+#[tokio::test]
+async fn a_v3_single_signal_response_is_a_signals_response_of_one() {
+    let mut server = TestServer::spawn().await;
+    let resource = |status: &str| {
+        format!(
+            r#"{{"id":"charge-voltage","type":"signal","attributes":{{"code":"charge-voltage","name":"Voltage","group":"Charge","status":{status},"body":{{"unit":"volts","value":85}}}},"meta":{{"retrievedAt":1758668712404}},"links":{{"self":"/vehicles/v1/signals/charge-voltage"}}}}"#
+        )
+    };
+    let failed = resource(
+        r#"{"value":"ERROR","error":{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE"}}"#,
+    );
+    let answer = payload(&mut server, request(&failed, &["Charge.Voltage"])).await;
+    assert_eq!(answer.payload_kind(), PayloadKind::SignalsResponse);
+    assert!(answer.warnings.is_empty(), "{:?}", answer.warnings);
+    assert_eq!(answer.items.len(), 1);
+    let item = &answer.items[0];
+    assert_eq!(item.signals, ["charge-voltage"]);
+    assert!(item.relevant);
+    let direct = server
+        .ask(
+            "COMPATIBILITY VEHICLE_NOT_CAPABLE",
+            InterpretRequest {
+                input: Some(Input::Body(
+                    r#"{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE"}"#.into(),
+                )),
+                app_name: "Acme Fleet".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(item.interpretation.as_ref().unwrap(), &direct);
+    assert_eq!(
+        answer.verdict.as_ref().unwrap().outcome(),
+        VerdictOutcome::Unsupported
+    );
+
+    let succeeded = resource(r#"{"value":"SUCCESS"}"#);
+    let answer = payload(&mut server, request(&succeeded, &["Charge.Voltage"])).await;
+    assert_eq!(answer.payload_kind(), PayloadKind::SignalsResponse);
+    assert!(answer.items.is_empty());
+    assert!(answer.warnings.is_empty(), "{:?}", answer.warnings);
+
+    let vehicle = r#"{"id":"v1","type":"vehicle","attributes":{"make":"TESLA","status":{"value":"ERROR","error":{"type":"SERVER","code":"INTERNAL"}}}}"#;
+    let answer = payload(&mut server, request(vehicle, &[])).await;
+    assert_eq!(answer.payload_kind(), PayloadKind::Unrecognized);
+    assert!(answer.items.is_empty());
+    assert_eq!(reasons(&answer), ["NOT_A_PAYLOAD"]);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_legacy_delivery_about_several_vehicles_has_a_verdict_per_vehicle() {
     let mut server = TestServer::spawn().await;

@@ -685,7 +685,9 @@ const (
 	PayloadKind_PAYLOAD_KIND_UNSPECIFIED PayloadKind = 0
 	// A webhook delivery (v4 envelope or legacy 2.0); see `event`.
 	PayloadKind_PAYLOAD_KIND_WEBHOOK PayloadKind = 1
-	// A v3 signals response: `data[]` of signals with `attributes.status`.
+	// A v3 signals response: `data[]` of signals with `attributes.status`,
+	// or one signal resource (`GET .../signals/{code}`: `type: "signal"`
+	// with its `attributes`, no `data` list).
 	PayloadKind_PAYLOAD_KIND_SIGNALS_RESPONSE PayloadKind = 2
 	// A v2 batch response: `responses[]` of `{path, code, headers, body}`.
 	PayloadKind_PAYLOAD_KIND_BATCH_RESPONSE PayloadKind = 3
