@@ -18,9 +18,10 @@ pub(super) enum Source<'a> {
     /// signal's `status.error` (whose `resolution` and `description`,
     /// when v3 sends them, count as they do in `Interpret`).
     Error(&'a str),
-    /// A batch sub-response with `code` >= 400 and its own headers.
+    /// A batch sub-response with `code` >= 400 and its own headers; its
+    /// body as text (owned only when it came as a JSON string).
     Response {
-        body: &'a str,
+        body: Cow<'a, str>,
         status: u16,
         retry_after: Option<Cow<'a, str>>,
         request_id: Option<Cow<'a, str>>,
@@ -46,7 +47,7 @@ enum Key<'a> {
     Error(u32, Cow<'a, str>, Cow<'a, str>, ItemState, bool),
     Response(
         u32,
-        &'a str,
+        Cow<'a, str>,
         u16,
         Option<Cow<'a, str>>,
         Option<Cow<'a, str>>,
@@ -158,7 +159,7 @@ impl<'a> Collector<'a> {
         };
         let key = Key::Response(
             self.scope,
-            body,
+            body.clone(),
             *status,
             retry_after.clone(),
             request_id.clone(),
@@ -306,8 +307,12 @@ fn answer<'c, 'a>(
             request_id,
         } => {
             let status = u32::from(*status);
-            match (retry_after.as_ref(), request_id.as_ref()) {
-                (None | Some(Cow::Borrowed(_)), None | Some(Cow::Borrowed(_))) => {
+            match (body, retry_after.as_ref(), request_id.as_ref()) {
+                (
+                    Cow::Borrowed(body),
+                    None | Some(Cow::Borrowed(_)),
+                    None | Some(Cow::Borrowed(_)),
+                ) => {
                     let borrowed = |c: Option<&Cow<'a, str>>| match c {
                         Some(Cow::Borrowed(s)) => *s,
                         _ => "",
@@ -320,7 +325,7 @@ fn answer<'c, 'a>(
                     );
                     interpret::interpret(catalog, Input::Body(body), &ctx).ok()
                 }
-                (retry_after, request_id) => {
+                (body, retry_after, request_id) => {
                     let ctx = context(status, local(retry_after), local(request_id), asked);
                     interpret::interpret(catalog, Input::Body(body), &ctx)
                         .ok()

@@ -381,7 +381,9 @@ impl<'de> Elements<'de> for Responses<'_, 'de> {
             return Ok(true);
         };
         let source = Source::Response {
-            body: response.body.map_or("", RawValue::get),
+            body: response
+                .body
+                .map_or(Cow::Borrowed(""), |b| body_text(b.get())),
             status,
             retry_after: response.headers.retry_after.text(),
             request_id: response.headers.request_id.text(),
@@ -389,6 +391,21 @@ impl<'de> Elements<'de> for Responses<'_, 'de> {
         self.collector.response(response.path.text(), source);
         Ok(true)
     }
+}
+
+/// A sub-response's body as `Interpret` takes it: its JSON text, or, when
+/// the body came as a JSON string holding an object (the batch page types
+/// `body` as a string, and a proxy may forward it so), that string's
+/// content. Any other string stays the string literal, which `Interpret`
+/// answers from the HTTP status with `BODY_NOT_AN_ERROR`.
+fn body_text(raw: &str) -> Cow<'_, str> {
+    if raw.starts_with('"')
+        && let Ok(content) = serde_json::from_str::<Cow<'_, str>>(raw)
+        && content.trim_start().starts_with('{')
+    {
+        return content;
+    }
+    Cow::Borrowed(raw)
 }
 
 /// `{path, code, headers, body}`; the body kept as its text.

@@ -389,6 +389,33 @@ async fn a_batch_response_keeps_each_sub_responses_headers_as_interpret_would() 
     server.stop().await;
 }
 
+/// The batch page types a sub-response's `body` as a string, and a proxy
+/// may forward it so: a string holding the error object is answered as
+/// that object, not from the HTTP status alone; a string holding
+/// anything else still is.
+#[tokio::test]
+async fn a_batch_sub_response_body_sent_as_a_json_string_is_read_as_its_object() {
+    let mut server = TestServer::spawn().await;
+    let quoted = serde_json::to_string(RATE_LIMIT_BODY).unwrap();
+    let body = format!(
+        r#"{{"responses":[
+{{"path":"/battery","code":429,"headers":{{"retry-after":"30","sc-request-id":"req-429"}},"body":{quoted}}},
+{{"path":"/odometer","code":502,"body":"Bad Gateway"}}
+]}}"#
+    );
+    let answer = payload(&mut server, request(&body, &[])).await;
+    assert_eq!(answer.payload_kind(), PayloadKind::BatchResponse);
+    let [limit, gateway] = answer.items.as_slice() else {
+        panic!("{:?}", answer.items)
+    };
+    let direct_429 = interpret_body(&mut server, RATE_LIMIT_BODY, 429, "30", "req-429").await;
+    assert_eq!(limit.interpretation.as_ref().unwrap(), &direct_429);
+    assert_eq!(limit.paths, ["/battery"]);
+    let direct_502 = interpret_body(&mut server, "\"Bad Gateway\"", 502, "", "").await;
+    assert_eq!(gateway.interpretation.as_ref().unwrap(), &direct_502);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn an_unknown_event_type_and_a_non_json_body_are_answered_not_refused() {
     let mut server = TestServer::spawn().await;
