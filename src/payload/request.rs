@@ -141,13 +141,21 @@ pub fn signal_code(s: &str) -> Cow<'_, str> {
 }
 
 /// A signal given as an object, as its code: `code` when given, else
-/// from `group` and `name`; `None` when neither is usable.
+/// from `group` and `name`; `None` when neither is usable. A `code` that
+/// is its group and name run together (`chargeVoltage` beside `Charge` and
+/// `Voltage`, as one of the API's signal pages writes it) is written the
+/// way the signal lists write it (`charge-voltage`), so it matches the
+/// caller's `Charge.Voltage`; any other code is kept, in lower case (a
+/// recorded delivery swaps `group` and `name` beside a correct code).
 pub(super) fn object_code<'a>(
     code: Option<Cow<'a, str>>,
     group: Option<&str>,
     name: Option<&str>,
 ) -> Option<Cow<'a, str>> {
     match (code, group, name) {
+        (Some(code), Some(group), Some(name)) if run_together(&code, group, name) => {
+            Some(Cow::Owned(joined(group, name)))
+        }
         (Some(code), _, _) => Some(lower(code)),
         (None, Some(group), Some(name)) => Some(Cow::Owned(joined(group, name))),
         _ => None,
@@ -160,6 +168,21 @@ pub(super) fn string_code(s: Cow<'_, str>) -> Cow<'_, str> {
         Cow::Borrowed(b) => signal_code(b),
         Cow::Owned(o) => Cow::Owned(signal_code(&o).into_owned()),
     }
+}
+
+/// True when `code` is `group` then `name`, in any letter case, with no
+/// separator.
+fn run_together(code: &str, group: &str, name: &str) -> bool {
+    let (code, group, name) = (
+        code.trim().as_bytes(),
+        group.trim().as_bytes(),
+        name.trim().as_bytes(),
+    );
+    !group.is_empty()
+        && !name.is_empty()
+        && code.len() == group.len() + name.len()
+        && code[..group.len()].eq_ignore_ascii_case(group)
+        && code[group.len()..].eq_ignore_ascii_case(name)
 }
 
 fn joined(group: &str, name: &str) -> String {

@@ -318,8 +318,13 @@ async fn a_legacy_delivery_about_several_vehicles_has_a_verdict_per_vehicle() {
 #[tokio::test]
 async fn signals_in_every_shape_are_matched_against_used_signals_by_code() {
     let mut server = TestServer::spawn().await;
+    // The last two objects: a code written camelCase beside its group and
+    // name (one of the API's signal pages does), and a recorded
+    // delivery's group and name swapped beside a correct code.
     let errors = r#"[{"type":"PERMISSION","code":null,"resolution":{"type":"REAUTHENTICATE"},"state":"ERROR","signals":[
-"Closure.IsLocked",{"code":"odometer-traveleddistance"},{"group":"Location","name":"IsAtHome"}]}]"#;
+"Closure.IsLocked",{"code":"odometer-traveleddistance"},{"group":"Location","name":"IsAtHome"},
+{"code":"chargeVoltage","name":"Voltage","group":"Charge"},
+{"code":"closure-isopen","name":"Closure","group":"IsOpen"}]}]"#;
     let body = vehicle_error(errors);
     let answer = payload(&mut server, request(&body, &[])).await;
     assert_eq!(
@@ -327,7 +332,9 @@ async fn signals_in_every_shape_are_matched_against_used_signals_by_code() {
         [
             "closure-islocked",
             "odometer-traveleddistance",
-            "location-isathome"
+            "location-isathome",
+            "charge-voltage",
+            "closure-isopen"
         ]
     );
     // Each shape is found whichever way the caller names it.
@@ -336,6 +343,8 @@ async fn signals_in_every_shape_are_matched_against_used_signals_by_code() {
         "Closure.IsLocked",
         "Odometer.TraveledDistance",
         "location-isathome",
+        "Charge.Voltage",
+        "closure-isopen",
     ] {
         let answer = payload(&mut server, request(&body, &[used])).await;
         assert!(answer.items[0].relevant, "{used}");
@@ -345,7 +354,7 @@ async fn signals_in_every_shape_are_matched_against_used_signals_by_code() {
             "{used}"
         );
     }
-    let unused = payload(&mut server, request(&body, &["Charge.Voltage"])).await;
+    let unused = payload(&mut server, request(&body, &["Charge.Amperage"])).await;
     assert!(!unused.items[0].relevant);
     assert_eq!(
         unused.verdict.as_ref().unwrap().outcome(),
