@@ -81,7 +81,7 @@ async fn payload(
 }
 
 /// What `Interpret` answers for `body` with the payload requests' app.
-async fn interpret_body(
+pub(crate) async fn interpret_body(
     server: &mut TestServer,
     body: &str,
     http_status: u32,

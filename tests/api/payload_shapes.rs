@@ -12,7 +12,7 @@ use vehicle_error_interpreter::pb::{
 };
 
 use crate::helpers::TestServer;
-use crate::payload::{request, vehicle_error};
+use crate::payload::{interpret_body, request, vehicle_error};
 
 async fn payload(
     server: &mut TestServer,
@@ -102,18 +102,14 @@ async fn a_v3_signals_response_answers_each_failed_signal_as_interpret_would() {
     );
     // An answer to the caller's own call keeps everything Interpret gives,
     // the propagation status and suggested delay included.
-    let direct = server
-        .ask(
-            "UPSTREAM NO_RESPONSE",
-            InterpretRequest {
-                input: Some(Input::Body(
-                    r#"{"type":"UPSTREAM","code":"NO_RESPONSE"}"#.into(),
-                )),
-                app_name: "Acme Fleet".into(),
-                ..Default::default()
-            },
-        )
-        .await;
+    let direct = interpret_body(
+        &mut server,
+        r#"{"type":"UPSTREAM","code":"NO_RESPONSE"}"#,
+        0,
+        "",
+        "",
+    )
+    .await;
     assert!(direct.propagation_status.is_some());
     assert_eq!(item.interpretation.as_ref().unwrap(), &direct);
     let verdict = answer.verdict.as_ref().unwrap();
@@ -147,28 +143,15 @@ async fn a_v3_signal_error_is_interpreted_whole_with_its_resolution() {
     let answer = payload(&mut server, request(&body, &["charge-voltage"])).await;
     assert_eq!(answer.payload_kind(), PayloadKind::SignalsResponse);
     assert_eq!(answer.items.len(), 1);
-    let direct = server
-        .ask(
-            "the signal's error object",
-            InterpretRequest {
-                input: Some(Input::Body(error.into())),
-                app_name: "Acme Fleet".into(),
-                ..Default::default()
-            },
-        )
-        .await;
-    let without_resolution = server
-        .ask(
-            "its type and code alone",
-            InterpretRequest {
-                input: Some(Input::Body(
-                    r#"{"type":"SignalError","code":"SIGNAL_NOT_FOUND"}"#.into(),
-                )),
-                app_name: "Acme Fleet".into(),
-                ..Default::default()
-            },
-        )
-        .await;
+    let direct = interpret_body(&mut server, error, 0, "", "").await;
+    let without_resolution = interpret_body(
+        &mut server,
+        r#"{"type":"SignalError","code":"SIGNAL_NOT_FOUND"}"#,
+        0,
+        "",
+        "",
+    )
+    .await;
     // The resolution changes Interpret's answer, so this test can tell
     // the whole object from its type and code.
     let action = |i: &vehicle_error_interpreter::pb::InterpretResponse| {
@@ -205,18 +188,14 @@ async fn a_v3_single_signal_response_is_a_signals_response_of_one() {
     let item = &answer.items[0];
     assert_eq!(item.signals, ["charge-voltage"]);
     assert!(item.relevant);
-    let direct = server
-        .ask(
-            "COMPATIBILITY VEHICLE_NOT_CAPABLE",
-            InterpretRequest {
-                input: Some(Input::Body(
-                    r#"{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE"}"#.into(),
-                )),
-                app_name: "Acme Fleet".into(),
-                ..Default::default()
-            },
-        )
-        .await;
+    let direct = interpret_body(
+        &mut server,
+        r#"{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE"}"#,
+        0,
+        "",
+        "",
+    )
+    .await;
     assert_eq!(item.interpretation.as_ref().unwrap(), &direct);
     assert_eq!(
         answer.verdict.as_ref().unwrap().outcome(),
