@@ -284,10 +284,13 @@ async fn hundred_thousand_signal_deliveries_in_a_loop_keep_rss_bounded() {
         body.len()
     );
     assert!(peak < 128 * 1024, "peak RSS {peak} KiB");
-    // Bounded: ten more deliveries raise the peak by less than one body
-    // (memory kept per delivery would add ten).
+    // Bounded: ten more deliveries raise the peak by at most two bodies
+    // (memory kept per delivery would add ten). Not by one: the
+    // allocator's heaps grow in steps that can come late, and one step of
+    // more than a body between rounds 10 and 20 failed that bound once on
+    // a loaded machine.
     let body_mib = (body.len() / MIB) as u64;
-    assert!(peaks[19] <= peaks[9] + body_mib, "{peaks:?}");
+    assert!(peaks[19] <= peaks[9] + 2 * body_mib, "{peaks:?}");
 }
 
 /// The settings a server with the default limits runs with, as the tests
