@@ -43,7 +43,7 @@ pub(super) struct Group<'a> {
 /// the same group.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum Key<'a> {
-    Signal(u32, Cow<'a, str>, Cow<'a, str>),
+    Signal(u32, Cow<'a, str>, Cow<'a, str>, Option<&'a str>),
     Error(u32, Cow<'a, str>, Cow<'a, str>, ItemState, bool),
     Response(
         u32,
@@ -98,15 +98,16 @@ impl<'a> Collector<'a> {
         self.signals_unreadable = self.signals_unreadable.saturating_add(n);
     }
 
-    /// A failed signal: its `status.error` as text, that error's type and
-    /// code, and the signal's code when it has one.
+    /// A failed signal: its `status.error` as text; what groups it (that
+    /// error's type and code, and its whole text when the text says more);
+    /// and the signal's code when it has one.
     pub(super) fn signal_error(
         &mut self,
         text: &'a str,
-        (error_type, code): (Cow<'a, str>, Cow<'a, str>),
+        (error_type, code, whole): (Cow<'a, str>, Cow<'a, str>, Option<&'a str>),
         signal: Option<Cow<'a, str>>,
     ) {
-        let key = Key::Signal(self.scope, upper(error_type), upper(code));
+        let key = Key::Signal(self.scope, upper(error_type), upper(code), whole);
         let source = || Source::Error(text);
         let Some(i) = self.group(key, source, ItemState::Error, Extent::Signals) else {
             self.drop_signals(usize::from(signal.is_some()));

@@ -15,6 +15,7 @@
 use std::borrow::Cow;
 
 use serde::de::MapAccess;
+use serde_json::value::RawValue;
 
 mod envelope;
 
@@ -102,8 +103,10 @@ struct Top<'x, 'a> {
     responses: bool,
     /// A top-level `type` (v3 resources say `"signal"`).
     resource_type: Text<'a>,
-    /// A top-level `attributes` object was read as a signal.
-    attributes: bool,
+    /// A top-level `attributes`, as text: read as a signal only once the
+    /// whole body shows it is a signal resource (and nothing else), so a
+    /// stray `attributes` adds nothing to another payload.
+    attributes: Option<&'a str>,
     skipped: usize,
 }
 
@@ -131,18 +134,19 @@ impl<'x, 'a> Top<'x, 'a> {
             legacy: None,
             responses: false,
             resource_type: Text::Other,
-            attributes: false,
+            attributes: None,
             skipped: 0,
         }
     }
 
-    /// A v3 single-signal response: `{id, type: "signal", attributes}`.
-    fn is_signal_resource(&self) -> bool {
-        self.attributes
-            && self
-                .resource_type
+    /// A v3 single-signal response's `attributes`: `{id, type: "signal",
+    /// attributes}`.
+    fn signal_resource(&self) -> Option<&'a str> {
+        self.attributes.filter(|_| {
+            self.resource_type
                 .as_str()
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("signal"))
+        })
     }
 
     fn into_found(self) -> Found<'a> {
@@ -153,7 +157,7 @@ impl<'x, 'a> Top<'x, 'a> {
             skipped: self.skipped,
             challenge_warning: None,
         };
-        let signal_resource = self.is_signal_resource();
+        let signal_resource = self.signal_resource();
         let meta = self.meta;
         if let (Some(name), Some(data)) = (self.event_type.string(), self.data) {
             let (challenge, warning) = checked_challenge(data.challenge);
@@ -190,8 +194,17 @@ impl<'x, 'a> Top<'x, 'a> {
             found.vehicles = legacy.vehicles;
         } else if self.responses {
             found.kind = Some(PayloadKind::BatchResponse);
-        } else if self.data_is_list || signal_resource {
+        } else if self.data_is_list {
             found.kind = Some(PayloadKind::SignalsResponse);
+        } else if let Some(attributes) = signal_resource {
+            let mut signal = Signals {
+                collector: self.collector,
+                skipped: 0,
+            };
+            if signal.resource(attributes) {
+                found.kind = Some(PayloadKind::SignalsResponse);
+                found.skipped += signal.skipped;
+            }
         }
         found
     }
@@ -230,14 +243,7 @@ impl<'de> Fields<'de> for Top<'_, 'de> {
                 }
             }
             "type" => self.resource_type = map.next_value()?,
-            "attributes" => {
-                let mut signal = Signals {
-                    collector: self.collector,
-                    skipped: 0,
-                };
-                self.attributes |= signal.resource(map)?;
-                self.skipped += signal.skipped;
-            }
+            "attributes" => self.attributes = Some(map.next_value::<&'de RawValue>()?.get()),
             "responses" => {
                 let shape = map.next_value_seed(AsList(Responses {
                     collector: self.collector,

@@ -56,16 +56,18 @@ impl<'de> Elements<'de> for Signals<'_, 'de> {
 
 impl<'de> Signals<'_, 'de> {
     /// A v3 single-signal response's `attributes` (`GET .../signals/{code}`
-    /// answers one signal resource, with no `data` list): true when it is
-    /// an object, whose signal then goes to the collector like a list's.
-    pub(super) fn resource<A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<bool, A::Error> {
-        Ok(match map.next_value_seed(AsObject(Signal::default()))? {
-            Shape::Read(signal) => {
+    /// answers one signal resource, with no `data` list), as text: true
+    /// when it is an object, whose signal then goes to the collector like
+    /// a list's.
+    pub(super) fn resource(&mut self, attributes: &'de str) -> bool {
+        let mut de = serde_json::Deserializer::from_str(attributes);
+        match object(&mut de, Signal::default()) {
+            Ok(Shape::Read(signal)) => {
                 self.signal(signal);
                 true
             }
             _ => false,
-        })
+        }
     }
 
     fn signal(&mut self, signal: Signal<'de>) {
@@ -80,7 +82,8 @@ impl<'de> Signals<'_, 'de> {
             self.skipped += 1;
             return;
         };
-        let code = error.code.string().unwrap_or(Cow::Borrowed(""));
+        // As `Interpret` reads a code: a string, or an integer's digits.
+        let code = error.code.text().unwrap_or(Cow::Borrowed(""));
         let id = object_code(
             signal.code.string(),
             signal.group.as_str(),
@@ -89,8 +92,11 @@ impl<'de> Signals<'_, 'de> {
         if id.is_none() {
             self.collector.unreadable_signals(1);
         }
-        self.collector
-            .signal_error(error.text, (error_type, code), id);
+        // Errors that say more than their type and code group only with
+        // the same text: their answers may differ (a resolution), and the
+        // group's first error answers for all of it.
+        let key = (error_type, code, error.more.then_some(error.text));
+        self.collector.signal_error(error.text, key, id);
     }
 }
 
@@ -147,7 +153,13 @@ impl<'de> Fields<'de> for Status<'de> {
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
         match key {
             "value" => self.value = map.next_value()?,
-            "error" => self.error = SignalError::read(map.next_value::<&'de RawValue>()?.get()),
+            // A later `error` that is no object (null) does not undo one
+            // that was.
+            "error" => {
+                if let Some(e) = SignalError::read(map.next_value::<&'de RawValue>()?.get()) {
+                    self.error = Some(e);
+                }
+            }
             _ => skip(map)?,
         }
         Ok(())
@@ -162,30 +174,35 @@ struct SignalError<'a> {
     text: &'a str,
     error_type: Text<'a>,
     code: Text<'a>,
+    /// The object holds more than its type and code, so its text, not
+    /// just those two, decides its answer.
+    more: bool,
 }
 
 impl<'a> SignalError<'a> {
     /// The error in `text`; anything but an object is none.
     fn read(text: &'a str) -> Option<Self> {
         let mut de = serde_json::Deserializer::from_str(text);
-        // Valid JSON the outer parse already read, at no more depth than
-        // it had there.
+        // Valid JSON the outer parse already read; what it nests is
+        // skipped without recursion, as there.
         match object(&mut de, TypeCode::default()) {
             Ok(Shape::Read(e)) => Some(SignalError {
                 text,
                 error_type: e.error_type,
                 code: e.code,
+                more: e.more,
             }),
             _ => None,
         }
     }
 }
 
-/// `{type, code}`.
+/// `{type, code}`, and whether anything else is there.
 #[derive(Default)]
 struct TypeCode<'a> {
     error_type: Text<'a>,
     code: Text<'a>,
+    more: bool,
 }
 
 impl<'de> Fields<'de> for TypeCode<'de> {
@@ -193,7 +210,10 @@ impl<'de> Fields<'de> for TypeCode<'de> {
         match key {
             "type" => self.error_type = map.next_value()?,
             "code" => self.code = map.next_value()?,
-            _ => skip(map)?,
+            _ => {
+                self.more = true;
+                skip(map)?;
+            }
         }
         Ok(())
     }
@@ -394,15 +414,16 @@ impl<'de> Elements<'de> for Responses<'_, 'de> {
 }
 
 /// A sub-response's body as `Interpret` takes it: its JSON text, or, when
-/// the body came as a JSON string holding an object (the batch page types
-/// `body` as a string, and a proxy may forward it so), that string's
-/// content. Any other string stays the string literal, which `Interpret`
-/// answers from the HTTP status with `BODY_NOT_AN_ERROR`.
+/// the body came as a JSON string whose text is an object's (starts with
+/// `{`: the batch page types `body` as a string, and a proxy may forward
+/// it so), that text, decoded. Any other string stays the string literal,
+/// which `Interpret` answers from the HTTP status with `BODY_NOT_AN_ERROR`;
+/// only a string that may hold an object is decoded (copied).
 fn body_text(raw: &str) -> Cow<'_, str> {
-    if raw.starts_with('"')
-        && let Ok(content) = serde_json::from_str::<Cow<'_, str>>(raw)
-        && content.trim_start().starts_with('{')
-    {
+    let holds_object = raw
+        .strip_prefix('"')
+        .is_some_and(|content| content.trim_start().starts_with('{'));
+    if holds_object && let Ok(content) = serde_json::from_str::<Cow<'_, str>>(raw) {
         return content;
     }
     Cow::Borrowed(raw)

@@ -541,3 +541,97 @@ fn the_operation_reaches_batch_and_signals_items_not_webhook_ones() {
         );
     }
 }
+
+/// A failed signal's error object that says more than its type and code
+/// (v3's `resolution`) groups only with the same object, so an item's
+/// answer never depends on which signal came first; plain `{type, code}`
+/// errors still group by type and code, an integer code under its digits.
+#[test]
+fn signal_errors_group_by_what_decides_their_answer() {
+    let signal = |code: &str, error: &str| {
+        format!(
+            r#"{{"type":"signal","attributes":{{"code":"{code}","status":{{"value":"ERROR","error":{error}}}}}}}"#
+        )
+    };
+    let reauthenticate = r#"{"type":"SignalError","code":"SIGNAL_NOT_FOUND","resolution":{"type":"REAUTHENTICATE"}}"#;
+    let bare = r#"{"type":"SignalError","code":"SIGNAL_NOT_FOUND"}"#;
+    let (a, b) = (
+        signal("charge-voltage", reauthenticate),
+        signal("closure-islocked", bare),
+    );
+    for body in [
+        format!(r#"{{"data":[{a},{b}]}}"#),
+        format!(r#"{{"data":[{b},{a}]}}"#),
+    ] {
+        let answer = run(&body, &[]);
+        assert_eq!(answer.items.len(), 2, "{body}");
+        let of = |signal: &str| {
+            let item = answer.items.iter().find(|i| i.signals == [signal]).unwrap();
+            item.interpretation.advice.action
+        };
+        assert_ne!(of("charge-voltage"), of("closure-islocked"), "{body}");
+        assert_eq!(answer.verdict.outcome, Outcome::ActionRequired, "{body}");
+    }
+
+    // Key order differs, type and code do not: one item.
+    let plain = format!(
+        r#"{{"data":[{},{}]}}"#,
+        signal("a-b", r#"{"type":"SERVER","code":"INTERNAL"}"#),
+        signal("c-d", r#"{"code":"INTERNAL","type":"SERVER"}"#)
+    );
+    let answer = run(&plain, &[]);
+    assert_eq!(answer.items.len(), 1);
+    assert_eq!(answer.items[0].signals, ["a-b", "c-d"]);
+
+    // Integer codes are codes: 1 and 2 are two errors, not one under "".
+    let numbered = format!(
+        r#"{{"data":[{},{}]}}"#,
+        signal("a-b", r#"{"type":"SERVER","code":1}"#),
+        signal("c-d", r#"{"type":"SERVER","code":2}"#)
+    );
+    let answer = run(&numbered, &[]);
+    let codes: Vec<_> = answer
+        .items
+        .iter()
+        .map(|i| i.interpretation.error_code.as_deref())
+        .collect();
+    assert_eq!(codes, [Some("1"), Some("2")]);
+}
+
+/// A signal's `status` naming `error` again as null keeps the error it
+/// named first (as a repeated key never erased a read error).
+#[test]
+fn a_repeated_null_error_does_not_hide_a_failed_signal() {
+    let body = r#"{"data":[{"type":"signal","attributes":{"code":"a-b","status":{"value":"ERROR","error":{"type":"SERVER","code":"INTERNAL"},"error":null}}}]}"#;
+    let answer = run(body, &[]);
+    assert_eq!(answer.items.len(), 1);
+    assert_eq!(
+        answer.items[0].interpretation.reason,
+        reason("SERVER", "INTERNAL")
+    );
+}
+
+/// A top-level `attributes` is a signal only in a single-signal response
+/// (`type: "signal"`, in either order); beside a batch's `responses` or a
+/// `data` list it adds nothing.
+#[test]
+fn a_stray_top_level_attributes_adds_no_item() {
+    let failed = r#""attributes":{"code":"a-b","status":{"value":"ERROR","error":{"type":"SERVER","code":"INTERNAL"}}}"#;
+    let single = format!(r#"{{{failed},"type":"signal"}}"#);
+    let single = run(&single, &[]);
+    assert_eq!(single.kind, PayloadKind::SignalsResponse);
+    assert_eq!(single.items.len(), 1);
+
+    let batch = format!(
+        r#"{{"type":"signal",{failed},"responses":[{{"path":"/battery","code":401,"body":{{"type":"AUTHENTICATION","code":null}}}}]}}"#
+    );
+    let answer = run(&batch, &[]);
+    assert_eq!(answer.kind, PayloadKind::BatchResponse);
+    assert_eq!(answer.items.len(), 1);
+    assert_eq!(answer.items[0].paths, ["/battery"]);
+
+    let list = format!(r#"{{"type":"signal",{failed},"data":[]}}"#);
+    let answer = run(&list, &[]);
+    assert_eq!(answer.kind, PayloadKind::SignalsResponse);
+    assert!(answer.items.is_empty());
+}

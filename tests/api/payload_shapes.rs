@@ -1,8 +1,9 @@
 //! `InterpretPayload` through the real server for the shapes `payload.rs`
 //! leaves to the domain's tests: a v4 VERIFY (and a challenge the clients
-//! would refuse to sign), a v3 signals response, a legacy 2.0 delivery
-//! about several vehicles, and signals written in every shape the API
-//! uses. Per-error answers are compared with `Interpret`'s, never with a
+//! would refuse to sign), a v3 signals response (a list, a `SignalError`
+//! with its resolution, the single-signal resource), a legacy 2.0
+//! delivery about several vehicles, and signals written in every shape
+//! the API uses. Per-error answers are compared with `Interpret`'s, never with a
 //! copy of the catalog.
 
 use vehicle_error_interpreter::pb::{

@@ -690,8 +690,8 @@ const (
 	// with its `attributes`, no `data` list).
 	PayloadKind_PAYLOAD_KIND_SIGNALS_RESPONSE PayloadKind = 2
 	// A v2 batch response: `responses[]` of `{path, code, headers, body}`;
-	// a `body` sent as a JSON string holding an object is read as that
-	// object.
+	// a `body` sent as a JSON string whose text is an object's (starts with
+	// `{`) is read as that text.
 	PayloadKind_PAYLOAD_KIND_BATCH_RESPONSE PayloadKind = 3
 	// None of them (not JSON, another shape, over the payload limit), with a
 	// warning saying why. Upstream input, so an answer, not an error.
