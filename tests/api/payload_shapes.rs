@@ -8,7 +8,7 @@
 
 use vehicle_error_interpreter::pb::{
     ErrorExtent, ErrorState, InterpretPayloadRequest, InterpretPayloadResponse, InterpretRequest,
-    PayloadKind, VerdictOutcome, WebhookEnvelope, WebhookEventType, WebhookMode,
+    InterpretResponse, PayloadKind, VerdictOutcome, WebhookEnvelope, WebhookEventType, WebhookMode,
     interpret_request::Input,
 };
 
@@ -25,6 +25,12 @@ async fn payload(
         .await
         .unwrap_or_else(|e| panic!("InterpretPayload: {e:?}"))
         .into_inner()
+}
+
+/// What `Interpret` answers for `body` alone (no HTTP status, no headers),
+/// as a signal's error is asked.
+async fn interpret(server: &mut TestServer, body: &str) -> InterpretResponse {
+    interpret_body(server, body, 0, "", "").await
 }
 
 fn reasons(answer: &InterpretPayloadResponse) -> Vec<&str> {
@@ -103,14 +109,7 @@ async fn a_v3_signals_response_answers_each_failed_signal_as_interpret_would() {
     );
     // An answer to the caller's own call keeps everything Interpret gives,
     // the propagation status and suggested delay included.
-    let direct = interpret_body(
-        &mut server,
-        r#"{"type":"UPSTREAM","code":"NO_RESPONSE"}"#,
-        0,
-        "",
-        "",
-    )
-    .await;
+    let direct = interpret(&mut server, r#"{"type":"UPSTREAM","code":"NO_RESPONSE"}"#).await;
     assert!(direct.propagation_status.is_some());
     assert_eq!(item.interpretation.as_ref().unwrap(), &direct);
     let verdict = answer.verdict.as_ref().unwrap();
@@ -144,20 +143,15 @@ async fn a_v3_signal_error_is_interpreted_whole_with_its_resolution() {
     let answer = payload(&mut server, request(&body, &["charge-voltage"])).await;
     assert_eq!(answer.payload_kind(), PayloadKind::SignalsResponse);
     assert_eq!(answer.items.len(), 1);
-    let direct = interpret_body(&mut server, error, 0, "", "").await;
-    let without_resolution = interpret_body(
+    let direct = interpret(&mut server, error).await;
+    let without_resolution = interpret(
         &mut server,
         r#"{"type":"SignalError","code":"SIGNAL_NOT_FOUND"}"#,
-        0,
-        "",
-        "",
     )
     .await;
     // The resolution changes Interpret's answer, so this test can tell
     // the whole object from its type and code.
-    let action = |i: &vehicle_error_interpreter::pb::InterpretResponse| {
-        i.retry_advice.as_ref().unwrap().action
-    };
+    let action = |i: &InterpretResponse| i.retry_advice.as_ref().unwrap().action;
     assert_ne!(action(&direct), action(&without_resolution));
     let item = &answer.items[0];
     assert_eq!(item.interpretation.as_ref().unwrap(), &direct);
@@ -189,12 +183,9 @@ async fn a_v3_single_signal_response_is_a_signals_response_of_one() {
     let item = &answer.items[0];
     assert_eq!(item.signals, ["charge-voltage"]);
     assert!(item.relevant);
-    let direct = interpret_body(
+    let direct = interpret(
         &mut server,
         r#"{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE"}"#,
-        0,
-        "",
-        "",
     )
     .await;
     assert_eq!(item.interpretation.as_ref().unwrap(), &direct);
