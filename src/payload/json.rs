@@ -107,6 +107,16 @@ where
     d.deserialize_any(ObjectVisitor(state))
 }
 
+/// Reads `text`, a value the payload's own parse has already read (so
+/// valid JSON, whose nesting is skipped without recursion here as there),
+/// as an object into `state`; `None` for any other value.
+pub(super) fn object_in<'de, T: Fields<'de>>(text: &'de str, state: T) -> Option<T> {
+    match object(&mut serde_json::Deserializer::from_str(text), state) {
+        Ok(Shape::Read(read)) => Some(read),
+        _ => None,
+    }
+}
+
 /// Reads a list into `state`; any other value is skipped.
 pub(super) fn list<'de, D, T>(d: D, state: T) -> Result<Shape<T>, D::Error>
 where

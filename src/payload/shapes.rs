@@ -12,7 +12,7 @@ use serde::de::{
 use serde_json::value::RawValue;
 
 use super::collect::Collector;
-use super::json::{AsList, AsObject, Elements, Fields, Shape, Text, object, skip};
+use super::json::{AsList, AsObject, Elements, Fields, Shape, Text, object, object_in, skip};
 use super::request::{object_code, string_code};
 use super::{ItemState, PayloadWarning, PayloadWarningKind};
 use crate::interpret::lenient::ignore_json;
@@ -65,14 +65,11 @@ impl<'de> Signals<'_, 'de> {
     /// when it is an object, whose signal then goes to the collector like
     /// a list's.
     pub(super) fn resource(&mut self, attributes: &'de str) -> bool {
-        let mut de = serde_json::Deserializer::from_str(attributes);
-        match object(&mut de, Signal::default()) {
-            Ok(Shape::Read(signal)) => {
-                self.signal(signal);
-                true
-            }
-            _ => false,
-        }
+        let Some(signal) = object_in(attributes, Signal::default()) else {
+            return false;
+        };
+        self.signal(signal);
+        true
     }
 
     fn signal(&mut self, signal: Signal<'de>) {
@@ -198,18 +195,12 @@ struct SignalError<'a> {
 impl<'a> SignalError<'a> {
     /// The error in `text`; anything but an object is none.
     fn read(text: &'a str) -> Option<Self> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        // Valid JSON the outer parse already read; what it nests is
-        // skipped without recursion, as there.
-        match object(&mut de, TypeCode::default()) {
-            Ok(Shape::Read(e)) => Some(SignalError {
-                text,
-                error_type: e.error_type,
-                code: e.code,
-                more: e.more,
-            }),
-            _ => None,
-        }
+        object_in(text, TypeCode::default()).map(|e| SignalError {
+            text,
+            error_type: e.error_type,
+            code: e.code,
+            more: e.more,
+        })
     }
 }
 
@@ -250,11 +241,9 @@ impl<'de> Elements<'de> for Errors<'_, 'de> {
         };
         let text = raw.get();
         let budget = self.collector.signal_budget();
-        let mut de = serde_json::Deserializer::from_str(text);
-        // The text is valid JSON the outer parse already read, at no more
-        // depth than it had there: a failure here is not expected, and
-        // skips the one error with a warning if it ever happens.
-        let Ok(Shape::Read(error)) = object(&mut de, ErrorObject::new(budget)) else {
+        // Not an object (the outer parse read it already, so a failure is
+        // not expected): the one error is skipped.
+        let Some(error) = object_in(text, ErrorObject::new(budget)) else {
             return Ok(true);
         };
         let (Some(error_type), code) = (error.error_type.string(), error.code.string()) else {
