@@ -34,11 +34,16 @@ use deliveries::{VEHICLE_ERROR, vehicle_state};
 fn benches(c: &mut Criterion) {
     let catalog = Catalog::embedded().unwrap();
     let state = vehicle_state(100);
+    // Two more sizes, so `scripts/bench payload-sizes` can tell the
+    // server's cost per call from its cost per byte.
+    let (state_30, state_300) = (vehicle_state(30), vehicle_state(300));
     let used = ["closure-islocked", "group2-signalname9"];
     let mut g = c.benchmark_group("payload");
     for (name, body) in [
         ("vehicle_state_100", state.as_str()),
         ("vehicle_error", VEHICLE_ERROR),
+        ("vehicle_state_30", state_30.as_str()),
+        ("vehicle_state_300", state_300.as_str()),
     ] {
         g.throughput(Throughput::Bytes(body.len() as u64));
         g.bench_function(name, |b| {
@@ -84,6 +89,28 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
+    g.finish();
+
+    // As `floor_cost/interpret_*` in benches/interpret.rs: what
+    // examples/floor.rs pays per call beyond a pre-encoded answer.
+    let request = InterpretPayloadRequest {
+        body: state.clone(),
+        used_signals: used.iter().map(|s| (*s).to_owned()).collect(),
+        app_name: "Load Test".into(),
+        ..Default::default()
+    };
+    let answer = rt
+        .block_on(service.interpret_payload(Request::new(request)))
+        .unwrap()
+        .into_inner();
+    let bytes = answer.encode_to_vec();
+    let mut g = c.benchmark_group("floor_cost");
+    g.bench_function("payload_clone_encode", |b| {
+        b.iter(|| black_box(&answer).clone().encode_to_vec())
+    });
+    g.bench_function("payload_pre_encoded", |b| {
+        b.iter(|| black_box(&bytes).clone())
+    });
     g.finish();
 }
 

@@ -125,6 +125,12 @@ struct Args {
     /// to this file and exit: the body for h2load's `--data`.
     #[arg(long)]
     dump_request: Option<std::path::PathBuf>,
+    /// Signals in `--rpc payload`'s delivery (criterion's
+    /// `payload/vehicle_state_<N>` has the same bytes); at least 30, so
+    /// each of its three failed kinds is there and the answer has three
+    /// items.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(30..))]
+    signals: u16,
 }
 
 /// What one phase (or the sum of phases) of one RPC measured.
@@ -192,6 +198,9 @@ struct Clients {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    PAYLOAD_BODY
+        .set(deliveries::vehicle_state(args.signals.into()))
+        .expect("set once, first");
     if let Some(path) = &args.dump_request {
         let payload = match args.rpc[0] {
             Rpc::Health => HealthCheckRequest::default().encode_to_vec(),
@@ -457,12 +466,15 @@ fn interpret_request(rpc: Rpc) -> InterpretRequest {
     }
 }
 
+/// `--rpc payload`'s delivery, built once from `--signals`.
+static PAYLOAD_BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// The `InterpretPayload` request the load uses: the criterion bench's
-/// 100-signal VEHICLE_STATE delivery, with the same used signals.
+/// VEHICLE_STATE delivery of `--signals` signals, with the same used
+/// signals.
 fn payload_request() -> InterpretPayloadRequest {
-    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     InterpretPayloadRequest {
-        body: BODY.get_or_init(|| deliveries::vehicle_state(100)).clone(),
+        body: PAYLOAD_BODY.get().expect("set in main").clone(),
         used_signals: vec!["closure-islocked".into(), "group2-signalname9".into()],
         app_name: "Load Test".into(),
         ..Default::default()
