@@ -148,6 +148,8 @@ impl<'c> Interpretation<'c, '_> {
 /// letter case): `fr-CA` answered in `fr` is no fallback worth a warning,
 /// `pt` answered in `en` is.
 fn same_language(a: &str, b: &str) -> bool {
-    let lang = |t: &str| t.split(['-', '_']).next().unwrap_or_default().to_owned();
-    lang(a).eq_ignore_ascii_case(&lang(b))
+    fn lang(tag: &str) -> &str {
+        tag.split(['-', '_']).next().unwrap_or_default()
+    }
+    lang(a).eq_ignore_ascii_case(lang(b))
 }
