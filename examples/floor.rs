@@ -3,24 +3,43 @@
 //! layers (`Application`, the `InterpretPayload` route, load shedding,
 //! metrics), the same generated service and codec, so every request is
 //! read and decoded as the server decodes it; but each interpreter RPC is
-//! answered, after its first call, with that first call's answer, cached:
-//! nothing is parsed, interpreted, rendered or converted. The answer is a
-//! clone of the cached message, encoded by the same codec, so the answer
-//! bytes are the real server's for the same request (the load generator
-//! sends one request per RPC). What the real server spends beyond this
-//! floor is the interpreter's own work.
+//! answered, after its first call, with that first call's answer,
+//! pre-encoded: nothing is parsed, interpreted, rendered, converted or
+//! encoded. The first answer's bytes, framed as gRPC frames them, are
+//! kept; later calls return an empty message marked with an extension,
+//! and [`PreEncoded`], around each generated server, writes the kept
+//! bytes in its place (the generated code encodes only when the body is
+//! polled, so the empty message is never encoded). The answer bytes are
+//! the real server's for the same request (the load generator sends one
+//! request per RPC; stage `85-loadgen` of the tests compares them). What
+//! the real server spends beyond this floor is the interpreter's own
+//! work, encoding its answer included.
 //!
 //!   cargo run --release --example floor -- --listen-addr 127.0.0.1:0
 //!
 //! Not a server to deploy: it answers every call with one answer.
 
-use std::{process::ExitCode, sync::OnceLock};
+use std::{
+    convert::Infallible,
+    pin::Pin,
+    process::ExitCode,
+    sync::OnceLock,
+    task::{Context, Poll},
+};
 
+use bytes::Bytes;
 use clap::Parser as _;
-use tonic::{Request, Response, Status};
+use http_body::Frame;
+use prost::Message;
+use tonic::{
+    Request, Response, Status,
+    body::Body,
+    codegen::http::{self, HeaderMap, HeaderValue},
+    server::NamedService,
+};
 use vehicle_error_interpreter::{
     Application, Config,
-    grpc::Interpreter,
+    grpc::{Interpreter, SERVICE_NAME},
     pb::server::{
         BatchInterpretRequest, BatchInterpretResponse, GetVehicleStateErrorRequest,
         GetVehicleStateErrorResponse, InterpretPayloadRequest, InterpretPayloadResponse,
@@ -35,26 +54,48 @@ use vehicle_error_interpreter::{
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The real interpreter for each RPC's first call; that call's answer for
-/// every later one.
+/// An answer's gRPC frame (the 5-byte prefix, then the message), kept for
+/// the process's life: `Bytes::from_static` clones it without touching a
+/// shared reference count.
+#[derive(Debug, Clone, Copy)]
+struct Kept(&'static [u8]);
+
+impl Kept {
+    /// `answer` encoded and framed as tonic frames an uncompressed
+    /// message.
+    fn of(answer: &impl Message) -> Self {
+        let message = answer.encode_to_vec();
+        let mut frame = Vec::with_capacity(5 + message.len());
+        frame.push(0);
+        frame.extend_from_slice(&u32::try_from(message.len()).expect("small").to_be_bytes());
+        frame.extend_from_slice(&message);
+        Self(Vec::leak(frame))
+    }
+}
+
+/// The real interpreter for each RPC's first call; that call's answer,
+/// pre-encoded, for every later one.
 #[derive(Debug)]
 struct Floor {
     real: Interpreter,
-    interpret: OnceLock<InterpretResponse>,
-    payload: OnceLock<InterpretPayloadResponse>,
+    interpret: OnceLock<Kept>,
+    payload: OnceLock<Kept>,
 }
 
-/// The cached answer, or the real one, kept.
-async fn cached<M: Clone>(
-    cache: &OnceLock<M>,
+/// The kept answer (an empty message marked for [`PreEncoded`]), or the
+/// real one, kept.
+async fn kept<M: Message + Default>(
+    cache: &OnceLock<Kept>,
     real: impl Future<Output = Result<Response<M>, Status>>,
 ) -> Result<Response<M>, Status> {
-    if let Some(answer) = cache.get() {
-        return Ok(Response::new(answer.clone()));
+    if let Some(kept) = cache.get() {
+        let mut response = Response::new(M::default());
+        response.extensions_mut().insert(*kept);
+        return Ok(response);
     }
-    let answer = real.await?.into_inner();
-    let _ = cache.set(answer.clone());
-    Ok(Response::new(answer))
+    let answer = real.await?;
+    let _ = cache.set(Kept::of(answer.get_ref()));
+    Ok(answer)
 }
 
 #[tonic::async_trait]
@@ -63,14 +104,14 @@ impl InterpreterService for Floor {
         &self,
         request: Request<InterpretRequest>,
     ) -> Result<Response<InterpretResponse>, Status> {
-        cached(&self.interpret, self.real.interpret(request)).await
+        kept(&self.interpret, self.real.interpret(request)).await
     }
 
     async fn interpret_payload(
         &self,
         request: Request<InterpretPayloadRequest>,
     ) -> Result<Response<InterpretPayloadResponse>, Status> {
-        cached(&self.payload, self.real.interpret_payload(request)).await
+        kept(&self.payload, self.real.interpret_payload(request)).await
     }
 
     // The rest are not measured: the real answers.
@@ -103,6 +144,78 @@ impl InterpreterService for Floor {
     }
 }
 
+/// A generated server whose marked answers are replaced by their kept
+/// bytes: the body tonic would have encoded is dropped unpolled.
+#[derive(Debug, Clone)]
+struct PreEncoded<S>(S);
+
+impl<S: NamedService> NamedService for PreEncoded<S> {
+    const NAME: &'static str = SERVICE_NAME;
+}
+
+impl<S> tower::Service<http::Request<Body>> for PreEncoded<S>
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let answer = self.0.call(request);
+        Box::pin(async move {
+            let response = answer.await?;
+            let Some(&Kept(frame)) = response.extensions().get::<Kept>() else {
+                return Ok(response);
+            };
+            let (parts, _unpolled) = response.into_parts();
+            Ok(http::Response::from_parts(
+                parts,
+                Body::new(KeptBody {
+                    frame: Some(Bytes::from_static(frame)),
+                    trailers: true,
+                }),
+            ))
+        })
+    }
+}
+
+/// The kept frame, then the trailers tonic sends with an OK answer
+/// (`grpc-status: 0` alone).
+struct KeptBody {
+    frame: Option<Bytes>,
+    trailers: bool,
+}
+
+impl http_body::Body for KeptBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        if let Some(frame) = self.frame.take() {
+            return Poll::Ready(Some(Ok(Frame::data(frame))));
+        }
+        if std::mem::take(&mut self.trailers) {
+            let mut trailers = HeaderMap::with_capacity(1);
+            trailers.insert("grpc-status", HeaderValue::from_static("0"));
+            return Poll::Ready(Some(Ok(Frame::trailers(trailers))));
+        }
+        Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.frame.is_none() && !self.trailers
+    }
+}
+
 fn main() -> ExitCode {
     let config = Config::parse();
     config.check().unwrap_or_else(|err| err.exit());
@@ -119,11 +232,15 @@ fn main() -> ExitCode {
             let app = Application::build(config.server_config()).await?;
             let signal = shutdown::signal();
             app.announce()?;
-            app.run_answering_with(signal, |real| Floor {
-                real,
-                interpret: OnceLock::new(),
-                payload: OnceLock::new(),
-            })
+            app.run_answering_with(
+                signal,
+                |real| Floor {
+                    real,
+                    interpret: OnceLock::new(),
+                    payload: OnceLock::new(),
+                },
+                PreEncoded,
+            )
             .await?;
             anyhow::Ok(())
         }

@@ -39,6 +39,36 @@ use crate::telemetry::Traces;
 
 use transport::{Guards, Incoming};
 
+/// What the router serves the interpreter as: a gRPC service under the
+/// interpreter's name (the generated server, or the floor's wrapper of
+/// it). Hidden: only the benchmarks' floor names it.
+#[doc(hidden)]
+pub trait GrpcService:
+    tower::Service<
+        http::Request<tonic::body::Body>,
+        Response = http::Response<tonic::body::Body>,
+        Error = std::convert::Infallible,
+    > + tonic::server::NamedService
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> GrpcService for S where
+    S: tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+            Error = std::convert::Infallible,
+        > + tonic::server::NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Transport limits, TLS and shutdown timing: how `serve` serves.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -209,16 +239,23 @@ pub(crate) struct State {
 /// drained, so readiness probes see NOT_SERVING during the drain.
 ///
 /// The interpreter's RPCs are answered by what `answerer` makes of the
-/// real [`Interpreter`]: the binary passes it through; the benchmarks'
-/// floor (`examples/floor.rs`: the same stack answering cached answers)
-/// wraps it, behind exactly the same limits and layers.
-pub(crate) async fn serve<T: InterpreterService>(
+/// real [`Interpreter`], and each generated server over it by what `wrap`
+/// makes of it: the binary passes both through; the benchmarks' floor
+/// (`examples/floor.rs`: the same stack writing pre-encoded answers)
+/// wraps them, behind exactly the same limits and layers.
+pub(crate) async fn serve<T, W>(
     listeners: Listeners,
     state: State,
     config: &ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
     answerer: impl FnOnce(Interpreter) -> T,
-) -> Result<(), ServeError> {
+    wrap: impl Fn(InterpreterServiceServer<T>) -> W,
+) -> Result<(), ServeError>
+where
+    T: InterpreterService,
+    W: GrpcService,
+    W::Future: Send + 'static,
+{
     let State {
         catalogs,
         metrics,
@@ -244,10 +281,14 @@ pub(crate) async fn serve<T: InterpreterService>(
     // Two server values over one handler: tonic's decode limit is per
     // service value, and only InterpretPayload may take the larger one.
     let interpreter = layers::PayloadRoute::new(
-        InterpreterServiceServer::from_arc(Arc::clone(&interpreter))
-            .max_decoding_message_size(config.max_message_bytes),
-        InterpreterServiceServer::from_arc(interpreter)
-            .max_decoding_message_size(payload_message_limit),
+        wrap(
+            InterpreterServiceServer::from_arc(Arc::clone(&interpreter))
+                .max_decoding_message_size(config.max_message_bytes),
+        ),
+        wrap(
+            InterpreterServiceServer::from_arc(interpreter)
+                .max_decoding_message_size(payload_message_limit),
+        ),
         payload_message_limit,
         config.max_payload_bytes_in_flight,
     );

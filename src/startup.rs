@@ -17,11 +17,13 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::grpc::pb::server::interpreter_service_server::InterpreterService;
+use crate::grpc::pb::server::interpreter_service_server::{
+    InterpreterService, InterpreterServiceServer,
+};
 use crate::grpc::{Catalogs, Interpreter, ServiceSettings};
 use crate::metrics::Metrics;
 use crate::reload::{CatalogStore, OverlayWatcher, ReloadError};
-use crate::server::{self, Listeners, ServeConfig, ServeError, State};
+use crate::server::{self, GrpcService, Listeners, ServeConfig, ServeError, State};
 use crate::telemetry::Traces;
 pub use check::{check_overlay, report_overlay_check};
 
@@ -224,24 +226,30 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        self.run_answering_with(shutdown, |interpreter| interpreter)
+        self.run_answering_with(shutdown, |interpreter| interpreter, |server| server)
             .await
     }
 
     /// [`Application::run_until_stopped`] with the interpreter's RPCs
-    /// answered by what `answerer` makes of the real [`Interpreter`],
-    /// behind the same listeners, limits and layers. For the benchmarks'
-    /// floor server (`examples/floor.rs`) only; the binary serves the real
-    /// interpreter.
+    /// answered by what `answerer` makes of the real [`Interpreter`], each
+    /// generated server over it wrapped by `wrap`, behind the same
+    /// listeners, limits and layers. For the benchmarks' floor server
+    /// (`examples/floor.rs`) only; the binary serves the real interpreter.
     ///
     /// # Errors
     /// As [`Application::run_until_stopped`].
     #[doc(hidden)]
-    pub async fn run_answering_with<T: InterpreterService>(
+    pub async fn run_answering_with<T, W>(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
         answerer: impl FnOnce(Interpreter) -> T,
-    ) -> Result<(), ServeError> {
+        wrap: impl Fn(InterpreterServiceServer<T>) -> W,
+    ) -> Result<(), ServeError>
+    where
+        T: InterpreterService,
+        W: GrpcService,
+        W::Future: Send + 'static,
+    {
         let Self {
             config,
             catalogs,
@@ -256,7 +264,7 @@ impl Application {
             traces,
             service: config.service,
         };
-        let served = server::serve(listeners, state, &config.serve, shutdown, answerer).await;
+        let served = server::serve(listeners, state, &config.serve, shutdown, answerer, wrap).await;
         // The overlay is followed for as long as it is served.
         drop(watcher);
         served
