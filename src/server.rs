@@ -11,7 +11,9 @@
 mod layers;
 mod transport;
 
-// Hidden, not private: `transport` says why.
+// Hidden, not private: `layers` and `transport` say why.
+#[doc(hidden)]
+pub use layers::GrpcService;
 #[doc(hidden)]
 pub use transport::CoalescedWrites;
 pub use transport::{CONTROL_FRAME_BURST, TlsError, TlsFiles};
@@ -38,36 +40,6 @@ use crate::metrics::Metrics;
 use crate::telemetry::Traces;
 
 use transport::{Guards, Incoming};
-
-/// What the router serves the interpreter as: a gRPC service under the
-/// interpreter's name (the generated server, or the floor's wrapper of
-/// it). Hidden: only the benchmarks' floor names it.
-#[doc(hidden)]
-pub trait GrpcService:
-    tower::Service<
-        http::Request<tonic::body::Body>,
-        Response = http::Response<tonic::body::Body>,
-        Error = std::convert::Infallible,
-    > + tonic::server::NamedService
-    + Clone
-    + Send
-    + Sync
-    + 'static
-{
-}
-
-impl<S> GrpcService for S where
-    S: tower::Service<
-            http::Request<tonic::body::Body>,
-            Response = http::Response<tonic::body::Body>,
-            Error = std::convert::Infallible,
-        > + tonic::server::NamedService
-        + Clone
-        + Send
-        + Sync
-        + 'static
-{
-}
 
 /// Transport limits, TLS and shutdown timing: how `serve` serves.
 #[derive(Debug, Clone)]

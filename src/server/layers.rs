@@ -24,6 +24,36 @@ use crate::metrics::Metrics;
 use crate::observe::Observe;
 use crate::telemetry::Traces;
 
+/// What the router serves the interpreter as: a gRPC service under the
+/// interpreter's name (the generated server, or the floor's wrapper of
+/// it). Hidden: only the benchmarks' floor names it.
+#[doc(hidden)]
+pub trait GrpcService:
+    tower::Service<
+        http::Request<tonic::body::Body>,
+        Response = http::Response<tonic::body::Body>,
+        Error = std::convert::Infallible,
+    > + tonic::server::NamedService
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> GrpcService for S where
+    S: tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+            Error = std::convert::Infallible,
+        > + tonic::server::NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// What the interpreter tells of each interpretation: the metrics, and,
 /// while traces are on, the call's span.
 pub(crate) fn observer(metrics: &Metrics, traces: Option<&Traces>) -> impl Observe + 'static {
