@@ -226,7 +226,6 @@ pub(crate) async fn serve<T, W>(
 where
     T: InterpreterService,
     W: GrpcService,
-    W::Future: Send + 'static,
 {
     let State {
         catalogs,

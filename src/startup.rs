@@ -248,7 +248,6 @@ impl Application {
     where
         T: InterpreterService,
         W: GrpcService,
-        W::Future: Send + 'static,
     {
         let Self {
             config,

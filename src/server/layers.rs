@@ -33,6 +33,7 @@ pub trait GrpcService:
         http::Request<tonic::body::Body>,
         Response = http::Response<tonic::body::Body>,
         Error = std::convert::Infallible,
+        Future: Send + 'static,
     > + tonic::server::NamedService
     + Clone
     + Send
@@ -41,11 +42,13 @@ pub trait GrpcService:
 {
 }
 
+/// Every service with those bounds is one (a trait alias).
 impl<S> GrpcService for S where
     S: tower::Service<
             http::Request<tonic::body::Body>,
             Response = http::Response<tonic::body::Body>,
             Error = std::convert::Infallible,
+            Future: Send + 'static,
         > + tonic::server::NamedService
         + Clone
         + Send
