@@ -65,7 +65,8 @@ enum Rpc {
     /// `grpc.health.v1.Health/Check` for `""`.
     Health,
     /// `InterpretPayload` with the criterion bench's VEHICLE_STATE
-    /// delivery of 100 signals (every tenth failed).
+    /// delivery of `--signals` signals, 100 by default (every tenth
+    /// failed).
     Payload,
 }
 

@@ -25,8 +25,10 @@ use crate::observe::Observe;
 use crate::telemetry::Traces;
 
 /// What the router serves the interpreter as: a gRPC service under the
-/// interpreter's name (the generated server, or the floor's wrapper of
-/// it). Hidden: only the benchmarks' floor names it.
+/// interpreter's name (the generated server, or the benchmarks' floor's
+/// wrapper of it). Public because the hidden
+/// `Application::run_answering_with` bounds its `wrap` by it; hidden with
+/// it.
 #[doc(hidden)]
 pub trait GrpcService:
     tower::Service<
