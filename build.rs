@@ -40,6 +40,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ".vehicle_errors.v1.VehicleStateError",
             "crate::grpc::encoded::SharedEntry",
         )
+        // An interpretation is written in its wire format, with no
+        // struct in between: see src/grpc/respond.rs.
+        .extern_path(
+            ".vehicle_errors.v1.InterpretResponse",
+            "crate::grpc::wire::EncodedInterpretResponse",
+        )
         // prost, but undecodable requests are INVALID_ARGUMENT, not
         // INTERNAL: see src/grpc/codec.rs.
         .codec_path("crate::grpc::codec::CallerFaultCodec")

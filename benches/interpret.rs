@@ -111,6 +111,8 @@ fn benches(c: &mut Criterion) {
 
     // Encoding the answer: part of what the server does beyond design 6's
     // floor, which writes the same bytes pre-encoded (examples/floor.rs).
+    // The handler writes the answer in its wire format (`respond/*`
+    // includes that), so this is the copy tonic makes into its frame.
     let answer = rt
         .block_on(service.interpret(Request::new(v2.clone())))
         .unwrap()

@@ -44,11 +44,11 @@ use tonic::{
 };
 use vehicle_error_interpreter::{
     Application, Config,
-    grpc::Interpreter,
+    grpc::{Interpreter, wire::EncodedInterpretResponse},
     pb::server::{
         BatchInterpretRequest, BatchInterpretResponse, GetVehicleStateErrorRequest,
         GetVehicleStateErrorResponse, InterpretPayloadRequest, InterpretPayloadResponse,
-        InterpretRequest, InterpretResponse, ListErrorTypesRequest, ListErrorTypesResponse,
+        InterpretRequest, ListErrorTypesRequest, ListErrorTypesResponse,
         ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
         interpreter_service_server::InterpreterService,
     },
@@ -108,7 +108,7 @@ impl InterpreterService for Floor {
     async fn interpret(
         &self,
         request: Request<InterpretRequest>,
-    ) -> Result<Response<InterpretResponse>, Status> {
+    ) -> Result<Response<EncodedInterpretResponse>, Status> {
         kept(&self.interpret, self.real.interpret(request)).await
     }
 

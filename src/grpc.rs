@@ -7,7 +7,7 @@
 //! (`respond`). Layout, top down: a module names only those below it.
 //! - `payload`: `InterpretPayload`'s requests and responses, each item
 //!   assembled by `respond`;
-//! - `respond`: assembles an `InterpretResponse`;
+//! - `respond`: writes an `InterpretResponse` in its wire format;
 //! - `encoded`: per-snapshot encoded entries ([`EncodedCatalog`]);
 //! - `propagation`: the status an interpretation carries for callers;
 //! - `codec`: the wire codec, whose decode failures are statuses;
@@ -47,11 +47,12 @@ use page::{Page, PageQuery};
 use pb::server::{
     BatchInterpretRequest, BatchInterpretResponse, BatchInterpretResult,
     GetVehicleStateErrorRequest, GetVehicleStateErrorResponse, InterpretPayloadRequest,
-    InterpretPayloadResponse, InterpretRequest, InterpretResponse, ListErrorTypesRequest,
-    ListErrorTypesResponse, ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
+    InterpretPayloadResponse, InterpretRequest, ListErrorTypesRequest, ListErrorTypesResponse,
+    ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
     batch_interpret_result::Result as ItemResult, interpret_request::Input as PbInput,
     interpreter_service_server,
 };
+use wire::EncodedInterpretResponse;
 
 /// The catalog store the service answers from: snapshots with their
 /// encoded entries.
@@ -130,7 +131,7 @@ impl Interpreter {
         &self,
         snap: &Snapshot<EncodedCatalog>,
         req: &InterpretRequest,
-    ) -> Result<InterpretResponse, RequestError> {
+    ) -> Result<EncodedInterpretResponse, RequestError> {
         let parsed = self.parse_interpret(req)?;
         let mut interpretation = interpret::interpret(&snap.catalog, parsed.input, &parsed.ctx)?;
         let app_name = parsed
@@ -140,10 +141,11 @@ impl Interpreter {
         self.observer.interpreted(&interpretation);
         Ok(respond::interpret_response(
             &interpretation,
-            messages,
+            &messages,
             app_name,
             &snap.cache,
             req.view(),
+            respond::Delivery::Call,
         ))
     }
 
@@ -192,7 +194,7 @@ impl interpreter_service_server::InterpreterService for Interpreter {
     async fn interpret(
         &self,
         request: Request<InterpretRequest>,
-    ) -> Result<Response<InterpretResponse>, Status> {
+    ) -> Result<Response<EncodedInterpretResponse>, Status> {
         let snap = self.catalogs.load();
         Ok(Response::new(self.interpret_one(&snap, request.get_ref())?))
     }

@@ -9,21 +9,7 @@ use crate::catalog::{
     Action, Category, Operation, Propagation, ResolutionType, RetryPolicy, RetryStrategy, Scope,
     TextBlock, TypeTable, VehicleStateError,
 };
-use crate::interpret::{DecisionSource, Identification, Warning};
-
-/// A warning as its proto message.
-pub(super) fn warning(w: &Warning) -> server::InterpretationWarning {
-    server::InterpretationWarning {
-        reason: w.kind.reason().to_owned(),
-        field: w.field.to_owned(),
-        message: w.kind.message().to_owned(),
-        metadata: w
-            .metadata
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
-    }
-}
+use crate::interpret::{DecisionSource, Identification};
 
 /// The type table as `ListErrorTypes` answers it.
 pub(super) fn error_types(table: &TypeTable) -> Vec<server::ErrorType> {

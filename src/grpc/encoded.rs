@@ -90,6 +90,11 @@ impl SharedEntry {
     pub(super) fn new(entry: &super::pb::VehicleStateError) -> Self {
         Self(entry.encode_to_vec().into())
     }
+
+    /// The encoded entry, for an answer's `vehicle_state_error`.
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl fmt::Debug for SharedEntry {

@@ -90,23 +90,30 @@ fn respond_payload(
     rendering: &Rendering<'_>,
     extra_warnings: Vec<server::InterpretationWarning>,
 ) -> InterpretPayloadResponse {
-    let webhook = answer.kind == PayloadKind::Webhook;
+    // A webhook's items: no suggested delay, no propagation status
+    // (never built), the typed code kept.
+    let delivery = if answer.kind == PayloadKind::Webhook {
+        Delivery::Webhook
+    } else {
+        Delivery::Call
+    };
     let event_vehicle = answer.event.as_ref().and_then(|e| e.vehicle_id.as_deref());
-    let items: Vec<server::PayloadItem> = answer
+    // Rendered once per item (rendering may add a warning to it); the
+    // verdicts take their deciding item's user message from here.
+    let messages: Vec<_> = answer
         .items
         .iter_mut()
         .map(|item| {
-            let messages = item
-                .interpretation
-                .messages_in(rendering.app_name, rendering.locale);
-            // A webhook's items: no suggested delay, no propagation
-            // status (never built), the typed code kept.
-            let delivery = if webhook {
-                Delivery::Webhook
-            } else {
-                Delivery::Call
-            };
-            let interpretation = respond::interpret_response_for(
+            item.interpretation
+                .messages_in(rendering.app_name, rendering.locale)
+        })
+        .collect();
+    let items: Vec<server::PayloadItem> = answer
+        .items
+        .iter()
+        .zip(&messages)
+        .map(|(item, messages)| {
+            let interpretation = respond::interpret_response(
                 &item.interpretation,
                 messages,
                 rendering.app_name,
@@ -117,13 +124,17 @@ fn respond_payload(
             convert::item(item, interpretation, event_vehicle)
         })
         .collect();
-    let verdict = convert::verdict(&answer.verdict, &items);
+    let deciding = |verdict: &payload::Verdict<'_>| {
+        let i = verdict.deciding_item?;
+        Some((i, &answer.items.get(i)?.interpretation, messages.get(i)?))
+    };
+    let verdict = convert::verdict(&answer.verdict, deciding(&answer.verdict));
     let vehicle_verdicts = answer
         .vehicle_verdicts
         .iter()
         .map(|v| server::VehicleVerdict {
             vehicle_id: v.vehicle_id.clone().into_owned(),
-            verdict: Some(convert::verdict(&v.verdict, &items)),
+            verdict: Some(convert::verdict(&v.verdict, deciding(&v.verdict))),
         })
         .collect();
     let mut warnings: Vec<_> = answer.warnings.iter().map(convert::warning).collect();

@@ -7,9 +7,12 @@
 //! in which a catalog entry is a [`SharedEntry`](super::encoded::SharedEntry):
 //! encoded once per catalog snapshot and shared by reference, because
 //! cloning and re-encoding a ~1 KB entry on every call was most of a
-//! response's cost (docs/benchmarks.md); and a `google.rpc.Status` is an
+//! response's cost (docs/benchmarks.md); a `google.rpc.Status` is an
 //! [`EncodedStatus`](super::wire::EncodedStatus), written from parts
-//! encoded as few times as possible. Only the adapter (`crate::grpc`)
+//! encoded as few times as possible; and an `InterpretResponse` is an
+//! [`EncodedInterpretResponse`](super::wire::EncodedInterpretResponse),
+//! written straight from the interpretation with no struct in between.
+//! Only the adapter (`crate::grpc`)
 //! names the server view; it is public for the benches and fuzz targets,
 //! which call the handlers directly.
 

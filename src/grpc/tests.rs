@@ -21,6 +21,62 @@ fn interpreter() -> Interpreter {
     )
 }
 
+/// What a client reads from an answer the server wrote by hand
+/// (`respond`): the plain message decoded from its bytes, which must be
+/// exactly the bytes prost writes for that message (field order, default
+/// values left out, lengths), but for the order of a warning's metadata
+/// entries: prost writes a map in its hash order, which is not fixed.
+/// (The values themselves are the API tests' to check.)
+fn as_client(answer: &EncodedInterpretResponse) -> pb::InterpretResponse {
+    let decoded = pb::InterpretResponse::decode(answer.as_bytes()).unwrap();
+    let prosts = decoded.encode_to_vec();
+    same_fields(answer.as_bytes(), &prosts, &format!("{decoded:?}"));
+    decoded
+}
+
+/// `ours` and `theirs` hold the same fields in the same order, byte for
+/// byte, except that within each of `warnings` (19) the `metadata` (4)
+/// entries may come in any order.
+fn same_fields(ours: &[u8], theirs: &[u8], what: &str) {
+    let (ours, theirs) = (fields(ours), fields(theirs));
+    let numbers = |f: &[(u32, &[u8])]| f.iter().map(|(n, _)| *n).collect::<Vec<_>>();
+    assert_eq!(numbers(&ours), numbers(&theirs), "{what}");
+    for ((number, ours), (_, theirs)) in ours.iter().zip(&theirs) {
+        if *number == 19 {
+            let content = |field: &[u8]| {
+                let mut b = field;
+                let _key = prost::encoding::decode_key(&mut b).unwrap();
+                let _len = prost::encoding::decode_varint(&mut b).unwrap();
+                b.to_vec()
+            };
+            let (ours, theirs) = (content(ours), content(theirs));
+            // A warning's fields in order, its metadata entries sorted.
+            fn split(b: &[u8]) -> Vec<(u32, &[u8])> {
+                let (mut entries, mut rest): (Vec<_>, Vec<_>) =
+                    fields(b).into_iter().partition(|(n, _)| *n == 4);
+                entries.sort_unstable();
+                rest.extend(entries);
+                rest
+            }
+            assert_eq!(split(&ours), split(&theirs), "a warning of {what}");
+        } else {
+            assert_eq!(ours, theirs, "field {number} of {what}");
+        }
+    }
+}
+
+/// `bytes`' top-level fields in order: each one's number and encoding.
+fn fields(mut bytes: &[u8]) -> Vec<(u32, &[u8])> {
+    let mut fields = Vec::new();
+    while !bytes.is_empty() {
+        let start = bytes;
+        let (number, wire_type) = prost::encoding::decode_key(&mut bytes).unwrap();
+        prost::encoding::skip_field(wire_type, number, &mut bytes, Default::default()).unwrap();
+        fields.push((number, &start[..start.len() - bytes.len()]));
+    }
+    fields
+}
+
 async fn size(service: &Interpreter, body: &str, view: InterpretationView) -> usize {
     let request = InterpretRequest {
         input: Some(Input::Body(body.to_owned())),
@@ -46,19 +102,44 @@ async fn basic_door_open_answer_fits_in_a_kibibyte() {
     assert!(full > basic);
 }
 
+/// Every vehicle-state error's answer, in both views and with every
+/// upstream field set, is exactly prost's encoding of what a client reads,
+/// and names the error it was asked about.
+#[tokio::test]
+async fn written_answers_are_prosts_encoding() {
+    let service = interpreter();
+    for (code, body) in crate::catalog::seed_bodies() {
+        for view in [InterpretationView::Basic, InterpretationView::Full] {
+            let request = InterpretRequest {
+                input: Some(Input::Body(body.clone())),
+                app_name: "My App".into(),
+                locale: "fr-CA".into(),
+                http_status: 409,
+                retry_after: "not a delay".into(),
+                request_id: "5f8c2e3a-1b7d-4c9e-8f0a-2d6b4e1c9a7f".into(),
+                view: view as i32,
+                operation: 1,
+            };
+            let response = service.interpret(Request::new(request)).await.unwrap();
+            let answer = as_client(response.get_ref());
+            assert_eq!(answer.error_code, code);
+            assert_eq!(answer.messages.is_some(), view == InterpretationView::Full);
+            assert_eq!(
+                answer.vehicle_state_error.is_some(),
+                view == InterpretationView::Full
+            );
+            assert!(!answer.warnings.is_empty(), "{code}: retry_after warns");
+        }
+    }
+}
+
 async fn propagation_status(service: &Interpreter, body: &str) -> tonic_types::pb::Status {
     let request = InterpretRequest {
         input: Some(Input::Body(body.to_owned())),
         ..Default::default()
     };
     let response = service.interpret(Request::new(request)).await.unwrap();
-    // The server's view holds the status encoded; read it as a client does.
-    let bytes = response
-        .into_inner()
-        .propagation_status
-        .unwrap()
-        .encode_to_vec();
-    tonic_types::pb::Status::decode(&*bytes).unwrap()
+    as_client(response.get_ref()).propagation_status.unwrap()
 }
 
 /// The violation and help a propagation status carries keep their type
@@ -146,16 +227,13 @@ mod properties {
             };
             match runtime().block_on(service.interpret(Request::new(request))) {
                 Ok(response) => {
-                    let r = response.into_inner();
+                    let r = as_client(response.get_ref());
                     prop_assert!(catalog.reasons().any(|x| x == r.reason), "{}", r.reason);
-                    // The server's view holds the status encoded; read it
-                    // back as a client would.
-                    let bytes = r.propagation_status.as_ref().unwrap().encode_to_vec();
-                    let status = tonic_types::pb::Status::decode(&*bytes).unwrap();
+                    let status = r.propagation_status.clone().unwrap();
                     prop_assert_ne!(status.code, 0);
                     let scope = r.retry_advice.as_ref().unwrap().scope();
-                    prop_assert_ne!(scope, pb::server::Scope::Unspecified, "{}", r.reason);
-                    prop_assert_ne!(r.decided_by(), pb::server::DecisionSource::Unspecified);
+                    prop_assert_ne!(scope, pb::Scope::Unspecified, "{}", r.reason);
+                    prop_assert_ne!(r.decided_by(), pb::DecisionSource::Unspecified);
                     let info = tonic_types::RpcStatusExt::get_details_error_info(&status).unwrap();
                     prop_assert_eq!(&info.reason, &r.reason);
                     prop_assert_eq!(format!("SCOPE_{}", info.metadata["scope"]), scope.as_str_name());
@@ -224,7 +302,8 @@ mod properties {
             full in any::<bool>(),
             operation in prop_oneof![Just(0_i32), 1_i32..=6, any::<i32>()],
         ) {
-            use pb::server::{InterpretPayloadRequest, PayloadKind, Scope, VerdictOutcome};
+            use pb::server::InterpretPayloadRequest;
+            use pb::{PayloadKind, Scope, VerdictOutcome};
             let service = interpreter();
             let catalog = Catalog::embedded().unwrap();
             let request = InterpretPayloadRequest {
@@ -237,11 +316,13 @@ mod properties {
             };
             match runtime().block_on(service.interpret_payload(Request::new(request))) {
                 Ok(response) => {
-                    let r = response.into_inner();
+                    let server = response.into_inner();
+                    let r = pb::InterpretPayloadResponse::decode(&*server.encode_to_vec()).unwrap();
                     prop_assert_ne!(r.payload_kind(), PayloadKind::Unspecified);
                     let webhook = r.payload_kind() == PayloadKind::Webhook;
-                    for item in &r.items {
+                    for (item, written) in r.items.iter().zip(&server.items) {
                         let i = item.interpretation.as_ref().unwrap();
+                        prop_assert_eq!(i, &as_client(written.interpretation.as_ref().unwrap()));
                         prop_assert!(catalog.reasons().any(|x| x == i.reason), "{}", i.reason);
                         let advice = i.retry_advice.as_ref().unwrap();
                         prop_assert_ne!(advice.scope(), Scope::Unspecified);

@@ -9,6 +9,9 @@
 //! handler's CPU in a profile); written here, a status is one buffer the
 //! fixed parts are copied into. A unit test checks the bytes against
 //! prost's own encoding of the same status.
+//!
+//! The field writers here (`text_field`, `varint_field`, `message_field`)
+//! are also what `respond` writes a whole `InterpretResponse` with.
 
 use prost::{
     Message,
@@ -103,11 +106,41 @@ impl EncodedStatus {
         debug_assert_eq!(self.0.len() - before, value_len, "{type_url}");
     }
 
+    /// The encoded status, for an answer's `propagation_status`.
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The encoded status, for a `tonic::Status`'s details.
     pub(super) fn into_bytes(self) -> prost::bytes::Bytes {
         self.0.into()
     }
 }
+
+/// An `InterpretResponse`, encoded: what the server's messages
+/// (`pb::server`) hold where the proto has an `InterpretResponse`, written
+/// by `respond`.
+///
+/// Encoding writes the stored bytes; the server never decodes one (no
+/// request carries an answer), so decoding skips the fields. Tests decode
+/// the bytes as the plain `pb::InterpretResponse`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EncodedInterpretResponse(pub(super) Vec<u8>);
+
+impl EncodedInterpretResponse {
+    /// The encoded message.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for EncodedInterpretResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EncodedInterpretResponse({} bytes)", self.0.len())
+    }
+}
+
+pre_encoded_message!(EncodedInterpretResponse);
 
 /// A whole `google.protobuf.Any` of `type_url` and `value`, encoded.
 pub(super) fn encode_any(type_url: &str, value: &[u8]) -> Vec<u8> {
@@ -133,10 +166,50 @@ pub(super) fn string_field(buf: &mut Vec<u8>, tag: u32, text: &str) {
     bytes_field(buf, tag, text.as_bytes());
 }
 
-fn bytes_field(buf: &mut Vec<u8>, tag: u32, bytes: &[u8]) {
+/// Writes a length-delimited field: a string, bytes, or a message
+/// already encoded.
+pub(super) fn bytes_field(buf: &mut Vec<u8>, tag: u32, bytes: &[u8]) {
     encode_key(tag, WireType::LengthDelimited, buf);
     encode_varint(bytes.len() as u64, buf);
     buf.extend_from_slice(bytes);
+}
+
+/// Writes a proto3 string field as prost does: not at all when empty.
+pub(super) fn text_field(buf: &mut Vec<u8>, tag: u32, text: &str) {
+    if !text.is_empty() {
+        string_field(buf, tag, text);
+    }
+}
+
+/// Writes a proto3 varint field (an unsigned number, or an enum's
+/// number) as prost does: not at all when 0. An `int32` is sign-extended,
+/// as prost writes it.
+pub(super) fn varint_field(buf: &mut Vec<u8>, tag: u32, value: impl Into<i64>) {
+    let value = value.into();
+    if value != 0 {
+        encode_key(tag, WireType::Varint, buf);
+        // `as`: a negative int32 is its 64-bit two's complement on the wire.
+        encode_varint(value as u64, buf);
+    }
+}
+
+/// Writes a message field whose content `write` appends, whatever its
+/// length (a present message is written even when empty, as prost
+/// writes `Some` of a message). The key and length go in front once the
+/// length is known: one move of the content, which is small, instead of
+/// computing every nested length before writing, as prost does.
+pub(super) fn message_field(buf: &mut Vec<u8>, tag: u32, write: impl FnOnce(&mut Vec<u8>)) {
+    let start = buf.len();
+    write(buf);
+    let len = buf.len() - start;
+    // A key (at most 5 bytes) and a length (at most 10).
+    const ROOM: usize = 15;
+    let mut head = [0u8; ROOM];
+    let mut free = &mut head[..];
+    encode_key(tag, WireType::LengthDelimited, &mut free);
+    encode_varint(len as u64, &mut free);
+    let used = ROOM - free.len();
+    buf.splice(start..start, head[..used].iter().copied());
 }
 
 pre_encoded_message!(EncodedStatus);

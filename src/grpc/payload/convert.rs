@@ -1,9 +1,13 @@
 //! The payload domain's values as proto messages: the event, an item, a
 //! verdict, a warning, and the answers the adapter writes itself (a body
 //! over the size limit, an ignored operation). Leaf of the payload
-//! adapter: it names only `pb`.
+//! adapter: it names `pb`, the adapter's enum conversions and the
+//! domain's values.
 
+use super::super::convert::{action, scope};
 use super::super::pb::server;
+use super::super::wire::EncodedInterpretResponse;
+use crate::interpret::{Interpretation, Messages};
 use crate::payload::{
     DeliveredAt, Envelope, Event, EventType, Extent, Item, ItemState, Mode, Outcome, PayloadKind,
     PayloadWarning, PayloadWarningKind, Verdict,
@@ -60,7 +64,7 @@ pub(super) fn event(e: &Event<'_>) -> server::WebhookEvent {
 /// when the payload names one per item, else the event's.
 pub(super) fn item(
     item: &Item<'_, '_>,
-    interpretation: server::InterpretResponse,
+    interpretation: EncodedInterpretResponse,
     event_vehicle: Option<&str>,
 ) -> server::PayloadItem {
     server::PayloadItem {
@@ -91,13 +95,14 @@ pub(super) fn item(
 }
 
 /// A verdict, its action, URL, user message and scope taken from the
-/// deciding item as rendered in `items` (so exactly what that item says,
-/// in the caller's app name and locale); `OK` has none of them.
-pub(super) fn verdict(v: &Verdict<'_>, items: &[server::PayloadItem]) -> server::PayloadVerdict {
-    let deciding = v
-        .deciding_item
-        .and_then(|i| Some((i, items.get(i)?.interpretation.as_ref()?)));
-    let advice = deciding.and_then(|(_, d)| d.retry_advice.as_ref());
+/// deciding item (its index, interpretation and rendered messages: so
+/// exactly what that item says, in the caller's app name and locale);
+/// `OK` has none of them.
+pub(super) fn verdict(
+    v: &Verdict<'_>,
+    deciding: Option<(usize, &Interpretation<'_, '_>, &Messages<'_>)>,
+) -> server::PayloadVerdict {
+    let advice = deciding.map(|(_, d, _)| &d.advice);
     server::PayloadVerdict {
         outcome: match v.outcome {
             Outcome::Ok => server::VerdictOutcome::Ok,
@@ -106,16 +111,17 @@ pub(super) fn verdict(v: &Verdict<'_>, items: &[server::PayloadItem]) -> server:
             Outcome::ActionRequired => server::VerdictOutcome::ActionRequired,
         } as i32,
         reason: v.reason.unwrap_or_default().to_owned(),
-        action: advice.map_or(server::Action::None as i32, |a| a.action),
+        action: advice.map_or(server::Action::None as i32, |a| action(a.action) as i32),
         action_url: deciding
-            .map(|(_, d)| d.action_url.clone())
-            .unwrap_or_default(),
+            .and_then(|(_, d, _)| d.action_url.as_deref())
+            .unwrap_or_default()
+            .to_owned(),
         user_message: deciding
-            .map(|(_, d)| d.user_message.clone())
+            .map(|(_, _, m)| m.user_message.clone())
             .unwrap_or_default(),
         cleared_reasons: v.cleared_reasons.iter().map(|r| (*r).to_owned()).collect(),
-        deciding_item: deciding.and_then(|(i, _)| u32::try_from(i).ok()),
-        scope: advice.map_or(server::Scope::Unspecified as i32, |a| a.scope),
+        deciding_item: deciding.and_then(|(i, _, _)| u32::try_from(i).ok()),
+        scope: advice.map_or(server::Scope::Unspecified as i32, |a| scope(a.scope) as i32),
     }
 }
 
@@ -164,7 +170,7 @@ pub(super) fn too_large(len: usize, limit: usize) -> server::InterpretPayloadRes
                 reason: None,
                 cleared_reasons: Vec::new(),
             },
-            &[],
+            None,
         )),
         warnings: vec![server::InterpretationWarning {
             reason: "BODY_TOO_LARGE".to_owned(),
