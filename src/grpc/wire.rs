@@ -11,7 +11,8 @@
 //! prost's own encoding of the same status.
 //!
 //! The field writers here (`text_field`, `varint_field`, `message_field`)
-//! are also what `respond` writes a whole `InterpretResponse` with.
+//! are also what `respond` writes a whole `InterpretResponse` with, into
+//! [`EncodedInterpretResponse`].
 
 use prost::{
     Message,
