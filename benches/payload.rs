@@ -4,13 +4,16 @@
 //! `payload/*` is the domain call alone (scan, group, interpret each item,
 //! verdict), the figure design 6's budget uses; `respond_payload/*` is the
 //! whole handler plus encoding its response, what the server does per call
-//! besides HTTP/2 (the difference is the adapter's rendering of the items).
+//! besides HTTP/2 (the difference is the adapter's rendering of the items);
+//! `json_read/*` is serde_json alone skimming the same deliveries, the
+//! plain read `scripts/bench-json-floor` adds to the floor.
 //! Run: `cargo bench --bench payload` (`-- --quick` on a noisy machine).
 
 use std::{hint::black_box, sync::Arc, time::SystemTime};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use prost::Message as _;
+use serde::de::IgnoredAny;
 use tonic::Request;
 use vehicle_error_interpreter::{
     Catalog,
@@ -57,6 +60,22 @@ fn benches(c: &mut Criterion) {
                 };
                 interpret_payload(&catalog, &request).unwrap()
             })
+        });
+    }
+    g.finish();
+
+    // The floor's optional plain read (`FLOOR_JSON_READ=skim`) of the same
+    // deliveries: serde_json alone, nothing kept, for
+    // `scripts/bench-json-floor`.
+    let mut g = c.benchmark_group("json_read");
+    for (name, body) in [
+        ("skim_vehicle_state_30", state_30.as_str()),
+        ("skim_vehicle_state_100", state.as_str()),
+        ("skim_vehicle_state_300", state_300.as_str()),
+    ] {
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| serde_json::from_str::<IgnoredAny>(black_box(body)).is_ok())
         });
     }
     g.finish();

@@ -22,6 +22,13 @@
 //!
 //!   cargo run --release --example floor -- --listen-addr 127.0.0.1:0
 //!
+//! With `FLOOR_JSON_READ=skim` in its environment, the floor also reads
+//! each `InterpretPayload` body with serde_json alone before answering
+//! (`IgnoredAny`: every byte checked, nothing kept or allocated), the least
+//! work any JSON handler does. `scripts/bench-json-floor` sets that
+//! plain read's cost beyond the floor against its criterion time
+//! (`json_read/*`), as design 6's payload budget sets the server's.
+//!
 //! Not a server to deploy: it answers every call with one answer.
 
 use std::{
@@ -36,6 +43,7 @@ use bytes::Bytes;
 use clap::Parser as _;
 use http_body::Frame;
 use prost::Message;
+use serde::de::IgnoredAny;
 use tonic::{
     Request, Response, Status,
     body::Body,
@@ -85,6 +93,8 @@ struct Floor {
     real: Interpreter,
     interpret: OnceLock<Kept>,
     payload: OnceLock<Kept>,
+    /// `FLOOR_JSON_READ=skim`: read each payload body as JSON first.
+    json_read: bool,
 }
 
 /// The kept answer (an empty message marked for [`PreEncoded`]), or the
@@ -116,6 +126,12 @@ impl InterpreterService for Floor {
         &self,
         request: Request<InterpretPayloadRequest>,
     ) -> Result<Response<InterpretPayloadResponse>, Status> {
+        if self.json_read {
+            // Upstream input: a body that is not JSON is read as far as
+            // it goes, as the server reads it; the error is no answer.
+            let skimmed = serde_json::from_str::<IgnoredAny>(&request.get_ref().body);
+            std::hint::black_box(skimmed.is_ok());
+        }
         kept(&self.payload, self.real.interpret_payload(request)).await
     }
 
@@ -226,6 +242,14 @@ impl http_body::Body for KeptBody {
 
 fn main() -> ExitCode {
     let config = Config::parse();
+    let json_read = match std::env::var("FLOOR_JSON_READ").as_deref() {
+        Err(_) | Ok("") => false,
+        Ok("skim") => true,
+        Ok(other) => {
+            eprintln!("FLOOR_JSON_READ: {other:?} is not `skim`");
+            return ExitCode::FAILURE;
+        }
+    };
     config.check().unwrap_or_else(|err| err.exit());
     let Ok(runtime) = config.runtime().inspect_err(|err| eprintln!("{err}")) else {
         return ExitCode::FAILURE;
@@ -246,6 +270,7 @@ fn main() -> ExitCode {
                     real,
                     interpret: OnceLock::new(),
                     payload: OnceLock::new(),
+                    json_read,
                 },
                 PreEncoded,
             )
