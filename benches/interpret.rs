@@ -3,13 +3,16 @@
 //!
 //! `interpret/*` is the domain decision alone (parse + match + advice);
 //! `respond/*` is the whole handler plus encoding its response, what the
-//! server does per call besides HTTP/2; `render/*` is the template alone.
+//! server does per call besides HTTP/2; `render/*` is the template alone;
+//! `json_read/*` is serde_json alone skimming the load's body, the plain
+//! read `scripts/bench-json-floor` adds to the floor.
 //! Run: `cargo bench --bench interpret`.
 
 use std::{hint::black_box, sync::Arc};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use prost::Message as _;
+use serde::de::IgnoredAny;
 use tonic::Request;
 use vehicle_error_interpreter::{
     Catalog,
@@ -27,6 +30,11 @@ use vehicle_error_interpreter::{
 // 1 KiB thread cache cost several times more).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+// The load's DOOR_OPEN body, for `json_read/skim_door_open`.
+#[allow(dead_code)]
+#[path = "../examples/common/deliveries.rs"]
+mod deliveries;
 
 const V2: &str = r#"{"type":"VEHICLE_STATE","code":"ASLEEP","description":"The vehicle is in a sleep state and temporarily unable to perform your request.","docURL":"https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#asleep","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b","resolution":{"type":null},"suggestedUserMessage":"Your vehicle is in a sleep state. This request was not sent to preserve battery life. "}"#;
 const V1: &str = r#"{"error":"vehicle_state_error","message":"The vehicle could not perform your request because one or more of its doors are open.","code":"VS_001","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b"}"#;
@@ -56,6 +64,15 @@ fn benches(c: &mut Criterion) {
     }
     g.bench_function("structured", |b| {
         b.iter(|| interpret(&catalog, black_box(structured), &ctx).unwrap())
+    });
+    g.finish();
+
+    // The floor's optional plain read (`FLOOR_JSON_READ=skim`) of the body
+    // `Interpret`'s load sends: serde_json alone, nothing kept, for
+    // `scripts/bench-json-floor`.
+    let mut g = c.benchmark_group("json_read");
+    g.bench_function("skim_door_open", |b| {
+        b.iter(|| serde_json::from_str::<IgnoredAny>(black_box(deliveries::DOOR_OPEN_BODY)).is_ok())
     });
     g.finish();
 

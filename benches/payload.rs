@@ -29,6 +29,8 @@ use vehicle_error_interpreter::{
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+// The deliveries; the DOOR_OPEN body beside them is `Interpret`'s.
+#[allow(dead_code)]
 #[path = "../examples/common/deliveries.rs"]
 mod deliveries;
 

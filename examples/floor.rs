@@ -23,11 +23,13 @@
 //!   cargo run --release --example floor -- --listen-addr 127.0.0.1:0
 //!
 //! With `FLOOR_JSON_READ=skim` in its environment, the floor also reads
-//! each `InterpretPayload` body with serde_json alone before answering
+//! each `InterpretPayload` body, and each `Interpret` body given as text,
+//! with serde_json alone before answering
 //! (`IgnoredAny`: every byte checked, nothing kept or allocated), the least
 //! work any JSON handler does. `scripts/bench-json-floor` sets that
 //! plain read's cost beyond the floor against its criterion time
-//! (`json_read/*`), as design 6's payload budget sets the server's.
+//! (`json_read/*`), as design 6's payload budget sets the server's, and
+//! its floor ratio beside the server's for `Interpret`.
 //!
 //! Not a server to deploy: it answers every call with one answer.
 
@@ -57,7 +59,7 @@ use vehicle_error_interpreter::{
         BatchInterpretRequest, BatchInterpretResponse, GetVehicleStateErrorRequest,
         GetVehicleStateErrorResponse, InterpretPayloadRequest, InterpretPayloadResponse,
         InterpretRequest, ListErrorTypesRequest, ListErrorTypesResponse,
-        ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse,
+        ListVehicleStateErrorsRequest, ListVehicleStateErrorsResponse, interpret_request::Input,
         interpreter_service_server::InterpreterService,
     },
     shutdown, telemetry,
@@ -119,6 +121,11 @@ impl InterpreterService for Floor {
         &self,
         request: Request<InterpretRequest>,
     ) -> Result<Response<EncodedInterpretResponse>, Status> {
+        if self.json_read
+            && let Some(Input::Body(body)) = &request.get_ref().input
+        {
+            skim(body);
+        }
         kept(&self.interpret, self.real.interpret(request)).await
     }
 
@@ -127,10 +134,7 @@ impl InterpreterService for Floor {
         request: Request<InterpretPayloadRequest>,
     ) -> Result<Response<InterpretPayloadResponse>, Status> {
         if self.json_read {
-            // Upstream input: a body that is not JSON is read as far as
-            // it goes, as the server reads it; the error is no answer.
-            let skimmed = serde_json::from_str::<IgnoredAny>(&request.get_ref().body);
-            std::hint::black_box(skimmed.is_ok());
+            skim(&request.get_ref().body);
         }
         kept(&self.payload, self.real.interpret_payload(request)).await
     }
@@ -163,6 +167,13 @@ impl InterpreterService for Floor {
     ) -> Result<Response<ListErrorTypesResponse>, Status> {
         self.real.list_error_types(request).await
     }
+}
+
+/// `FLOOR_JSON_READ=skim`'s read: serde_json alone, nothing kept. A body
+/// that is not JSON is read as far as it goes, as the server reads
+/// upstream input; the error is no answer.
+fn skim(body: &str) {
+    std::hint::black_box(serde_json::from_str::<IgnoredAny>(body).is_ok());
 }
 
 /// A generated server whose marked answers are replaced by their kept

@@ -44,14 +44,12 @@ use vehicle_error_interpreter::pb::{
     interpreter_service_client::InterpreterServiceClient,
 };
 
-// The criterion bench's deliveries; the load uses the VEHICLE_STATE one.
+// The criterion benches' bodies; the load uses the DOOR_OPEN body and the
+// VEHICLE_STATE delivery.
 #[allow(dead_code)]
 #[path = "common/deliveries.rs"]
 mod deliveries;
 use vehicle_error_interpreter::server::CoalescedWrites;
-
-/// The DOOR_OPEN body exactly as the API documents it.
-const DOOR_OPEN_BODY: &str = r#"{"type":"VEHICLE_STATE","code":"DOOR_OPEN","description":"The vehicle could not perform your request because one or more of its doors are open.","docURL":"https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#door-open","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b","resolution":{"type":null},"suggestedUserMessage":"Your vehicle was unable to lock. Please ensure that all doors and the trunk are fully closed."}"#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Rpc {
@@ -452,7 +450,7 @@ fn interpret_request(rpc: Rpc) -> InterpretRequest {
             code: "DOOR_OPEN".into(),
         })
     } else {
-        Input::Body(DOOR_OPEN_BODY.to_owned())
+        Input::Body(deliveries::DOOR_OPEN_BODY.to_owned())
     };
     let view = if rpc == Rpc::InterpretFull {
         InterpretationView::Full

@@ -1,6 +1,8 @@
 //! The payload deliveries the benchmarks use, shared by
 //! `benches/payload.rs` (criterion, in-process) and `examples/loadgen.rs`
-//! (`--rpc payload`, end to end), so both measure the same bytes.
+//! (`--rpc payload`, end to end), so both measure the same bytes; and the
+//! one failed call's body `Interpret`'s load sends, which
+//! `benches/interpret.rs` reads as the floor's plain read does.
 //! Included with `#[path]`: not an example of its own.
 
 /// A VEHICLE_STATE delivery shaped like the event page's: `n` signals
@@ -30,3 +32,7 @@ pub(crate) fn vehicle_state(n: usize) -> String {
 /// The VEHICLE_ERROR event page's delivery: a COMPATIBILITY error over
 /// eight signals and a signal-scoped PERMISSION.
 pub(crate) const VEHICLE_ERROR: &str = r#"{"eventId":"1821c036-71cb-408f-8dee-2989b9764307","eventType":"VEHICLE_ERROR","data":{"user":{"id":"2fbd0033-83e7-43b8-a367-776d6dff1134"},"vehicle":{"id":"a1d50709-3502-4faa-ba43-a5c7565e6a09","make":"VOLKSWAGEN","model":"ID.4","year":2021},"errors":[{"type":"COMPATIBILITY","code":"VEHICLE_NOT_CAPABLE","description":"The vehicle is incapable of performing your request.","docURL":"https://smartcar.com/docs/errors/api-errors/compatibility-errors#vehicle-not-capable","resolution":{"type":null},"suggestedUserMessage":"Your car is unable to perform this request.","state":"ERROR","signals":["VehicleIdentification.Nickname","VehicleUserAccount.Role","VehicleUserAccount.Permissions","ConnectivitySoftware.CurrentFirmwareVersion","ConnectivityStatus.IsOnline","ConnectivityStatus.IsAsleep","ConnectivityStatus.IsDigitalKeyPaired","InternalCombustionEngine.FuelLevel"]},{"type":"PERMISSION","code":null,"description":"Your application has insufficient permissions to access the requested resource. Please prompt the user to re-authenticate using Smartcar Connect.","docURL":"https://smartcar.com/docs/errors/api-errors/permission-errors#null","resolution":{"type":"REAUTHENTICATE"},"state":"ERROR","signals":[{"name":"IsLocked","group":"Closure","code":"closure-islocked"}]}]},"meta":{"version":"4.0","deliveryId":"49c3f6bb-63cf-47ce-b320-6e0aaa9a2ca7","deliveredAt":1758224204078,"webhookId":"5a8e5e38-1e12-4011-a36d-56f120053f9e","mode":"LIVE"}}"#;
+
+/// The DOOR_OPEN body exactly as the API documents it: `--rpc interpret`'s
+/// body (a failed call's, not a delivery).
+pub(crate) const DOOR_OPEN_BODY: &str = r#"{"type":"VEHICLE_STATE","code":"DOOR_OPEN","description":"The vehicle could not perform your request because one or more of its doors are open.","docURL":"https://smartcar.com/docs/errors/api-errors/vehicle-state-errors#door-open","statusCode":409,"requestId":"5dea93a1-3f79-4246-90c5-89610a20471b","resolution":{"type":null},"suggestedUserMessage":"Your vehicle was unable to lock. Please ensure that all doors and the trunk are fully closed."}"#;
