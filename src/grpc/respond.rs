@@ -9,9 +9,10 @@
 //! (prost recomputes nested lengths on the way): about a third of what
 //! `Interpret` spent beyond design 6's floor, which answers pre-encoded
 //! bytes, by a profile. Written here it is one buffer and no struct, and
-//! a call costs about 2.7 % less CPU (docs/benchmarks.md, Sixth session). Unit tests check that every answer they
-//! see is exactly prost's encoding of the message it decodes to (field
-//! order, defaults left out, lengths); the API tests check its values.
+//! a call costs about 2.7 % less CPU (docs/benchmarks.md, Sixth
+//! session). Unit tests check that every answer they see is exactly
+//! prost's encoding of the message it decodes to (field order, defaults
+//! left out, lengths); the API tests check its values.
 
 use super::convert::{
     action, category, decided_by, duration, identification, rpc_code, scope, strategy,

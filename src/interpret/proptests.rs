@@ -2,8 +2,9 @@
 //! is total, every answer has its row's scope and a reason of the bounded
 //! vocabulary whatever operation the caller says, the operation decides
 //! only design 3d's pairings, rendering never leaves a placeholder, and
-//! every catalog code round-trips through the v1, v2 and v3 body formats. Case counts are modest so the suite stays quick on two
-//! cores; `PROPTEST_CASES` raises them for a longer local run.
+//! every catalog code round-trips through the v1, v2 and v3 body
+//! formats. Case counts are modest so the suite stays quick on two cores;
+//! `PROPTEST_CASES` raises them for a longer local run.
 
 use proptest::prelude::*;
 

@@ -17,9 +17,10 @@
 //! `rpc.grpc.status_code`, and for interpretations
 //! `vei.interpretation.identification`, `.decided_by`, `.category` and
 //! `.reason` (proto enum names without prefix, and the catalog's fixed
-//! reasons); for payloads `vei.payload.kind`, `.outcome` and `.items`. Never a request or response body, a rendered message, a raw
-//! code a caller sent, the `grpc-message` (it can quote a caller's code), or
-//! any log event. An RPC this server does not serve is named `_OTHER`, so
+//! reasons); for payloads `vei.payload.kind`, `.outcome` and `.items`.
+//! Never a request or response body, a rendered message, a raw code a
+//! caller sent, the `grpc-message` (it can quote a caller's code), or any
+//! log event. An RPC this server does not serve is named `_OTHER`, so
 //! a caller cannot put arbitrary text into a span through the path either.
 //!
 //! # Semantic conventions
