@@ -24,12 +24,12 @@
 //!
 //! With `FLOOR_JSON_READ=skim` in its environment, the floor also reads
 //! each `InterpretPayload` body, and each `Interpret` body given as text,
-//! with serde_json alone before answering
-//! (`IgnoredAny`: every byte checked, nothing kept or allocated), the least
-//! work any JSON handler does. `scripts/bench-json-floor` sets that
-//! plain read's cost beyond the floor against its criterion time
-//! (`json_read/*`), as design 6's payload budget sets the server's, and
-//! its floor ratio beside the server's for `Interpret`.
+//! with serde_json alone before answering (`IgnoredAny`: every byte
+//! checked, nothing kept or allocated), the least work any JSON handler
+//! does. `scripts/bench-json-floor` sets that plain read's cost beyond
+//! the floor against its criterion time (`json_read/*`), as design 6's
+//! payload budget sets the server's, and its floor ratio beside the
+//! server's for `Interpret`.
 //!
 //! Not a server to deploy: it answers every call with one answer.
 
@@ -95,7 +95,7 @@ struct Floor {
     real: Interpreter,
     interpret: OnceLock<Kept>,
     payload: OnceLock<Kept>,
-    /// `FLOOR_JSON_READ=skim`: read each payload body as JSON first.
+    /// `FLOOR_JSON_READ=skim`: read each body as JSON first ([`skim`]).
     json_read: bool,
 }
 
