@@ -12,9 +12,8 @@
 //! encoded as few times as possible; and an `InterpretResponse` is an
 //! [`EncodedInterpretResponse`](super::wire::EncodedInterpretResponse),
 //! written straight from the interpretation with no struct in between.
-//! Only the adapter (`crate::grpc`)
-//! names the server view; it is public for the benches and fuzz targets,
-//! which call the handlers directly.
+//! Only the adapter (`crate::grpc`) names the server view; it is public
+//! for the benches and fuzz targets, which call the handlers directly.
 
 pub use generated::google::rpc::Code as RpcCode;
 pub use generated::vehicle_errors::v1::*;
